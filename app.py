@@ -1,0 +1,17 @@
+"""数字政府决策看板 · Digital Government Decision Dashboard — entry point: `streamlit run app.py`."""
+
+import streamlit as st
+
+from components.language import current_language, language_switch
+from digigov.i18n import t
+
+st.set_page_config(page_title=t("app.title", current_language()), page_icon=":material/account_balance:",
+                   layout="wide")
+lang = language_switch()
+st.sidebar.caption(t("app.subtitle", lang))
+
+pages = [
+    st.Page("pages/overview.py", title=t("nav.overview", lang), url_path="overview", default=True,
+            icon=":material/dashboard:"),
+]
+st.navigation(pages).run()

@@ -1,0 +1,1 @@
+"""Reusable Streamlit pieces. Logic lives in digigov; these only lay things out."""

@@ -1,0 +1,25 @@
+"""China map with click-to-select: returns the adcode of the clicked region."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from digigov.figures.china_map import selected_adcode
+from digigov.figures.config import chart_config
+
+
+def china_map(fig: go.Figure, key: str, page: str, chart: str) -> str | None:
+    """Draw fig; a click on a region reruns the page and returns that region's adcode.
+
+    Streamlit cannot clear a chart's selection from code, so callers reset it by changing key.
+    """
+    event = st.plotly_chart(
+        fig, key=key, on_select="rerun", selection_mode="points", width="stretch",
+        config=chart_config(page, chart),
+    )
+    return selected_adcode(event)
+
+
+def chart(fig: go.Figure, key: str, page: str, name: str) -> None:
+    st.plotly_chart(fig, key=key, width="stretch", config=chart_config(page, name))

@@ -1,0 +1,1 @@
+"""数字政府决策看板 domain package: pure Python, never imports streamlit."""

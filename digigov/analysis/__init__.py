@@ -1,0 +1,1 @@
+"""Analyses on polars frames: pure functions, no streamlit."""

@@ -1,0 +1,1 @@
+"""Plotly figure builders: pure functions from polars frames to go.Figure."""

@@ -1,0 +1,238 @@
+"""Choropleth of China on the committed boundaries, with the South China Sea inset of standard maps.
+
+Plotly's geo subplot (go.Choropleth) draws our own GeoJSON with no tile server. The geo base layer still
+wants a world topojson; the app serves it locally (see chart_config) so nothing reaches the network.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+from typing import Any
+
+import plotly.graph_objects as go
+import polars as pl
+
+from digigov.boundaries import (
+    MapLevel,
+    features_of_kind,
+    layer_ids,
+    load_layer,
+    load_south_china_sea,
+    sub_layer,
+)
+from digigov.i18n import t
+from digigov.indicators import Indicator
+from digigov.regions import load_gazetteer
+
+NO_DATA_COLOUR = "#d0d0d0"
+BORDER_COLOUR = "#ffffff"
+# ColorBrewer sequential scales: safe for the common forms of colour-blindness and in greyscale print.
+SCALE_HIGHER_BETTER = "YlGnBu"
+SCALE_LOWER_BETTER = "YlOrRd"
+
+# Main map: conic equal-area fitted to China; inset: Mercator over the South China Sea (standard layout).
+MAIN_GEO: dict[str, Any] = {
+    "projection": {"type": "conic equal area", "parallels": [25, 47], "rotation": {"lon": 105}},
+    "lonaxis": {"range": [73, 136]},
+    "lataxis": {"range": [17.5, 54]},
+    "domain": {"x": [0.0, 1.0], "y": [0.0, 1.0]},
+}
+INSET_GEO: dict[str, Any] = {
+    "projection": {"type": "mercator"},
+    "lonaxis": {"range": [106, 123.5]},
+    "lataxis": {"range": [2.5, 24.5]},
+    "domain": {"x": [0.82, 0.98], "y": [0.06, 0.34]},
+}
+_BARE_GEO = {
+    "showframe": False, "showcoastlines": False, "showcountries": False, "showland": False,
+    "showocean": False, "showlakes": False, "showrivers": False, "showsubunits": False,
+    "bgcolor": "rgba(0,0,0,0)",
+}
+
+
+def region_label(adcode: str, lang: str) -> str:
+    """Region name for hover text, with its province for prefectures (两个 '朝阳' need telling apart)."""
+    gazetteer = load_gazetteer()
+    region = gazetteer.regions.get(adcode)
+    if region is None:
+        return adcode
+    if region.parent and region.parent != region.adcode and region.parent in gazetteer:
+        parent = gazetteer[region.parent]
+        if parent.short_zh != region.short_zh:
+            return f"{region.name(lang)} · {parent.name(lang)}"
+    return region.name(lang)
+
+
+def _values_by_adcode(values: pl.DataFrame) -> dict[str, float]:
+    clean = values.select("adcode", "value").drop_nulls().filter(pl.col("value").is_not_nan())
+    return dict(zip(clean["adcode"].to_list(), clean["value"].to_list(), strict=True))
+
+
+def _hover(indicator: Indicator, lang: str) -> str:
+    return (
+        "<b>%{customdata[1]}</b><br>"
+        + html.escape(indicator.name(lang))
+        + ": %{customdata[2]}<extra></extra>"
+    )
+
+
+def _customdata(ids: list[str], data: Mapping[str, float], indicator: Indicator, lang: str) -> list[list[str]]:
+    return [[i, html.escape(region_label(i, lang)), indicator.format(data.get(i), lang)] for i in ids]
+
+
+def build_china_map(
+    values: pl.DataFrame,
+    indicator: Indicator,
+    lang: str,
+    *,
+    level: MapLevel = "province",
+    within: str | None = None,
+    watermark: str | None = None,
+    height: int = 560,
+) -> go.Figure:
+    """Choropleth of values (columns adcode, value in stored units) for indicator.
+
+    within: a province adcode for its prefecture map (zoomed to it, no inset); None for the whole country.
+    Regions with no value are drawn grey and named in the legend.
+    """
+    if within:
+        drawn = set(layer_ids("prefecture"))
+        ids = [r.adcode for r in load_gazetteer().children(within) if r.adcode in drawn]
+        geojson = sub_layer("prefecture", frozenset(ids))
+    else:
+        ids = list(layer_ids(level))
+        geojson = load_layer(level)
+    data = _values_by_adcode(values)
+    present = [i for i in ids if i in data]
+    missing = [i for i in ids if i not in data]
+
+    colour_axis = {
+        "colorscale": SCALE_HIGHER_BETTER if indicator.polarity == "higher_better" else SCALE_LOWER_BETTER,
+        "colorbar": {
+            "title": {"text": html.escape(indicator.unit_label(lang)), "side": "top"},
+            "thickness": 12, "len": 0.55, "x": 0.0, "xanchor": "left", "y": 0.62,
+        },
+    }
+    if present:
+        numbers = [indicator.display_number(data[i]) for i in present]
+        colour_axis.update(cmin=min(numbers), cmax=max(numbers))
+
+    fig = go.Figure()
+    common = {"geojson": geojson, "featureidkey": "id", "locationmode": "geojson-id",
+              "marker": {"line": {"color": BORDER_COLOUR, "width": 0.6}}}
+    fig.add_trace(go.Choropleth(
+        locations=present, z=[indicator.display_number(data[i]) for i in present],
+        coloraxis="coloraxis", customdata=_customdata(present, data, indicator, lang),
+        hovertemplate=_hover(indicator, lang), name=indicator.name(lang), showlegend=False, **common,
+    ))
+    if missing:
+        fig.add_trace(_no_data_trace(missing, data, indicator, lang, common))
+
+    fig.update_layout(
+        height=height, margin={"l": 0, "r": 0, "t": 10, "b": 10},
+        coloraxis=colour_axis, clickmode="event+select", dragmode=False,
+        legend={"x": 0.0, "y": 0.02, "xanchor": "left", "yanchor": "bottom", "bgcolor": "rgba(255,255,255,0.8)"},
+        paper_bgcolor="white", font={"family": "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, sans-serif"},
+        uirevision=f"{level}-{within}",
+    )
+    if within:
+        fig.update_geos(fitbounds="locations", projection_type="mercator", **_BARE_GEO)
+    else:
+        fig.update_layout(geo={**MAIN_GEO, **_BARE_GEO})
+        _add_south_china_sea_inset(fig, data if level == "province" else {}, indicator, lang)
+    _add_notes(fig, lang, watermark)
+    return fig
+
+
+def _no_data_trace(missing: list[str], data: Mapping[str, float], indicator: Indicator, lang: str,
+                   common: dict[str, Any], geo: str = "geo") -> go.Choropleth:
+    return go.Choropleth(
+        locations=missing, z=[0] * len(missing), colorscale=[[0, NO_DATA_COLOUR], [1, NO_DATA_COLOUR]],
+        showscale=False, customdata=_customdata(missing, data, indicator, lang),
+        hovertemplate=_hover(indicator, lang), name=t("map.no_data", lang), showlegend=geo == "geo",
+        legendgroup="no_data", geo=geo, **common,
+    )
+
+
+def _add_south_china_sea_inset(fig: go.Figure, data: Mapping[str, float], indicator: Indicator,
+                               lang: str) -> None:
+    scs = load_south_china_sea()
+    clips = features_of_kind(scs, "province_clip")
+    clip_geojson = {"type": "FeatureCollection",
+                    "features": [{**f, "id": f["properties"]["adcode"]} for f in clips]}
+    clip_ids = [f["id"] for f in clip_geojson["features"]]
+    common = {"geojson": clip_geojson, "featureidkey": "id", "locationmode": "geojson-id",
+              "marker": {"line": {"color": BORDER_COLOUR, "width": 0.4}}}
+    coloured = [i for i in clip_ids if i in data]
+    grey = [i for i in clip_ids if i not in data]
+    if coloured:
+        fig.add_trace(go.Choropleth(
+            locations=coloured, z=[indicator.display_number(data[i]) for i in coloured],
+            coloraxis="coloraxis", geo="geo2", customdata=_customdata(coloured, data, indicator, lang),
+            hovertemplate=_hover(indicator, lang), showlegend=False, **common,
+        ))
+    if grey:
+        fig.add_trace(_no_data_trace(grey, data, indicator, lang, common, geo="geo2"))
+
+    islands = features_of_kind(scs, "islands")
+    if islands:
+        island_geojson = {"type": "FeatureCollection", "features": [{**islands[0], "id": "islands"}]}
+        fig.add_trace(go.Choropleth(
+            geojson=island_geojson, featureidkey="id", locationmode="geojson-id", locations=["islands"],
+            z=[0], colorscale=[[0, "#9e9e9e"], [1, "#9e9e9e"]], showscale=False, geo="geo2",
+            marker={"line": {"color": "#333333", "width": 0.8}}, hoverinfo="skip", showlegend=False,
+        ))
+    lons, lats = _line_coordinates(features_of_kind(scs, "nine_dash_line"))
+    fig.add_trace(go.Scattergeo(
+        lon=lons, lat=lats, mode="lines", line={"color": "#555555", "width": 1.2}, geo="geo2",
+        hoverinfo="skip", showlegend=False,
+    ))
+    fig.update_layout(geo2={**INSET_GEO, **_BARE_GEO, "showframe": True, "framecolor": "#444444",
+                            "framewidth": 1, "bgcolor": "white"})
+    domain = INSET_GEO["domain"]
+    fig.add_annotation(
+        text=t("map.inset_label", lang), showarrow=False, xref="paper", yref="paper",
+        x=(domain["x"][0] + domain["x"][1]) / 2, y=domain["y"][0] + 0.005, xanchor="center", yanchor="bottom",
+        font={"size": 10, "color": "#333333"},
+    )
+
+
+def _line_coordinates(features: list[dict[str, Any]]) -> tuple[list[float | None], list[float | None]]:
+    """Flatten (Multi)LineStrings into one trace, with None between dashes so they stay apart."""
+    lons: list[float | None] = []
+    lats: list[float | None] = []
+    for feature in features:
+        geometry = feature["geometry"]
+        lines = geometry["coordinates"] if geometry["type"] == "MultiLineString" else [geometry["coordinates"]]
+        for line in lines:
+            lons += [p[0] for p in line] + [None]
+            lats += [p[1] for p in line] + [None]
+    return lons, lats
+
+
+def _add_notes(fig: go.Figure, lang: str, watermark: str | None) -> None:
+    fig.add_annotation(
+        text=t("map.note", lang), showarrow=False, xref="paper", yref="paper", x=1.0, y=0.0,
+        xanchor="right", yanchor="bottom", font={"size": 10, "color": "#666666"},
+    )
+    if watermark:
+        fig.add_annotation(
+            text=html.escape(watermark), showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5,
+            font={"size": 44, "color": "rgba(120,120,120,0.13)"}, textangle=-20,
+        )
+
+
+def selected_adcode(event: Mapping[str, Any] | None) -> str | None:
+    """The adcode of the region clicked on a map built here, from st.plotly_chart's selection event."""
+    if not event:
+        return None
+    selection = event.get("selection") or {}
+    for point in selection.get("points") or []:
+        location = point.get("location")
+        if isinstance(location, str) and location.isdigit():
+            return location
+        custom = point.get("customdata")
+        if isinstance(custom, list | tuple) and custom and str(custom[0]).isdigit():
+            return str(custom[0])
+    return None

@@ -1,0 +1,28 @@
+"""Plotly chart config shared by every chart: local topojson, print-resolution PNG from the toolbar."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+# Streamlit serves ./static at /app/static (server.enableStaticServing); plotly's geo base layer fetches
+# world_110m.json from here instead of its CDN, which this network cannot reach.
+TOPOJSON_URL = "/app/static/topojson/"
+PNG_SCALE = 3
+
+
+def export_filename(page: str, chart: str, day: dt.date | None = None) -> str:
+    """page_chart_YYYYMMDD, safe as a file name."""
+    day = day or dt.date.today()
+    stem = re.sub(r"[^0-9A-Za-z_-]+", "-", f"{page}_{chart}").strip("-")
+    return f"{stem}_{day:%Y%m%d}"
+
+
+def chart_config(page: str, chart: str) -> dict[str, Any]:
+    return {
+        "topojsonURL": TOPOJSON_URL,
+        "displaylogo": False,
+        "toImageButtonOptions": {"format": "png", "scale": PNG_SCALE, "filename": export_filename(page, chart)},
+        "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+    }

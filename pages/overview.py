@@ -1,0 +1,105 @@
+"""Overview: headline figures, the national map of the development index, macro-regions, findings."""
+
+import polars as pl
+import streamlit as st
+
+from components.china_map import chart, china_map
+from components.language import current_language
+from components.notices import sample_notice
+from components.url_state import url_choice
+from digigov.analysis import overview
+from digigov.datasets import load_builtin
+from digigov.figures.bars import macro_region_bar
+from digigov.figures.china_map import build_china_map
+from digigov.i18n import t
+from digigov.indicators import get_indicator
+from digigov.regions import load_gazetteer
+
+PAGE = "overview"
+MAP_INDICATORS = ["dgi_index", "dgi_organisation", "dgi_institutions", "dgi_capacity", "dgi_effect"]
+
+lang = current_language()
+gazetteer = load_gazetteer()
+index = load_builtin("province_index")
+city_index = load_builtin("city_index")
+channels = load_builtin("city_channels")
+open_data = load_builtin("open_data")
+
+st.title(t("overview.title", lang))
+sample_notice(lang)
+
+years = sorted(index["year"].unique().to_list())
+controls = st.columns([1, 2, 3])
+with controls[0]:
+    year = url_choice("year", years, default=years[-1], label=t("overview.year", lang), cast=int)
+with controls[1]:
+    indicator_id = url_choice("ind", MAP_INDICATORS, default="dgi_index", label=t("overview.indicator", lang),
+                              format_func=lambda i: get_indicator(i).name(lang))
+indicator = get_indicator(indicator_id)
+
+head = overview.headline(index, year)
+previous = overview.headline(index, year - 1) if year - 1 in years else None
+points = get_indicator("dgi_index")
+kpis = st.columns(5)
+kpis[0].metric(t("overview.kpi_mean", lang), points.format(head.national_mean, lang),
+               delta=points.format(head.national_mean - previous.national_mean, lang) if previous else None)
+kpis[1].metric(t("overview.kpi_top", lang, region=gazetteer[head.top_adcode].name(lang)),
+               points.format(head.top_value, lang))
+kpis[2].metric(t("overview.kpi_bottom", lang, region=gazetteer[head.bottom_adcode].name(lang)),
+               points.format(head.bottom_value, lang))
+kpis[3].metric(t("overview.kpi_ratio", lang), f"{head.max_min_ratio:.2f}")
+kpis[4].metric(t("overview.kpi_east_west", lang), points.format(head.east_west_gap, lang))
+
+left, right = st.columns([3, 2])
+with left:
+    st.subheader(t("overview.map_header", lang, year=year))
+    map_tab, table_tab = st.tabs([t("overview.chart_tab", lang), t("overview.table_tab", lang)])
+    with map_tab:
+        figure = build_china_map(overview.values_for_year(index, year, indicator.column), indicator, lang,
+                                 watermark=t("sample.watermark", lang))
+        map_key = f"overview_map_{st.session_state.get('overview_map_reset', 0)}"
+        clicked = china_map(figure, key=map_key, page=PAGE, chart="map")
+        st.caption(t("map.click_hint", lang) + " " + t("map.corps_note", lang))
+    with table_tab:
+        st.dataframe(overview.ranking_table(index, year, indicator_id, lang), hide_index=True)
+
+with right:
+    st.subheader(t("overview.findings_header", lang))
+    for sentence in overview.draft_findings(index, year, lang, channels=channels, open_data=open_data):
+        st.markdown(f"- {sentence}")
+    st.subheader(t("overview.macro_header", lang))
+    bar_tab, bar_table_tab = st.tabs([t("overview.chart_tab", lang), t("overview.table_tab", lang)])
+    with bar_tab:
+        chart(macro_region_bar(overview.macro_region_means(index, year, indicator.column), indicator, lang),
+              key="overview_macro", page=PAGE, name="macro_regions")
+    with bar_table_tab:
+        st.dataframe(overview.macro_region_table(index, year, indicator_id, lang), hide_index=True)
+
+selected = clicked or st.query_params.get("province")
+if selected in gazetteer and gazetteer[selected].level == "province":
+    st.query_params["province"] = selected
+    region = gazetteer[selected]
+    ranks = overview.ranking(index, year, indicator.column).filter(pl.col("adcode") == selected)
+    st.divider()
+    header_cols = st.columns([4, 1])
+    if ranks.height:
+        header_cols[0].subheader(t("overview.selected_header", lang, region=region.name(lang),
+                                   value=indicator.format(ranks["value"][0], lang), rank=ranks["rank"][0]))
+    else:
+        header_cols[0].subheader(t("map.selected", lang, region=region.name(lang)))
+    if header_cols[1].button(t("map.back", lang), key="overview_back"):
+        st.session_state["overview_map_reset"] = st.session_state.get("overview_map_reset", 0) + 1
+        st.query_params.pop("province", None)
+        st.rerun()
+    cities = city_index.filter(pl.col("parent") == selected)
+    if cities.height:
+        st.caption(t("overview.city_map_caption", lang, region=region.name(lang), year=year))
+        city_figure = build_china_map(overview.values_for_year(cities, year, indicator.column), indicator, lang,
+                                      within=selected, watermark=t("sample.watermark", lang), height=460)
+        chart(city_figure, key="overview_city_map", page=PAGE, name=f"map_{selected}")
+    else:
+        st.info(t("map.no_city_data", lang, region=region.name(lang)))
+
+st.divider()
+st.subheader(t("overview.cited_header", lang))
+st.markdown(f"- {t('overview.cited_users', lang)}\n- {t('overview.cited_connected', lang)}")

@@ -1,0 +1,8 @@
+import os
+from pathlib import Path
+
+# A missing translation fails the test instead of showing a placeholder.
+os.environ["DIGIGOV_STRICT_I18N"] = "1"
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
