@@ -2,12 +2,12 @@
 
 import streamlit as st
 
-from components.language import current_language, language_switch
+from components.language import current_language
 from digigov.i18n import t
 
 st.set_page_config(page_title=t("app.title", current_language()), page_icon=":material/account_balance:",
                    layout="wide")
-lang = language_switch()
+lang = current_language()
 st.sidebar.caption(t("app.subtitle", lang))
 
 pages = [

@@ -4,7 +4,7 @@ import polars as pl
 import streamlit as st
 
 from components.china_map import chart, china_map
-from components.language import current_language
+from components.language import language_switch
 from components.notices import sample_notice
 from components.url_state import url_choice
 from digigov.analysis import overview
@@ -18,7 +18,7 @@ from digigov.regions import load_gazetteer
 PAGE = "overview"
 MAP_INDICATORS = ["dgi_index", "dgi_organisation", "dgi_institutions", "dgi_capacity", "dgi_effect"]
 
-lang = current_language()
+lang = language_switch()
 gazetteer = load_gazetteer()
 index = load_builtin("province_index")
 city_index = load_builtin("city_index")

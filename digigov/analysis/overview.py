@@ -129,7 +129,7 @@ def draft_findings(
           bottom_value=points.format(h.bottom_value, lang), ratio=f"{h.max_min_ratio:.2f}"),
         t("finding.east_west", lang, gap=points.format(h.east_west_gap, lang)),
     ]
-    ranks = ranking(index, year).join(region_table(), on="adcode")
+    ranks = ranking(index, year).join(region_table(), on="adcode").sort("rank")
     west_top = ranks.filter((pl.col("macro_region") == "west") & (pl.col("rank") <= 10))
     if west_top.height:
         listed = t("list.separator", lang).join(

@@ -89,7 +89,7 @@ def build_china_map(
     level: MapLevel = "province",
     within: str | None = None,
     watermark: str | None = None,
-    height: int = 560,
+    height: int = 470,
 ) -> go.Figure:
     """Choropleth of values (columns adcode, value in stored units) for indicator.
 
