@@ -1,4 +1,7 @@
-"""The zh/en catalog: every user-facing string of the app comes from digigov/locale.toml.
+"""The zh/en catalog: every user-facing string of the app comes from digigov/locale/*.toml.
+
+The catalog is one namespace split over files by area (core, ingest, export, ...); a key defined in two
+files is an error.
 
 Chinese is the default. Set DIGIGOV_STRICT_I18N=1 (the tests do) to make a missing key an error
 instead of a visible placeholder.
@@ -13,7 +16,7 @@ from pathlib import Path
 
 LANGUAGES: tuple[str, ...] = ("zh", "en")
 DEFAULT_LANGUAGE = "zh"
-CATALOG_PATH = Path(__file__).with_name("locale.toml")
+CATALOG_DIR = Path(__file__).with_name("locale")
 
 
 class MissingTranslationError(KeyError):
@@ -35,8 +38,15 @@ def _flatten(table: dict, prefix: str = "") -> dict[str, dict[str, str]]:
 
 @cache
 def catalog() -> dict[str, dict[str, str]]:
-    with CATALOG_PATH.open("rb") as f:
-        return _flatten(tomllib.load(f))
+    merged: dict[str, dict[str, str]] = {}
+    for path in sorted(CATALOG_DIR.glob("*.toml")):
+        with path.open("rb") as f:
+            entries = _flatten(tomllib.load(f))
+        clash = set(entries) & set(merged)
+        if clash:
+            raise ValueError(f"{path.name} redefines catalog keys {sorted(clash)}")
+        merged.update(entries)
+    return merged
 
 
 def normalise_language(lang: object) -> str:
@@ -49,7 +59,7 @@ def t(key: str, lang: str = DEFAULT_LANGUAGE, **values: object) -> str:
     text = entry.get(normalise_language(lang)) if entry else None
     if text is None:
         if os.environ.get("DIGIGOV_STRICT_I18N") == "1":
-            raise MissingTranslationError(f"{key!r} has no {lang!r} text in {CATALOG_PATH.name}")
+            raise MissingTranslationError(f"{key!r} has no {lang!r} text in {CATALOG_DIR}")
         return f"⟦{key}⟧"
     return text.format(**values) if values else text
 
