@@ -9,13 +9,14 @@ from typing import Any, Literal
 from digigov.paths import BOUNDARY_DIR
 
 MapLevel = Literal["province", "prefecture"]
-_FILES = {"province": "provinces.geojson", "prefecture": "prefectures.geojson"}
+LAYER_FILES: dict[str, str] = {"province": "provinces.geojson", "prefecture": "prefectures.geojson"}
+SOUTH_CHINA_SEA_FILE = "south_china_sea.geojson"
 
 
 @cache
 def load_layer(level: MapLevel) -> dict[str, Any]:
     """FeatureCollection whose feature ids are adcodes. Cached: callers must not mutate it."""
-    with (BOUNDARY_DIR / _FILES[level]).open(encoding="utf-8") as f:
+    with (BOUNDARY_DIR / LAYER_FILES[level]).open(encoding="utf-8") as f:
         return json.load(f)
 
 
@@ -26,7 +27,7 @@ def layer_ids(level: MapLevel) -> tuple[str, ...]:
 
 @cache
 def load_south_china_sea() -> dict[str, Any]:
-    with (BOUNDARY_DIR / "south_china_sea.geojson").open(encoding="utf-8") as f:
+    with (BOUNDARY_DIR / SOUTH_CHINA_SEA_FILE).open(encoding="utf-8") as f:
         return json.load(f)
 
 

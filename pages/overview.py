@@ -11,6 +11,7 @@ from digigov.analysis import overview
 from digigov.datasets import load_builtin
 from digigov.figures.bars import macro_region_bar
 from digigov.figures.china_map import build_china_map
+from digigov.figures.config import BOUNDARY_URL
 from digigov.i18n import t
 from digigov.indicators import get_indicator
 from digigov.regions import load_gazetteer
@@ -56,7 +57,7 @@ with left:
     map_tab, table_tab = st.tabs([t("overview.chart_tab", lang), t("overview.table_tab", lang)])
     with map_tab:
         figure = build_china_map(overview.values_for_year(index, year, indicator.column), indicator, lang,
-                                 watermark=t("sample.watermark", lang))
+                                 watermark=t("sample.watermark", lang), geojson_base_url=BOUNDARY_URL)
         map_key = f"overview_map_{st.session_state.get('overview_map_reset', 0)}"
         clicked = china_map(figure, key=map_key, page=PAGE, chart="map")
         st.caption(t("map.click_hint", lang) + " " + t("map.corps_note", lang))

@@ -14,6 +14,8 @@ import plotly.graph_objects as go
 import polars as pl
 
 from digigov.boundaries import (
+    LAYER_FILES,
+    SOUTH_CHINA_SEA_FILE,
     MapLevel,
     features_of_kind,
     layer_ids,
@@ -90,19 +92,24 @@ def build_china_map(
     within: str | None = None,
     watermark: str | None = None,
     height: int = 470,
+    geojson_base_url: str | None = None,
 ) -> go.Figure:
     """Choropleth of values (columns adcode, value in stored units) for indicator.
 
     within: a province adcode for its prefecture map (zoomed to it, no inset); None for the whole country.
     Regions with no value are drawn grey and named in the legend.
+    geojson_base_url: where the browser can fetch the boundary files (the app's static folder). The figure
+    then names the national layers by URL instead of embedding them: the browser downloads and caches them
+    once, instead of every rerun shipping them again. Leave None for exports, which need them inline.
     """
     if within:
         drawn = set(layer_ids("prefecture"))
         ids = [r.adcode for r in load_gazetteer().children(within) if r.adcode in drawn]
-        geojson = sub_layer("prefecture", frozenset(ids))
+        layer = sub_layer("prefecture", frozenset(ids))
+        geojson_base_url = None  # a province's prefectures are small: embed just those
     else:
         ids = list(layer_ids(level))
-        geojson = load_layer(level)
+        layer = load_layer(level)
     data = _values_by_adcode(values)
     present = [i for i in ids if i in data]
     missing = [i for i in ids if i not in data]
@@ -119,15 +126,16 @@ def build_china_map(
         colour_axis.update(cmin=min(numbers), cmax=max(numbers))
 
     fig = go.Figure()
-    common = {"geojson": geojson, "featureidkey": "id", "locationmode": "geojson-id",
+    common = {"featureidkey": "id", "locationmode": "geojson-id",
               "marker": {"line": {"color": BORDER_COLOUR, "width": 0.6}}}
+    source = _GeojsonSource(layer, LAYER_FILES[level], geojson_base_url)
     fig.add_trace(go.Choropleth(
-        locations=present, z=[indicator.display_number(data[i]) for i in present],
+        locations=present, z=[indicator.display_number(data[i]) for i in present], geojson=source.of(present),
         coloraxis="coloraxis", customdata=_customdata(present, data, indicator, lang),
         hovertemplate=_hover(indicator, lang), name=indicator.name(lang), showlegend=False, **common,
     ))
     if missing:
-        fig.add_trace(_no_data_trace(missing, data, indicator, lang, common))
+        fig.add_trace(_no_data_trace(missing, data, indicator, lang, {**common, "geojson": source.of(missing)}))
 
     fig.update_layout(
         height=height, margin={"l": 0, "r": 0, "t": 10, "b": 10},
@@ -140,9 +148,24 @@ def build_china_map(
         fig.update_geos(fitbounds="locations", projection_type="mercator", **_BARE_GEO)
     else:
         fig.update_layout(geo={**MAIN_GEO, **_BARE_GEO})
-        _add_south_china_sea_inset(fig, data if level == "province" else {}, indicator, lang)
+        _add_south_china_sea_inset(fig, data if level == "province" else {}, indicator, lang, geojson_base_url)
     _add_notes(fig, lang, watermark)
     return fig
+
+
+class _GeojsonSource:
+    """A trace's geojson: the file's URL when the browser can fetch it (cached across reruns), else only
+    the features the trace draws, so an exported figure carries each shape once."""
+
+    def __init__(self, collection: dict[str, Any], file_name: str, base_url: str | None) -> None:
+        self.collection = collection
+        self.url = f"{base_url}/{file_name}" if base_url else None
+
+    def of(self, ids: list[str]) -> str | dict[str, Any]:
+        if self.url:
+            return self.url
+        wanted = set(ids)
+        return {"type": "FeatureCollection", "features": [f for f in self.collection["features"] if f["id"] in wanted]}
 
 
 def _no_data_trace(missing: list[str], data: Mapping[str, float], indicator: Indicator, lang: str,
@@ -156,13 +179,12 @@ def _no_data_trace(missing: list[str], data: Mapping[str, float], indicator: Ind
 
 
 def _add_south_china_sea_inset(fig: go.Figure, data: Mapping[str, float], indicator: Indicator,
-                               lang: str) -> None:
+                               lang: str, geojson_base_url: str | None) -> None:
     scs = load_south_china_sea()
-    clips = features_of_kind(scs, "province_clip")
-    clip_geojson = {"type": "FeatureCollection",
-                    "features": [{**f, "id": f["properties"]["adcode"]} for f in clips]}
-    clip_ids = [f["id"] for f in clip_geojson["features"]]
-    common = {"geojson": clip_geojson, "featureidkey": "id", "locationmode": "geojson-id",
+    # Feature ids in the file: the adcode for each province clip, "islands" for the islands.
+    source = _GeojsonSource(scs, SOUTH_CHINA_SEA_FILE, geojson_base_url)
+    clip_ids = [f["id"] for f in features_of_kind(scs, "province_clip")]
+    common = {"featureidkey": "id", "locationmode": "geojson-id",
               "marker": {"line": {"color": BORDER_COLOUR, "width": 0.4}}}
     coloured = [i for i in clip_ids if i in data]
     grey = [i for i in clip_ids if i not in data]
@@ -170,16 +192,15 @@ def _add_south_china_sea_inset(fig: go.Figure, data: Mapping[str, float], indica
         fig.add_trace(go.Choropleth(
             locations=coloured, z=[indicator.display_number(data[i]) for i in coloured],
             coloraxis="coloraxis", geo="geo2", customdata=_customdata(coloured, data, indicator, lang),
-            hovertemplate=_hover(indicator, lang), showlegend=False, **common,
+            hovertemplate=_hover(indicator, lang), showlegend=False, geojson=source.of(coloured), **common,
         ))
     if grey:
-        fig.add_trace(_no_data_trace(grey, data, indicator, lang, common, geo="geo2"))
+        fig.add_trace(_no_data_trace(grey, data, indicator, lang, {**common, "geojson": source.of(grey)},
+                                     geo="geo2"))
 
-    islands = features_of_kind(scs, "islands")
-    if islands:
-        island_geojson = {"type": "FeatureCollection", "features": [{**islands[0], "id": "islands"}]}
+    if features_of_kind(scs, "islands"):
         fig.add_trace(go.Choropleth(
-            geojson=island_geojson, featureidkey="id", locationmode="geojson-id", locations=["islands"],
+            geojson=source.of(["islands"]), featureidkey="id", locationmode="geojson-id", locations=["islands"],
             z=[0], colorscale=[[0, "#9e9e9e"], [1, "#9e9e9e"]], showscale=False, geo="geo2",
             marker={"line": {"color": "#333333", "width": 0.8}}, hoverinfo="skip", showlegend=False,
         ))

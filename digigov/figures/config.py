@@ -8,7 +8,9 @@ from typing import Any
 
 # Streamlit serves ./static at /app/static (server.enableStaticServing); plotly's geo base layer fetches
 # world_110m.json from here instead of its CDN, which this network cannot reach.
-TOPOJSON_URL = "/app/static/topojson/"
+STATIC_URL = "/app/static"
+TOPOJSON_URL = f"{STATIC_URL}/topojson/"
+BOUNDARY_URL = f"{STATIC_URL}/boundaries"
 PNG_SCALE = 3
 
 

@@ -100,3 +100,18 @@ def test_chart_config_points_plotly_at_local_topojson_and_prints_at_scale():
     assert config["toImageButtonOptions"]["filename"].startswith("overview_map_")
     assert export_filename("a b", "c/d").startswith("a-b_c-d_")
     json.dumps(config)
+
+
+def test_app_maps_name_the_boundary_files_by_url_so_reruns_ship_only_values():
+    fig = build_china_map(values(MAINLAND), get_indicator("dgi_index"), "zh", geojson_base_url="/app/static/boundaries")
+    sources = {tr.geojson for tr in fig.data if tr.type == "choropleth"}
+    assert sources == {"/app/static/boundaries/provinces.geojson", "/app/static/boundaries/south_china_sea.geojson"}
+    assert len(fig.to_json()) < 40_000
+
+
+def test_national_prefecture_map_draws_every_prefecture():
+    prefectures = [r.adcode for r in G.regions.values() if r.level == "prefecture"]
+    fig = build_china_map(values(prefectures[:100]), get_indicator("dgi_index"), "zh", level="prefecture")
+    drawn = {loc for tr in fig.data if tr.geo in (None, "geo") for loc in tr.locations}
+    assert drawn == set(layer_ids("prefecture"))
+    assert len(fig.to_json().encode()) < 1_500_000
