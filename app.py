@@ -13,5 +13,6 @@ st.sidebar.caption(t("app.subtitle", lang))
 pages = [
     st.Page("pages/overview.py", title=t("nav.overview", lang), url_path="overview", default=True,
             icon=":material/dashboard:"),
+    st.Page("pages/regional.py", title=t("nav.regional", lang), url_path="regional", icon=":material/map:"),
 ]
 st.navigation(pages).run()

@@ -11,14 +11,15 @@ T = TypeVar("T")
 
 
 def url_choice(
-    param: str, options: Sequence[T], default: T, label: str,
+    page: str, param: str, options: Sequence[T], default: T, label: str,
     cast: Callable[[str], T] = str, format_func: Callable[[T], str] = str,
 ) -> T:
     """A selectbox initialised from ?param=..., writing its value back to the URL.
 
-    A missing or invalid URL value (hand-edited link) falls back to default rather than failing.
+    Keys are per page: Streamlit drops a page's widget state when another page runs, and a shared key would
+    bring back a stale value. A missing or invalid URL value (hand-edited link) falls back to default.
     """
-    key = f"url_{param}"
+    key = f"{page}_{param}"
     if key not in st.session_state:
         raw = st.query_params.get(param)
         try:
@@ -29,3 +30,23 @@ def url_choice(
     choice = st.selectbox(label, options, key=key, format_func=format_func)
     st.query_params[param] = str(choice)
     return choice
+
+
+def url_weights(page: str, param: str, names: Sequence[str], labels: Sequence[str],
+                default: int = 25) -> dict[str, int]:
+    """One 0-100 slider per name, initialised from ?param=a,b,c,d and written back as such."""
+    keys = [f"{page}_{param}_{name}" for name in names]
+    if any(key not in st.session_state for key in keys):
+        raw = (st.query_params.get(param) or "").split(",")
+        try:
+            values = [int(v) for v in raw]
+        except ValueError:
+            values = []
+        if len(values) != len(names) or any(not 0 <= v <= 100 for v in values):
+            values = [default] * len(names)
+        for key, value in zip(keys, values, strict=True):
+            st.session_state.setdefault(key, value)
+    chosen = {name: st.slider(label, 0, 100, key=key, step=5)
+              for name, label, key in zip(names, labels, keys, strict=True)}
+    st.query_params[param] = ",".join(str(v) for v in chosen.values())
+    return chosen

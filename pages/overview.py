@@ -1,9 +1,9 @@
 """Overview: headline figures, the national map of the development index, macro-regions, findings."""
 
-import polars as pl
 import streamlit as st
 
 from components.china_map import chart, china_map
+from components.drilldown import map_key, province_drilldown
 from components.language import language_switch
 from components.notices import sample_notice
 from components.url_state import url_choice
@@ -32,9 +32,9 @@ sample_notice(lang)
 years = sorted(index["year"].unique().to_list())
 controls = st.columns([1, 2, 3])
 with controls[0]:
-    year = url_choice("year", years, default=years[-1], label=t("overview.year", lang), cast=int)
+    year = url_choice(PAGE, "year", years, default=years[-1], label=t("overview.year", lang), cast=int)
 with controls[1]:
-    indicator_id = url_choice("ind", MAP_INDICATORS, default="dgi_index", label=t("overview.indicator", lang),
+    indicator_id = url_choice(PAGE, "ind", MAP_INDICATORS, default="dgi_index", label=t("overview.indicator", lang),
                               format_func=lambda i: get_indicator(i).name(lang))
 indicator = get_indicator(indicator_id)
 
@@ -58,8 +58,7 @@ with left:
     with map_tab:
         figure = build_china_map(overview.values_for_year(index, year, indicator.column), indicator, lang,
                                  watermark=t("sample.watermark", lang), geojson_base_url=BOUNDARY_URL)
-        map_key = f"overview_map_{st.session_state.get('overview_map_reset', 0)}"
-        clicked = china_map(figure, key=map_key, page=PAGE, chart="map")
+        clicked = china_map(figure, key=map_key(PAGE), page=PAGE, chart="map")
         st.caption(t("map.click_hint", lang) + " " + t("map.corps_note", lang))
     with table_tab:
         st.dataframe(overview.ranking_table(index, year, indicator_id, lang), hide_index=True)
@@ -76,30 +75,7 @@ with right:
     with bar_table_tab:
         st.dataframe(overview.macro_region_table(index, year, indicator_id, lang), hide_index=True)
 
-selected = clicked or st.query_params.get("province")
-if selected in gazetteer and gazetteer[selected].level == "province":
-    st.query_params["province"] = selected
-    region = gazetteer[selected]
-    ranks = overview.ranking(index, year, indicator.column).filter(pl.col("adcode") == selected)
-    st.divider()
-    header_cols = st.columns([4, 1])
-    if ranks.height:
-        header_cols[0].subheader(t("overview.selected_header", lang, region=region.name(lang),
-                                   value=indicator.format(ranks["value"][0], lang), rank=ranks["rank"][0]))
-    else:
-        header_cols[0].subheader(t("map.selected", lang, region=region.name(lang)))
-    if header_cols[1].button(t("map.back", lang), key="overview_back"):
-        st.session_state["overview_map_reset"] = st.session_state.get("overview_map_reset", 0) + 1
-        st.query_params.pop("province", None)
-        st.rerun()
-    cities = city_index.filter(pl.col("parent") == selected)
-    if cities.height:
-        st.caption(t("overview.city_map_caption", lang, region=region.name(lang), year=year))
-        city_figure = build_china_map(overview.values_for_year(cities, year, indicator.column), indicator, lang,
-                                      within=selected, watermark=t("sample.watermark", lang), height=460)
-        chart(city_figure, key="overview_city_map", page=PAGE, name=f"map_{selected}")
-    else:
-        st.info(t("map.no_city_data", lang, region=region.name(lang)))
+province_drilldown(PAGE, clicked, index, city_index, year, indicator, lang)
 
 st.divider()
 st.subheader(t("overview.cited_header", lang))

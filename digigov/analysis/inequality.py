@@ -103,6 +103,8 @@ def _gini_array(x: np.ndarray, p: np.ndarray | None = None) -> float:
     order = np.argsort(x, kind="stable")
     xs, ps = x[order], p[order]
     mean = float(np.dot(ps, xs))
+    if mean == 0:
+        return 0.0  # only possible inside a Dagum group of zeros: all equal, no inequality
     # Σ_i Σ_j p_i p_j |x_i − x_j| = 2 Σ_i p_i x_i (P_below(i) − P_above(i)) for sorted x: each unit
     # adds its value once for every unit below it and subtracts it once for every unit above it.
     # Tied values cancel whichever way they are ordered, so the stable sort needs no tie rule.
@@ -378,7 +380,8 @@ def dagum_gini(values: ArrayLike, groups: ArrayLike) -> DagumResult:
             ahead, behind = _pair_moments(yj, yh)
             pairs_count = yj.size * yh.size
             d_jh, p_jh = ahead / pairs_count, behind / pairs_count
-            gini_jh = (ahead + behind) / (pairs_count * (gj.mean + gh.mean))
+            # Two all-zero groups (possible only when other groups carry the positive mean) do not differ.
+            gini_jh = (ahead + behind) / (pairs_count * (gj.mean + gh.mean)) if gj.mean + gh.mean > 0 else 0.0
             big_d = (d_jh - p_jh) / (d_jh + p_jh) if d_jh + p_jh > 0 else 0.0
             weight = gj.population_share * gh.value_share + gh.population_share * gj.value_share
             pair_results.append(DagumPair(

@@ -71,7 +71,9 @@ def _values_by_adcode(values: pl.DataFrame) -> dict[str, float]:
     return dict(zip(clean["adcode"].to_list(), clean["value"].to_list(), strict=True))
 
 
-def _hover(indicator: Indicator, lang: str) -> str:
+def _hover(indicator: Indicator | None, lang: str) -> str:
+    if indicator is None:  # category maps: the name only
+        return "<b>%{customdata[1]}</b><extra></extra>"
     return (
         "<b>%{customdata[1]}</b><br>"
         + html.escape(indicator.name(lang))
@@ -79,8 +81,10 @@ def _hover(indicator: Indicator, lang: str) -> str:
     )
 
 
-def _customdata(ids: list[str], data: Mapping[str, float], indicator: Indicator, lang: str) -> list[list[str]]:
-    return [[i, html.escape(region_label(i, lang)), indicator.format(data.get(i), lang)] for i in ids]
+def _customdata(ids: list[str], data: Mapping[str, float], indicator: Indicator | None,
+                lang: str) -> list[list[str]]:
+    return [[i, html.escape(region_label(i, lang)), indicator.format(data.get(i), lang) if indicator else ""]
+            for i in ids]
 
 
 def build_china_map(
@@ -257,3 +261,56 @@ def selected_adcode(event: Mapping[str, Any] | None) -> str | None:
         if isinstance(custom, list | tuple) and custom and str(custom[0]).isdigit():
             return str(custom[0])
     return None
+
+
+def build_category_map(
+    categories: pl.DataFrame,
+    order: list[str],
+    colours: Mapping[str, str],
+    labels: Mapping[str, str],
+    lang: str,
+    *,
+    watermark: str | None = None,
+    height: int = 470,
+    geojson_base_url: str | None = None,
+) -> go.Figure:
+    """Province map of categories (columns adcode, category), one legend entry per category in order.
+
+    Used for LISA clusters: each category gets a fixed colour (colour-blind-safe pairs chosen by the caller).
+    Provinces without a category are drawn grey as "no data".
+    """
+    layer = load_layer("province")
+    ids = list(layer_ids("province"))
+    by_code = dict(zip(categories["adcode"].to_list(), categories["category"].to_list(), strict=True))
+    source = _GeojsonSource(layer, LAYER_FILES["province"], geojson_base_url)
+    fig = go.Figure()
+    common = {"featureidkey": "id", "locationmode": "geojson-id",
+              "marker": {"line": {"color": BORDER_COLOUR, "width": 0.6}}, "showscale": False}
+    for category in order:
+        members = [i for i in ids if by_code.get(i) == category]
+        if not members:
+            continue
+        colour = colours[category]
+        fig.add_trace(go.Choropleth(
+            locations=members, z=[1] * len(members), colorscale=[[0, colour], [1, colour]],
+            geojson=source.of(members), name=html.escape(labels[category]), showlegend=True,
+            customdata=[[i, html.escape(region_label(i, lang)), html.escape(labels[category])] for i in members],
+            hovertemplate="<b>%{customdata[1]}</b><br>%{customdata[2]}<extra></extra>", **common,
+        ))
+    missing = [i for i in ids if i not in by_code]
+    if missing:
+        fig.add_trace(go.Choropleth(
+            locations=missing, z=[0] * len(missing), colorscale=[[0, NO_DATA_COLOUR], [1, NO_DATA_COLOUR]],
+            geojson=source.of(missing), name=t("map.no_data", lang), showlegend=True,
+            customdata=[[i, html.escape(region_label(i, lang)), t("map.no_data", lang)] for i in missing],
+            hovertemplate="<b>%{customdata[1]}</b><br>%{customdata[2]}<extra></extra>", **common,
+        ))
+    fig.update_layout(
+        height=height, margin={"l": 0, "r": 0, "t": 10, "b": 10}, clickmode="event+select", dragmode=False,
+        legend={"x": 0.0, "y": 0.02, "xanchor": "left", "yanchor": "bottom", "bgcolor": "rgba(255,255,255,0.8)"},
+        paper_bgcolor="white", font={"family": "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, sans-serif"},
+        geo={**MAIN_GEO, **_BARE_GEO},
+    )
+    _add_south_china_sea_inset(fig, {}, None, lang, geojson_base_url)
+    _add_notes(fig, lang, watermark)
+    return fig

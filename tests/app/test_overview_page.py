@@ -51,11 +51,11 @@ def test_language_switch_changes_the_page_and_the_url(app):
 def test_year_and_indicator_change_map_kpis_and_url(app):
     at = app.run()
     latest_mean = at.metric[0].value
-    at.selectbox(key="url_year").set_value(2018).run()
+    at.selectbox(key="overview_year").set_value(2018).run()
     assert not at.exception
     assert at.metric[0].value != latest_mean
     assert at.subheader[0].value == t("overview.map_header", "zh", year=2018)
-    at.selectbox(key="url_ind").set_value("dgi_effect").run()
+    at.selectbox(key="overview_ind").set_value("dgi_effect").run()
     spec = map_figures(at)[0]
     assert "治理效果" in spec
     assert str(at.query_params["ind"]).strip("[]'\"") == "dgi_effect"
@@ -65,8 +65,8 @@ def test_url_state_opens_the_same_view(app):
     app.query_params["year"] = "2020"
     app.query_params["ind"] = "dgi_capacity"
     at = app.run()
-    assert at.selectbox(key="url_year").value == 2020
-    assert at.selectbox(key="url_ind").value == "dgi_capacity"
+    assert at.selectbox(key="overview_year").value == 2020
+    assert at.selectbox(key="overview_ind").value == "dgi_capacity"
 
 
 def test_bad_url_values_fall_back_to_defaults(app):
@@ -75,7 +75,7 @@ def test_bad_url_values_fall_back_to_defaults(app):
     app.query_params["province"] = "999999"
     at = app.run()
     assert not at.exception
-    assert at.selectbox(key="url_ind").value == "dgi_index"
+    assert at.selectbox(key="overview_ind").value == "dgi_index"
 
 
 def test_clicking_a_province_with_city_data_opens_its_prefecture_map(app):

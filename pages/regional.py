@@ -1,0 +1,202 @@
+"""Regional gaps: index map and ranking, macro-regions, inequality, convergence, clustering, re-weighting."""
+
+import streamlit as st
+
+from components.china_map import chart, china_map
+from components.drilldown import map_key, province_drilldown
+from components.language import language_switch
+from components.notices import sample_notice
+from components.url_state import url_choice, url_weights
+from digigov.analysis import composite, overview, regional
+from digigov.datasets import load_builtin
+from digigov.figures import regional as figures
+from digigov.figures.china_map import build_category_map, build_china_map
+from digigov.figures.config import BOUNDARY_URL
+from digigov.i18n import t
+from digigov.indicators import get_indicator
+from digigov.regions import load_gazetteer
+
+PAGE = "regional"
+INDICATORS = ["dgi_index", *regional.DIMENSION_INDICATORS.values()]
+LISA_ORDER = ["high_high", "low_low", "high_low", "low_high", "not_significant"]
+# Red/blue pairs with pale variants for outliers: distinguishable with the common colour-vision deficiencies.
+LISA_COLOURS = {"high_high": "#b2182b", "low_low": "#2166ac", "high_low": "#f4a582", "low_high": "#92c5de",
+                "not_significant": "#eeeeee"}
+
+
+@st.cache_data(show_spinner=False)
+def cached_summary(year: int, column: str) -> regional.InequalitySummary:
+    return regional.inequality_summary(load_builtin("province_index"), year, column)
+
+
+@st.cache_data(show_spinner=False)
+def cached_clustering(year: int, column: str) -> regional.Clustering:
+    return regional.clustering(load_builtin("province_index"), year, column)
+
+
+@st.cache_data(show_spinner=False)
+def cached_reweighting(year: int, weights: tuple[tuple[str, int], ...], norm: str) -> regional.Reweighting:
+    return regional.reweight(load_builtin("province_index"), year, dict(weights), norm)
+
+
+# Figures are cached as objects (cache_resource: no pickling, plotly's validation is the slow part) and
+# st.plotly_chart only serialises them; keys are the page's plain inputs.
+@st.cache_resource(max_entries=64, show_spinner=False)
+def cached_figures(year: int, indicator_id: str, lang: str) -> dict:
+    index = load_builtin("province_index")
+    indicator = get_indicator(indicator_id)
+    column = indicator.column
+    sigma = regional.sigma_table(index, column)
+    beta = regional.beta_result(index, column)
+    summary = cached_summary(year, column)
+    clusters = cached_clustering(year, column)
+    lisa_labels = {c: t(f"regional.lisa.{c}", lang) for c in LISA_ORDER}
+    values = overview.values_for_year(index, year, column)
+    watermark = t("sample.watermark", lang)
+    return {
+        "map": build_china_map(values, indicator, lang, watermark=watermark, geojson_base_url=BOUNDARY_URL),
+        "ranking": figures.ranking_chart(overview.ranking(index, year, column), indicator, lang),
+        "macro": figures.macro_strip(values, indicator, lang),
+        "theil": figures.theil_bar(summary.theil.between, summary.theil.within, lang),
+        "trend": figures.trend_chart(regional.macro_trend(index, column), indicator, lang),
+        "sigma": figures.sigma_chart(sigma, lang),
+        "beta": figures.beta_chart(beta.points, beta.beta, beta.intercept, lang),
+        "lisa": build_category_map(clusters.lisa.select("adcode", "category"), LISA_ORDER, LISA_COLOURS,
+                                   lisa_labels, lang, watermark=watermark, geojson_base_url=BOUNDARY_URL),
+    }
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def cached_profile_figure(adcode: str, year: int, lang: str):
+    return figures.profile_chart(regional.profile(load_builtin("province_index"), adcode, year, lang), lang)
+
+
+def tabbed(lang: str, draw_chart, draw_table) -> None:
+    chart_tab, table_tab = st.tabs([t("overview.chart_tab", lang), t("overview.table_tab", lang)])
+    with chart_tab:
+        draw_chart()
+    with table_tab:
+        draw_table()
+
+
+lang = language_switch()
+gazetteer = load_gazetteer()
+index = load_builtin("province_index")
+city_index = load_builtin("city_index")
+
+st.title(t("regional.title", lang))
+sample_notice(lang)
+st.caption(t("regional.intro", lang))
+
+years = sorted(index["year"].unique().to_list())
+controls = st.columns([1, 2, 3])
+with controls[0]:
+    year = url_choice(PAGE, "year", years, default=years[-1], label=t("regional.year", lang), cast=int)
+with controls[1]:
+    indicator_id = url_choice(PAGE, "ind", INDICATORS, default="dgi_index", label=t("regional.indicator", lang),
+                              format_func=lambda i: get_indicator(i).name(lang))
+indicator = get_indicator(indicator_id)
+column = indicator.column
+
+# --- map and ranking -------------------------------------------------------------------------------
+left, right = st.columns([3, 2])
+with left:
+    st.subheader(t("regional.map_header", lang, indicator=indicator.name(lang), year=year))
+    figs = cached_figures(year, indicator_id, lang)
+    clicked = china_map(figs["map"], key=map_key(PAGE), page=PAGE, chart="map")
+    st.caption(t("map.click_hint", lang) + " " + t("map.corps_note", lang))
+with right:
+    st.subheader(t("regional.ranking_header", lang))
+    tabbed(lang, lambda: chart(figs["ranking"], key="regional_ranking", page=PAGE,
+                               name="ranking"),
+           lambda: st.dataframe(overview.ranking_table(index, year, indicator_id, lang), hide_index=True))
+province_drilldown(PAGE, clicked, index, city_index, year, indicator, lang)
+
+# --- macro-regions and inequality ------------------------------------------------------------------
+st.divider()
+left, right = st.columns(2)
+with left:
+    st.subheader(t("regional.macro_header", lang))
+    tabbed(lang, lambda: chart(figs["macro"], key="regional_macro", page=PAGE,
+                               name="macro_regions"),
+           lambda: st.dataframe(overview.macro_region_table(index, year, indicator_id, lang), hide_index=True))
+with right:
+    st.subheader(t("regional.inequality_header", lang))
+    summary = cached_summary(year, column)
+    figures_row = st.columns(4)
+    figures_row[0].metric(t("regional.gini", lang), f"{summary.gini:.4f}")
+    figures_row[1].metric(t("regional.theil", lang), f"{summary.theil.total:.4f}")
+    figures_row[2].metric(t("regional.cv", lang), f"{summary.cv:.4f}")
+    figures_row[3].metric(t("regional.max_min", lang), f"{summary.max_min:.2f}")
+    st.markdown(regional.theil_sentence(summary, lang))
+    chart(figs["theil"], key="regional_theil", page=PAGE, name="theil")
+    st.markdown(f"**{t('regional.dagum_header', lang)}** — {regional.dagum_sentence(summary, lang)}")
+    parts, pairs = regional.dagum_tables(summary, lang)
+    st.dataframe(parts, hide_index=True)
+    st.dataframe(pairs, hide_index=True)
+
+# --- trend and convergence -------------------------------------------------------------------------
+st.divider()
+trend_col, sigma_col, beta_col = st.columns(3)
+with trend_col:
+    st.subheader(t("regional.trend_header", lang))
+    trend = regional.macro_trend(index, column)
+    tabbed(lang, lambda: chart(figs["trend"], key="regional_trend", page=PAGE,
+                               name="trend"),
+           lambda: st.dataframe(trend, hide_index=True))
+with sigma_col:
+    st.subheader(t("regional.sigma_header", lang))
+    sigma = regional.sigma_table(index, column)
+    st.markdown(regional.sigma_sentence(sigma, lang))
+    tabbed(lang, lambda: chart(figs["sigma"], key="regional_sigma", page=PAGE, name="sigma"),
+           lambda: st.dataframe(sigma, hide_index=True))
+with beta_col:
+    st.subheader(t("regional.beta_header", lang))
+    beta = regional.beta_result(index, column)
+    st.markdown(regional.beta_sentence(beta, lang))
+    tabbed(lang, lambda: chart(figs["beta"], key="regional_beta", page=PAGE, name="beta"),
+           lambda: st.dataframe(beta.points, hide_index=True))
+
+# --- spatial clustering ----------------------------------------------------------------------------
+st.divider()
+st.subheader(t("regional.lisa_header", lang))
+clusters = cached_clustering(year, column)
+st.markdown(regional.moran_sentence(clusters, lang))
+islands = regional.islands_sentence(clusters, lang)
+if islands:
+    st.caption(islands)
+tabbed(lang, lambda: chart(figs["lisa"], key="regional_lisa", page=PAGE, name="lisa"),
+       lambda: st.dataframe(regional.lisa_table(clusters, indicator_id, lang), hide_index=True))
+
+# --- dimension profile -----------------------------------------------------------------------------
+st.divider()
+st.subheader(t("regional.profile_header", lang))
+provinces = [r.adcode for r in gazetteer.provinces(counted_in_31_only=True)]
+default_province = st.query_params.get("province") if st.query_params.get("province") in provinces else "510000"
+profile_region = url_choice(PAGE, "profile", provinces, default=default_province,
+                            label=t("regional.profile_region", lang), format_func=lambda a: gazetteer[a].name(lang))
+profile = regional.profile(index, profile_region, year, lang)
+tabbed(lang, lambda: chart(cached_profile_figure(profile_region, year, lang), key="regional_profile_chart", page=PAGE,
+                           name="profile"),
+       lambda: st.dataframe(regional.profile_table(profile, lang), hide_index=True))
+
+# --- re-weighting ----------------------------------------------------------------------------------
+st.divider()
+st.subheader(t("regional.weights_header", lang))
+st.caption(t("regional.weights_help", lang))
+slider_cols = st.columns([3, 2])
+with slider_cols[0]:
+    dimension_names = list(regional.DIMENSION_INDICATORS)
+    weights = url_weights(PAGE, "w", dimension_names,
+                          [get_indicator(i).name(lang) for i in regional.DIMENSION_INDICATORS.values()])
+with slider_cols[1]:
+    normalisation = url_choice(PAGE, "norm", list(composite.NORMALISATIONS), default="minmax",
+                               label=t("regional.normalisation", lang),
+                               format_func=lambda n: t(f"regional.norm.{n}", lang))
+if sum(weights.values()) == 0:
+    st.error(t("regional.weights_error", lang))
+else:
+    reweighted = cached_reweighting(year, tuple(weights.items()), normalisation)
+    st.markdown(regional.reweight_sentence(reweighted, lang))
+    st.caption(t("regional.stability_header", lang, draws=regional.STABILITY_DRAWS))
+    st.dataframe(regional.reweight_table(reweighted, lang), hide_index=True)
