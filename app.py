@@ -14,5 +14,6 @@ pages = [
     st.Page("pages/overview.py", title=t("nav.overview", lang), url_path="overview", default=True,
             icon=":material/dashboard:"),
     st.Page("pages/regional.py", title=t("nav.regional", lang), url_path="regional", icon=":material/map:"),
+    st.Page("pages/channels.py", title=t("nav.channels", lang), url_path="channels", icon=":material/devices:"),
 ]
 st.navigation(pages).run()

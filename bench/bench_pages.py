@@ -20,6 +20,7 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 PAGES = {
     "overview": "pages/overview.py",
     "regional": "pages/regional.py",
+    "channels": "pages/channels.py",
 }
 
 

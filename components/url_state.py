@@ -50,3 +50,16 @@ def url_weights(page: str, param: str, names: Sequence[str], labels: Sequence[st
               for name, label, key in zip(names, labels, keys, strict=True)}
     st.query_params[param] = ",".join(str(v) for v in chosen.values())
     return chosen
+
+
+def url_multi(page: str, param: str, options: Sequence[str], default: Sequence[str], label: str,
+              format_func: Callable[[str], str] = str) -> list[str]:
+    """A multiselect initialised from ?param=a,b and written back; unknown values in the URL are dropped."""
+    key = f"{page}_{param}"
+    if key not in st.session_state:
+        raw = st.query_params.get(param)
+        chosen = [v for v in raw.split(",") if v in options] if raw is not None else list(default)
+        st.session_state[key] = chosen
+    chosen = st.multiselect(label, options, key=key, format_func=format_func)
+    st.query_params[param] = ",".join(chosen)
+    return chosen

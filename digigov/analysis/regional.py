@@ -87,7 +87,8 @@ def dagum_tables(summary: InequalitySummary, lang: str) -> tuple[pl.DataFrame, p
                                           f"{d.transvariation_share * 100:.1f}%", "100.0%"],
     })
     pairs = pl.DataFrame({
-        t("regional.pair", lang): [f"{t('macro.' + str(p.high), lang)} – {t('macro.' + str(p.low), lang)}" for p in d.pairs],
+        t("regional.pair", lang): [f"{t('macro.' + str(p.high), lang)} – {t('macro.' + str(p.low), lang)}"
+                                   for p in d.pairs],
         t("regional.pair_gini", lang): [round(p.gini, 4) for p in d.pairs],
     })
     return parts, pairs

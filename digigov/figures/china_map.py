@@ -7,7 +7,7 @@ wants a world topojson; the app serves it locally (see chart_config) so nothing 
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import plotly.graph_objects as go
@@ -28,6 +28,7 @@ from digigov.indicators import Indicator
 from digigov.regions import load_gazetteer
 
 NO_DATA_COLOUR = "#d0d0d0"
+SUPPRESSED_COLOUR = "#8c8c8c"
 BORDER_COLOUR = "#ffffff"
 # ColorBrewer sequential scales: safe for the common forms of colour-blindness and in greyscale print.
 SCALE_HIGHER_BETTER = "YlGnBu"
@@ -97,8 +98,16 @@ def build_china_map(
     watermark: str | None = None,
     height: int = 470,
     geojson_base_url: str | None = None,
+    outlined: Sequence[str] = (),
+    outlined_label: str = "",
+    suppressed: Sequence[str] = (),
+    suppressed_label: str = "",
 ) -> go.Figure:
     """Choropleth of values (columns adcode, value in stored units) for indicator.
+
+    outlined: units drawn with a heavy dark outline and their own legend entry (small samples).
+    suppressed: units whose value must not be shown (k-anonymity): drawn in a darker grey, named in the
+    legend, and their hover carries no number.
 
     within: a province adcode for its prefecture map (zoomed to it, no inset); None for the whole country.
     Regions with no value are drawn grey and named in the legend.
@@ -114,9 +123,11 @@ def build_china_map(
     else:
         ids = list(layer_ids(level))
         layer = load_layer(level)
-    data = _values_by_adcode(values)
+    hidden = set(suppressed)
+    data = {k: v for k, v in _values_by_adcode(values).items() if k not in hidden}
     present = [i for i in ids if i in data]
-    missing = [i for i in ids if i not in data]
+    missing = [i for i in ids if i not in data and i not in hidden]
+    hidden_drawn = [i for i in ids if i in hidden]
 
     colour_axis = {
         "colorscale": SCALE_HIGHER_BETTER if indicator.polarity == "higher_better" else SCALE_LOWER_BETTER,
@@ -140,6 +151,23 @@ def build_china_map(
     ))
     if missing:
         fig.add_trace(_no_data_trace(missing, data, indicator, lang, {**common, "geojson": source.of(missing)}))
+    if hidden_drawn:
+        fig.add_trace(go.Choropleth(
+            locations=hidden_drawn, z=[0] * len(hidden_drawn), geojson=source.of(hidden_drawn),
+            colorscale=[[0, SUPPRESSED_COLOUR], [1, SUPPRESSED_COLOUR]], showscale=False,
+            customdata=[[i, html.escape(region_label(i, lang)), html.escape(suppressed_label)] for i in hidden_drawn],
+            hovertemplate="<b>%{customdata[1]}</b><br>%{customdata[2]}<extra></extra>",
+            name=html.escape(suppressed_label), showlegend=True, **common,
+        ))
+    flagged = [i for i in ids if i in set(outlined)]
+    if flagged:
+        # Transparent fill, heavy outline: the value stays visible underneath, the flag on top.
+        fig.add_trace(go.Choropleth(
+            locations=flagged, z=[0] * len(flagged), geojson=source.of(flagged),
+            colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]], showscale=False,
+            featureidkey="id", locationmode="geojson-id", marker={"line": {"color": "#222222", "width": 1.8}},
+            hoverinfo="skip", name=html.escape(outlined_label), showlegend=True,
+        ))
 
     fig.update_layout(
         height=height, margin={"l": 0, "r": 0, "t": 10, "b": 10},

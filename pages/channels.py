@@ -1,0 +1,138 @@
+"""Online versus offline: city map of on-site preference, spread, channel mix, breakdowns, confidence intervals."""
+
+import polars as pl
+import streamlit as st
+
+from components.china_map import chart, china_map
+from components.language import language_switch
+from components.notices import sample_notice
+from components.url_state import url_choice, url_multi
+from digigov.analysis import channels_page as cp
+from digigov.analysis.channels import spread
+from digigov.datasets import load_builtin
+from digigov.figures import channels as figures
+from digigov.figures.china_map import build_china_map
+from digigov.figures.config import BOUNDARY_URL
+from digigov.i18n import t
+from digigov.indicators import get_indicator
+
+PAGE = "channels"
+THRESHOLDS = [10, 20, 30, 50, 100]
+
+
+@st.cache_data(show_spinner=False)
+def cached_shares(sel: cp.Selection) -> pl.DataFrame:
+    return cp.unit_shares(load_builtin("city_channels"), sel)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def cached_figures(sel: cp.Selection, lang: str) -> dict:
+    frame = load_builtin("city_channels")
+    shares = cached_shares(sel)
+    names = {a: cp.display_name(a, lang) for a in shares["adcode"]}
+    small, hidden = cp.flagged_units(shares)
+    relation = cp.relation(frame, load_builtin("province_index"), shares, sel)
+    return {
+        "map": build_china_map(
+            cp.map_values(shares), get_indicator("offline_pref_share"), lang, level=sel.level,
+            watermark=t("sample.watermark", lang), geojson_base_url=BOUNDARY_URL, outlined=small,
+            outlined_label=t("channels.small_sample_legend", lang, min_n=sel.min_n), suppressed=hidden,
+            suppressed_label=t("channels.suppressed_legend", lang, k=sel.k)),
+        "distribution": figures.distribution_chart(
+            shares, spread(shares.filter(~pl.col("suppressed")), min_n=sel.min_n), names, lang),
+        "entity": figures.breakdown_chart(cp.breakdown_table(frame, sel, "entity_type", lang), lang),
+        "category": figures.breakdown_chart(cp.breakdown_table(frame, sel, "service_category", lang), lang),
+        "trend": figures.trend_chart(cp.trend_table(frame, sel, lang), lang),
+        "relation": figures.relation_chart(relation.points, relation.slope, relation.intercept, names, lang),
+        "relation_sentence": cp.relation_sentence(relation, lang),
+        "relation_table": relation.points,
+        "findings": cp.findings(frame, shares, sel, lang),
+        "details": cp.details_table(shares, lang),
+    }
+
+
+def tabbed(lang: str, draw_chart, draw_table) -> None:
+    chart_tab, table_tab = st.tabs([t("overview.chart_tab", lang), t("overview.table_tab", lang)])
+    with chart_tab:
+        draw_chart()
+    with table_tab:
+        draw_table()
+
+
+lang = language_switch()
+frame = load_builtin("city_channels")
+st.title(t("channels.title", lang))
+sample_notice(lang)
+st.caption(t("channels.intro", lang))
+
+years = sorted(frame["year"].unique().to_list())
+row = st.columns([1, 1, 1])
+with row[0]:
+    year = url_choice(PAGE, "year", years, default=years[-1], label=t("channels.year", lang), cast=int)
+with row[1]:
+    level = url_choice(PAGE, "level", ["prefecture", "province"], default="prefecture",
+                       label=t("channels.level", lang), format_func=lambda v: t(f"channels.level_{v}", lang))
+with row[2]:
+    min_n = url_choice(PAGE, "min_n", THRESHOLDS, default=30, label=t("channels.min_n", lang), cast=int)
+row = st.columns(2)
+with row[0]:
+    entity_types = url_multi(PAGE, "entity", cp.ENTITY_TYPES, cp.ENTITY_TYPES, t("channels.entity_types", lang),
+                             format_func=lambda v: t(f"channels.entity.{v}", lang))
+with row[1]:
+    categories = url_multi(PAGE, "category", cp.CATEGORIES, cp.CATEGORIES, t("channels.categories", lang),
+                           format_func=lambda v: t(f"channels.category.{v}", lang))
+if not entity_types or not categories:
+    st.error(t("channels.filters_empty", lang))
+    st.stop()
+
+sel = cp.Selection(year=year, entity_types=tuple(entity_types), categories=tuple(categories), level=level,
+                   min_n=min_n)
+shares = cached_shares(sel)
+figs = cached_figures(sel, lang)
+
+left, right = st.columns([3, 2])
+with left:
+    st.subheader(t("channels.map_header", lang, year=year))
+    tabbed(lang, lambda: china_map(figs["map"], key=f"{PAGE}_map_chart", page=PAGE, chart=f"map_{level}"),
+           lambda: st.dataframe(figs["details"], hide_index=True))
+    st.caption(t("map.corps_note", lang))
+with right:
+    st.subheader(t("channels.findings_header", lang))
+    for sentence in figs["findings"]:
+        st.markdown(f"- {sentence}")
+
+st.subheader(t("channels.distribution_header", lang))
+tabbed(lang, lambda: chart(figs["distribution"], key=f"{PAGE}_distribution_chart", page=PAGE, name="distribution"),
+       lambda: st.dataframe(figs["details"], hide_index=True))
+
+st.divider()
+st.subheader(t("channels.mix_header", lang))
+options = shares.filter(~pl.col("suppressed")).sort("offline_share", descending=True)["adcode"].to_list()
+mix_regions = url_multi(PAGE, "mix", options, cp.default_mix_regions(shares, sel), t("channels.mix_regions", lang),
+                        format_func=lambda a: cp.display_name(a, lang))
+mix = cp.mix_frame(shares, cp.national(frame, sel), mix_regions, lang)
+tabbed(lang, lambda: chart(figures.mix_chart(mix, lang), key=f"{PAGE}_mix_chart", page=PAGE, name="channel_mix"),
+       lambda: st.dataframe(mix, hide_index=True))
+
+st.divider()
+st.subheader(t("channels.breakdown_header", lang))
+cols = st.columns(2)
+with cols[0]:
+    tabbed(lang, lambda: chart(figs["entity"], key=f"{PAGE}_entity_chart", page=PAGE, name="entity_types"),
+           lambda: st.dataframe(cp.breakdown_table(frame, sel, "entity_type", lang), hide_index=True))
+with cols[1]:
+    tabbed(lang, lambda: chart(figs["category"], key=f"{PAGE}_category_chart", page=PAGE, name="service_categories"),
+           lambda: st.dataframe(cp.breakdown_table(frame, sel, "service_category", lang), hide_index=True))
+
+st.divider()
+cols = st.columns(2)
+with cols[0]:
+    st.subheader(t("channels.trend_header", lang))
+    tabbed(lang, lambda: chart(figs["trend"], key=f"{PAGE}_trend_chart", page=PAGE, name="trend"),
+           lambda: st.dataframe(cp.trend_table(frame, sel, lang), hide_index=True))
+with cols[1]:
+    st.subheader(t("channels.relation_header", lang))
+    if figs["relation_sentence"]:
+        st.markdown(figs["relation_sentence"])
+    tabbed(lang, lambda: chart(figs["relation"], key=f"{PAGE}_relation_chart", page=PAGE, name="relation_to_index"),
+           lambda: st.dataframe(figs["relation_table"], hide_index=True))
