@@ -4,8 +4,8 @@ import polars as pl
 import streamlit as st
 
 from components.china_map import chart, china_map
+from components.data_source import data_source
 from components.language import language_switch
-from components.notices import sample_notice
 from components.url_state import url_choice, url_multi
 from digigov.analysis import channels_page as cp
 from digigov.analysis.channels import spread
@@ -15,27 +15,29 @@ from digigov.figures.china_map import build_china_map
 from digigov.figures.config import BOUNDARY_URL
 from digigov.i18n import t
 from digigov.indicators import get_indicator
+from digigov.sources import load_source
 
 PAGE = "channels"
 THRESHOLDS = [10, 20, 30, 50, 100]
 
 
 @st.cache_data(show_spinner=False)
-def cached_shares(sel: cp.Selection) -> pl.DataFrame:
-    return cp.unit_shares(load_builtin("city_channels"), sel)
+def cached_shares(source_id: str, sel: cp.Selection) -> pl.DataFrame:
+    return cp.unit_shares(load_source("city_channels", source_id), sel)
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
-def cached_figures(sel: cp.Selection, lang: str) -> dict:
-    frame = load_builtin("city_channels")
-    shares = cached_shares(sel)
+def cached_figures(source_id: str, sel: cp.Selection, lang: str) -> dict:
+    frame = load_source("city_channels", source_id)
+    shares = cached_shares(source_id, sel)
     names = {a: cp.display_name(a, lang) for a in shares["adcode"]}
     small, hidden = cp.flagged_units(shares)
     relation = cp.relation(frame, load_builtin("province_index"), shares, sel)
     return {
         "map": build_china_map(
             cp.map_values(shares), get_indicator("offline_pref_share"), lang, level=sel.level,
-            watermark=t("sample.watermark", lang), geojson_base_url=BOUNDARY_URL, outlined=small,
+            watermark=t("sample.watermark", lang) if source_id == "builtin" else None,
+            geojson_base_url=BOUNDARY_URL, outlined=small,
             outlined_label=t("channels.small_sample_legend", lang, min_n=sel.min_n), suppressed=hidden,
             suppressed_label=t("channels.suppressed_legend", lang, k=sel.k)),
         "distribution": figures.distribution_chart(
@@ -60,9 +62,9 @@ def tabbed(lang: str, draw_chart, draw_table) -> None:
 
 
 lang = language_switch()
-frame = load_builtin("city_channels")
 st.title(t("channels.title", lang))
-sample_notice(lang)
+source = data_source(PAGE, "city_channels", lang)
+frame = load_source("city_channels", source.id)
 st.caption(t("channels.intro", lang))
 
 years = sorted(frame["year"].unique().to_list())
@@ -76,10 +78,12 @@ with row[2]:
     min_n = url_choice(PAGE, "min_n", THRESHOLDS, default=30, label=t("channels.min_n", lang), cast=int)
 row = st.columns(2)
 with row[0]:
-    entity_types = url_multi(PAGE, "entity", cp.ENTITY_TYPES, cp.ENTITY_TYPES, t("channels.entity_types", lang),
+    entity_options = cp.present_values(frame, "entity_type", cp.ENTITY_TYPES)
+    entity_types = url_multi(PAGE, "entity", entity_options, entity_options, t("channels.entity_types", lang),
                              format_func=lambda v: t(f"channels.entity.{v}", lang))
 with row[1]:
-    categories = url_multi(PAGE, "category", cp.CATEGORIES, cp.CATEGORIES, t("channels.categories", lang),
+    category_options = cp.present_values(frame, "service_category", cp.CATEGORIES)
+    categories = url_multi(PAGE, "category", category_options, category_options, t("channels.categories", lang),
                            format_func=lambda v: t(f"channels.category.{v}", lang))
 if not entity_types or not categories:
     st.error(t("channels.filters_empty", lang))
@@ -87,8 +91,8 @@ if not entity_types or not categories:
 
 sel = cp.Selection(year=year, entity_types=tuple(entity_types), categories=tuple(categories), level=level,
                    min_n=min_n)
-shares = cached_shares(sel)
-figs = cached_figures(sel, lang)
+shares = cached_shares(source.id, sel)
+figs = cached_figures(source.id, sel, lang)
 
 left, right = st.columns([3, 2])
 with left:

@@ -3,9 +3,9 @@
 import streamlit as st
 
 from components.china_map import chart, china_map
+from components.data_source import data_source
 from components.drilldown import map_key, province_drilldown
 from components.language import language_switch
-from components.notices import sample_notice
 from components.url_state import url_choice
 from digigov.analysis import overview
 from digigov.datasets import load_builtin
@@ -15,19 +15,20 @@ from digigov.figures.config import BOUNDARY_URL
 from digigov.i18n import t
 from digigov.indicators import get_indicator
 from digigov.regions import load_gazetteer
+from digigov.sources import load_source
 
 PAGE = "overview"
 MAP_INDICATORS = ["dgi_index", "dgi_organisation", "dgi_institutions", "dgi_capacity", "dgi_effect"]
 
 lang = language_switch()
 gazetteer = load_gazetteer()
-index = load_builtin("province_index")
-city_index = load_builtin("city_index")
-channels = load_builtin("city_channels")
-open_data = load_builtin("open_data")
-
 st.title(t("overview.title", lang))
-sample_notice(lang)
+source = data_source(PAGE, "province_index", lang)
+index = load_source("province_index", source.id)
+# The other analyses' headline sentences come from the samples only while the samples are shown.
+city_index = load_builtin("city_index") if source.is_sample else index.clear()
+channels = load_builtin("city_channels") if source.is_sample else None
+open_data = load_builtin("open_data") if source.is_sample else None
 
 years = sorted(index["year"].unique().to_list())
 controls = st.columns([1, 2, 3])
@@ -57,7 +58,8 @@ with left:
     map_tab, table_tab = st.tabs([t("overview.chart_tab", lang), t("overview.table_tab", lang)])
     with map_tab:
         figure = build_china_map(overview.values_for_year(index, year, indicator.column), indicator, lang,
-                                 watermark=t("sample.watermark", lang), geojson_base_url=BOUNDARY_URL)
+                                 watermark=t("sample.watermark", lang) if source.is_sample else None,
+                                 geojson_base_url=BOUNDARY_URL)
         clicked = china_map(figure, key=map_key(PAGE), page=PAGE, chart="map")
         st.caption(t("map.click_hint", lang) + " " + t("map.corps_note", lang))
     with table_tab:

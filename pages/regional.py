@@ -3,9 +3,9 @@
 import streamlit as st
 
 from components.china_map import chart, china_map
+from components.data_source import data_source
 from components.drilldown import map_key, province_drilldown
 from components.language import language_switch
-from components.notices import sample_notice
 from components.url_state import url_choice, url_weights
 from digigov.analysis import composite, overview, regional
 from digigov.datasets import load_builtin
@@ -15,6 +15,7 @@ from digigov.figures.config import BOUNDARY_URL
 from digigov.i18n import t
 from digigov.indicators import get_indicator
 from digigov.regions import load_gazetteer
+from digigov.sources import BUILTIN, load_source
 
 PAGE = "regional"
 INDICATORS = ["dgi_index", *regional.DIMENSION_INDICATORS.values()]
@@ -25,34 +26,35 @@ LISA_COLOURS = {"high_high": "#b2182b", "low_low": "#2166ac", "high_low": "#f4a5
 
 
 @st.cache_data(show_spinner=False)
-def cached_summary(year: int, column: str) -> regional.InequalitySummary:
-    return regional.inequality_summary(load_builtin("province_index"), year, column)
+def cached_summary(source_id: str, year: int, column: str) -> regional.InequalitySummary:
+    return regional.inequality_summary(load_source("province_index", source_id), year, column)
 
 
 @st.cache_data(show_spinner=False)
-def cached_clustering(year: int, column: str) -> regional.Clustering:
-    return regional.clustering(load_builtin("province_index"), year, column)
+def cached_clustering(source_id: str, year: int, column: str) -> regional.Clustering:
+    return regional.clustering(load_source("province_index", source_id), year, column)
 
 
 @st.cache_data(show_spinner=False)
-def cached_reweighting(year: int, weights: tuple[tuple[str, int], ...], norm: str) -> regional.Reweighting:
-    return regional.reweight(load_builtin("province_index"), year, dict(weights), norm)
+def cached_reweighting(source_id: str, year: int, weights: tuple[tuple[str, int], ...],
+                       norm: str) -> regional.Reweighting:
+    return regional.reweight(load_source("province_index", source_id), year, dict(weights), norm)
 
 
 # Figures are cached as objects (cache_resource: no pickling, plotly's validation is the slow part) and
 # st.plotly_chart only serialises them; keys are the page's plain inputs.
 @st.cache_resource(max_entries=64, show_spinner=False)
-def cached_figures(year: int, indicator_id: str, lang: str) -> dict:
-    index = load_builtin("province_index")
+def cached_figures(source_id: str, year: int, indicator_id: str, lang: str) -> dict:
+    index = load_source("province_index", source_id)
     indicator = get_indicator(indicator_id)
     column = indicator.column
     sigma = regional.sigma_table(index, column)
     beta = regional.beta_result(index, column)
-    summary = cached_summary(year, column)
-    clusters = cached_clustering(year, column)
+    summary = cached_summary(source_id, year, column)
+    clusters = cached_clustering(source_id, year, column)
     lisa_labels = {c: t(f"regional.lisa.{c}", lang) for c in LISA_ORDER}
     values = overview.values_for_year(index, year, column)
-    watermark = t("sample.watermark", lang)
+    watermark = t("sample.watermark", lang) if source_id == BUILTIN else None
     return {
         "map": build_china_map(values, indicator, lang, watermark=watermark, geojson_base_url=BOUNDARY_URL),
         "ranking": figures.ranking_chart(overview.ranking(index, year, column), indicator, lang),
@@ -67,8 +69,8 @@ def cached_figures(year: int, indicator_id: str, lang: str) -> dict:
 
 
 @st.cache_resource(max_entries=256, show_spinner=False)
-def cached_profile_figure(adcode: str, year: int, lang: str):
-    return figures.profile_chart(regional.profile(load_builtin("province_index"), adcode, year, lang), lang)
+def cached_profile_figure(source_id: str, adcode: str, year: int, lang: str):
+    return figures.profile_chart(regional.profile(load_source("province_index", source_id), adcode, year, lang), lang)
 
 
 def tabbed(lang: str, draw_chart, draw_table) -> None:
@@ -81,11 +83,11 @@ def tabbed(lang: str, draw_chart, draw_table) -> None:
 
 lang = language_switch()
 gazetteer = load_gazetteer()
-index = load_builtin("province_index")
-city_index = load_builtin("city_index")
 
 st.title(t("regional.title", lang))
-sample_notice(lang)
+source = data_source(PAGE, "province_index", lang)
+index = load_source("province_index", source.id)
+city_index = load_builtin("city_index") if source.is_sample else index.clear()
 st.caption(t("regional.intro", lang))
 
 years = sorted(index["year"].unique().to_list())
@@ -102,7 +104,7 @@ column = indicator.column
 left, right = st.columns([3, 2])
 with left:
     st.subheader(t("regional.map_header", lang, indicator=indicator.name(lang), year=year))
-    figs = cached_figures(year, indicator_id, lang)
+    figs = cached_figures(source.id, year, indicator_id, lang)
     clicked = china_map(figs["map"], key=map_key(PAGE), page=PAGE, chart="map")
     st.caption(t("map.click_hint", lang) + " " + t("map.corps_note", lang))
 with right:
@@ -122,7 +124,7 @@ with left:
            lambda: st.dataframe(overview.macro_region_table(index, year, indicator_id, lang), hide_index=True))
 with right:
     st.subheader(t("regional.inequality_header", lang))
-    summary = cached_summary(year, column)
+    summary = cached_summary(source.id, year, column)
     figures_row = st.columns(4)
     figures_row[0].metric(t("regional.gini", lang), f"{summary.gini:.4f}")
     figures_row[1].metric(t("regional.theil", lang), f"{summary.theil.total:.4f}")
@@ -160,7 +162,7 @@ with beta_col:
 # --- spatial clustering ----------------------------------------------------------------------------
 st.divider()
 st.subheader(t("regional.lisa_header", lang))
-clusters = cached_clustering(year, column)
+clusters = cached_clustering(source.id, year, column)
 st.markdown(regional.moran_sentence(clusters, lang))
 islands = regional.islands_sentence(clusters, lang)
 if islands:
@@ -176,8 +178,8 @@ default_province = st.query_params.get("province") if st.query_params.get("provi
 profile_region = url_choice(PAGE, "profile", provinces, default=default_province,
                             label=t("regional.profile_region", lang), format_func=lambda a: gazetteer[a].name(lang))
 profile = regional.profile(index, profile_region, year, lang)
-tabbed(lang, lambda: chart(cached_profile_figure(profile_region, year, lang), key="regional_profile_chart", page=PAGE,
-                           name="profile"),
+tabbed(lang, lambda: chart(cached_profile_figure(source.id, profile_region, year, lang),
+                           key="regional_profile_chart", page=PAGE, name="profile"),
        lambda: st.dataframe(regional.profile_table(profile, lang), hide_index=True))
 
 # --- re-weighting ----------------------------------------------------------------------------------
@@ -196,7 +198,7 @@ with slider_cols[1]:
 if sum(weights.values()) == 0:
     st.error(t("regional.weights_error", lang))
 else:
-    reweighted = cached_reweighting(year, tuple(weights.items()), normalisation)
+    reweighted = cached_reweighting(source.id, year, tuple(weights.items()), normalisation)
     st.markdown(regional.reweight_sentence(reweighted, lang))
     st.caption(t("regional.stability_header", lang, draws=regional.STABILITY_DRAWS))
     st.dataframe(regional.reweight_table(reweighted, lang), hide_index=True)

@@ -21,6 +21,13 @@ SHARE_COLUMNS: tuple[str, ...] = ("offline_share", "offline_low", "offline_high"
                                   "self_service_terminal_share", "counter_share")
 
 
+def present_values(frame: pl.DataFrame, column: str, known: Sequence[str]) -> list[str]:
+    """The known values of column that occur in frame, in catalog order ("all" when an upload has no such
+    breakdown)."""
+    present = set(frame[column].unique().to_list())
+    return [v for v in (*known, "all") if v in present]
+
+
 @dataclass(frozen=True)
 class Selection:
     year: int

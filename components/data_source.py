@@ -1,0 +1,44 @@
+"""Sidebar choice of the data a page shows: the built-in samples or a stored upload of the same kind."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from components.notices import sample_notice
+from digigov.i18n import t
+from digigov.sources import BUILTIN, Source, list_sources
+from digigov.storage import StorageError
+from digigov.text import escape_markdown
+
+
+def data_source(page: str, kind: str, lang: str) -> Source:
+    """Selectbox in the sidebar, kept in the URL (?src=...); shows the sample notice while samples are on."""
+    try:
+        sources = list_sources(kind)
+    except StorageError as err:  # an unreadable store must not take the page down: fall back to samples
+        st.sidebar.error(t("source.store_error", lang, error=escape_markdown(str(err))))
+        sources = [Source(BUILTIN, "", kind)]
+    ids = [s.id for s in sources]
+    key = f"{page}_src"
+    if key not in st.session_state:
+        wanted = st.query_params.get("src", BUILTIN)
+        st.session_state[key] = wanted if wanted in ids else ids[0]
+    if st.session_state[key] not in ids:
+        st.session_state[key] = ids[0]
+    by_id = {s.id: s for s in sources}
+    chosen = st.sidebar.selectbox(
+        t("source.label", lang), ids, key=key,
+        format_func=lambda i: t("source.builtin", lang) if i == BUILTIN else by_id[i].name,
+    )
+    if chosen == BUILTIN:
+        # A src naming another kind's dataset is left for the pages that use that kind.
+        if st.query_params.get("src") in ids:
+            st.query_params.pop("src", None)
+    else:
+        st.query_params["src"] = chosen
+    source = by_id[chosen]
+    if source.is_sample:
+        sample_notice(lang)
+    else:
+        st.info(t("source.uploaded_notice", lang, name=escape_markdown(source.name)), icon=":material/upload_file:")
+    return source

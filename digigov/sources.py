@@ -1,0 +1,84 @@
+"""Data sources for the pages: the built-in samples or an analyst's stored dataset of the same kind.
+
+Every page asks for a kind of table (the shape of one built-in sample); an uploaded dataset that has the
+kind's required columns can stand in for the sample on every page that uses that kind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import polars as pl
+
+from digigov.datasets import BUILTIN_DATASETS, load_builtin
+from digigov.storage import DatasetStore, default_data_dir
+
+BUILTIN = "builtin"
+
+# Columns a dataset must have to stand in for each built-in sample (the analysis code reads these).
+KIND_COLUMNS: dict[str, tuple[str, ...]] = {
+    "province_index": ("adcode", "year", "organisation", "institutions", "capacity", "effect", "index"),
+    "city_index": ("adcode", "year", "parent", "index"),
+    "city_channels": ("adcode", "year", "respondents", "web", "mobile_app", "self_service_terminal", "counter",
+                      "prefers_offline"),
+    "demand_funnel": ("adcode", "year", "service_category", "respondents", "need", "aware", "used"),
+    "open_data": ("adcode", "year", "platforms", "updated_on_time"),
+}
+# Optional columns filled with a neutral value when an upload lacks them, so the analyses still run.
+KIND_DEFAULTS: dict[str, dict[str, object]] = {
+    "city_channels": {"entity_type": "all", "service_category": "all"},
+    "demand_funnel": {"level": "province", "entities": None, "completed": None, "satisfied": None},
+}
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str  # BUILTIN or a stored dataset id
+    name: str
+    kind: str
+
+    @property
+    def is_sample(self) -> bool:
+        return self.id == BUILTIN
+
+
+def matching_kinds(columns: list[str]) -> list[str]:
+    """The kinds whose required columns all appear in columns (most specific first)."""
+    present = set(columns)
+    kinds = [k for k, needed in KIND_COLUMNS.items() if set(needed) <= present]
+    return sorted(kinds, key=lambda k: -len(KIND_COLUMNS[k]))
+
+
+def store(root: Path | None = None) -> DatasetStore:
+    return DatasetStore(root or default_data_dir())
+
+
+def list_sources(kind: str, dataset_store: DatasetStore | None = None) -> list[Source]:
+    """The built-in sample first, then every stored dataset usable as kind (newest first)."""
+    sources = [Source(BUILTIN, "", kind)] if kind in BUILTIN_DATASETS else []
+    dataset_store = dataset_store or store()
+    for record in dataset_store.list():
+        kinds = (record.meta or {}).get("kinds") or []
+        if kind in kinds:
+            sources.append(Source(record.id, record.name, kind))
+    return sources
+
+
+def load_source(kind: str, source_id: str, dataset_store: DatasetStore | None = None) -> pl.DataFrame:
+    if source_id == BUILTIN:
+        return load_builtin(kind)
+    dataset_store = dataset_store or store()
+    version = dataset_store.get(source_id).latest.version
+    return _load_stored(kind, source_id, version, str(dataset_store.root))
+
+
+@lru_cache(maxsize=16)
+def _load_stored(kind: str, source_id: str, version: int, root: str) -> pl.DataFrame:
+    # Stored versions are immutable, so (id, version) identifies the content.
+    frame = DatasetStore(Path(root)).load(source_id, version=version)
+    for column, value in KIND_DEFAULTS.get(kind, {}).items():
+        if column not in frame.columns:
+            frame = frame.with_columns(pl.lit(value).alias(column))
+    return frame

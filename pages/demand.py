@@ -1,0 +1,225 @@
+"""Demand matching: shortfall map with drill-down, funnel against the nation, potential vs actual, gap split,
+reasons, priority list and findings."""
+
+import polars as pl
+import streamlit as st
+
+from components.china_map import chart, china_map
+from components.drilldown import map_key
+from components.language import language_switch
+from components.notices import sample_notice
+from components.url_state import url_choice
+from digigov.analysis import demand_page as dp
+from digigov.datasets import load_builtin
+from digigov.figures import demand as figures
+from digigov.figures.china_map import build_china_map, selected_adcode
+from digigov.figures.config import BOUNDARY_URL
+from digigov.i18n import t
+from digigov.indicators import get_indicator
+from digigov.regions import load_gazetteer
+
+PAGE = "demand"
+DATASET = "demand_funnel"
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def cached_grid(year: int, level: str) -> pl.DataFrame:
+    return dp.suppression_grid(load_builtin(DATASET), year, level)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def cached_units(year: int, category: str, level: str) -> pl.DataFrame:
+    sel = dp.Selection(year, category, level)
+    return dp.units(load_builtin(DATASET), sel, grid=cached_grid(year, level))
+
+
+# Figures and tables are cached as objects (cache_resource: no pickling; plotly's validation is the slow part)
+# and st.plotly_chart / st.dataframe only serialise them; keys are the page's plain inputs.
+@st.cache_resource(max_entries=64, show_spinner=False)
+def cached_view(year: int, category: str, level: str, lang: str) -> dict:
+    frame = load_builtin(DATASET)
+    sel = dp.Selection(year, category, level)
+    rows = cached_units(year, category, level)
+    small, hidden = dp.flagged_units(rows)
+    points = dp.scatter_points(rows, lang)
+    bars = dp.gap_bars(rows, lang)
+    priorities = dp.priority_rows(frame, sel, cached_grid(year, level))
+    return {
+        "map": build_china_map(
+            dp.map_values(rows), get_indicator("usage_shortfall"), lang, level=level,
+            watermark=t("sample.watermark", lang), geojson_base_url=BOUNDARY_URL, outlined=small,
+            outlined_label=t("demand.small_sample_legend", lang, min_n=sel.min_n), suppressed=hidden,
+            suppressed_label=t("demand.suppressed_legend", lang, k=sel.k)),
+        "units_table": dp.units_table(rows, sel, lang),
+        "scatter": figures.scatter_chart(points, lang),
+        "scatter_table": dp.scatter_table(points, lang),
+        "gaps": figures.gap_chart(bars, lang),
+        "gap_table": dp.gap_table(bars, lang),
+        "priority_table": dp.priority_table(priorities, sel, lang),
+        "findings": dp.findings(rows, dp.national(frame, sel), priorities, sel, lang),
+    }
+
+
+@st.cache_resource(max_entries=128, show_spinner=False)
+def cached_region(year: int, category: str, level: str, region: str, lang: str) -> dict:
+    frame = load_builtin(DATASET)
+    sel = dp.Selection(year, category, level)
+    rows = cached_units(year, category, level).filter(pl.col("adcode") == region)
+    row = rows.row(0, named=True) if rows.height else None
+    label = dp.display_name(region, lang)
+    long = dp.funnel_long(row, dp.national(frame, sel), label, lang)
+    shares = dp.reason_shares(frame, sel, region, hidden=row is None or row["suppressed"])
+    scope_labels = {dp.NATIONAL: t("demand.national", lang), "region": label}
+    return {
+        "funnel": figures.funnel_chart(long, lang),
+        "funnel_table": dp.funnel_table(long, lang),
+        "reasons": figures.reasons_chart(shares, scope_labels, lang),
+        "reasons_table": dp.reasons_table(shares, label, lang),
+        "reasons_hidden": not shares.filter(pl.col("scope") == "region").height,
+    }
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def cached_drill(year: int, category: str, province: str, lang: str) -> dict | None:
+    sel = dp.Selection(year, category, "prefecture")
+    rows = cached_units(year, category, "prefecture").filter(pl.col("group") == province)
+    if rows.is_empty():
+        return None
+    small, hidden = dp.flagged_units(rows)
+    return {
+        "map": build_china_map(
+            dp.map_values(rows), get_indicator("usage_shortfall"), lang, within=province,
+            watermark=t("sample.watermark", lang), height=460, outlined=small,
+            outlined_label=t("demand.small_sample_legend", lang, min_n=sel.min_n), suppressed=hidden,
+            suppressed_label=t("demand.suppressed_legend", lang, k=sel.k)),
+        "table": dp.units_table(rows, sel, lang),
+    }
+
+
+def tabbed(lang: str, draw_chart, draw_table) -> None:
+    chart_tab, table_tab = st.tabs([t("overview.chart_tab", lang), t("overview.table_tab", lang)])
+    with chart_tab:
+        draw_chart()
+    with table_tab:
+        draw_table()
+
+
+def new_click(key: str) -> str | None:
+    """The region clicked on the map since the last run (a selection that stays put is not a new click)."""
+    clicked = selected_adcode(st.session_state.get(key))
+    last = f"{PAGE}_last_click"
+    if clicked is None:
+        st.session_state.pop(last, None)
+        return None
+    if st.session_state.get(last) == (key, clicked):
+        return None
+    st.session_state[last] = (key, clicked)
+    return clicked
+
+
+lang = language_switch()
+gazetteer = load_gazetteer()
+frame = load_builtin(DATASET)
+st.title(t("demand.title", lang))
+sample_notice(lang)
+st.caption(t("demand.intro", lang))
+
+years = sorted(frame["year"].unique().to_list())
+controls = st.columns([1, 2, 1, 3])
+with controls[0]:
+    year = url_choice(PAGE, "year", years, default=years[-1], label=t("demand.year", lang), cast=int)
+with controls[1]:
+    category = url_choice(PAGE, "cat", [dp.ALL, *dp.CATEGORIES], default=dp.ALL, label=t("demand.category", lang),
+                          format_func=lambda c: dp.category_name(c, lang, standalone=True))
+with controls[2]:
+    level = url_choice(PAGE, "level", list(dp.LEVELS), default="province", label=t("demand.level", lang),
+                       format_func=lambda v: t(f"demand.level_{v}", lang))
+
+rows = cached_units(year, category, level)
+options = dp.region_options(rows)
+# One map widget per level, so a province picked on one map is not read as a click on the other.
+national_key = f"{map_key(PAGE)}_{level}" if level != "province" else map_key(PAGE)
+clicked = new_click(national_key)
+if clicked in options:
+    st.session_state[f"{PAGE}_region"] = clicked
+if clicked and dp.drill_province(clicked):
+    st.query_params["province"] = dp.drill_province(clicked)
+if st.session_state.get(f"{PAGE}_region") not in options:
+    st.session_state.pop(f"{PAGE}_region", None)  # level changed: fall back to the URL, then the default
+region = None
+if options:
+    with controls[3]:
+        region = url_choice(PAGE, "region", options, default=dp.default_region(rows),
+                            label=t("demand.region", lang), format_func=lambda a: dp.display_name(a, lang))
+
+view = cached_view(year, category, level, lang)
+
+# --- map and findings ------------------------------------------------------------------------------
+left, right = st.columns([3, 2])
+with left:
+    st.subheader(t("demand.map_header", lang, year=year, category=dp.category_name(category, lang)))
+    tabbed(lang, lambda: china_map(view["map"], key=national_key, page=PAGE, chart=f"map_{level}"),
+           lambda: st.dataframe(view["units_table"], hide_index=True))
+    st.caption(t("map.click_hint", lang) + " " + t("map.corps_note", lang) + " "
+               + t("demand.flags_note", lang, min_n=dp.MIN_N, k=dp.SUPPRESS_K))
+with right:
+    st.subheader(t("demand.findings_header", lang))
+    for sentence in view["findings"]:
+        st.markdown(f"- {sentence}")
+
+# --- drill-down: the prefectures of a clicked province ---------------------------------------------
+province = st.query_params.get("province")
+if province and dp.drill_province(province) == province:
+    st.divider()
+    header, back = st.columns([4, 1])
+    header.subheader(t("demand.drill_header", lang, region=gazetteer[province].name(lang)))
+    if back.button(t("map.back", lang), key=f"{PAGE}_back"):
+        st.session_state[f"{PAGE}_map_reset"] = st.session_state.get(f"{PAGE}_map_reset", 0) + 1
+        st.session_state.pop(f"{PAGE}_last_click", None)
+        st.query_params.pop("province", None)
+        st.rerun()
+    drill = cached_drill(year, category, province, lang)
+    if drill is None:
+        st.info(t("demand.drill_no_data", lang, region=gazetteer[province].name(lang)))
+    else:
+        tabbed(lang, lambda: chart(drill["map"], key=f"{PAGE}_drill_map", page=PAGE, name=f"map_{province}"),
+               lambda: st.dataframe(drill["table"], hide_index=True))
+else:
+    st.query_params.pop("province", None)
+
+# --- funnel and reasons for the chosen region ------------------------------------------------------
+st.divider()
+region_label = dp.display_name(region, lang) if region else t("demand.national", lang)
+focus = cached_region(year, category, level, region, lang) if region else None
+left, right = st.columns(2)
+if focus:
+    with left:
+        st.subheader(t("demand.funnel_header", lang, region=region_label))
+        st.caption(t("demand.funnel_note", lang))
+        tabbed(lang, lambda: chart(focus["funnel"], key=f"{PAGE}_funnel", page=PAGE, name="funnel"),
+               lambda: st.dataframe(focus["funnel_table"], hide_index=True))
+    with right:
+        st.subheader(t("demand.reasons_header", lang, region=region_label))
+        if focus["reasons_hidden"]:
+            st.caption(t("demand.reasons_hidden", lang, region=region_label, k=dp.SUPPRESS_K))
+        tabbed(lang, lambda: chart(focus["reasons"], key=f"{PAGE}_reasons", page=PAGE, name="reasons"),
+               lambda: st.dataframe(focus["reasons_table"], hide_index=True))
+
+# --- potential vs actual, and the split of the shortfall -------------------------------------------
+st.divider()
+left, right = st.columns(2)
+with left:
+    st.subheader(t("demand.scatter_header", lang))
+    st.caption(t("demand.scatter_note", lang, n=dp.SCATTER_LABELS))
+    tabbed(lang, lambda: chart(view["scatter"], key=f"{PAGE}_scatter", page=PAGE, name="potential_actual"),
+           lambda: st.dataframe(view["scatter_table"], hide_index=True))
+with right:
+    st.subheader(t("demand.gaps_header", lang, n=dp.GAP_BARS))
+    tabbed(lang, lambda: chart(view["gaps"], key=f"{PAGE}_gaps", page=PAGE, name="gap_split"),
+           lambda: st.dataframe(view["gap_table"], hide_index=True))
+
+# --- priorities ------------------------------------------------------------------------------------
+st.divider()
+st.subheader(t("demand.priority_header", lang, n=dp.PRIORITY_ROWS))
+st.caption(t("demand.priority_note", lang))
+st.dataframe(view["priority_table"], hide_index=True)
