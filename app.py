@@ -15,5 +15,6 @@ pages = [
             icon=":material/dashboard:"),
     st.Page("pages/regional.py", title=t("nav.regional", lang), url_path="regional", icon=":material/map:"),
     st.Page("pages/channels.py", title=t("nav.channels", lang), url_path="channels", icon=":material/devices:"),
+    st.Page("pages/demand.py", title=t("nav.demand", lang), url_path="demand", icon=":material/insights:"),
 ]
 st.navigation(pages).run()

@@ -21,6 +21,7 @@ PAGES = {
     "overview": "pages/overview.py",
     "regional": "pages/regional.py",
     "channels": "pages/channels.py",
+    "demand": "pages/demand.py",
 }
 
 

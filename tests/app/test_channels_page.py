@@ -29,7 +29,8 @@ def test_renders_map_findings_and_every_chart_with_a_table(page):
     assert any("高 40.9 个百分点" in f for f in findings(at))
     assert len(at.dataframe) >= 7
     map_spec = specs(at)[0]
-    drawn = {loc for trace in map_spec["data"] if trace.get("geo", "geo") == "geo" for loc in trace.get("locations", [])}
+    main = [trace for trace in map_spec["data"] if trace.get("geo", "geo") == "geo"]
+    drawn = {loc for trace in main for loc in trace.get("locations", [])}
     assert len(drawn) == 367  # every prefecture-level unit
 
 
