@@ -5,6 +5,7 @@ PY := $(VENV)/bin/python
 RUN_STAMP := $(VENV)/.run-installed
 TEST_STAMP := $(VENV)/.test-installed
 BUILD_STAMP := $(VENV)/.build-installed
+BENCH_STAMP := $(VENV)/.bench-installed
 PORT ?= 8501
 
 .PHONY: run test lint unit app e2e system-deps data bench clean
@@ -43,6 +44,14 @@ $(RUN_STAMP): pyproject.toml | $(PY)
 
 $(TEST_STAMP): pyproject.toml $(RUN_STAMP)
 	$(PY) -m pip install --quiet -e ".[test]"
+	@touch $@
+
+# Speed, memory and payload against peers (pandas, DuckDB); writes bench/RESULTS.md. Not part of `make test`.
+bench: $(BENCH_STAMP) system-deps
+	$(PY) bench/run_all.py
+
+$(BENCH_STAMP): pyproject.toml $(TEST_STAMP)
+	$(PY) -m pip install --quiet -e ".[test,bench,build]"
 	@touch $@
 
 $(BUILD_STAMP): pyproject.toml $(RUN_STAMP)

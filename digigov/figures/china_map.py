@@ -45,7 +45,7 @@ INSET_GEO: dict[str, Any] = {
     "projection": {"type": "mercator"},
     "lonaxis": {"range": [106, 123.5]},
     "lataxis": {"range": [2.5, 24.5]},
-    "domain": {"x": [0.82, 0.98], "y": [0.06, 0.34]},
+    "domain": {"x": [0.82, 0.98], "y": [0.09, 0.36]},
 }
 _BARE_GEO = {
     "showframe": False, "showcoastlines": False, "showcountries": False, "showland": False,
@@ -246,7 +246,8 @@ def _add_south_china_sea_inset(fig: go.Figure, data: Mapping[str, float], indica
     domain = INSET_GEO["domain"]
     fig.add_annotation(
         text=t("map.inset_label", lang), showarrow=False, xref="paper", yref="paper",
-        x=(domain["x"][0] + domain["x"][1]) / 2, y=domain["y"][0] + 0.005, xanchor="center", yanchor="bottom",
+        # Below the frame: the English label is wider than the inset.
+        x=(domain["x"][0] + domain["x"][1]) / 2, y=domain["y"][0] - 0.005, xanchor="center", yanchor="top",
         font={"size": 10, "color": "#333333"},
     )
 
