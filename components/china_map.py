@@ -5,21 +5,30 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
+from components.downloads import png_button
 from digigov.figures.china_map import selected_adcode
 from digigov.figures.config import chart_config
 
 
-def china_map(fig: go.Figure, key: str, page: str, chart: str) -> str | None:
+def china_map(fig: go.Figure, key: str, page: str, chart: str, lang: str | None = None) -> str | None:
     """Draw fig; a click on a region reruns the page and returns that region's adcode.
 
     Streamlit cannot clear a chart's selection from code, so callers reset it by changing key.
     """
     event = st.plotly_chart(
-        fig, key=key, on_select="rerun", selection_mode="points", width="stretch",
+        fig,
+        key=key,
+        on_select="rerun",
+        selection_mode="points",
+        width="stretch",
         config=chart_config(page, chart),
     )
+    if lang:
+        png_button(fig, key, page, chart, lang)
     return selected_adcode(event)
 
 
-def chart(fig: go.Figure, key: str, page: str, name: str) -> None:
+def chart(fig: go.Figure, key: str, page: str, name: str, lang: str | None = None) -> None:
     st.plotly_chart(fig, key=key, width="stretch", config=chart_config(page, name))
+    if lang:
+        png_button(fig, key, page, name, lang)

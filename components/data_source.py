@@ -27,7 +27,9 @@ def data_source(page: str, kind: str, lang: str) -> Source:
         st.session_state[key] = ids[0]
     by_id = {s.id: s for s in sources}
     chosen = st.sidebar.selectbox(
-        t("source.label", lang), ids, key=key,
+        t("source.label", lang),
+        ids,
+        key=key,
         format_func=lambda i: t("source.builtin", lang) if i == BUILTIN else by_id[i].name,
     )
     if chosen == BUILTIN:

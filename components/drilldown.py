@@ -18,8 +18,15 @@ def map_key(page: str) -> str:
     return f"{page}_map_{st.session_state.get(f'{page}_map_reset', 0)}"
 
 
-def province_drilldown(page: str, clicked: str | None, provinces: pl.DataFrame, cities: pl.DataFrame, year: int,
-                       indicator: Indicator, lang: str) -> None:
+def province_drilldown(
+    page: str,
+    clicked: str | None,
+    provinces: pl.DataFrame,
+    cities: pl.DataFrame,
+    year: int,
+    indicator: Indicator,
+    lang: str,
+) -> None:
     gazetteer = load_gazetteer()
     selected = clicked or st.query_params.get("province")
     if selected not in gazetteer or gazetteer[selected].level != "province":
@@ -31,8 +38,15 @@ def province_drilldown(page: str, clicked: str | None, provinces: pl.DataFrame, 
     st.divider()
     header, back = st.columns([4, 1])
     if ranks.height:
-        header.subheader(t("overview.selected_header", lang, region=region.name(lang),
-                           value=indicator.format(ranks["value"][0], lang), rank=ranks["rank"][0]))
+        header.subheader(
+            t(
+                "overview.selected_header",
+                lang,
+                region=region.name(lang),
+                value=indicator.format(ranks["value"][0], lang),
+                rank=ranks["rank"][0],
+            )
+        )
     else:
         header.subheader(t("map.selected", lang, region=region.name(lang)))
     if back.button(t("map.back", lang), key=f"{page}_back"):
@@ -42,8 +56,14 @@ def province_drilldown(page: str, clicked: str | None, provinces: pl.DataFrame, 
     own = cities.filter(pl.col("parent") == selected) if "parent" in cities.columns else cities.clear()
     if own.height:
         st.caption(t("overview.city_map_caption", lang, region=region.name(lang), year=year))
-        figure = build_china_map(values_for_year(own, year, indicator.column), indicator, lang, within=selected,
-                                 watermark=t("sample.watermark", lang), height=460)
-        chart(figure, key=f"{page}_city_map", page=page, name=f"map_{selected}")
+        figure = build_china_map(
+            values_for_year(own, year, indicator.column),
+            indicator,
+            lang,
+            within=selected,
+            watermark=t("sample.watermark", lang),
+            height=460,
+        )
+        chart(figure, key=f"{page}_city_map", page=page, name=f"map_{selected}", lang=lang)
     else:
         st.info(t("map.no_city_data", lang, region=region.name(lang)))

@@ -31,8 +31,14 @@ def language_switch() -> str:
     if _WIDGET not in st.session_state:
         st.session_state[_WIDGET] = lang
     # The label is the same in both languages so the widget keeps its identity across a switch.
-    st.sidebar.radio(t("app.language", lang), LANGUAGES, key=_WIDGET, horizontal=True,
-                     on_change=_remember_choice, format_func=lambda code: t(f"app.language_{code}", lang))
+    st.sidebar.radio(
+        t("app.language", lang),
+        LANGUAGES,
+        key=_WIDGET,
+        horizontal=True,
+        on_change=_remember_choice,
+        format_func=lambda code: t(f"app.language_{code}", lang),
+    )
     if lang == DEFAULT_LANGUAGE:
         st.query_params.pop("lang", None)
     else:

@@ -11,8 +11,13 @@ T = TypeVar("T")
 
 
 def url_choice(
-    page: str, param: str, options: Sequence[T], default: T, label: str,
-    cast: Callable[[str], T] = str, format_func: Callable[[T], str] = str,
+    page: str,
+    param: str,
+    options: Sequence[T],
+    default: T,
+    label: str,
+    cast: Callable[[str], T] = str,
+    format_func: Callable[[T], str] = str,
 ) -> T:
     """A selectbox initialised from ?param=..., writing its value back to the URL.
 
@@ -32,8 +37,9 @@ def url_choice(
     return choice
 
 
-def url_weights(page: str, param: str, names: Sequence[str], labels: Sequence[str],
-                default: int = 25) -> dict[str, int]:
+def url_weights(
+    page: str, param: str, names: Sequence[str], labels: Sequence[str], default: int = 25
+) -> dict[str, int]:
     """One 0-100 slider per name, initialised from ?param=a,b,c,d and written back as such."""
     keys = [f"{page}_{param}_{name}" for name in names]
     if any(key not in st.session_state for key in keys):
@@ -46,14 +52,21 @@ def url_weights(page: str, param: str, names: Sequence[str], labels: Sequence[st
             values = [default] * len(names)
         for key, value in zip(keys, values, strict=True):
             st.session_state.setdefault(key, value)
-    chosen = {name: st.slider(label, 0, 100, key=key, step=5)
-              for name, label, key in zip(names, labels, keys, strict=True)}
+    chosen = {
+        name: st.slider(label, 0, 100, key=key, step=5) for name, label, key in zip(names, labels, keys, strict=True)
+    }
     st.query_params[param] = ",".join(str(v) for v in chosen.values())
     return chosen
 
 
-def url_multi(page: str, param: str, options: Sequence[str], default: Sequence[str], label: str,
-              format_func: Callable[[str], str] = str) -> list[str]:
+def url_multi(
+    page: str,
+    param: str,
+    options: Sequence[str],
+    default: Sequence[str],
+    label: str,
+    format_func: Callable[[str], str] = str,
+) -> list[str]:
     """A multiselect initialised from ?param=a,b and written back; unknown values in the URL are dropped."""
     key = f"{page}_{param}"
     if key not in st.session_state:

@@ -5,6 +5,7 @@ import streamlit as st
 
 from components.china_map import chart, china_map
 from components.data_source import data_source
+from components.downloads import table
 from components.language import language_switch
 from components.url_state import url_choice, url_multi
 from digigov.analysis import channels_page as cp
@@ -35,13 +36,20 @@ def cached_figures(source_id: str, sel: cp.Selection, lang: str) -> dict:
     relation = cp.relation(frame, load_builtin("province_index"), shares, sel)
     return {
         "map": build_china_map(
-            cp.map_values(shares), get_indicator("offline_pref_share"), lang, level=sel.level,
+            cp.map_values(shares),
+            get_indicator("offline_pref_share"),
+            lang,
+            level=sel.level,
             watermark=t("sample.watermark", lang) if source_id == "builtin" else None,
-            geojson_base_url=BOUNDARY_URL, outlined=small,
-            outlined_label=t("channels.small_sample_legend", lang, min_n=sel.min_n), suppressed=hidden,
-            suppressed_label=t("channels.suppressed_legend", lang, k=sel.k)),
+            geojson_base_url=BOUNDARY_URL,
+            outlined=small,
+            outlined_label=t("channels.small_sample_legend", lang, min_n=sel.min_n),
+            suppressed=hidden,
+            suppressed_label=t("channels.suppressed_legend", lang, k=sel.k),
+        ),
         "distribution": figures.distribution_chart(
-            shares, spread(shares.filter(~pl.col("suppressed")), min_n=sel.min_n), names, lang),
+            shares, spread(shares.filter(~pl.col("suppressed")), min_n=sel.min_n), names, lang
+        ),
         "entity": figures.breakdown_chart(cp.breakdown_table(frame, sel, "entity_type", lang), lang),
         "category": figures.breakdown_chart(cp.breakdown_table(frame, sel, "service_category", lang), lang),
         "trend": figures.trend_chart(cp.trend_table(frame, sel, lang), lang),
@@ -72,33 +80,53 @@ row = st.columns([1, 1, 1])
 with row[0]:
     year = url_choice(PAGE, "year", years, default=years[-1], label=t("channels.year", lang), cast=int)
 with row[1]:
-    level = url_choice(PAGE, "level", ["prefecture", "province"], default="prefecture",
-                       label=t("channels.level", lang), format_func=lambda v: t(f"channels.level_{v}", lang))
+    level = url_choice(
+        PAGE,
+        "level",
+        ["prefecture", "province"],
+        default="prefecture",
+        label=t("channels.level", lang),
+        format_func=lambda v: t(f"channels.level_{v}", lang),
+    )
 with row[2]:
     min_n = url_choice(PAGE, "min_n", THRESHOLDS, default=30, label=t("channels.min_n", lang), cast=int)
 row = st.columns(2)
 with row[0]:
     entity_options = cp.present_values(frame, "entity_type", cp.ENTITY_TYPES)
-    entity_types = url_multi(PAGE, "entity", entity_options, entity_options, t("channels.entity_types", lang),
-                             format_func=lambda v: t(f"channels.entity.{v}", lang))
+    entity_types = url_multi(
+        PAGE,
+        "entity",
+        entity_options,
+        entity_options,
+        t("channels.entity_types", lang),
+        format_func=lambda v: t(f"channels.entity.{v}", lang),
+    )
 with row[1]:
     category_options = cp.present_values(frame, "service_category", cp.CATEGORIES)
-    categories = url_multi(PAGE, "category", category_options, category_options, t("channels.categories", lang),
-                           format_func=lambda v: t(f"channels.category.{v}", lang))
+    categories = url_multi(
+        PAGE,
+        "category",
+        category_options,
+        category_options,
+        t("channels.categories", lang),
+        format_func=lambda v: t(f"channels.category.{v}", lang),
+    )
 if not entity_types or not categories:
     st.error(t("channels.filters_empty", lang))
     st.stop()
 
-sel = cp.Selection(year=year, entity_types=tuple(entity_types), categories=tuple(categories), level=level,
-                   min_n=min_n)
+sel = cp.Selection(year=year, entity_types=tuple(entity_types), categories=tuple(categories), level=level, min_n=min_n)
 shares = cached_shares(source.id, sel)
 figs = cached_figures(source.id, sel, lang)
 
 left, right = st.columns([3, 2])
 with left:
     st.subheader(t("channels.map_header", lang, year=year))
-    tabbed(lang, lambda: china_map(figs["map"], key=f"{PAGE}_map_chart", page=PAGE, chart=f"map_{level}"),
-           lambda: st.dataframe(figs["details"], hide_index=True))
+    tabbed(
+        lang,
+        lambda: china_map(figs["map"], key=f"{PAGE}_map_chart", page=PAGE, chart=f"map_{level}", lang=lang),
+        lambda: table(figs["details"], key=f"{PAGE}_table_1", page=PAGE, name="table_1", lang=lang),
+    )
     st.caption(t("map.corps_note", lang))
 with right:
     st.subheader(t("channels.findings_header", lang))
@@ -106,37 +134,73 @@ with right:
         st.markdown(f"- {sentence}")
 
 st.subheader(t("channels.distribution_header", lang))
-tabbed(lang, lambda: chart(figs["distribution"], key=f"{PAGE}_distribution_chart", page=PAGE, name="distribution"),
-       lambda: st.dataframe(figs["details"], hide_index=True))
+tabbed(
+    lang,
+    lambda: chart(figs["distribution"], key=f"{PAGE}_distribution_chart", page=PAGE, name="distribution", lang=lang),
+    lambda: table(figs["details"], key=f"{PAGE}_table_2", page=PAGE, name="table_2", lang=lang),
+)
 
 st.divider()
 st.subheader(t("channels.mix_header", lang))
 options = shares.filter(~pl.col("suppressed")).sort("offline_share", descending=True)["adcode"].to_list()
-mix_regions = url_multi(PAGE, "mix", options, cp.default_mix_regions(shares, sel), t("channels.mix_regions", lang),
-                        format_func=lambda a: cp.display_name(a, lang))
+mix_regions = url_multi(
+    PAGE,
+    "mix",
+    options,
+    cp.default_mix_regions(shares, sel),
+    t("channels.mix_regions", lang),
+    format_func=lambda a: cp.display_name(a, lang),
+)
 mix = cp.mix_frame(shares, cp.national(frame, sel), mix_regions, lang)
-tabbed(lang, lambda: chart(figures.mix_chart(mix, lang), key=f"{PAGE}_mix_chart", page=PAGE, name="channel_mix"),
-       lambda: st.dataframe(mix, hide_index=True))
+tabbed(
+    lang,
+    lambda: chart(figures.mix_chart(mix, lang), key=f"{PAGE}_mix_chart", page=PAGE, name="channel_mix", lang=lang),
+    lambda: table(mix, key=f"{PAGE}_table_3", page=PAGE, name="table_3", lang=lang),
+)
 
 st.divider()
 st.subheader(t("channels.breakdown_header", lang))
 cols = st.columns(2)
 with cols[0]:
-    tabbed(lang, lambda: chart(figs["entity"], key=f"{PAGE}_entity_chart", page=PAGE, name="entity_types"),
-           lambda: st.dataframe(cp.breakdown_table(frame, sel, "entity_type", lang), hide_index=True))
+    tabbed(
+        lang,
+        lambda: chart(figs["entity"], key=f"{PAGE}_entity_chart", page=PAGE, name="entity_types", lang=lang),
+        lambda: table(
+            cp.breakdown_table(frame, sel, "entity_type", lang),
+            key=f"{PAGE}_table_4",
+            page=PAGE,
+            name="table_4",
+            lang=lang,
+        ),
+    )
 with cols[1]:
-    tabbed(lang, lambda: chart(figs["category"], key=f"{PAGE}_category_chart", page=PAGE, name="service_categories"),
-           lambda: st.dataframe(cp.breakdown_table(frame, sel, "service_category", lang), hide_index=True))
+    tabbed(
+        lang,
+        lambda: chart(figs["category"], key=f"{PAGE}_category_chart", page=PAGE, name="service_categories", lang=lang),
+        lambda: table(
+            cp.breakdown_table(frame, sel, "service_category", lang),
+            key=f"{PAGE}_table_5",
+            page=PAGE,
+            name="table_5",
+            lang=lang,
+        ),
+    )
 
 st.divider()
 cols = st.columns(2)
 with cols[0]:
     st.subheader(t("channels.trend_header", lang))
-    tabbed(lang, lambda: chart(figs["trend"], key=f"{PAGE}_trend_chart", page=PAGE, name="trend"),
-           lambda: st.dataframe(cp.trend_table(frame, sel, lang), hide_index=True))
+    tabbed(
+        lang,
+        lambda: chart(figs["trend"], key=f"{PAGE}_trend_chart", page=PAGE, name="trend", lang=lang),
+        lambda: table(cp.trend_table(frame, sel, lang), key=f"{PAGE}_table_6", page=PAGE, name="table_6", lang=lang),
+    )
 with cols[1]:
     st.subheader(t("channels.relation_header", lang))
     if figs["relation_sentence"]:
         st.markdown(figs["relation_sentence"])
-    tabbed(lang, lambda: chart(figs["relation"], key=f"{PAGE}_relation_chart", page=PAGE, name="relation_to_index"),
-           lambda: st.dataframe(figs["relation_table"], hide_index=True))
+    tabbed(
+        lang,
+        lambda: chart(figs["relation"], key=f"{PAGE}_relation_chart", page=PAGE, name="relation_to_index", lang=lang),
+        lambda: table(figs["relation_table"], key=f"{PAGE}_table_7", page=PAGE, name="table_7", lang=lang),
+    )

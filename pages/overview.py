@@ -4,6 +4,7 @@ import streamlit as st
 
 from components.china_map import chart, china_map
 from components.data_source import data_source
+from components.downloads import table
 from components.drilldown import map_key, province_drilldown
 from components.language import language_switch
 from components.url_state import url_choice
@@ -35,20 +36,32 @@ controls = st.columns([1, 2, 3])
 with controls[0]:
     year = url_choice(PAGE, "year", years, default=years[-1], label=t("overview.year", lang), cast=int)
 with controls[1]:
-    indicator_id = url_choice(PAGE, "ind", MAP_INDICATORS, default="dgi_index", label=t("overview.indicator", lang),
-                              format_func=lambda i: get_indicator(i).name(lang))
+    indicator_id = url_choice(
+        PAGE,
+        "ind",
+        MAP_INDICATORS,
+        default="dgi_index",
+        label=t("overview.indicator", lang),
+        format_func=lambda i: get_indicator(i).name(lang),
+    )
 indicator = get_indicator(indicator_id)
 
 head = overview.headline(index, year)
 previous = overview.headline(index, year - 1) if year - 1 in years else None
 points = get_indicator("dgi_index")
 kpis = st.columns(5)
-kpis[0].metric(t("overview.kpi_mean", lang), points.format(head.national_mean, lang),
-               delta=points.format(head.national_mean - previous.national_mean, lang) if previous else None)
-kpis[1].metric(t("overview.kpi_top", lang, region=gazetteer[head.top_adcode].name(lang)),
-               points.format(head.top_value, lang))
-kpis[2].metric(t("overview.kpi_bottom", lang, region=gazetteer[head.bottom_adcode].name(lang)),
-               points.format(head.bottom_value, lang))
+kpis[0].metric(
+    t("overview.kpi_mean", lang),
+    points.format(head.national_mean, lang),
+    delta=points.format(head.national_mean - previous.national_mean, lang) if previous else None,
+)
+kpis[1].metric(
+    t("overview.kpi_top", lang, region=gazetteer[head.top_adcode].name(lang)), points.format(head.top_value, lang)
+)
+kpis[2].metric(
+    t("overview.kpi_bottom", lang, region=gazetteer[head.bottom_adcode].name(lang)),
+    points.format(head.bottom_value, lang),
+)
 kpis[3].metric(t("overview.kpi_ratio", lang), f"{head.max_min_ratio:.2f}")
 kpis[4].metric(t("overview.kpi_east_west", lang), points.format(head.east_west_gap, lang))
 
@@ -57,13 +70,23 @@ with left:
     st.subheader(t("overview.map_header", lang, year=year))
     map_tab, table_tab = st.tabs([t("overview.chart_tab", lang), t("overview.table_tab", lang)])
     with map_tab:
-        figure = build_china_map(overview.values_for_year(index, year, indicator.column), indicator, lang,
-                                 watermark=t("sample.watermark", lang) if source.is_sample else None,
-                                 geojson_base_url=BOUNDARY_URL)
-        clicked = china_map(figure, key=map_key(PAGE), page=PAGE, chart="map")
+        figure = build_china_map(
+            overview.values_for_year(index, year, indicator.column),
+            indicator,
+            lang,
+            watermark=t("sample.watermark", lang) if source.is_sample else None,
+            geojson_base_url=BOUNDARY_URL,
+        )
+        clicked = china_map(figure, key=map_key(PAGE), page=PAGE, chart="map", lang=lang)
         st.caption(t("map.click_hint", lang) + " " + t("map.corps_note", lang))
     with table_tab:
-        st.dataframe(overview.ranking_table(index, year, indicator_id, lang), hide_index=True)
+        table(
+            overview.ranking_table(index, year, indicator_id, lang),
+            key=f"{PAGE}_table_1",
+            page=PAGE,
+            name="table_1",
+            lang=lang,
+        )
 
 with right:
     st.subheader(t("overview.findings_header", lang))
@@ -72,10 +95,21 @@ with right:
     st.subheader(t("overview.macro_header", lang))
     bar_tab, bar_table_tab = st.tabs([t("overview.chart_tab", lang), t("overview.table_tab", lang)])
     with bar_tab:
-        chart(macro_region_bar(overview.macro_region_means(index, year, indicator.column), indicator, lang),
-              key="overview_macro", page=PAGE, name="macro_regions")
+        chart(
+            macro_region_bar(overview.macro_region_means(index, year, indicator.column), indicator, lang),
+            key="overview_macro",
+            page=PAGE,
+            name="macro_regions",
+            lang=lang,
+        )
     with bar_table_tab:
-        st.dataframe(overview.macro_region_table(index, year, indicator_id, lang), hide_index=True)
+        table(
+            overview.macro_region_table(index, year, indicator_id, lang),
+            key=f"{PAGE}_table_2",
+            page=PAGE,
+            name="table_2",
+            lang=lang,
+        )
 
 province_drilldown(PAGE, clicked, index, city_index, year, indicator, lang)
 

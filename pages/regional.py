@@ -4,6 +4,7 @@ import streamlit as st
 
 from components.china_map import chart, china_map
 from components.data_source import data_source
+from components.downloads import table
 from components.drilldown import map_key, province_drilldown
 from components.language import language_switch
 from components.url_state import url_choice, url_weights
@@ -21,8 +22,13 @@ PAGE = "regional"
 INDICATORS = ["dgi_index", *regional.DIMENSION_INDICATORS.values()]
 LISA_ORDER = ["high_high", "low_low", "high_low", "low_high", "not_significant"]
 # Red/blue pairs with pale variants for outliers: distinguishable with the common colour-vision deficiencies.
-LISA_COLOURS = {"high_high": "#b2182b", "low_low": "#2166ac", "high_low": "#f4a582", "low_high": "#92c5de",
-                "not_significant": "#eeeeee"}
+LISA_COLOURS = {
+    "high_high": "#b2182b",
+    "low_low": "#2166ac",
+    "high_low": "#f4a582",
+    "low_high": "#92c5de",
+    "not_significant": "#eeeeee",
+}
 
 
 @st.cache_data(show_spinner=False)
@@ -36,8 +42,9 @@ def cached_clustering(source_id: str, year: int, column: str) -> regional.Cluste
 
 
 @st.cache_data(show_spinner=False)
-def cached_reweighting(source_id: str, year: int, weights: tuple[tuple[str, int], ...],
-                       norm: str) -> regional.Reweighting:
+def cached_reweighting(
+    source_id: str, year: int, weights: tuple[tuple[str, int], ...], norm: str
+) -> regional.Reweighting:
     return regional.reweight(load_source("province_index", source_id), year, dict(weights), norm)
 
 
@@ -63,8 +70,15 @@ def cached_figures(source_id: str, year: int, indicator_id: str, lang: str) -> d
         "trend": figures.trend_chart(regional.macro_trend(index, column), indicator, lang),
         "sigma": figures.sigma_chart(sigma, lang),
         "beta": figures.beta_chart(beta.points, beta.beta, beta.intercept, lang),
-        "lisa": build_category_map(clusters.lisa.select("adcode", "category"), LISA_ORDER, LISA_COLOURS,
-                                   lisa_labels, lang, watermark=watermark, geojson_base_url=BOUNDARY_URL),
+        "lisa": build_category_map(
+            clusters.lisa.select("adcode", "category"),
+            LISA_ORDER,
+            LISA_COLOURS,
+            lisa_labels,
+            lang,
+            watermark=watermark,
+            geojson_base_url=BOUNDARY_URL,
+        ),
     }
 
 
@@ -95,8 +109,14 @@ controls = st.columns([1, 2, 3])
 with controls[0]:
     year = url_choice(PAGE, "year", years, default=years[-1], label=t("regional.year", lang), cast=int)
 with controls[1]:
-    indicator_id = url_choice(PAGE, "ind", INDICATORS, default="dgi_index", label=t("regional.indicator", lang),
-                              format_func=lambda i: get_indicator(i).name(lang))
+    indicator_id = url_choice(
+        PAGE,
+        "ind",
+        INDICATORS,
+        default="dgi_index",
+        label=t("regional.indicator", lang),
+        format_func=lambda i: get_indicator(i).name(lang),
+    )
 indicator = get_indicator(indicator_id)
 column = indicator.column
 
@@ -105,13 +125,21 @@ left, right = st.columns([3, 2])
 with left:
     st.subheader(t("regional.map_header", lang, indicator=indicator.name(lang), year=year))
     figs = cached_figures(source.id, year, indicator_id, lang)
-    clicked = china_map(figs["map"], key=map_key(PAGE), page=PAGE, chart="map")
+    clicked = china_map(figs["map"], key=map_key(PAGE), page=PAGE, chart="map", lang=lang)
     st.caption(t("map.click_hint", lang) + " " + t("map.corps_note", lang))
 with right:
     st.subheader(t("regional.ranking_header", lang))
-    tabbed(lang, lambda: chart(figs["ranking"], key="regional_ranking", page=PAGE,
-                               name="ranking"),
-           lambda: st.dataframe(overview.ranking_table(index, year, indicator_id, lang), hide_index=True))
+    tabbed(
+        lang,
+        lambda: chart(figs["ranking"], key="regional_ranking", page=PAGE, name="ranking", lang=lang),
+        lambda: table(
+            overview.ranking_table(index, year, indicator_id, lang),
+            key=f"{PAGE}_table_1",
+            page=PAGE,
+            name="table_1",
+            lang=lang,
+        ),
+    )
 province_drilldown(PAGE, clicked, index, city_index, year, indicator, lang)
 
 # --- macro-regions and inequality ------------------------------------------------------------------
@@ -119,9 +147,17 @@ st.divider()
 left, right = st.columns(2)
 with left:
     st.subheader(t("regional.macro_header", lang))
-    tabbed(lang, lambda: chart(figs["macro"], key="regional_macro", page=PAGE,
-                               name="macro_regions"),
-           lambda: st.dataframe(overview.macro_region_table(index, year, indicator_id, lang), hide_index=True))
+    tabbed(
+        lang,
+        lambda: chart(figs["macro"], key="regional_macro", page=PAGE, name="macro_regions", lang=lang),
+        lambda: table(
+            overview.macro_region_table(index, year, indicator_id, lang),
+            key=f"{PAGE}_table_2",
+            page=PAGE,
+            name="table_2",
+            lang=lang,
+        ),
+    )
 with right:
     st.subheader(t("regional.inequality_header", lang))
     summary = cached_summary(source.id, year, column)
@@ -131,11 +167,11 @@ with right:
     figures_row[2].metric(t("regional.cv", lang), f"{summary.cv:.4f}")
     figures_row[3].metric(t("regional.max_min", lang), f"{summary.max_min:.2f}")
     st.markdown(regional.theil_sentence(summary, lang))
-    chart(figs["theil"], key="regional_theil", page=PAGE, name="theil")
+    chart(figs["theil"], key="regional_theil", page=PAGE, name="theil", lang=lang)
     st.markdown(f"**{t('regional.dagum_header', lang)}** — {regional.dagum_sentence(summary, lang)}")
     parts, pairs = regional.dagum_tables(summary, lang)
-    st.dataframe(parts, hide_index=True)
-    st.dataframe(pairs, hide_index=True)
+    table(parts, key=f"{PAGE}_table_3", page=PAGE, name="table_3", lang=lang)
+    table(pairs, key=f"{PAGE}_table_4", page=PAGE, name="table_4", lang=lang)
 
 # --- trend and convergence -------------------------------------------------------------------------
 st.divider()
@@ -143,21 +179,29 @@ trend_col, sigma_col, beta_col = st.columns(3)
 with trend_col:
     st.subheader(t("regional.trend_header", lang))
     trend = regional.macro_trend(index, column)
-    tabbed(lang, lambda: chart(figs["trend"], key="regional_trend", page=PAGE,
-                               name="trend"),
-           lambda: st.dataframe(trend, hide_index=True))
+    tabbed(
+        lang,
+        lambda: chart(figs["trend"], key="regional_trend", page=PAGE, name="trend", lang=lang),
+        lambda: table(trend, key=f"{PAGE}_table_5", page=PAGE, name="table_5", lang=lang),
+    )
 with sigma_col:
     st.subheader(t("regional.sigma_header", lang))
     sigma = regional.sigma_table(index, column)
     st.markdown(regional.sigma_sentence(sigma, lang))
-    tabbed(lang, lambda: chart(figs["sigma"], key="regional_sigma", page=PAGE, name="sigma"),
-           lambda: st.dataframe(sigma, hide_index=True))
+    tabbed(
+        lang,
+        lambda: chart(figs["sigma"], key="regional_sigma", page=PAGE, name="sigma", lang=lang),
+        lambda: table(sigma, key=f"{PAGE}_table_6", page=PAGE, name="table_6", lang=lang),
+    )
 with beta_col:
     st.subheader(t("regional.beta_header", lang))
     beta = regional.beta_result(index, column)
     st.markdown(regional.beta_sentence(beta, lang))
-    tabbed(lang, lambda: chart(figs["beta"], key="regional_beta", page=PAGE, name="beta"),
-           lambda: st.dataframe(beta.points, hide_index=True))
+    tabbed(
+        lang,
+        lambda: chart(figs["beta"], key="regional_beta", page=PAGE, name="beta", lang=lang),
+        lambda: table(beta.points, key=f"{PAGE}_table_7", page=PAGE, name="table_7", lang=lang),
+    )
 
 # --- spatial clustering ----------------------------------------------------------------------------
 st.divider()
@@ -167,20 +211,39 @@ st.markdown(regional.moran_sentence(clusters, lang))
 islands = regional.islands_sentence(clusters, lang)
 if islands:
     st.caption(islands)
-tabbed(lang, lambda: chart(figs["lisa"], key="regional_lisa", page=PAGE, name="lisa"),
-       lambda: st.dataframe(regional.lisa_table(clusters, indicator_id, lang), hide_index=True))
+tabbed(
+    lang,
+    lambda: chart(figs["lisa"], key="regional_lisa", page=PAGE, name="lisa", lang=lang),
+    lambda: table(
+        regional.lisa_table(clusters, indicator_id, lang), key=f"{PAGE}_table_8", page=PAGE, name="table_8", lang=lang
+    ),
+)
 
 # --- dimension profile -----------------------------------------------------------------------------
 st.divider()
 st.subheader(t("regional.profile_header", lang))
 provinces = [r.adcode for r in gazetteer.provinces(counted_in_31_only=True)]
 default_province = st.query_params.get("province") if st.query_params.get("province") in provinces else "510000"
-profile_region = url_choice(PAGE, "profile", provinces, default=default_province,
-                            label=t("regional.profile_region", lang), format_func=lambda a: gazetteer[a].name(lang))
+profile_region = url_choice(
+    PAGE,
+    "profile",
+    provinces,
+    default=default_province,
+    label=t("regional.profile_region", lang),
+    format_func=lambda a: gazetteer[a].name(lang),
+)
 profile = regional.profile(index, profile_region, year, lang)
-tabbed(lang, lambda: chart(cached_profile_figure(source.id, profile_region, year, lang),
-                           key="regional_profile_chart", page=PAGE, name="profile"),
-       lambda: st.dataframe(regional.profile_table(profile, lang), hide_index=True))
+tabbed(
+    lang,
+    lambda: chart(
+        cached_profile_figure(source.id, profile_region, year, lang),
+        key="regional_profile_chart",
+        page=PAGE,
+        name="profile",
+        lang=lang,
+    ),
+    lambda: table(regional.profile_table(profile, lang), key=f"{PAGE}_table_9", page=PAGE, name="table_9", lang=lang),
+)
 
 # --- re-weighting ----------------------------------------------------------------------------------
 st.divider()
@@ -189,16 +252,22 @@ st.caption(t("regional.weights_help", lang))
 slider_cols = st.columns([3, 2])
 with slider_cols[0]:
     dimension_names = list(regional.DIMENSION_INDICATORS)
-    weights = url_weights(PAGE, "w", dimension_names,
-                          [get_indicator(i).name(lang) for i in regional.DIMENSION_INDICATORS.values()])
+    weights = url_weights(
+        PAGE, "w", dimension_names, [get_indicator(i).name(lang) for i in regional.DIMENSION_INDICATORS.values()]
+    )
 with slider_cols[1]:
-    normalisation = url_choice(PAGE, "norm", list(composite.NORMALISATIONS), default="minmax",
-                               label=t("regional.normalisation", lang),
-                               format_func=lambda n: t(f"regional.norm.{n}", lang))
+    normalisation = url_choice(
+        PAGE,
+        "norm",
+        list(composite.NORMALISATIONS),
+        default="minmax",
+        label=t("regional.normalisation", lang),
+        format_func=lambda n: t(f"regional.norm.{n}", lang),
+    )
 if sum(weights.values()) == 0:
     st.error(t("regional.weights_error", lang))
 else:
     reweighted = cached_reweighting(source.id, year, tuple(weights.items()), normalisation)
     st.markdown(regional.reweight_sentence(reweighted, lang))
     st.caption(t("regional.stability_header", lang, draws=regional.STABILITY_DRAWS))
-    st.dataframe(regional.reweight_table(reweighted, lang), hide_index=True)
+    table(regional.reweight_table(reweighted, lang), key=f"{PAGE}_table_10", page=PAGE, name="table_10", lang=lang)

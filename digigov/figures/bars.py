@@ -27,4 +27,6 @@ def macro_region_bar(means: pl.DataFrame, indicator: Indicator, lang: str) -> go
         font={"family": "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, sans-serif"},
         plot_bgcolor="white", paper_bgcolor="white",
     )
+    fig.update_xaxes(automargin=True)
+    fig.update_yaxes(automargin=True)
     return fig

@@ -20,8 +20,9 @@ CHANNEL_COLOURS = {"web": "#0072B2", "mobile_app": "#56B4E9", "self_service_term
 def _layout(fig: go.Figure, height: int, **extra: object) -> go.Figure:
     fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10}, font=FONT,
                       plot_bgcolor="white", paper_bgcolor="white", **extra)
-    fig.update_xaxes(gridcolor="#eeeeee")
-    fig.update_yaxes(gridcolor="#eeeeee")
+    # automargin: long region names on the axis must push the plot in, not be cut off in exports.
+    fig.update_xaxes(gridcolor="#eeeeee", automargin=True)
+    fig.update_yaxes(gridcolor="#eeeeee", automargin=True)
     return fig
 
 

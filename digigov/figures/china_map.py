@@ -343,3 +343,18 @@ def build_category_map(
     _add_south_china_sea_inset(fig, {}, None, lang, geojson_base_url)
     _add_notes(fig, lang, watermark)
     return fig
+
+
+def with_inline_geojson(fig: go.Figure) -> go.Figure:
+    """A copy of fig whose boundary URLs (geojson_base_url) are replaced by the files' content, for renderers
+    that cannot fetch from the app (kaleido, the briefing)."""
+    files = {**{name: lambda level=level: load_layer(level) for level, name in LAYER_FILES.items()},
+             SOUTH_CHINA_SEA_FILE: load_south_china_sea}
+    copy = go.Figure(fig)
+    for trace in copy.data:
+        source = getattr(trace, "geojson", None)
+        if isinstance(source, str):
+            name = source.rsplit("/", 1)[-1]
+            if name in files:
+                trace.geojson = files[name]()
+    return copy

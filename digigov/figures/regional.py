@@ -19,8 +19,9 @@ UP, DOWN, SAME = "#1a9850", "#d73027", "#888888"
 def _layout(fig: go.Figure, height: int, **extra: object) -> go.Figure:
     fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10}, font=FONT,
                       plot_bgcolor="white", paper_bgcolor="white", **extra)
-    fig.update_xaxes(gridcolor="#eeeeee")
-    fig.update_yaxes(gridcolor="#eeeeee")
+    # automargin: long region names on the axis must push the plot in, not be cut off in exports.
+    fig.update_xaxes(gridcolor="#eeeeee", automargin=True)
+    fig.update_yaxes(gridcolor="#eeeeee", automargin=True)
     return fig
 
 
@@ -54,8 +55,9 @@ def ranking_chart(ranks: pl.DataFrame, indicator: Indicator, lang: str, value: s
     # Rank-change marks coloured on the axis labels: green up, red down.
     ticks = [f"<span style='color:{c}'>{label}</span>" for label, c in zip(labels, colours, strict=True)]
     fig.update_yaxes(tickfont={"size": 11}, tickvals=labels, ticktext=ticks)
+    top = max((indicator.display_number(v) or 0 for v in ordered[value]), default=0)
     return _layout(fig, height=max(320, 18 * ordered.height + 60),
-                   xaxis={"title": {"text": indicator.unit_label(lang)}})
+                   xaxis={"title": {"text": indicator.unit_label(lang)}, "range": [0, top * 1.15]})
 
 
 def macro_strip(values: pl.DataFrame, indicator: Indicator, lang: str) -> go.Figure:

@@ -1,0 +1,162 @@
+"""Briefing: pick a map and up to four charts, edit the text, export one page as PNG and A4 PDF."""
+
+import datetime as dt
+
+import streamlit as st
+
+from components.language import language_switch
+from components.notices import sample_notice
+from components.url_state import url_choice
+from digigov import briefing_content as content
+from digigov.datasets import load_builtin
+from digigov.export.briefing import Briefing, html_to_pdf, html_to_png, render_briefing_html
+from digigov.export.browser import ExportError
+from digigov.export.images import chromium_available
+from digigov.i18n import t
+from digigov.indicators import get_indicator
+
+PAGE = "briefing"
+INDICATORS = ["dgi_index", "dgi_organisation", "dgi_institutions", "dgi_capacity", "dgi_effect"]
+PREVIEW_WIDTH = 900
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def build_html(
+    map_choice: str | None,
+    charts: tuple[str, ...],
+    year: int,
+    indicator_id: str,
+    lang: str,
+    title: str,
+    subtitle: str,
+    date: dt.date,
+    scope: str,
+    findings: tuple[str, ...],
+    source: str,
+) -> str:
+    briefing = Briefing(
+        title=title,
+        subtitle=subtitle,
+        date=date,
+        scope=scope,
+        findings=findings,
+        source=source,
+        sections=content.sections(map_choice, list(charts), year, indicator_id, lang),
+        sample_data=True,
+        lang=lang,
+    )
+    return render_briefing_html(briefing)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def preview_png(page_html: str) -> bytes:
+    return html_to_png(page_html, width=PREVIEW_WIDTH)
+
+
+lang = language_switch()
+st.title(t("briefing.title", lang))
+sample_notice(lang)
+st.caption(t("briefing.intro", lang))
+if not chromium_available():
+    st.error(t("download.png_unavailable", lang))
+    st.stop()
+
+years = sorted(load_builtin("province_index")["year"].unique().to_list())
+left, right = st.columns([2, 3])
+with left:
+    year = url_choice(PAGE, "year", years, default=years[-1], label=t("briefing.year", lang), cast=int)
+    indicator_id = url_choice(
+        PAGE,
+        "ind",
+        INDICATORS,
+        default="dgi_index",
+        label=t("briefing.indicator", lang),
+        format_func=lambda i: get_indicator(i).name(lang),
+    )
+    map_choice = st.selectbox(
+        t("briefing.map", lang),
+        [None, *content.MAPS],
+        index=1,
+        key=f"{PAGE}_map",
+        format_func=lambda m: t("briefing.no_map", lang) if m is None else content.heading(m, year, indicator_id, lang),
+    )
+    charts = st.multiselect(
+        t("briefing.charts", lang),
+        list(content.CHARTS),
+        default=["ranking", "macro", "trend", "channel_mix"],
+        max_selections=content.MAX_CHARTS,
+        key=f"{PAGE}_charts",
+        format_func=lambda c: content.heading(c, year, indicator_id, lang),
+    )
+with right:
+    title = st.text_input(
+        t("briefing.doc_title", lang), t("briefing.default_title", lang), key=f"{PAGE}_title_{lang}", max_chars=80
+    )
+    subtitle = st.text_input(
+        t("briefing.doc_subtitle", lang),
+        t("briefing.default_subtitle", lang),
+        key=f"{PAGE}_subtitle_{lang}",
+        max_chars=120,
+    )
+    cols = st.columns(2)
+    date = cols[0].date_input(t("briefing.doc_date", lang), dt.date.today(), key=f"{PAGE}_date")
+    scope = cols[1].text_input(
+        t("briefing.doc_scope", lang),
+        content.default_scope(year, lang),
+        key=f"{PAGE}_scope_{lang}_{year}",
+        max_chars=120,
+    )
+    findings_text = st.text_area(
+        t("briefing.doc_findings", lang),
+        "\n".join(content.default_findings(year, lang)),
+        key=f"{PAGE}_findings_{lang}_{year}",
+        height=200,
+        max_chars=2000,
+    )
+    source = st.text_input(
+        t("briefing.doc_source", lang), t("briefing.default_source", lang), key=f"{PAGE}_source_{lang}", max_chars=200
+    )
+
+findings = tuple(line.strip() for line in findings_text.splitlines() if line.strip())
+inputs = (map_choice, tuple(charts), year, indicator_id, lang, title, subtitle, date, scope, findings, source)
+if not map_choice and not charts:
+    st.warning(t("briefing.nothing", lang))
+    st.stop()
+
+if st.button(t("briefing.generate", lang), type="primary", key=f"{PAGE}_generate"):
+    with st.spinner(t("briefing.building", lang)):
+        try:
+            st.session_state[f"{PAGE}_built"] = (inputs, build_html(*inputs))
+        except ExportError as err:
+            st.error(err.message(lang))
+
+built = st.session_state.get(f"{PAGE}_built")
+if built:
+    built_inputs, page_html = built
+    if built_inputs != inputs:
+        st.info(t("briefing.stale", lang))
+    stem = f"briefing_{built_inputs[2]}_{dt.date.today():%Y%m%d}"
+    cols = st.columns(2)
+    cols[0].download_button(
+        t("briefing.download_png", lang),
+        data=lambda: html_to_png(page_html),
+        key=f"{PAGE}_png",
+        file_name=f"{stem}.png",
+        mime="image/png",
+        on_click="ignore",
+        icon=":material/image:",
+    )
+    cols[1].download_button(
+        t("briefing.download_pdf", lang),
+        data=lambda: html_to_pdf(page_html),
+        key=f"{PAGE}_pdf",
+        file_name=f"{stem}.pdf",
+        mime="application/pdf",
+        on_click="ignore",
+        icon=":material/picture_as_pdf:",
+    )
+    st.subheader(t("briefing.preview", lang))
+    try:
+        st.image(preview_png(page_html), width=PREVIEW_WIDTH)
+    except ExportError as err:
+        st.error(err.message(lang))

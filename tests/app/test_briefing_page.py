@@ -1,0 +1,39 @@
+import pytest
+
+
+@pytest.fixture
+def page(app):
+    at = app.run()
+    at.switch_page("pages/briefing.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_defaults_offer_map_four_charts_and_drafted_findings(page):
+    at = page
+    assert any("示例数据 / sample data" in w.value for w in at.warning)
+    assert at.multiselect(key="briefing_charts").value == ["ranking", "macro", "trend", "channel_mix"]
+    findings = at.text_area(key="briefing_findings_zh_2024").value
+    assert "上海" in findings and len(findings.splitlines()) >= 3
+
+
+def test_nothing_chosen_is_a_clear_warning(page):
+    at = page
+    at.selectbox(key="briefing_map").select_index(0)
+    at.multiselect(key="briefing_charts").set_value([]).run()
+    assert not at.exception
+    assert at.warning[-1].value == "请至少选择一张地图或图表。"
+
+
+def test_building_the_briefing_shows_a_preview_and_downloads(page):
+    at = page
+    at.selectbox(key="briefing_map").set_value("index_map")
+    at.multiselect(key="briefing_charts").set_value(["macro"])
+    at.text_input(key="briefing_title_zh").set_value("<b>测试简报</b> =1+1")
+    at.button(key="briefing_generate").click().run(timeout=180)
+    assert not at.exception, at.exception
+    assert at.get("imgs") or at.get("image")
+    page_html = at.session_state["briefing_built"][1]
+    assert "&lt;b&gt;测试简报&lt;/b&gt;" in page_html and "<b>测试简报</b>" not in page_html
+    at.text_input(key="briefing_title_zh").set_value("改过的标题").run(timeout=180)
+    assert any("请重新生成" in i.value for i in at.info)
