@@ -1,0 +1,225 @@
+"""Excel .xlsx: the ZIP is inspected before anything opens it, then one sheet is read as text.
+
+Inspection (before calamine sees the file): entry count, any entry over 100 MB uncompressed or compressed more
+than 200 times, total size, encrypted entries; then every XML part is streamed once with a hard cap and rejected
+if it declares a DTD (<!DOCTYPE / <!ENTITY: entity expansion, external entities). Memory stays bounded: the
+stream never holds more than one chunk.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass
+
+import polars as pl
+
+from digigov.ingest.layout import ROW, RawTable, clean_headers, filled, find_header, trailing_notes
+from digigov.ingest.limits import (
+    MAX_SCAN_ROWS,
+    MIB,
+    XLSX_MAX_ENTRIES,
+    XLSX_MAX_ENTRY_BYTES,
+    XLSX_MAX_RATIO,
+    XLSX_MAX_TOTAL_BYTES,
+    XLSX_RATIO_MIN_BYTES,
+)
+from digigov.ingest.report import ValidationReport
+
+_CHUNK = 1 << 20
+_DTD_MARKERS = (b"<!doctype", b"<!entity")
+
+
+@dataclass(frozen=True)
+class XlsxRejection:
+    code: str
+    entry: str = ""
+    size_mb: float = 0.0
+    ratio: float = 0.0
+
+
+def inspect_xlsx(data: bytes) -> XlsxRejection | None:
+    """None if the workbook may be opened, else why not. Never raises."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+            if len(infos) > XLSX_MAX_ENTRIES:
+                return XlsxRejection("xlsx_too_many_entries")
+            total = 0
+            for info in infos:
+                if info.flag_bits & 0x1:
+                    return XlsxRejection("xlsx_encrypted", info.filename)
+                if info.file_size > XLSX_MAX_ENTRY_BYTES:
+                    return XlsxRejection("xlsx_entry_too_large", info.filename, size_mb=info.file_size / MIB)
+                ratio = info.file_size / max(info.compress_size, 1)
+                if info.file_size > XLSX_RATIO_MIN_BYTES and ratio > XLSX_MAX_RATIO:
+                    return XlsxRejection("xlsx_ratio_too_high", info.filename, size_mb=info.file_size / MIB,
+                                         ratio=ratio)
+                total += info.file_size
+            if total > XLSX_MAX_TOTAL_BYTES:
+                return XlsxRejection("xlsx_total_too_large", size_mb=total / MIB)
+            for info in infos:
+                if info.is_dir():
+                    continue
+                rejection = _scan_entry(archive, info)
+                if rejection:
+                    return rejection
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, RuntimeError, NotImplementedError,
+            EOFError):
+        return XlsxRejection("xlsx_corrupt")
+    return None
+
+
+def _scan_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> XlsxRejection | None:
+    """Stream one entry: its real size must not exceed what the directory declares; XML must have no DTD."""
+    name = info.filename.lower()
+    is_xml = name.endswith((".xml", ".rels", ".vml")) or "." not in name.rsplit("/", 1)[-1]
+    produced = 0
+    carry = b""
+    with archive.open(info) as stream:
+        while True:
+            chunk = stream.read(_CHUNK)
+            if not chunk:
+                break
+            produced += len(chunk)
+            if produced > info.file_size or produced > XLSX_MAX_ENTRY_BYTES:
+                return XlsxRejection("xlsx_entry_too_large", info.filename, size_mb=produced / MIB)
+            if is_xml:
+                window = (carry + chunk).replace(b"\x00", b"").lower()
+                if any(marker in window for marker in _DTD_MARKERS):
+                    return XlsxRejection("xlsx_dtd", info.filename)
+                carry = window[-16:]
+    return None
+
+
+def _reader(data: bytes):
+    import fastexcel
+
+    return fastexcel.read_excel(data)
+
+
+def list_sheets(data: bytes) -> list[str]:
+    """Sheet names in workbook order ([] when the workbook cannot be read). Call inspect_xlsx first."""
+    try:
+        return list(_reader(data).sheet_names)
+    except Exception:
+        return []
+
+
+def _load_grid(reader, index: int) -> pl.DataFrame:
+    """The whole sheet as text; row i of the frame is sheet row i + 1 (leading blank rows included)."""
+    sheet = reader.load_sheet(index, header_row=None, dtypes="string", skip_rows=0)
+    return sheet.to_polars()
+
+
+def read_xlsx(data: bytes, report: ValidationReport, *, sheet: str | int | None = None,
+              header_row: int | None = None) -> tuple[RawTable | None, list[str]]:
+    """Read one sheet as a RawTable (None on failure, reported). Returns the table and all sheet names."""
+    try:
+        reader = _reader(data)
+        names = list(reader.sheet_names)
+    except Exception as exc:  # calamine's errors are plain exceptions with a message
+        report.add("xlsx_corrupt", "error", value=type(exc).__name__)
+        return None, []
+    if not names:
+        report.add("empty_file", "error")
+        return None, names
+    if sheet is not None:
+        if isinstance(sheet, int) and 0 <= sheet < len(names):
+            index = sheet
+        elif isinstance(sheet, str) and sheet in names:
+            index = names.index(sheet)
+        else:
+            report.add("sheet_not_found", "error", value=str(sheet), sheets="、".join(names))
+            return None, names
+        grid = _safe_grid(reader, index, report)
+    else:
+        # The first sheet that holds a table (a row with two or more filled cells); else the first non-empty one.
+        index, grid, fallback = 0, None, None
+        for candidate in range(len(names)):
+            loaded = _safe_grid(reader, candidate, report)
+            if loaded is None or loaded.height == 0:
+                continue
+            widest = max((len(filled(r)) for r in loaded.head(MAX_SCAN_ROWS).rows()), default=0)
+            if widest >= 2:
+                index, grid = candidate, loaded
+                break
+            if widest and fallback is None:
+                fallback = (candidate, loaded)
+        if grid is None and fallback is not None:
+            index, grid = fallback
+        if grid is None:
+            report.add("empty_file", "error")
+            return None, names
+    if grid is None:
+        return None, names
+    report.sheet = names[index]
+    if len(names) > 1:
+        report.add("sheet_chosen", "info", value=names[index], sheets="、".join(names), count=len(names))
+    return _table_from_grid(grid, report, names[index], header_row), names
+
+
+def _safe_grid(reader, index: int, report: ValidationReport) -> pl.DataFrame | None:
+    try:
+        return _load_grid(reader, index)
+    except Exception as exc:
+        report.add("xlsx_corrupt", "error", value=type(exc).__name__)
+        return None
+
+
+def _table_from_grid(grid: pl.DataFrame, report: ValidationReport, sheet: str,
+                     header_row: int | None) -> RawTable | None:
+    if grid.width == 0 or grid.height == 0:
+        report.add("empty_file", "error")
+        return None
+    head_rows = grid.head(max(MAX_SCAN_ROWS, header_row or 0)).rows()
+    if header_row is not None:
+        position = header_row - 1
+        if not 0 <= position < grid.height or not filled(grid.row(position)):
+            report.add("header_row_invalid", "error", row=header_row)
+            return None
+    else:
+        found = find_header(head_rows)
+        if found is None:
+            found = next((i for i, r in enumerate(head_rows) if filled(r)), None)
+            if found is None:
+                report.add("empty_file", "error")
+                return None
+            report.add("header_guessed", "warning", row=found + 1)
+        position = found
+    title_rows = [i for i in range(position) if filled(head_rows[i])]
+    if title_rows:
+        report.add("title_rows_skipped", "info", row=title_rows[0] + 1, value=filled(head_rows[title_rows[0]])[0],
+                   count=len(title_rows))
+    names, changes = clean_headers(grid.row(position))
+    body = grid.slice(position + 1).with_row_index(ROW, offset=position + 2).with_columns(pl.col(ROW).cast(pl.Int64))
+    body = body.rename(dict(zip(grid.columns, names, strict=True)))
+    tail_rows = body.tail(200).drop(ROW).rows()
+    notes = trailing_notes(tail_rows)
+    if notes:
+        note_frame = body.tail(notes)
+        first = next((r for r in note_frame.iter_rows() if filled(r[1:])), None)
+        count = sum(1 for r in note_frame.iter_rows() if filled(r[1:]))
+        if first is not None:
+            report.add("notes_skipped", "info", row=first[0], value=filled(first[1:])[0], count=count)
+        body = body.head(body.height - notes)
+    data_columns = [c for c in body.columns if c != ROW]
+    if data_columns:
+        blank = pl.all_horizontal(pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") for c in data_columns)
+        inner = body.filter(blank)
+        last_filled = body.filter(~blank).get_column(ROW).max()
+        inner_rows = [r for r in inner.get_column(ROW).to_list() if last_filled is not None and r < last_filled]
+        if inner_rows:
+            report.add("blank_rows_skipped", "info", row=inner_rows[0], count=len(inner_rows))
+        body = body.filter(~blank)
+    drop = []
+    for _, kind, name in changes:
+        if kind == "empty" and body.get_column(name).null_count() == body.height:
+            drop.append(name)
+        elif kind == "empty":
+            report.add("empty_header", "warning", row=position + 1, column=name)
+        else:
+            report.add("duplicate_header" if kind == "duplicate" else "header_renamed", "warning",
+                       row=position + 1, column=name)
+    body = body.drop(drop).select(ROW, *[c for c in body.columns if c != ROW and c not in drop])
+    return RawTable(frame=body, header_row=position + 1, sheet=sheet)

@@ -1,0 +1,603 @@
+"""read_upload: the bytes of an uploaded file in; a validated, privacy-safe, normalised table and a report out.
+
+Pure: no files written, no global state changed. Never raises for anything about the file (its size, bytes,
+encoding, layout, values or regions): every problem becomes a row of the ValidationReport. Nothing here stores
+anything; the caller stores `result.frame` only when `result.ok` (no errors; warnings may be accepted).
+
+The normalised frame has one row per region × year (× entity type × service category when the file has them):
+``adcode`` (text), ``level`` (province / prefecture), ``drawn`` (False for units without a boundary such as
+新疆生产建设兵团: kept in tables, not drawn on maps), ``year`` (Int32), the dimension columns, ``sample_size`` and
+``entities`` when present, then one Float64 column per catalog indicator, named by indicator id, in stored units
+(shares and percentage points as fractions: 45.3% → 0.453; points, counts and days as written).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import logging
+import traceback
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import PurePath
+
+import polars as pl
+
+from digigov.indicators import Indicator, load_catalog
+from digigov.ingest.columns import (
+    ColumnMapping,
+    ColumnMatch,
+    apply_user_mapping,
+    fold,
+    header_says_percent,
+    propose_mapping,
+    split_unit,
+)
+from digigov.ingest.csv_reader import DELIMITER_NAMES, read_csv_text
+from digigov.ingest.decode import DecodeError, decode_bytes
+from digigov.ingest.excel_reader import inspect_xlsx, read_xlsx
+from digigov.ingest.layout import (
+    ADCODE,
+    DIMENSIONS,
+    DRAWN,
+    LEVEL,
+    ROW,
+    YEAR,
+    RawTable,
+    dim_column,
+    indicator_column,
+)
+from digigov.ingest.limits import MIB, max_upload_bytes
+from digigov.ingest.parquet_reader import read_parquet_bytes
+from digigov.ingest.privacy import (
+    PrivacyNotice,
+    contains_identifier,
+    drop_identifiers,
+    mask_text,
+    redact_text,
+    scan_identifiers,
+)
+from digigov.ingest.raw_records import RawRecords, aggregate_raw
+from digigov.ingest.region_columns import attach_regions
+from digigov.ingest.regions_resolve import RegionResolution
+from digigov.ingest.report import ValidationReport
+from digigov.ingest.shapes import detect_shape
+from digigov.ingest.sniff import Sniffed, extension_kind, sniff
+from digigov.ingest.values import (
+    SCIENTIFIC_PATTERN,
+    ParsedColumn,
+    UnitInference,
+    infer_scale,
+    parse_number_column,
+    parse_year_column,
+)
+
+log = logging.getLogger(__name__)
+
+EXTRA_NUMBERS: tuple[str, ...] = ("sample_size", "entities")
+DELIMITER_ZH = {"comma": "逗号", "tab": "制表符", "semicolon": "分号", "pipe": "竖线"}
+KIND_LABELS = {"text": "CSV/TSV", "xlsx": "Excel .xlsx", "parquet": "Parquet", "xls": "Excel 97-2003 .xls",
+               "ods": "OpenDocument .ods", "office": "Office", "zip": "ZIP", "binary": "binary", "empty": "empty"}
+
+
+@dataclass
+class IngestResult:
+    name: str
+    size: int
+    report: ValidationReport
+    kind: str = "empty"  # text, xlsx, parquet, or what the bytes were instead
+    encoding: str | None = None
+    bom: bool = False
+    delimiter: str | None = None
+    sheets: list[str] = field(default_factory=list)
+    sheet: str | None = None
+    header_row: int | None = None
+    text_frame: pl.DataFrame | None = None  # as read: every column text, identifiers removed
+    source_rows: pl.Series | None = None  # each text_frame row's row number in the file
+    proposed_mapping: ColumnMapping | None = None
+    mapping: ColumnMapping | None = None  # the proposal with the user's changes applied
+    shape: str = "unknown"
+    units: dict[str, UnitInference] = field(default_factory=dict)  # per indicator column (wide) or id (long)
+    regions: RegionResolution = field(default_factory=RegionResolution)
+    frame: pl.DataFrame | None = None  # normalised; store only when ok
+    raw: RawRecords | None = None
+    aggregated: pl.DataFrame | None = None  # raw shapes: the counts made by the analysis aggregator
+    privacy: PrivacyNotice | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when the dataset may be accepted: a normalised frame and no errors."""
+        return self.report.ok and self.frame is not None and self.frame.height > 0
+
+    @property
+    def issues(self) -> pl.DataFrame:
+        return self.report.to_frame()
+
+
+@dataclass(frozen=True)
+class _Options:
+    encoding: str | None
+    sheet: str | int | None
+    header_row: int | None
+    mapping: Mapping[str, str | None] | None
+    region_overrides: Mapping[str, str] | None
+    delimiter: str | None
+    units: Mapping[str, str] | None
+    year: int | None
+    salt: bytes | str | None
+    max_bytes: int | None
+
+
+def read_upload(name: str, data: bytes, *, encoding: str | None = None, sheet: str | int | None = None,
+                header_row: int | None = None, mapping: Mapping[str, str | None] | None = None,
+                region_overrides: Mapping[str, str] | None = None, delimiter: str | None = None,
+                units: Mapping[str, str] | None = None, year: int | None = None, salt: bytes | str | None = None,
+                max_bytes: int | None = None) -> IngestResult:
+    """Read, validate and normalise one uploaded file.
+
+    name: the user's file name (shown in the report only; the kind is judged from the bytes).
+    encoding: a codec name to override detection ("auto"/None: detect). sheet: an .xlsx sheet name or index.
+    header_row: the header's 1-based row (line) number, overriding detection. mapping: {column: role or
+    indicator id or "ignore"} laid over the proposal. region_overrides: {raw region value: adcode}, applied
+    before the gazetteer. delimiter: one of , ; tab | (default: detected). units: {column or indicator id:
+    "percent" | "fraction" | "count_of" | "as_is"} overriding the inferred scale. year: the year for a file
+    without a year column. salt: for hashing identifier columns used as keys. max_bytes: the size cap
+    (default: DIGIGOV_MAX_UPLOAD_MB or 50 MB).
+    """
+    report = ValidationReport(file=str(name or "upload"))
+    options = _Options(encoding, sheet, header_row, mapping, region_overrides, delimiter, units, year, salt,
+                       max_bytes)
+    try:
+        payload = bytes(data) if isinstance(data, bytes | bytearray | memoryview) else None
+    except Exception:
+        payload = None
+    result = IngestResult(name=str(name or ""), size=len(payload) if payload is not None else 0, report=report)
+    if payload is None:
+        report.add("empty_file", "error")
+        return result
+    try:
+        _run(result, payload, options)
+    except Exception as exc:  # the promise: never raise for an upload; say so in the report instead
+        log.error("ingest failed on an upload: %s", mask_text(traceback.format_exc(limit=8)))
+        report.add("internal_error", "error", value=type(exc).__name__)
+        result.frame = None
+    return result
+
+
+# -- reading ---------------------------------------------------------------------------------------------
+def _read_table(result: IngestResult, data: bytes, options: _Options) -> RawTable | None:
+    report = result.report
+    limit = options.max_bytes or max_upload_bytes()
+    if len(data) > limit:
+        report.add("file_too_large", "error", size_mb=f"{len(data) / MIB:.1f}", limit_mb=f"{limit / MIB:g}")
+        return None
+    sniffed = sniff(data)
+    if sniffed.kind == "binary" and not sniffed.detail and options.encoding and options.encoding != "auto":
+        sniffed = Sniffed("text")  # NUL bytes, but the user says it is text (UTF-16 without a BOM): decode strictly
+    result.kind = sniffed.kind
+    refusals = {"empty": "empty_file", "binary": "binary_file", "xls": "legacy_xls", "ods": "ods_unsupported",
+                "office": "office_unsupported", "zip": "zip_unsupported"}
+    if sniffed.kind in refusals:
+        report.add(refusals[sniffed.kind], "error", kind=sniffed.detail or "?")
+        return None
+    promised = extension_kind(result.name)
+    if promised is not None and promised != sniffed.kind:
+        report.add("extension_mismatch", "info", value=PurePath(result.name).suffix,
+                   actual=KIND_LABELS.get(sniffed.kind, sniffed.kind))
+    if sniffed.kind == "xlsx":
+        rejection = inspect_xlsx(data)
+        if rejection is not None:
+            report.add(rejection.code, "error", value=rejection.entry or None, entry=rejection.entry,
+                       size_mb=f"{rejection.size_mb:.0f}", ratio=f"{rejection.ratio:.0f}")
+            return None
+        table, sheets = read_xlsx(data, report, sheet=options.sheet, header_row=options.header_row)
+        result.sheets = sheets
+        return table
+    if sniffed.kind == "parquet":
+        return read_parquet_bytes(data, report)
+    try:
+        decoded = decode_bytes(data, options.encoding)
+    except DecodeError as exc:
+        report.add(exc.code, "error", row=exc.line, value=exc.encoding or options.encoding,
+                   encoding=exc.encoding or str(options.encoding), offset=exc.offset, hint=exc.hint or "-")
+        return None
+    result.encoding, result.bom = decoded.encoding, decoded.bom
+    if "\x00" in decoded.text:
+        report.add("binary_file", "error", kind="NUL")
+        return None
+    label = f"{decoded.encoding} + BOM" if decoded.bom else decoded.encoding
+    report.add("encoding_detected", "info", value=label, encoding=label)
+    if decoded.uncertain:
+        report.add("encoding_uncertain", "warning", value=decoded.encoding, encoding=decoded.encoding,
+                   hint=decoded.hint or "-")
+    table = read_csv_text(decoded.text, report, delimiter=options.delimiter, header_row=options.header_row)
+    if table is not None:
+        result.delimiter = table.delimiter
+        name = DELIMITER_NAMES.get(table.delimiter or ",", "comma")
+        report.add("delimiter_detected", "info", value=name,
+                   delimiter={"zh": DELIMITER_ZH.get(name, name), "en": name})
+    return table
+
+
+def _run(result: IngestResult, data: bytes, options: _Options) -> None:
+    report = result.report
+    table = _read_table(result, data, options)
+    if table is None:
+        return
+    result.header_row, result.sheet = table.header_row, table.sheet
+    table.frame = _redact_headers(table.frame, report, table.header_row)
+    proposal = propose_mapping(table.columns)
+    result.proposed_mapping = proposal
+    mapping, mapping_errors = apply_user_mapping(proposal, options.mapping)
+    for error in mapping_errors:
+        report.add("mapping_invalid", "error", column=error.column, value=error.target)
+
+    work, mapping = _remove_identifiers(result, table.frame, mapping, options)
+    result.mapping = mapping
+    result.text_frame = work.drop(ROW)
+    result.source_rows = work.get_column(ROW)
+    if work.height == 0:
+        if not report.errors:
+            report.add("header_only", "error", row=table.header_row)
+        return
+    _note_formula_text(work, report)
+
+    shape = detect_shape(work, mapping)
+    result.shape = shape.shape
+    if shape.shape == "unknown":
+        report.add("no_indicator_columns", "error", columns=", ".join(table.columns[:12]))
+        return
+    work = attach_regions(work, mapping, report, result.regions, options.region_overrides)
+    if work is None:
+        return
+    work = _attach_year(work, mapping, report, options)
+    if work is None:
+        return
+    work = _attach_dimensions(work, mapping)
+    _check_code_like(work, mapping, report)
+    if shape.shape == "wide":
+        keyed, values = _wide(result, work, mapping, options)
+    elif shape.shape == "long":
+        keyed, values = _long(result, work, mapping, options)
+    else:
+        result.raw, result.aggregated, keyed, values = aggregate_raw(work, mapping, shape, report)
+    if keyed is None:
+        return
+    if shape.shape != "long":  # long tables were checked per indicator before the pivot
+        labels = {indicator_column(i): c for c, i in mapping.indicators().items()}
+        labels.update({f"__{r}": mapping.first(r) for r in EXTRA_NUMBERS if mapping.first(r)})
+        keyed = _deduplicate(keyed, values, report, labels=labels)
+    result.frame = _output(keyed, values)
+
+
+# -- privacy -------------------------------------------------------------------------------------------
+def _remove_identifiers(result: IngestResult, frame: pl.DataFrame, mapping: ColumnMapping,
+                        options: _Options) -> tuple[pl.DataFrame, ColumnMapping]:
+    report = result.report
+    named = mapping.columns_for("identifier")
+    findings = scan_identifiers(frame.drop(ROW), by_name=named)
+    keys = [c for c in mapping.columns_for("record_id") if findings.get(c)]
+    cleaned, notice = drop_identifiers(frame, findings, hash_columns=keys, salt=options.salt)
+    result.privacy = notice
+    for finding in findings.columns:
+        if finding.column in notice.dropped and finding.by_name and not finding.cells:
+            report.add("pii_column_named", "warning", column=finding.column)
+        elif finding.column in notice.dropped:
+            report.add("pii_column_removed", "warning", column=finding.column, value=finding.example,
+                       ids=finding.id_cells, phones=finding.phone_cells)
+        elif finding.column in notice.hashed:
+            report.add("pii_column_hashed", "warning", column=finding.column, value=finding.example)
+        elif finding.column in notice.redacted:
+            report.add("pii_cells_redacted", "warning", column=finding.column, value=finding.example,
+                       count=notice.redacted[finding.column])
+    if notice.dropped:
+        matches = tuple(ColumnMatch(m.column, "identifier", None, 1.0, m.matched, m.unit_hint)
+                        if m.column in notice.dropped else m for m in mapping.matches)
+        mapping = ColumnMapping(matches)
+    return cleaned, mapping
+
+
+def _redact_headers(frame: pl.DataFrame, report: ValidationReport, header_row: int) -> pl.DataFrame:
+    """A header cell holding an ID or phone number (a data row taken for the header) is redacted too."""
+    renames: dict[str, str] = {}
+    taken = set(frame.columns)
+    for column in frame.columns:
+        if column != ROW and contains_identifier(column):
+            new, k = redact_text(column), 2
+            while new in taken:
+                new, k = f"{redact_text(column)}_{k}", k + 1
+            taken.add(new)
+            renames[column] = new
+            report.add("pii_in_header", "warning", row=header_row, column=new)
+    return frame.rename(renames) if renames else frame
+
+
+def _note_formula_text(work: pl.DataFrame, report: ValidationReport) -> None:
+    """Cells that a spreadsheet would run as a formula are plain text here; say so once per column."""
+    for column in work.columns:
+        if column == ROW or work.schema[column] != pl.String:
+            continue
+        hits = work.filter(pl.col(column).str.contains(r"^\s*(?:=|@|\+[^\d.\s])").fill_null(False))
+        if hits.height:
+            report.add("formula_like_text", "info", row=hits.item(0, ROW), column=column,
+                       value=hits.item(0, column), count=hits.height)
+
+
+def _check_code_like(work: pl.DataFrame, mapping: ColumnMapping, report: ValidationReport) -> None:
+    """Identifier-like columns that hold Excel's scientific notation (1.1E+17) have lost their digits."""
+    for column in mapping.columns_for("record_id"):
+        if column not in work.columns:
+            continue
+        hits = work.filter(pl.col(column).str.strip_chars().str.contains(SCIENTIFIC_PATTERN).fill_null(False))
+        report.add_rows("scientific_notation", "error", hits, row=ROW, value=column, column=column)
+
+
+# -- years and dimensions ----------------------------------------------------------------------------------
+def _attach_year(work: pl.DataFrame, mapping: ColumnMapping, report: ValidationReport,
+                 options: _Options) -> pl.DataFrame | None:
+    column = mapping.first("year")
+    if column is None:
+        if options.year is None:
+            report.add("no_year_column", "error")
+            return None
+        report.add("year_from_parameter", "info", value=str(options.year), year=options.year)
+        return work.with_columns(pl.lit(options.year, dtype=pl.Int32).alias(YEAR))
+    years, errors = parse_year_column(work.get_column(column))
+    work = work.with_columns(years.alias(YEAR), errors.alias("__year_error"))
+    report.add_rows("year_unparseable", "error", work.filter(pl.col("__year_error")), row=ROW, value=column,
+                    column=column)
+    missing = work.filter(pl.col(YEAR).is_null() & ~pl.col("__year_error"))
+    report.add_rows("year_missing", "error", missing, row=ROW, column=column)
+    return work.drop("__year_error")
+
+
+def _dimension_codes(name: str):
+    try:
+        from digigov.analysis.channels import CATEGORY_LABELS, ENTITY_LABELS, map_label
+    except Exception:  # the analysis package is optional here: keep the labels as written
+        return None
+    table = ENTITY_LABELS if name == "entity_type" else CATEGORY_LABELS
+    return lambda value: map_label(value, table)
+
+
+def _attach_dimensions(work: pl.DataFrame, mapping: ColumnMapping) -> pl.DataFrame:
+    for name in DIMENSIONS:
+        column = mapping.first(name)
+        if column is None:
+            continue
+        text = work.get_column(column).str.strip_chars()
+        mapper = _dimension_codes(name)
+        codes = {v: (mapper(v) if mapper else None) or v for v in text.drop_nulls().unique().to_list()}
+        labels = text.replace_strict(codes, default=None, return_dtype=pl.String)
+        work = work.with_columns(labels.alias(dim_column(name)))
+    return work
+
+
+def _keys(work: pl.DataFrame) -> list[str]:
+    return [ADCODE, YEAR, *[dim_column(n) for n in DIMENSIONS if dim_column(n) in work.columns]]
+
+
+# -- numbers -----------------------------------------------------------------------------------------------
+def _numbers(work: pl.DataFrame, column: str, report: ValidationReport) -> ParsedColumn:
+    parsed = parse_number_column(work.get_column(column))
+    bad = work.select(ROW, column).filter(parsed.errors)
+    report.add_rows("not_a_number", "error", bad, row=ROW, value=column, column=column)
+    return parsed
+
+
+def _denominator(indicator: Indicator, work: pl.DataFrame, mapping: ColumnMapping) -> str | None:
+    parts = [p.strip() for p in indicator.formula.split("/")]
+    if len(parts) != 2 or not parts[1].isidentifier():
+        return None
+    wanted = fold(parts[1])
+    for column in work.columns:
+        if column != ROW and fold(split_unit(column)[0]) == wanted:
+            return column
+    if parts[1] == "respondents":
+        return mapping.first("sample_size")
+    return None
+
+
+def _scale_override(options: _Options, *keys: str) -> str | None:
+    if not options.units:
+        return None
+    for key in keys:
+        if key in options.units:
+            return options.units[key]
+    return None
+
+
+def _store(result: IngestResult, work: pl.DataFrame, column: str, indicator: Indicator, parsed: ParsedColumn,
+           inference: UnitInference, denominator: pl.Series | None) -> pl.Series:
+    """Stored values of one indicator, with the unit's range checks reported per row."""
+    report = result.report
+    if inference.scale == "count_of" and denominator is not None:
+        stored = pl.DataFrame({"v": parsed.values, "d": denominator}).select(
+            pl.when(pl.col("d") > 0).then(pl.col("v") / pl.col("d")).otherwise(None)).to_series()
+    else:
+        stored = parsed.values * inference.factor
+    checks = pl.DataFrame({ROW: work.get_column(ROW), "raw": work.get_column(column), "s": stored})
+    unit = indicator.unit
+    eps = 1e-9
+    if unit == "share":
+        report.add_rows("share_negative", "error", checks.filter(pl.col("s") < -eps), row=ROW, value="raw",
+                        column=column)
+        report.add_rows("share_above_100", "error", checks.filter(pl.col("s") > 1 + eps), row=ROW, value="raw",
+                        column=column)
+    elif unit == "pp":
+        report.add_rows("pp_out_of_range", "error", checks.filter(pl.col("s").abs() > 1 + eps), row=ROW,
+                        value="raw", column=column)
+    elif unit == "points":
+        report.add_rows("points_out_of_range", "warning", checks.filter((pl.col("s") < 0) | (pl.col("s") > 100)),
+                        row=ROW, value="raw", column=column)
+    else:
+        report.add_rows("negative_value", "error", checks.filter(pl.col("s") < 0), row=ROW, value="raw",
+                        column=column)
+    return stored
+
+
+def _report_scale(report: ValidationReport, column: str, inference: UnitInference, raw: pl.Series,
+                  stored: pl.Series) -> None:
+    """Say how a share column was read, with one example: "45.3%" is stored as 0.453."""
+    if inference.unit not in ("share", "pp"):
+        return
+    pairs = pl.DataFrame({"raw": raw, "stored": stored}).drop_nulls()
+    example, value = pairs.row(0) if pairs.height else (None, None)
+    code = {"percent": "scale_percent", "fraction": "scale_fraction", "count_of": "scale_count_of"}.get(
+        inference.scale)
+    if code:
+        report.add(code, "info", column=column, value=example, denominator=inference.denominator or "-",
+                   stored=_fmt(value), percent=_fmt(value * 100 if value is not None else None))
+    if inference.mixed:
+        report.add("share_mixed_notation", "warning", column=column, value=example)
+
+
+def _infer(column: str, indicator: Indicator, parsed: ParsedColumn, options: _Options, work: pl.DataFrame,
+           mapping: ColumnMapping, header_percent: bool) -> tuple[UnitInference, pl.Series | None]:
+    denominator_col = _denominator(indicator, work, mapping) if indicator.unit == "share" else None
+    denominator = None
+    if denominator_col and denominator_col != column:
+        denominator = parse_number_column(work.get_column(denominator_col)).values
+    inference = infer_scale(column, indicator.id, indicator.unit, parsed, header_percent=header_percent,
+                            denominator=denominator_col, denominator_values=denominator)
+    override = _scale_override(options, column, indicator.id)
+    allowed = override in ("percent", "fraction", "as_is") or (override == "count_of" and denominator is not None)
+    if allowed and override != inference.scale:
+        inference = dataclasses.replace(inference, scale=override, reason="user")
+    return inference, denominator
+
+
+def _wide(result: IngestResult, work: pl.DataFrame, mapping: ColumnMapping,
+          options: _Options) -> tuple[pl.DataFrame | None, list[str]]:
+    report = result.report
+    catalog = load_catalog()
+    values: list[str] = []
+    for column, indicator_id in mapping.indicators().items():
+        indicator = catalog[indicator_id]
+        parsed = _numbers(work, column, report)
+        inference, denominator = _infer(column, indicator, parsed, options, work, mapping,
+                                        header_says_percent(column))
+        result.units[column] = inference
+        stored = _store(result, work, column, indicator, parsed, inference, denominator)
+        _report_scale(report, column, inference, work.get_column(column), stored)
+        work = work.with_columns(stored.alias(indicator_column(indicator_id)))
+        values.append(indicator_column(indicator_id))
+    work, extra = _attach_extra_numbers(work, mapping, report)
+    return work, values + extra
+
+
+def _attach_extra_numbers(work: pl.DataFrame, mapping: ColumnMapping,
+                          report: ValidationReport) -> tuple[pl.DataFrame, list[str]]:
+    """sample_size and entities: counts, checked (numeric, not negative) and kept next to the indicators."""
+    names = []
+    for role in EXTRA_NUMBERS:
+        column = mapping.first(role)
+        if column is None:
+            continue
+        parsed = _numbers(work, column, report)
+        checks = pl.DataFrame({ROW: work.get_column(ROW), "raw": work.get_column(column), "v": parsed.values})
+        report.add_rows("negative_value", "error", checks.filter(pl.col("v") < 0), row=ROW, value="raw",
+                        column=column)
+        work = work.with_columns(parsed.values.alias(f"__{role}"))
+        names.append(f"__{role}")
+    return work, names
+
+
+def _long(result: IngestResult, work: pl.DataFrame, mapping: ColumnMapping,
+          options: _Options) -> tuple[pl.DataFrame | None, list[str]]:
+    report = result.report
+    catalog = load_catalog()
+    name_col, value_col = mapping.first("indicator"), mapping.first("value")
+    lookup: dict[str, str] = {}
+    for indicator in catalog.values():
+        for text in (indicator.id, indicator.name_zh, indicator.name_en, indicator.column):
+            if text and fold(text) not in lookup:
+                lookup[fold(text)] = indicator.id
+    names = work.get_column(name_col).drop_nulls().unique(maintain_order=True).to_list()
+    resolved: dict[str, str] = {}
+    percent_names: set[str] = set()
+    for raw in names:
+        base, unit = split_unit(raw)
+        found = lookup.get(fold(base))
+        if found:
+            resolved[raw] = found
+            if unit and header_says_percent(raw):
+                percent_names.add(raw)
+            continue
+        hits = work.filter(pl.col(name_col) == raw)
+        close = difflib.get_close_matches(fold(base), list(lookup), n=3, cutoff=0.6)
+        report.add("unknown_indicator", "error", row=hits.item(0, ROW), column=name_col, value=raw,
+                   count=hits.height, suggestions=", ".join(dict.fromkeys(lookup[c] for c in close)) or "-")
+    work = work.with_columns(
+        pl.col(name_col).replace_strict(resolved, default=None, return_dtype=pl.String).alias("__indicator"))
+    parsed = _numbers(work, value_col, report)
+    work = work.with_columns(parsed.values.alias("__v"), parsed.percent.alias("__p"), parsed.errors.alias("__e"))
+    work, extra = _attach_extra_numbers(work, mapping, report)
+    stored_parts: list[pl.DataFrame] = []
+    for indicator_id in [i for i in dict.fromkeys(resolved.values())]:
+        indicator = catalog[indicator_id]
+        part = work.filter(pl.col("__indicator") == indicator_id)
+        sub = ParsedColumn(part.get_column("__v"), part.get_column("__p"), part.get_column("__e"))
+        header_percent = bool(part.get_column(name_col).is_in(list(percent_names)).any())
+        inference, _ = _infer(value_col, indicator, sub, options, part, mapping, header_percent)
+        result.units[indicator_id] = inference
+        stored = _store(result, part, value_col, indicator, sub, inference, None)
+        _report_scale(report, f"{value_col} [{indicator_id}]", inference, part.get_column(value_col), stored)
+        stored_parts.append(part.with_columns(stored.alias("__stored")))
+    if not stored_parts:
+        return None, []
+    long = pl.concat(stored_parts).filter(pl.col(ADCODE).is_not_null() & pl.col(YEAR).is_not_null())
+    keys = _keys(long)
+    long = _deduplicate(long, ["__stored"], report, extra_keys=["__indicator"], column=value_col)
+    index = long.group_by(keys, maintain_order=True).agg(
+        pl.col(ROW).min(), *[pl.col(c).first() for c in (LEVEL, DRAWN)],
+        *[pl.col(c).drop_nulls().first() for c in extra])
+    wide = long.pivot(on="__indicator", index=keys, values="__stored", aggregate_function="first")
+    wide = wide.rename({c: indicator_column(c) for c in wide.columns if c not in keys})
+    keyed = index.join(wide, on=keys, how="left", maintain_order="left")
+    return keyed, [*[c for c in keyed.columns if c.startswith("__ind_")], *extra]
+
+
+# -- keys, duplicates, output ----------------------------------------------------------------------------------
+def _deduplicate(frame: pl.DataFrame, values: list[str], report: ValidationReport, *,
+                 extra_keys: list[str] | None = None, column: str | None = None,
+                 labels: Mapping[str, str] | None = None) -> pl.DataFrame:
+    """Rows sharing a key: identical ones are a warning (the first is kept), conflicting ones an error."""
+    keys = [*_keys(frame), *(extra_keys or [])]
+    valid = frame.filter(pl.col(ADCODE).is_not_null() & pl.col(YEAR).is_not_null())
+    present = [v for v in values if v in valid.columns]
+    if valid.height == 0 or valid.select(keys).n_unique() == valid.height:
+        return valid
+    groups = (valid.group_by(keys, maintain_order=True)
+              .agg(pl.col(ROW), pl.len().alias("__n"), *[pl.col(v).n_unique().alias(f"__u{i}")
+                                                          for i, v in enumerate(present)])
+              .filter(pl.col("__n") > 1))
+    for record in groups.iter_rows(named=True):
+        rows = sorted(r for r in record[ROW] if r is not None)
+        conflicting = [v for i, v in enumerate(present) if record[f"__u{i}"] > 1]
+        shown_rows = ", ".join(str(r) for r in rows[:10])
+        if conflicting:
+            label = column or (labels or {}).get(conflicting[0]) or conflicting[0].removeprefix("__ind_")
+            subset = valid.filter(pl.col(ROW).is_in(rows)).get_column(conflicting[0]).to_list()
+            report.add("duplicate_conflict", "error", row=rows[1] if len(rows) > 1 else None, column=label,
+                       value=" / ".join(_fmt(v) for v in subset[:5]), rows=shown_rows)
+        else:
+            report.add("duplicate_identical", "warning", row=rows[1] if len(rows) > 1 else None, rows=shown_rows)
+    return valid.unique(subset=keys, keep="first", maintain_order=True)
+
+
+def _fmt(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return "" if value is None else str(value)
+
+
+def _output(keyed: pl.DataFrame, values: list[str]) -> pl.DataFrame:
+    columns = [pl.col(ADCODE).alias("adcode"), pl.col(LEVEL).alias("level"), pl.col(DRAWN).alias("drawn"),
+               pl.col(YEAR).cast(pl.Int32).alias("year")]
+    columns += [pl.col(dim_column(n)).alias(n) for n in DIMENSIONS if dim_column(n) in keyed.columns]
+    columns += [pl.col(f"__{n}").cast(pl.Float64).alias(n) for n in EXTRA_NUMBERS if f"__{n}" in keyed.columns]
+    columns += [pl.col(v).cast(pl.Float64).alias(v.removeprefix("__ind_")) for v in values
+                if v.startswith("__ind_") and v in keyed.columns]
+    sort = ["adcode", "year", *[n for n in DIMENSIONS if dim_column(n) in keyed.columns]]
+    return keyed.select(columns).sort(sort, nulls_last=True)

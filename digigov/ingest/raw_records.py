@@ -1,0 +1,125 @@
+"""Raw records (one row per respondent or transaction): answers checked, then aggregated into counts and shares
+by the analysis modules (digigov.analysis.channels.aggregate_raw_records, digigov.analysis.demand
+.aggregate_raw_answers)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from digigov.indicators import load_catalog
+from digigov.ingest.columns import ColumnMapping
+from digigov.ingest.layout import ADCODE, DIMENSIONS, DRAWN, LEVEL, ROW, YEAR, dim_column, indicator_column
+from digigov.ingest.privacy import mask_text
+from digigov.ingest.report import ValidationReport
+from digigov.ingest.shapes import ShapeResult
+from digigov.ingest.values import is_missing, parse_number_column
+from digigov.regions import load_gazetteer
+
+
+@dataclass
+class RawRecords:
+    """Raw records and the arguments for the analysis aggregator that turns them into counts."""
+
+    kind: str  # "channels" or "demand"
+    frame: pl.DataFrame  # cleaned records: identifiers removed, regions as adcodes, years as integers
+    arguments: dict[str, object]  # keyword arguments for aggregate_raw_records / aggregate_raw_answers
+
+
+def aggregate_raw(work: pl.DataFrame, mapping: ColumnMapping, shape: ShapeResult, report: ValidationReport,
+                  ) -> tuple[RawRecords | None, pl.DataFrame | None, pl.DataFrame | None, list[str]]:
+    """Check the answers (labels, yes/no), name the aggregator's arguments and call it. Returns the records with
+    their arguments, the aggregator's counts, the keyed shares frame and its value columns (Nones on errors)."""
+    try:
+        from digigov.analysis import channels, demand
+    except Exception:
+        report.add("raw_aggregator_unavailable", "error")
+        return None, None, None, []
+    valid = work.filter(pl.col(ADCODE).is_not_null() & pl.col(YEAR).is_not_null())
+    dims = {n: dim_column(n) for n in DIMENSIONS if dim_column(n) in work.columns}
+    answer_cols = dict(shape.answers)
+    for column in answer_cols.values():
+        _check_labels(report, valid, column, channels.parse_yes_no, "not_yes_no")
+    weight_col = mapping.first("weight") if shape.shape == "raw_channels" else None
+    if weight_col:
+        errors = parse_number_column(valid.get_column(weight_col)).errors
+        report.add_rows("not_a_number", "error", valid.select(ROW, weight_col).filter(errors), row=ROW,
+                        value=weight_col, column=weight_col)
+    if shape.shape == "raw_channels":
+        channel = shape.channel
+        _check_labels(report, valid, channel, lambda v: channels.map_label(v, channels.CHANNEL_LABELS),
+                      "unknown_channel", missing_is_error=True)
+        arguments: dict[str, object] = dict(
+            region_col=ADCODE, channel_col=channel, offline_col=answer_cols.get("prefers_offline"),
+            weight_col=weight_col, period_col=YEAR, entity_col=dims.get("entity_type"),
+            category_col=dims.get("service_category"), resolve_regions=False)
+        kind = "channels"
+    else:
+        reason_col = mapping.first("reason")
+        if reason_col:
+            _check_labels(report, valid, reason_col, lambda v: channels.map_label(v, demand.REASON_LABELS),
+                          "unknown_reason")
+        completed = answer_cols.get("completed")
+        arguments = dict(
+            region_col=ADCODE, need_col=answer_cols["need"], aware_col=answer_cols["aware"],
+            used_col=answer_cols["used"], completed_col=completed,
+            satisfied_col=answer_cols.get("satisfied") if completed else None, reason_col=reason_col,
+            period_col=YEAR, category_col=dims.get("service_category"), resolve_regions=False)
+        kind = "demand"
+    keep = [c for c in dict.fromkeys([ROW, ADCODE, YEAR, LEVEL, DRAWN, *[a for a in arguments.values()
+                                                                        if isinstance(a, str)]]) if c]
+    raw = RawRecords(kind, valid.select(keep), arguments)
+    if not report.ok:
+        return raw, None, None, []
+    try:
+        if kind == "channels":
+            counts = channels.aggregate_raw_records(raw.frame, **arguments)
+        else:
+            aggregated = demand.aggregate_raw_answers(raw.frame, **arguments)
+            counts = aggregated.counts
+            for key, count in aggregated.report.issues.items():
+                if count:
+                    report.add("answers_inconsistent", "warning", value=key, check=key, count=count)
+    except Exception as exc:  # UnknownLabelError or ValueError from the aggregator: report, do not raise
+        report.add("raw_aggregation_failed", "error", value=mask_text(str(exc))[:200])
+        return raw, None, None, []
+    report.add("raw_aggregated", "info", rows=valid.height, groups=counts.height)
+    keyed, values = _shares_from_counts(counts)
+    return raw, counts, keyed, values
+
+
+def _check_labels(report: ValidationReport, frame: pl.DataFrame, column: str, mapper, code: str,
+                  missing_is_error: bool = False) -> None:
+    counts = frame.group_by(column).agg(pl.col(ROW).min(), pl.len()).sort(ROW)
+    for value, row, count in counts.iter_rows():
+        if value is None or is_missing(value):
+            if missing_is_error:
+                report.add(code, "error", row=row, column=column, value="", count=count)
+            continue
+        if mapper(value) is None:
+            report.add(code, "error", row=row, column=column, value=value, count=count)
+
+
+def _shares_from_counts(counts: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
+    """The aggregator's counts → the normalised frame's keys and shares (catalog formulas "x / y")."""
+    gazetteer = load_gazetteer()
+    values: list[str] = []
+    exprs = []
+    for indicator in load_catalog().values():
+        parts = [p.strip() for p in indicator.formula.split("/")]
+        if len(parts) == 2 and parts[0] in counts.columns and parts[1] in counts.columns:
+            denominator = pl.col(parts[1]).cast(pl.Float64)
+            exprs.append(pl.when(denominator > 0).then(pl.col(parts[0]).cast(pl.Float64) / denominator)
+                         .alias(indicator_column(indicator.id)))
+            values.append(indicator_column(indicator.id))
+    rename = {"adcode": ADCODE, "year": YEAR, **{n: dim_column(n) for n in DIMENSIONS}, "respondents": "__sample_size"}
+    frame = counts.with_columns(exprs).rename({k: v for k, v in rename.items() if k in counts.columns})
+    frame = frame.with_columns(pl.col(YEAR).cast(pl.Int32, strict=False), pl.lit(None, dtype=pl.Int64).alias(ROW))
+    codes = [c for c in frame.get_column(ADCODE).drop_nulls().unique().to_list() if c in gazetteer]
+    frame = frame.with_columns(
+        pl.col(ADCODE).replace_strict({c: gazetteer[c].level for c in codes}, default=None,
+                                      return_dtype=pl.String).alias(LEVEL),
+        pl.col(ADCODE).replace_strict({c: gazetteer[c].has_boundary for c in codes}, default=None,
+                                      return_dtype=pl.Boolean).alias(DRAWN))
+    return frame, [*values, "__sample_size"]

@@ -1,0 +1,183 @@
+"""The validation report: one row per problem, with where it is and what to do, in Chinese and English."""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Literal
+
+import polars as pl
+
+from digigov.i18n import t
+from digigov.ingest.limits import MAX_ISSUES_PER_CODE
+from digigov.ingest.text import FORMULA_PATTERN, safe_text
+
+Severity = Literal["error", "warning", "info"]
+SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
+_RANK = {s: i for i, s in enumerate(SEVERITIES)}
+REPORT_COLUMNS: tuple[str, ...] = (
+    "severity", "code", "file", "sheet", "row", "column", "value", "message_zh", "message_en",
+)
+REPORT_SCHEMA = {
+    "severity": pl.String, "code": pl.String, "file": pl.String, "sheet": pl.String, "row": pl.Int64,
+    "column": pl.String, "value": pl.String, "message_zh": pl.String, "message_en": pl.String,
+}
+
+
+def _param(value: object, lang: str) -> object:
+    """A message parameter for one language: {"zh": ..., "en": ...} picks the language; text is made safe."""
+    if isinstance(value, dict) and set(value) >= {"zh", "en"}:
+        value = value[lang]
+    return safe_text(value, limit=200) if isinstance(value, str) else value
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem. row is 1-based as the user sees it in the file (the header row counts; for Excel it is the
+    sheet's row number). value is already masked, escaped and shortened."""
+
+    code: str
+    severity: Severity
+    message_zh: str
+    message_en: str
+    file: str
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None
+    value: str | None = None
+
+    def message(self, lang: str = "zh") -> str:
+        return self.message_en if lang == "en" else self.message_zh
+
+    def as_dict(self) -> dict[str, object]:
+        return {name: getattr(self, name) for name in REPORT_COLUMNS}
+
+
+@dataclass
+class ValidationReport:
+    file: str
+    sheet: str | None = None
+    max_per_code: int = MAX_ISSUES_PER_CODE
+    _issues: list[Issue] = field(default_factory=list)
+    _suppressed: Counter = field(default_factory=Counter)
+    _suppressed_severity: dict[str, Severity] = field(default_factory=dict)
+    _per_code: Counter = field(default_factory=Counter)
+
+    def add(self, code: str, severity: Severity, /, *, row: int | None = None, column: str | None = None,
+            value: object = None, sheet: str | None = None, **params: object) -> Issue | None:
+        """Record a problem; message texts come from the catalog key ingest.issue.<code>.
+
+        A parameter given as {"zh": ..., "en": ...} is filled per language. Every parameter is passed through
+        safe_text, so identifiers are masked and control characters escaped
+        in the message as well as in the value column. Beyond max_per_code rows per code only a count is kept.
+        """
+        self._per_code[code] += 1
+        if self._per_code[code] > self.max_per_code:
+            self._suppressed[code] += 1
+            self._suppressed_severity[code] = severity
+            return None
+        shown_value = None if value is None else safe_text(value)
+        shown_column = None if column is None else safe_text(column, limit=80)
+        key = f"ingest.issue.{code}"
+        texts = {}
+        for lang in ("zh", "en"):
+            filled = {k: _param(v, lang) for k, v in params.items()}
+            filled.setdefault("value", shown_value if shown_value is not None else "")
+            filled.setdefault("column", shown_column if shown_column is not None else "")
+            filled.setdefault("row", row if row is not None else "")
+            texts[lang] = t(key, lang, **filled)
+        issue = Issue(
+            code=code, severity=severity, message_zh=texts["zh"], message_en=texts["en"],
+            file=safe_text(self.file, limit=120), sheet=safe_text(sheet if sheet is not None else self.sheet)
+            if (sheet or self.sheet) else None, row=row, column=shown_column, value=shown_value,
+        )
+        self._issues.append(issue)
+        return issue
+
+    def add_rows(self, code: str, severity: Severity, rows: pl.DataFrame, /, *, row: str, value: str | None = None,
+                 column: str | None = None, **params: object) -> None:
+        """One issue per row of `rows` (a frame holding the row numbers in column `row` and the values in
+        column `value`), listing at most max_per_code of them and counting the rest without iterating."""
+        room = max(self.max_per_code - self._per_code[code], 0)
+        for record in rows.head(room).iter_rows(named=True):
+            self.add(code, severity, row=record[row], column=column,
+                     value=record[value] if value is not None else None, **params)
+        rest = rows.height - min(room, rows.height)
+        if rest > 0:
+            self._per_code[code] += rest
+            self._suppressed[code] += rest
+            self._suppressed_severity[code] = severity
+
+    def extend(self, other: ValidationReport) -> None:
+        self._issues.extend(other._issues)
+        self._suppressed.update(other._suppressed)
+        self._suppressed_severity.update(other._suppressed_severity)
+
+    # -- views ------------------------------------------------------------------------------------------------
+    @property
+    def issues(self) -> list[Issue]:
+        """All rows, with one summary row for each code whose further rows were not listed."""
+        rows = list(self._issues)
+        for code, count in self._suppressed.items():
+            key = "ingest.issue.more_issues"
+            params = {"count": count, "code": code, "value": "", "column": "", "row": ""}
+            rows.append(Issue(code="more_issues", severity=self._suppressed_severity[code],
+                              message_zh=t(key, "zh", **params), message_en=t(key, "en", **params),
+                              file=safe_text(self.file, limit=120), sheet=self.sheet, value=code))
+        return rows
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == "warning"]
+
+    @property
+    def infos(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == "info"]
+
+    @property
+    def ok(self) -> bool:
+        """No errors: the dataset may be accepted (warnings may be accepted too)."""
+        return not self.errors
+
+    @property
+    def codes(self) -> list[str]:
+        return [i.code for i in self._issues]
+
+    def counts(self) -> dict[str, int]:
+        """Problems per code, including those not listed row by row."""
+        return dict(self._per_code)
+
+    def has(self, code: str) -> bool:
+        return self._per_code.get(code, 0) > 0
+
+    def find(self, code: str) -> list[Issue]:
+        return [i for i in self._issues if i.code == code]
+
+    def to_frame(self) -> pl.DataFrame:
+        """The report as a polars frame: errors first, then warnings, then notes, each in row order."""
+        rows = sorted(self.issues, key=lambda i: (_RANK[i.severity], i.row if i.row is not None else -1))
+        return pl.DataFrame([i.as_dict() for i in rows], schema=REPORT_SCHEMA, orient="row")
+
+    def to_csv_bytes(self, lang: str | None = None) -> bytes:
+        """The report as CSV for download: UTF-8 with BOM (opens in Excel), formula-looking cells neutralised.
+        lang "zh" or "en" keeps only that message column."""
+        frame = self.to_frame()
+        if lang in ("zh", "en"):
+            frame = frame.drop("message_en" if lang == "zh" else "message_zh")
+        text_columns = [c for c, dtype in frame.schema.items() if dtype == pl.String]
+        frame = frame.with_columns(
+            pl.when(pl.col(c).str.contains(FORMULA_PATTERN)).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c))
+            .alias(c)
+            for c in text_columns)
+        buffer = io.BytesIO()
+        frame.write_csv(buffer)
+        return b"\xef\xbb\xbf" + buffer.getvalue()
+
+    def summary(self, lang: str = "zh") -> str:
+        return t("ingest.report.summary", lang, errors=len(self.errors), warnings=len(self.warnings),
+                 infos=len(self.infos))

@@ -1,0 +1,254 @@
+"""Cell values as analysts write them: numbers, percentages, missing markers and years.
+
+Every cell arrives as text and is converted explicitly here. The unit of a share column is inferred once for the
+whole column and returned for the user to confirm; the parser never guesses per cell.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Literal
+
+import polars as pl
+
+# Missing-value markers, compared after NFKC folding, stripping and case folding.
+MISSING_TOKENS = frozenset({
+    "", "—", "——", "-", "--", "–", "−", "…", "...", "……", "n/a", "na", "#n/a", "无", "空", "null", "none", "nan",
+    "/", "\\", "?", "？", "不详", "暂无", "缺失",
+})
+YEAR_MIN, YEAR_MAX = 1949, 2100
+_GROUPED = re.compile(r"^[+-]?(?:\d+|\d{1,3}(?:,\d{3})+)(?:\.\d+)?$")
+_PLAIN = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
+_SCIENTIFIC = re.compile(r"^[+-]?\d+(?:\.\d+)?[eE]\+?\d+$")
+SCIENTIFIC_PATTERN = r"^[+-]?[0-9]+(?:\.[0-9]+)?[eE]\+?[0-9]+$"  # the same, for polars expressions
+_FAST_NUMBER = r"^[+-]?(?:[0-9]+|[0-9]{1,3}(?:,[0-9]{3})+)(?:\.[0-9]+)?%?$"  # ASCII-only fast path for polars
+_SPACES = re.compile(r"\s+")
+_CN_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
+
+
+class ValueParseError(ValueError):
+    def __init__(self, value: object, reason: str) -> None:
+        self.value = value
+        self.reason = reason
+        super().__init__(f"{reason}: {value!r}")
+
+
+@dataclass(frozen=True)
+class Number:
+    value: float  # the number as written (45.3 for "45.3%")
+    percent: bool  # written with a percent sign
+
+
+def _fold(text: str) -> str:
+    folded = unicodedata.normalize("NFKC", text).replace("−", "-").replace("\u3000", " ")
+    return folded.strip()
+
+
+def is_missing(text: object) -> bool:
+    if text is None:
+        return True
+    if isinstance(text, float) and text != text:
+        return True
+    return _fold(str(text)).casefold() in MISSING_TOKENS
+
+
+def parse_number(text: object) -> Number | None:
+    """"45.3%", "45.3", "0.453", "1,234", "1，234", "１２３", "-5", "1.5e3" → Number; missing markers → None.
+
+    Thousands separators must group by three ("1,23" is an error, not 123). Raises ValueParseError.
+    """
+    if isinstance(text, bool):
+        raise ValueParseError(text, "not_a_number")
+    if isinstance(text, int | float):
+        if text != text:
+            return None
+        if text in (float("inf"), float("-inf")):
+            raise ValueParseError(text, "not_a_number")
+        return Number(float(text), False)
+    if is_missing(text):
+        return None
+    folded = _fold(str(text))
+    percent = folded.endswith("%")
+    body = folded[:-1].rstrip() if percent else folded
+    if _GROUPED.match(body):
+        value = float(body.replace(",", ""))
+    elif _PLAIN.match(body):
+        value = float(body)
+    else:
+        raise ValueParseError(text, "not_a_number")
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueParseError(text, "not_a_number")
+    return Number(value, percent)
+
+
+def looks_scientific(text: object) -> bool:
+    """"1.1E+17": what Excel shows for a long code or ID number in a General-format cell (digits lost)."""
+    return text is not None and bool(_SCIENTIFIC.match(_fold(str(text))))
+
+
+# -- years ---------------------------------------------------------------------------------------------
+_YEAR_PATTERNS: tuple[re.Pattern[str], ...] = (
+    re.compile(r"^(?P<y>\d{4})(?:\.0+)?$"),
+    re.compile(r"^(?:fy)?(?P<y>\d{4})(?:年度?|年份)?$"),
+    re.compile(r"^(?P<y>\d{4})年度?(?:第?[1-4一二三四]季度|[上下]半年|q[1-4]|h[12])$"),
+    re.compile(r"^(?P<y>\d{4})(?:q[1-4]|h[12]|-q[1-4])$"),
+    re.compile(r"^(?P<y>\d{4})[-/年](?P<m>\d{1,2})月?$"),
+    re.compile(r"^(?P<y>\d{4})(?P<sep>[-/.])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})"
+               r"(?:[ t]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"),
+    re.compile(r"^(?P<y>\d{4})年(?P<m>\d{1,2})月(?:(?P<d>\d{1,2})[日号])?$"),
+    re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})$"),
+)
+
+
+def parse_year(text: object) -> int | None:
+    """2021, "2021年", "2021年度", "2021-06-30", "2021/6/30", "2021.0", "2021-06-30 00:00:00", "二〇二一年",
+    "2021Q3" → 2021; missing markers → None. Raises ValueParseError for anything else ("去年", "2021.5")."""
+    if isinstance(text, bool):
+        raise ValueParseError(text, "year_unparseable")
+    if isinstance(text, int):
+        year = text
+    elif isinstance(text, float):
+        if text != text:
+            return None
+        if text != int(text):
+            raise ValueParseError(text, "year_unparseable")
+        year = int(text)
+    else:
+        if is_missing(text):
+            return None
+        folded = _SPACES.sub(" ", _fold(str(text)).casefold())
+        if re.fullmatch(r"[〇零一二三四五六七八九]{4}年?度?", folded):
+            folded = folded.translate(_CN_DIGITS)
+        year = None
+        candidates = [folded, folded.replace(" ", "")] if " " in folded else [folded]
+        matches = (m for c in candidates for p in _YEAR_PATTERNS if (m := p.match(c)))
+        for match in matches:
+            groups = match.groupdict()
+            candidate = int(groups["y"])
+            if groups.get("m") is not None:
+                month = int(groups["m"])
+                day = int(groups["d"]) if groups.get("d") else 1
+                try:
+                    dt.date(candidate, month, day)
+                except ValueError:
+                    raise ValueParseError(text, "year_unparseable") from None
+            year = candidate
+            break
+        if year is None:
+            raise ValueParseError(text, "year_unparseable")
+    if not YEAR_MIN <= year <= YEAR_MAX:
+        raise ValueParseError(text, "year_out_of_range")
+    return year
+
+
+# -- whole columns -----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ParsedColumn:
+    values: pl.Series  # Float64, as written (45.3 for "45.3%"); null for missing and for errors
+    percent: pl.Series  # Boolean: written with %
+    errors: pl.Series  # Boolean: not a number (and not a missing marker)
+
+
+def parse_number_column(series: pl.Series) -> ParsedColumn:
+    """Parse a text column: a vectorised fast path for plain ASCII numbers, the strict Python parser for the
+    distinct values that need it. The two paths agree on every value the fast path accepts."""
+    text = series.cast(pl.String).str.strip_chars()
+    fast = text.str.contains(_FAST_NUMBER).fill_null(False)
+    fast_values = text.str.replace_all(",", "", literal=True).str.strip_suffix("%").cast(pl.Float64, strict=False)
+    slow_inputs = text.filter(~fast & text.is_not_null()).unique().to_list()
+    slow_value: dict[str, float | None] = {}
+    slow_percent: dict[str, bool] = {}
+    slow_error: dict[str, bool] = {}
+    for raw in slow_inputs:
+        try:
+            number = parse_number(raw)
+        except ValueParseError:
+            slow_value[raw], slow_percent[raw], slow_error[raw] = None, False, True
+            continue
+        slow_value[raw] = None if number is None else number.value
+        slow_percent[raw] = bool(number and number.percent)
+        slow_error[raw] = False
+    frame = pl.DataFrame({"t": text, "fast": fast, "fv": fast_values})
+    out = frame.select(
+        pl.when(pl.col("fast")).then(pl.col("fv"))
+        .otherwise(pl.col("t").replace_strict(slow_value, default=None, return_dtype=pl.Float64)).alias("v"),
+        pl.when(pl.col("fast")).then(pl.col("t").str.ends_with("%"))
+        .otherwise(pl.col("t").replace_strict(slow_percent, default=False, return_dtype=pl.Boolean)).alias("p"),
+        pl.when(pl.col("fast")).then(pl.lit(False))
+        .otherwise(pl.col("t").replace_strict(slow_error, default=False, return_dtype=pl.Boolean)).alias("e"),
+    )
+    return ParsedColumn(out.get_column("v").alias(series.name), out.get_column("p").fill_null(False),
+                        out.get_column("e").fill_null(False))
+
+
+def parse_year_column(series: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """(years as Int32 with nulls, Boolean error flags). Distinct values are parsed once."""
+    text = series.cast(pl.String).str.strip_chars()
+    mapping: dict[str, int | None] = {}
+    errors: dict[str, bool] = {}
+    for raw in text.drop_nulls().unique().to_list():
+        try:
+            mapping[raw] = parse_year(raw)
+            errors[raw] = False
+        except ValueParseError:
+            mapping[raw] = None
+            errors[raw] = True
+    years = text.replace_strict(mapping, default=None, return_dtype=pl.Int32).alias(series.name)
+    flags = text.replace_strict(errors, default=False, return_dtype=pl.Boolean).fill_null(False)
+    return years, flags
+
+
+# -- unit of a column ------------------------------------------------------------------------------------
+Scale = Literal["percent", "fraction", "count_of", "as_is"]
+SCALES: tuple[str, ...] = ("percent", "fraction", "count_of", "as_is")
+
+
+@dataclass(frozen=True)
+class UnitInference:
+    """How a column's numbers become stored values; shown to the user to confirm or change.
+
+    percent: 45.3 → 0.453; fraction: 0.453 stays; count_of: a count divided by the denominator column
+    (e.g. prefers_offline / respondents); as_is: points, counts and days are stored as written.
+    """
+
+    column: str
+    indicator: str
+    unit: str  # the catalog unit: points, share, pp, count, days
+    scale: Scale
+    reason: str  # percent_sign | header_percent | max_above | all_small | count_of | catalog_unit | user
+    denominator: str | None = None
+    mixed: bool = False  # some values had %, others not
+
+    @property
+    def factor(self) -> float:
+        return 0.01 if self.scale == "percent" else 1.0
+
+
+def infer_scale(column: str, indicator: str, unit: str, parsed: ParsedColumn, *, header_percent: bool = False,
+                denominator: str | None = None, denominator_values: pl.Series | None = None) -> UnitInference:
+    """The scale of a share (or pp) column: percent if any value carries %, the header says % or the largest
+    absolute value exceeds 1.5; a count when the catalog formula divides by a column that is present and every
+    value is a whole number not above it; else a fraction. Other units are taken as written."""
+    if unit not in ("share", "pp"):
+        return UnitInference(column, indicator, unit, "as_is", "catalog_unit")
+    values = parsed.values
+    any_percent = bool(parsed.percent.any())
+    mixed = any_percent and bool((~parsed.percent & values.is_not_null()).any())
+    largest = values.abs().max()
+    largest = float(largest) if largest is not None else 0.0
+    if denominator is not None and denominator_values is not None and not any_percent and largest > 1.5:
+        whole = values.drop_nulls()
+        pairs = pl.DataFrame({"v": values, "d": denominator_values}).drop_nulls()
+        if (whole.len() and bool((whole == whole.round(0)).all())
+                and pairs.height and bool((pairs["v"] <= pairs["d"]).all())):
+            return UnitInference(column, indicator, unit, "count_of", "count_of", denominator=denominator)
+    if any_percent:
+        return UnitInference(column, indicator, unit, "percent", "percent_sign", mixed=mixed)
+    if header_percent:
+        return UnitInference(column, indicator, unit, "percent", "header_percent")
+    if largest > 1.5:
+        return UnitInference(column, indicator, unit, "percent", "max_above")
+    return UnitInference(column, indicator, unit, "fraction", "all_small")
