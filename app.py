@@ -16,6 +16,7 @@ pages = [
     st.Page("pages/regional.py", title=t("nav.regional", lang), url_path="regional", icon=":material/map:"),
     st.Page("pages/channels.py", title=t("nav.channels", lang), url_path="channels", icon=":material/devices:"),
     st.Page("pages/demand.py", title=t("nav.demand", lang), url_path="demand", icon=":material/insights:"),
+    st.Page("pages/upload.py", title=t("nav.upload", lang), url_path="upload", icon=":material/upload_file:"),
     st.Page("pages/briefing.py", title=t("nav.briefing", lang), url_path="briefing", icon=":material/description:"),
 ]
 st.navigation(pages).run()

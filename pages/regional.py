@@ -66,11 +66,13 @@ def cached_figures(source_id: str, year: int, indicator_id: str, lang: str) -> d
         "map": build_china_map(values, indicator, lang, watermark=watermark, geojson_base_url=BOUNDARY_URL),
         "ranking": figures.ranking_chart(overview.ranking(index, year, column), indicator, lang),
         "macro": figures.macro_strip(values, indicator, lang),
-        "theil": figures.theil_bar(summary.theil.between, summary.theil.within, lang),
+        "theil": figures.theil_bar(summary.theil.between, summary.theil.within, lang) if summary else None,
         "trend": figures.trend_chart(regional.macro_trend(index, column), indicator, lang),
-        "sigma": figures.sigma_chart(sigma, lang),
-        "beta": figures.beta_chart(beta.points, beta.beta, beta.intercept, lang),
-        "lisa": build_category_map(
+        "sigma": figures.sigma_chart(sigma, lang) if sigma is not None else None,
+        "beta": figures.beta_chart(beta.points, beta.beta, beta.intercept, lang) if beta else None,
+        "lisa": None
+        if clusters is None
+        else build_category_map(
             clusters.lisa.select("adcode", "category"),
             LISA_ORDER,
             LISA_COLOURS,
@@ -161,17 +163,22 @@ with left:
 with right:
     st.subheader(t("regional.inequality_header", lang))
     summary = cached_summary(source.id, year, column)
-    figures_row = st.columns(4)
-    figures_row[0].metric(t("regional.gini", lang), f"{summary.gini:.4f}")
-    figures_row[1].metric(t("regional.theil", lang), f"{summary.theil.total:.4f}")
-    figures_row[2].metric(t("regional.cv", lang), f"{summary.cv:.4f}")
-    figures_row[3].metric(t("regional.max_min", lang), f"{summary.max_min:.2f}")
-    st.markdown(regional.theil_sentence(summary, lang))
-    chart(figs["theil"], key="regional_theil", page=PAGE, name="theil", lang=lang)
-    st.markdown(f"**{t('regional.dagum_header', lang)}** — {regional.dagum_sentence(summary, lang)}")
-    parts, pairs = regional.dagum_tables(summary, lang)
-    table(parts, key=f"{PAGE}_table_3", page=PAGE, name="table_3", lang=lang)
-    table(pairs, key=f"{PAGE}_table_4", page=PAGE, name="table_4", lang=lang)
+if summary is None:
+    with right:
+        st.info(t("regional.not_enough", lang))
+else:
+    with right:
+        figures_row = st.columns(4)
+        figures_row[0].metric(t("regional.gini", lang), f"{summary.gini:.4f}")
+        figures_row[1].metric(t("regional.theil", lang), f"{summary.theil.total:.4f}")
+        figures_row[2].metric(t("regional.cv", lang), f"{summary.cv:.4f}")
+        figures_row[3].metric(t("regional.max_min", lang), f"{summary.max_min:.2f}")
+        st.markdown(regional.theil_sentence(summary, lang))
+        chart(figs["theil"], key="regional_theil", page=PAGE, name="theil", lang=lang)
+        st.markdown(f"**{t('regional.dagum_header', lang)}** — {regional.dagum_sentence(summary, lang)}")
+        parts, pairs = regional.dagum_tables(summary, lang)
+        table(parts, key=f"{PAGE}_table_3", page=PAGE, name="table_3", lang=lang)
+        table(pairs, key=f"{PAGE}_table_4", page=PAGE, name="table_4", lang=lang)
 
 # --- trend and convergence -------------------------------------------------------------------------
 st.divider()
@@ -187,37 +194,50 @@ with trend_col:
 with sigma_col:
     st.subheader(t("regional.sigma_header", lang))
     sigma = regional.sigma_table(index, column)
-    st.markdown(regional.sigma_sentence(sigma, lang))
-    tabbed(
-        lang,
-        lambda: chart(figs["sigma"], key="regional_sigma", page=PAGE, name="sigma", lang=lang),
-        lambda: table(sigma, key=f"{PAGE}_table_6", page=PAGE, name="table_6", lang=lang),
-    )
+    if sigma is None:
+        st.info(t("regional.not_enough", lang))
+    else:
+        st.markdown(regional.sigma_sentence(sigma, lang))
+        tabbed(
+            lang,
+            lambda: chart(figs["sigma"], key="regional_sigma", page=PAGE, name="sigma", lang=lang),
+            lambda: table(sigma, key=f"{PAGE}_table_6", page=PAGE, name="table_6", lang=lang),
+        )
 with beta_col:
     st.subheader(t("regional.beta_header", lang))
     beta = regional.beta_result(index, column)
-    st.markdown(regional.beta_sentence(beta, lang))
-    tabbed(
-        lang,
-        lambda: chart(figs["beta"], key="regional_beta", page=PAGE, name="beta", lang=lang),
-        lambda: table(beta.points, key=f"{PAGE}_table_7", page=PAGE, name="table_7", lang=lang),
-    )
+    if beta is None:
+        st.info(t("regional.not_enough", lang))
+    else:
+        st.markdown(regional.beta_sentence(beta, lang))
+        tabbed(
+            lang,
+            lambda: chart(figs["beta"], key="regional_beta", page=PAGE, name="beta", lang=lang),
+            lambda: table(beta.points, key=f"{PAGE}_table_7", page=PAGE, name="table_7", lang=lang),
+        )
 
 # --- spatial clustering ----------------------------------------------------------------------------
 st.divider()
 st.subheader(t("regional.lisa_header", lang))
 clusters = cached_clustering(source.id, year, column)
-st.markdown(regional.moran_sentence(clusters, lang))
-islands = regional.islands_sentence(clusters, lang)
-if islands:
-    st.caption(islands)
-tabbed(
-    lang,
-    lambda: chart(figs["lisa"], key="regional_lisa", page=PAGE, name="lisa", lang=lang),
-    lambda: table(
-        regional.lisa_table(clusters, indicator_id, lang), key=f"{PAGE}_table_8", page=PAGE, name="table_8", lang=lang
-    ),
-)
+if clusters is None:
+    st.info(t("regional.not_enough", lang))
+else:
+    st.markdown(regional.moran_sentence(clusters, lang))
+    islands = regional.islands_sentence(clusters, lang)
+    if islands:
+        st.caption(islands)
+    tabbed(
+        lang,
+        lambda: chart(figs["lisa"], key="regional_lisa", page=PAGE, name="lisa", lang=lang),
+        lambda: table(
+            regional.lisa_table(clusters, indicator_id, lang),
+            key=f"{PAGE}_table_8",
+            page=PAGE,
+            name="table_8",
+            lang=lang,
+        ),
+    )
 
 # --- dimension profile -----------------------------------------------------------------------------
 st.divider()

@@ -53,8 +53,14 @@ class InequalitySummary:
     dagum: inequality.DagumResult
 
 
-def inequality_summary(frame: pl.DataFrame, year: int, column: str) -> InequalitySummary:
+MIN_UNITS = 4  # fewer provinces than this make dispersion and clustering figures meaningless
+
+
+def inequality_summary(frame: pl.DataFrame, year: int, column: str) -> InequalitySummary | None:
+    """None when the year has fewer than MIN_UNITS provinces with values (an analyst's partial upload)."""
     data = mainland(values_for_year(frame, year, column)).drop_nulls("value")
+    if data.height < MIN_UNITS or data["macro_region"].n_unique() < 2:
+        return None
     values, groups = data["value"], data["macro_region"]
     return InequalitySummary(
         year=year, gini=inequality.gini(values), cv=inequality.coefficient_of_variation(values),
@@ -94,8 +100,10 @@ def dagum_tables(summary: InequalitySummary, lang: str) -> tuple[pl.DataFrame, p
     return parts, pairs
 
 
-def sigma_table(frame: pl.DataFrame, column: str) -> pl.DataFrame:
-    return convergence.sigma_convergence(mainland(frame), value=column)
+def sigma_table(frame: pl.DataFrame, column: str) -> pl.DataFrame | None:
+    """None with fewer than two years: dispersion over time needs a time."""
+    table = convergence.sigma_convergence(mainland(frame), value=column)
+    return table if table.height >= 2 else None
 
 
 def sigma_sentence(sigma: pl.DataFrame, lang: str) -> str:
@@ -105,9 +113,15 @@ def sigma_sentence(sigma: pl.DataFrame, lang: str) -> str:
              cv_end=f"{last['cv']:.3f}")
 
 
-def beta_result(frame: pl.DataFrame, column: str) -> convergence.BetaResult:
+def beta_result(frame: pl.DataFrame, column: str) -> convergence.BetaResult | None:
+    """None with fewer than two years or too few provinces present in both end years."""
     years = sorted(frame["year"].unique().to_list())
-    return convergence.beta_convergence(mainland(frame), years[0], years[-1], value=column)
+    if len(years) < 2:
+        return None
+    try:
+        return convergence.beta_convergence(mainland(frame), years[0], years[-1], value=column)
+    except ValueError:
+        return None
 
 
 def beta_sentence(beta: convergence.BetaResult, lang: str, top: int = 2) -> str:
@@ -131,13 +145,19 @@ class Clustering:
     lisa: pl.DataFrame  # adcode, value, local_i, p_sim, quadrant, category
 
 
-def clustering(frame: pl.DataFrame, year: int, column: str) -> Clustering:
+def clustering(frame: pl.DataFrame, year: int, column: str) -> Clustering | None:
+    """None when too few provinces have values for spatial statistics to mean anything."""
     values = mainland(values_for_year(frame, year, column)).drop_nulls("value").select("adcode", "value")
-    weights = spatial.queen_weights(values["adcode"].to_list())
-    return Clustering(
-        moran=spatial.global_moran(values, value="value", weights=weights),
-        lisa=spatial.local_lisa(values, value="value", weights=weights),
-    )
+    if values.height < MIN_UNITS:
+        return None
+    try:
+        weights = spatial.queen_weights(values["adcode"].to_list())
+        return Clustering(
+            moran=spatial.global_moran(values, value="value", weights=weights),
+            lisa=spatial.local_lisa(values, value="value", weights=weights),
+        )
+    except ValueError:
+        return None
 
 
 def moran_sentence(result: Clustering, lang: str) -> str:

@@ -1,0 +1,99 @@
+"""Upload page in AppTest: good files are accepted and appear on the pages; bad files are reported and nothing
+stored is lost; user text stays inert."""
+
+from pathlib import Path
+
+import pytest
+
+from digigov.storage import DatasetStore
+
+CORPUS = Path(__file__).resolve().parents[1] / "data" / "uploads"
+
+
+@pytest.fixture
+def upload(app, tmp_path, monkeypatch):
+    monkeypatch.setenv("DIGIGOV_DATA_DIR", str(tmp_path))
+    at = app.run()
+    at.switch_page("pages/upload.py").run()
+    assert not at.exception
+
+    def send(name: str, data: bytes | None = None):
+        payload = data if data is not None else (CORPUS / name).read_bytes()
+        at.file_uploader[0].upload(name, payload, "application/octet-stream").run()
+        assert not at.exception, at.exception
+        return at
+
+    send.at = at
+    send.store = DatasetStore(tmp_path)
+    return send
+
+
+def accept_button(at):
+    return next(b for b in at.button if b.key and b.key.startswith("upload_accept"))
+
+
+def test_gbk_wide_file_is_accepted_and_shown_on_the_regional_page(upload):
+    at = upload("good_wide_gbk.csv")
+    assert any("gbk" in c.value for c in at.caption)
+    assert at.success[0].value == "检查通过，没有发现问题。"
+    accept_button(at).click().run()
+    assert any(s.value.startswith("已保存") for s in at.success)
+    records = upload.store.list()
+    assert len(records) == 1 and records[0].meta["kinds"] == ["province_index"]
+    at.switch_page("pages/regional.py").run()
+    at.selectbox(key="regional_src").set_value(records[0].id).run()
+    assert not at.exception, at.exception
+    assert not any("示例数据 / sample data" in w.value for w in at.warning)
+    assert at.get("plotly_chart")
+
+
+def test_excel_with_title_rows_is_read(upload):
+    at = upload("excel_title_notes.xlsx")
+    assert at.selectbox(key=next(s.key for s in at.selectbox if s.key.startswith("upload_sheet")))
+    assert at.dataframe  # the normalised preview
+
+
+@pytest.mark.parametrize("name", ["bad_ragged.csv", "bad_binary_png.csv", "bad_share_120.csv", "bad_year.csv",
+                                  "bad_empty.csv", "bad_doctype.xlsx"])
+def test_bad_files_are_reported_and_cannot_be_saved(upload, name):
+    at = upload(name)
+    assert at.error and at.error[-1].value.startswith("存在错误")
+    assert accept_button(at).disabled
+    report = at.dataframe[0].value
+    assert {"file", "row", "column", "value", "severity"} <= set(report.columns) or len(report.columns) >= 5
+
+
+def test_a_bad_file_leaves_stored_datasets_intact(upload):
+    at = upload("good_wide_utf8.csv")
+    accept_button(at).click().run()
+    before = [(r.id, r.latest.sha256) for r in upload.store.list()]
+    upload("bad_unclosed_quote.csv")
+    assert [(r.id, r.latest.sha256) for r in upload.store.list()] == before
+    assert upload.store.verify() == []
+
+
+def test_personal_identifiers_are_removed_and_announced(upload):
+    at = upload("bad_pii.csv")
+    notice = " ".join(w.value for w in at.warning)
+    assert "身份证" in notice or "手机" in notice or "已删除" in notice
+    shown = " ".join(str(df.value) for df in at.dataframe)
+    assert "11010519491231002X" not in shown and "13800138000" not in shown
+
+
+def test_unknown_region_can_be_mapped_by_hand(upload):
+    at = upload("bad_unknown_region.csv")
+    region_box = next(s for s in at.selectbox if s.key.startswith("upload_region"))
+    region_box.set_value("310000").run()
+    assert not at.exception
+
+
+def test_rename_and_delete(upload):
+    at = upload("good_wide_utf8.csv")
+    accept_button(at).click().run()
+    at.text_input(key=next(t.key for t in at.text_input if t.key.startswith("upload_new_name"))).set_value(
+        "<b>重命名</b>").run()
+    at.button(key="upload_rename").click().run()
+    assert upload.store.list()[0].name == "<b>重命名</b>"
+    at.checkbox(key="upload_confirm").check().run()
+    at.button(key="upload_delete").click().run()
+    assert upload.store.list() == []
