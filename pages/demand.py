@@ -5,49 +5,59 @@ import polars as pl
 import streamlit as st
 
 from components.china_map import chart, china_map
+from components.data_source import data_source
+from components.downloads import table
 from components.drilldown import map_key
 from components.language import language_switch
-from components.notices import sample_notice
 from components.url_state import url_choice
 from digigov.analysis import demand_page as dp
-from digigov.datasets import load_builtin
 from digigov.figures import demand as figures
 from digigov.figures.china_map import build_china_map, selected_adcode
 from digigov.figures.config import BOUNDARY_URL
 from digigov.i18n import t
 from digigov.indicators import get_indicator
 from digigov.regions import load_gazetteer
+from digigov.sources import BUILTIN, load_source
 
 PAGE = "demand"
-DATASET = "demand_funnel"
+KIND = "demand_funnel"
+
+
+def watermark(source_id: str, lang: str) -> str | None:
+    return t("sample.watermark", lang) if source_id == BUILTIN else None
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def cached_frame(source_id: str) -> pl.DataFrame:
+    return dp.prepare(load_source(KIND, source_id))
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
-def cached_grid(year: int, level: str) -> pl.DataFrame:
-    return dp.suppression_grid(load_builtin(DATASET), year, level)
+def cached_grid(source_id: str, year: int, level: str) -> pl.DataFrame:
+    return dp.suppression_grid(cached_frame(source_id), year, level)
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
-def cached_units(year: int, category: str, level: str) -> pl.DataFrame:
+def cached_units(source_id: str, year: int, category: str, level: str) -> pl.DataFrame:
     sel = dp.Selection(year, category, level)
-    return dp.units(load_builtin(DATASET), sel, grid=cached_grid(year, level))
+    return dp.units(cached_frame(source_id), sel, grid=cached_grid(source_id, year, level))
 
 
 # Figures and tables are cached as objects (cache_resource: no pickling; plotly's validation is the slow part)
 # and st.plotly_chart / st.dataframe only serialise them; keys are the page's plain inputs.
 @st.cache_resource(max_entries=64, show_spinner=False)
-def cached_view(year: int, category: str, level: str, lang: str) -> dict:
-    frame = load_builtin(DATASET)
+def cached_view(source_id: str, year: int, category: str, level: str, lang: str) -> dict:
+    frame = cached_frame(source_id)
     sel = dp.Selection(year, category, level)
-    rows = cached_units(year, category, level)
+    rows = cached_units(source_id, year, category, level)
     small, hidden = dp.flagged_units(rows)
     points = dp.scatter_points(rows, lang)
     bars = dp.gap_bars(rows, lang)
-    priorities = dp.priority_rows(frame, sel, cached_grid(year, level))
+    priorities = dp.priority_rows(frame, sel, cached_grid(source_id, year, level))
     return {
         "map": build_china_map(
             dp.map_values(rows), get_indicator("usage_shortfall"), lang, level=level,
-            watermark=t("sample.watermark", lang), geojson_base_url=BOUNDARY_URL, outlined=small,
+            watermark=watermark(source_id, lang), geojson_base_url=BOUNDARY_URL, outlined=small,
             outlined_label=t("demand.small_sample_legend", lang, min_n=sel.min_n), suppressed=hidden,
             suppressed_label=t("demand.suppressed_legend", lang, k=sel.k)),
         "units_table": dp.units_table(rows, sel, lang),
@@ -61,10 +71,10 @@ def cached_view(year: int, category: str, level: str, lang: str) -> dict:
 
 
 @st.cache_resource(max_entries=128, show_spinner=False)
-def cached_region(year: int, category: str, level: str, region: str, lang: str) -> dict:
-    frame = load_builtin(DATASET)
+def cached_region(source_id: str, year: int, category: str, level: str, region: str, lang: str) -> dict:
+    frame = cached_frame(source_id)
     sel = dp.Selection(year, category, level)
-    rows = cached_units(year, category, level).filter(pl.col("adcode") == region)
+    rows = cached_units(source_id, year, category, level).filter(pl.col("adcode") == region)
     row = rows.row(0, named=True) if rows.height else None
     label = dp.display_name(region, lang)
     long = dp.funnel_long(row, dp.national(frame, sel), label, lang)
@@ -75,21 +85,22 @@ def cached_region(year: int, category: str, level: str, region: str, lang: str) 
         "funnel_table": dp.funnel_table(long, lang),
         "reasons": figures.reasons_chart(shares, scope_labels, lang),
         "reasons_table": dp.reasons_table(shares, label, lang),
+        "reasons_none": shares.is_empty(),
         "reasons_hidden": not shares.filter(pl.col("scope") == "region").height,
     }
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
-def cached_drill(year: int, category: str, province: str, lang: str) -> dict | None:
+def cached_drill(source_id: str, year: int, category: str, province: str, lang: str) -> dict | None:
     sel = dp.Selection(year, category, "prefecture")
-    rows = cached_units(year, category, "prefecture").filter(pl.col("group") == province)
+    rows = cached_units(source_id, year, category, "prefecture").filter(pl.col("group") == province)
     if rows.is_empty():
         return None
     small, hidden = dp.flagged_units(rows)
     return {
         "map": build_china_map(
             dp.map_values(rows), get_indicator("usage_shortfall"), lang, within=province,
-            watermark=t("sample.watermark", lang), height=460, outlined=small,
+            watermark=watermark(source_id, lang), height=460, outlined=small,
             outlined_label=t("demand.small_sample_legend", lang, min_n=sel.min_n), suppressed=hidden,
             suppressed_label=t("demand.suppressed_legend", lang, k=sel.k)),
         "table": dp.units_table(rows, sel, lang),
@@ -119,23 +130,29 @@ def new_click(key: str) -> str | None:
 
 lang = language_switch()
 gazetteer = load_gazetteer()
-frame = load_builtin(DATASET)
 st.title(t("demand.title", lang))
-sample_notice(lang)
+source = data_source(PAGE, KIND, lang)
+src = source.id
+frame = cached_frame(src)
 st.caption(t("demand.intro", lang))
 
-years = sorted(frame["year"].unique().to_list())
+years = sorted(frame["year"].drop_nulls().unique().to_list())
 controls = st.columns([1, 2, 1, 3])
 with controls[0]:
     year = url_choice(PAGE, "year", years, default=years[-1], label=t("demand.year", lang), cast=int)
 with controls[1]:
-    category = url_choice(PAGE, "cat", [dp.ALL, *dp.CATEGORIES], default=dp.ALL, label=t("demand.category", lang),
+    category = url_choice(PAGE, "cat", dp.categories_present(frame), default=dp.ALL,
+                          label=t("demand.category", lang),
                           format_func=lambda c: dp.category_name(c, lang, standalone=True))
 with controls[2]:
-    level = url_choice(PAGE, "level", list(dp.LEVELS), default="province", label=t("demand.level", lang),
+    levels = dp.levels_present(frame)
+    level = url_choice(PAGE, "level", levels, default=levels[0], label=t("demand.level", lang),
                        format_func=lambda v: t(f"demand.level_{v}", lang))
 
-rows = cached_units(year, category, level)
+rows = cached_units(src, year, category, level)
+if rows.is_empty():
+    st.info(t("demand.no_units", lang))
+    st.stop()
 options = dp.region_options(rows)
 # One map widget per level, so a province picked on one map is not read as a click on the other.
 national_key = f"{map_key(PAGE)}_{level}" if level != "province" else map_key(PAGE)
@@ -152,14 +169,14 @@ if options:
         region = url_choice(PAGE, "region", options, default=dp.default_region(rows),
                             label=t("demand.region", lang), format_func=lambda a: dp.display_name(a, lang))
 
-view = cached_view(year, category, level, lang)
+view = cached_view(src, year, category, level, lang)
 
 # --- map and findings ------------------------------------------------------------------------------
 left, right = st.columns([3, 2])
 with left:
     st.subheader(t("demand.map_header", lang, year=year, category=dp.category_name(category, lang)))
-    tabbed(lang, lambda: china_map(view["map"], key=national_key, page=PAGE, chart=f"map_{level}"),
-           lambda: st.dataframe(view["units_table"], hide_index=True))
+    tabbed(lang, lambda: china_map(view["map"], key=national_key, page=PAGE, chart=f"map_{level}", lang=lang),
+           lambda: table(view["units_table"], key=f"{PAGE}_units", page=PAGE, name=f"shortfall_{level}", lang=lang))
     st.caption(t("map.click_hint", lang) + " " + t("map.corps_note", lang) + " "
                + t("demand.flags_note", lang, min_n=dp.MIN_N, k=dp.SUPPRESS_K))
 with right:
@@ -178,32 +195,41 @@ if province and dp.drill_province(province) == province:
         st.session_state.pop(f"{PAGE}_last_click", None)
         st.query_params.pop("province", None)
         st.rerun()
-    drill = cached_drill(year, category, province, lang)
+    drill = cached_drill(src, year, category, province, lang)
     if drill is None:
         st.info(t("demand.drill_no_data", lang, region=gazetteer[province].name(lang)))
     else:
-        tabbed(lang, lambda: chart(drill["map"], key=f"{PAGE}_drill_map", page=PAGE, name=f"map_{province}"),
-               lambda: st.dataframe(drill["table"], hide_index=True))
+        tabbed(lang, lambda: chart(drill["map"], key=f"{PAGE}_drill_map", page=PAGE, name=f"map_{province}",
+                                   lang=lang),
+               lambda: table(drill["table"], key=f"{PAGE}_drill", page=PAGE, name=f"shortfall_{province}",
+                             lang=lang))
 else:
     st.query_params.pop("province", None)
 
 # --- funnel and reasons for the chosen region ------------------------------------------------------
 st.divider()
 region_label = dp.display_name(region, lang) if region else t("demand.national", lang)
-focus = cached_region(year, category, level, region, lang) if region else None
+focus = cached_region(src, year, category, level, region, lang) if region else None
 left, right = st.columns(2)
 if focus:
     with left:
         st.subheader(t("demand.funnel_header", lang, region=region_label))
         st.caption(t("demand.funnel_note", lang))
-        tabbed(lang, lambda: chart(focus["funnel"], key=f"{PAGE}_funnel", page=PAGE, name="funnel"),
-               lambda: st.dataframe(focus["funnel_table"], hide_index=True))
+        tabbed(lang, lambda: chart(focus["funnel"], key=f"{PAGE}_funnel", page=PAGE, name=f"funnel_{region}",
+                                   lang=lang),
+               lambda: table(focus["funnel_table"], key=f"{PAGE}_funnel_t", page=PAGE, name=f"funnel_{region}",
+                             lang=lang))
     with right:
         st.subheader(t("demand.reasons_header", lang, region=region_label))
-        if focus["reasons_hidden"]:
-            st.caption(t("demand.reasons_hidden", lang, region=region_label, k=dp.SUPPRESS_K))
-        tabbed(lang, lambda: chart(focus["reasons"], key=f"{PAGE}_reasons", page=PAGE, name="reasons"),
-               lambda: st.dataframe(focus["reasons_table"], hide_index=True))
+        if focus["reasons_none"]:
+            st.info(t("demand.reasons_none", lang))
+        else:
+            if focus["reasons_hidden"]:
+                st.caption(t("demand.reasons_hidden", lang, region=region_label, k=dp.SUPPRESS_K))
+            tabbed(lang, lambda: chart(focus["reasons"], key=f"{PAGE}_reasons", page=PAGE,
+                                       name=f"reasons_{region}", lang=lang),
+                   lambda: table(focus["reasons_table"], key=f"{PAGE}_reasons_t", page=PAGE,
+                                 name=f"reasons_{region}", lang=lang))
 
 # --- potential vs actual, and the split of the shortfall -------------------------------------------
 st.divider()
@@ -211,15 +237,17 @@ left, right = st.columns(2)
 with left:
     st.subheader(t("demand.scatter_header", lang))
     st.caption(t("demand.scatter_note", lang, n=dp.SCATTER_LABELS))
-    tabbed(lang, lambda: chart(view["scatter"], key=f"{PAGE}_scatter", page=PAGE, name="potential_actual"),
-           lambda: st.dataframe(view["scatter_table"], hide_index=True))
+    tabbed(lang, lambda: chart(view["scatter"], key=f"{PAGE}_scatter", page=PAGE, name="potential_actual",
+                               lang=lang),
+           lambda: table(view["scatter_table"], key=f"{PAGE}_scatter_t", page=PAGE, name="potential_actual",
+                         lang=lang))
 with right:
     st.subheader(t("demand.gaps_header", lang, n=dp.GAP_BARS))
-    tabbed(lang, lambda: chart(view["gaps"], key=f"{PAGE}_gaps", page=PAGE, name="gap_split"),
-           lambda: st.dataframe(view["gap_table"], hide_index=True))
+    tabbed(lang, lambda: chart(view["gaps"], key=f"{PAGE}_gaps", page=PAGE, name="gap_split", lang=lang),
+           lambda: table(view["gap_table"], key=f"{PAGE}_gaps_t", page=PAGE, name="gap_split", lang=lang))
 
 # --- priorities ------------------------------------------------------------------------------------
 st.divider()
 st.subheader(t("demand.priority_header", lang, n=dp.PRIORITY_ROWS))
 st.caption(t("demand.priority_note", lang))
-st.dataframe(view["priority_table"], hide_index=True)
+table(view["priority_table"], key=f"{PAGE}_priority", page=PAGE, name="priorities", lang=lang)

@@ -40,8 +40,9 @@ def _short(name: str, limit: int = LABEL_CHARS) -> str:
 def _layout(fig: go.Figure, height: int, **extra: object) -> go.Figure:
     fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10}, font=FONT,
                       plot_bgcolor="white", paper_bgcolor="white", **extra)
-    fig.update_xaxes(gridcolor="#eeeeee", zerolinecolor="#cccccc")
-    fig.update_yaxes(gridcolor="#eeeeee", zerolinecolor="#cccccc")
+    # automargin: long region names on the axis must push the plot in, not be cut off in exports.
+    fig.update_xaxes(gridcolor="#eeeeee", zerolinecolor="#cccccc", automargin=True)
+    fig.update_yaxes(gridcolor="#eeeeee", zerolinecolor="#cccccc", automargin=True)
     return fig
 
 

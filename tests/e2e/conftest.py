@@ -32,7 +32,13 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def app_url() -> Iterator[str]:
+def data_dir(tmp_path_factory) -> Path:
+    """The server's dataset store: a fresh folder, so tests never touch a developer's userdata/."""
+    return tmp_path_factory.mktemp("userdata")
+
+
+@pytest.fixture(scope="session")
+def app_url(data_dir) -> Iterator[str]:
     port = _free_port()
     log = (ARTIFACTS / "streamlit.log")
     ARTIFACTS.mkdir(exist_ok=True)
@@ -40,7 +46,7 @@ def app_url() -> Iterator[str]:
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
              "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none"],
-            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1", "DIGIGOV_DATA_DIR": str(data_dir)},
         )
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60

@@ -1,0 +1,62 @@
+"""Upload in Chromium: a GBK CSV and an .xlsx with title rows are accepted and drawn on the map."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+import xlsxwriter
+
+from digigov.storage import DatasetStore
+from tests.e2e.conftest import ROOT
+from tests.e2e.test_overview_browser import screenshot, wait_for_map
+
+pytestmark = pytest.mark.e2e
+
+
+def index_workbook() -> bytes:
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = book.add_worksheet("指数")
+    sheet.merge_range(0, 0, 0, 5, "2024 年各省数字政府发展指数（单位：分）")
+    sheet.write_row(1, 0, ["省份", "年份", "组织机构", "制度体系", "治理能力", "治理效果"])
+    rows = [("广东省", 2024, 80, 82, 84, 86), ("Sichuan", 2024, 70, 72, 74, 76), ("520000", 2024, 60, 61, 62, 63),
+            ("西藏", 2024, 40, 42, 44, 46), ("黑龙江", 2024, 50, 51, 52, 53)]
+    for i, row in enumerate(rows, start=2):
+        sheet.write_row(i, 0, row)
+    sheet.write(8, 0, "注：示例用数据")
+    book.close()
+    return buffer.getvalue()
+
+
+def upload_and_accept(page, app_url, name: str, data: bytes) -> None:
+    page.goto(f"{app_url}/upload")
+    page.locator("input[type=file]").set_input_files(files=[{"name": name, "mimeType": "application/octet-stream",
+                                                              "buffer": data}])
+    page.get_by_text("检查通过，没有发现问题。").wait_for(timeout=60_000)
+    page.get_by_role("button", name="确认并保存").click()
+    page.get_by_text("已保存").first.wait_for(timeout=30_000)
+
+
+def drawn_locations(page) -> list[str]:
+    return page.evaluate("() => document.querySelector('.js-plotly-plot').data[0].locations")
+
+
+@pytest.mark.parametrize("kind", ["gbk_csv", "xlsx"])
+def test_uploaded_file_appears_on_the_map(page, app_url, data_dir, kind):
+    if kind == "gbk_csv":
+        name, data = "各省指数_gbk.csv", (ROOT / "tests/data/uploads/good_wide_gbk.csv").read_bytes()
+    else:
+        name, data = "各省指数.xlsx", index_workbook()
+    before = {r.id for r in DatasetStore(data_dir).list()}
+    upload_and_accept(page, app_url, name, data)
+    screenshot(page, f"upload_{kind}.png")
+    new = [r for r in DatasetStore(data_dir).list() if r.id not in before]
+    assert len(new) == 1
+    page.goto(f"{app_url}/overview?src={new[0].id}")
+    wait_for_map(page, 34)
+    page.get_by_text(name.rsplit(".", 1)[0]).first.wait_for()
+    drawn = set(drawn_locations(page))
+    expected = set(DatasetStore(data_dir).load(new[0].id)["adcode"].to_list())
+    assert drawn == expected and len(drawn) >= 5
+    screenshot(page, f"overview_on_{kind}.png")
