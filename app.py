@@ -11,12 +11,12 @@ lang = current_language()
 st.sidebar.caption(t("app.subtitle", lang))
 
 pages = [
-    st.Page("pages/overview.py", title=t("nav.overview", lang), url_path="overview", default=True,
+    st.Page("views/overview.py", title=t("nav.overview", lang), url_path="overview", default=True,
             icon=":material/dashboard:"),
-    st.Page("pages/regional.py", title=t("nav.regional", lang), url_path="regional", icon=":material/map:"),
-    st.Page("pages/channels.py", title=t("nav.channels", lang), url_path="channels", icon=":material/devices:"),
-    st.Page("pages/demand.py", title=t("nav.demand", lang), url_path="demand", icon=":material/insights:"),
-    st.Page("pages/upload.py", title=t("nav.upload", lang), url_path="upload", icon=":material/upload_file:"),
-    st.Page("pages/briefing.py", title=t("nav.briefing", lang), url_path="briefing", icon=":material/description:"),
+    st.Page("views/regional.py", title=t("nav.regional", lang), url_path="regional", icon=":material/map:"),
+    st.Page("views/channels.py", title=t("nav.channels", lang), url_path="channels", icon=":material/devices:"),
+    st.Page("views/demand.py", title=t("nav.demand", lang), url_path="demand", icon=":material/insights:"),
+    st.Page("views/upload.py", title=t("nav.upload", lang), url_path="upload", icon=":material/upload_file:"),
+    st.Page("views/briefing.py", title=t("nav.briefing", lang), url_path="briefing", icon=":material/description:"),
 ]
 st.navigation(pages).run()

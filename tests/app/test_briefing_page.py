@@ -4,7 +4,7 @@ import pytest
 @pytest.fixture
 def page(app):
     at = app.run()
-    at.switch_page("pages/briefing.py").run()
+    at.switch_page("views/briefing.py").run()
     assert not at.exception, at.exception
     return at
 

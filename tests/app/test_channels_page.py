@@ -9,7 +9,7 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 @pytest.fixture
 def page(app):
     at = app.run()
-    at.switch_page("pages/channels.py").run()
+    at.switch_page("views/channels.py").run()
     assert not at.exception, at.exception
     return at
 
@@ -91,6 +91,6 @@ def test_mix_regions_selection(page):
 def test_english_page_has_no_chinese(app):
     app.query_params["lang"] = "en"
     at = app.run()
-    at.switch_page("pages/channels.py").run()
+    at.switch_page("views/channels.py").run()
     shown = [s.value for s in at.subheader] + [m.value for m in at.markdown] + [c.value for c in at.caption]
     assert [s for s in shown if CJK.search(s)] == []

@@ -13,7 +13,7 @@ CLICK_SICHUAN = {"selection": {"points": [{"location": "510000"}], "point_indice
 @pytest.fixture
 def demand(app):
     at = app.run()
-    at.switch_page("pages/demand.py").run()
+    at.switch_page("views/demand.py").run()
     assert not at.exception, at.exception
     return at
 
@@ -122,7 +122,7 @@ def test_shared_link_opens_the_same_view(app):
     app.query_params.update({"year": "2023", "cat": "permits", "level": "province", "region": "630000",
                              "province": "630000"})
     at = app.run()
-    at.switch_page("pages/demand.py").run()
+    at.switch_page("views/demand.py").run()
     assert not at.exception
     assert at.selectbox(key="demand_year").value == 2023
     assert at.selectbox(key="demand_cat").value == "permits"
@@ -145,7 +145,7 @@ def test_url_round_trip_after_changes(demand):
     fresh = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)  # a new session, as a shared link opens
     fresh.query_params.update(link)
     fresh.run()
-    fresh.switch_page("pages/demand.py").run()
+    fresh.switch_page("views/demand.py").run()
     assert not fresh.exception
     assert (subheaders(fresh), markdown(fresh)) == shown
 
@@ -154,7 +154,7 @@ def test_bad_url_values_fall_back_to_defaults(app):
     app.query_params.update({"year": "1999", "cat": "<script>", "level": "county", "region": "999999",
                              "province": "660000"})
     at = app.run()
-    at.switch_page("pages/demand.py").run()
+    at.switch_page("views/demand.py").run()
     assert not at.exception
     assert at.selectbox(key="demand_year").value == 2024
     assert at.selectbox(key="demand_cat").value == "all"
@@ -166,7 +166,7 @@ def test_bad_url_values_fall_back_to_defaults(app):
 def test_english_page_has_no_chinese_text(app):
     app.query_params["lang"] = "en"
     at = app.run()
-    at.switch_page("pages/demand.py").run()
+    at.switch_page("views/demand.py").run()
     at.session_state["demand_map_0"] = CLICK_SICHUAN
     at.run()
     assert not at.exception
@@ -200,7 +200,7 @@ def open_upload(store, frame, name="分析员上传 <b>x</b>"):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.query_params["src"] = dataset_id
     at.run()
-    at.switch_page("pages/demand.py").run()
+    at.switch_page("views/demand.py").run()
     return at
 
 

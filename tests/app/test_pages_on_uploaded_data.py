@@ -21,11 +21,11 @@ def save(store, kind, frame, name):
 @pytest.mark.parametrize(
     ("page", "kind", "make"),
     [
-        ("pages/overview.py", "province_index",
+        ("views/overview.py", "province_index",
          lambda: load_builtin("province_index").filter(pl.col("year") >= 2022).with_columns(pl.col("index") * 0.9)),
-        ("pages/regional.py", "province_index",
+        ("views/regional.py", "province_index",
          lambda: load_builtin("province_index").filter(pl.col("year") >= 2021)),
-        ("pages/channels.py", "city_channels",
+        ("views/channels.py", "city_channels",
          lambda: load_builtin("city_channels").filter(pl.col("year") == 2023).group_by("adcode", "year").agg(
              pl.col("respondents", "web", "mobile_app", "self_service_terminal", "counter", "prefers_offline").sum())),
     ],
@@ -34,7 +34,7 @@ def test_page_runs_on_uploaded_dataset(app, store, page, kind, make):
     dataset_id = save(store, kind, make(), "分析员上传 <b>x</b> [link](javascript:alert(1))")
     app.query_params["src"] = dataset_id
     at = app.run()
-    if page != "pages/overview.py":
+    if page != "views/overview.py":
         at.switch_page(page).run()
     assert not at.exception, at.exception
     assert not any("示例数据 / sample data" in w.value for w in at.warning)

@@ -9,7 +9,7 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 @pytest.fixture
 def regional(app):
     at = app.run()
-    at.switch_page("pages/regional.py").run()
+    at.switch_page("views/regional.py").run()
     assert not at.exception, at.exception
     return at
 
@@ -86,7 +86,7 @@ def test_shared_link_opens_the_same_view(app):
     app.query_params.update({"year": "2020", "ind": "dgi_capacity", "w": "10,20,30,40", "norm": "none",
                              "lang": "en"})
     at = app.run()
-    at.switch_page("pages/regional.py").run()
+    at.switch_page("views/regional.py").run()
     assert not at.exception
     assert at.selectbox(key="regional_year").value == 2020
     assert at.selectbox(key="regional_ind").value == "dgi_capacity"
@@ -98,7 +98,7 @@ def test_shared_link_opens_the_same_view(app):
 def test_english_page_has_no_chinese_text(app):
     app.query_params["lang"] = "en"
     at = app.run()
-    at.switch_page("pages/regional.py").run()
+    at.switch_page("views/regional.py").run()
     shown = [s.value for s in at.subheader] + markdown(at) + [m.label for m in at.metric]
     shown += [c.value for c in at.caption]
     assert [s for s in shown if CJK.search(s)] == []

@@ -14,7 +14,7 @@ CORPUS = Path(__file__).resolve().parents[1] / "data" / "uploads"
 def upload(app, tmp_path, monkeypatch):
     monkeypatch.setenv("DIGIGOV_DATA_DIR", str(tmp_path))
     at = app.run()
-    at.switch_page("pages/upload.py").run()
+    at.switch_page("views/upload.py").run()
     assert not at.exception
 
     def send(name: str, data: bytes | None = None):
@@ -40,7 +40,7 @@ def test_gbk_wide_file_is_accepted_and_shown_on_the_regional_page(upload):
     assert any(s.value.startswith("已保存") for s in at.success)
     records = upload.store.list()
     assert len(records) == 1 and records[0].meta["kinds"] == ["province_index"]
-    at.switch_page("pages/regional.py").run()
+    at.switch_page("views/regional.py").run()
     at.selectbox(key="regional_src").set_value(records[0].id).run()
     assert not at.exception, at.exception
     assert not any("示例数据 / sample data" in w.value for w in at.warning)

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(autouse=True)
 def entry_script_has_run(page, app_url):
     """Open the entry page once first. While no session of a fresh server has run app.py, Streamlit 1.67
-    treats pages/ as an old-style (v1) pages folder: a deep link such as /demand then runs pages/demand.py
+    treats pages/ as an old-style (v1) pages folder: a deep link such as /demand then runs views/demand.py
     without app.py (no wide layout, file names as navigation). Reported; this keeps the screenshots about
     this page whatever order the browser tests run in."""
     page.goto(f"{app_url}/")

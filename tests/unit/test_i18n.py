@@ -8,7 +8,7 @@ import pytest
 from digigov.i18n import LANGUAGES, MissingTranslationError, catalog, t
 
 ROOT = Path(__file__).resolve().parents[2]
-UI_FILES = [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py")), *sorted((ROOT / "components").glob("*.py"))]
+UI_FILES = [ROOT / "app.py", *sorted((ROOT / "views").glob("*.py")), *sorted((ROOT / "components").glob("*.py"))]
 
 
 def placeholders(text: str) -> set[str]:
@@ -58,6 +58,6 @@ def test_ui_code_passes_no_literal_text_to_streamlit(path):
         args = [*node.args, *(k.value for k in node.keywords if k.arg not in allowed_keywords)]
         for arg in args:
             is_text = isinstance(arg, ast.Constant) and isinstance(arg.value, str)
-            if is_text and re.search(r"[^\W\d_]", arg.value) and not arg.value.startswith((":material/", "pages/")):
+            if is_text and re.search(r"[^\W\d_]", arg.value) and not arg.value.startswith((":material/", "views/")):
                 offenders.append(f"{path.name}:{arg.lineno}: {arg.value!r}")
     assert offenders == []
