@@ -4,6 +4,7 @@ import datetime as dt
 
 import streamlit as st
 
+from components.briefing_filters import remembered
 from components.language import language_switch
 from components.notices import sample_notice
 from components.url_state import url_choice
@@ -33,6 +34,8 @@ def build_html(
     scope: str,
     findings: tuple[str, ...],
     source: str,
+    _filters: dict,
+    filters_key: str,
 ) -> str:
     briefing = Briefing(
         title=title,
@@ -41,7 +44,7 @@ def build_html(
         scope=scope,
         findings=findings,
         source=source,
-        sections=content.sections(map_choice, list(charts), year, indicator_id, lang),
+        sections=content.sections(map_choice, list(charts), year, indicator_id, lang, _filters),
         sample_data=True,
         lang=lang,
     )
@@ -56,7 +59,7 @@ def preview_png(page_html: str) -> bytes:
 lang = language_switch()
 st.title(t("briefing.title", lang))
 sample_notice(lang)
-st.caption(t("briefing.intro", lang))
+st.caption(t("briefing.intro", lang) + " " + t("briefing.filters_note", lang))
 if not chromium_available():
     st.error(t("download.png_unavailable", lang))
     st.stop()
@@ -118,7 +121,23 @@ with right:
     )
 
 findings = tuple(line.strip() for line in findings_text.splitlines() if line.strip())
-inputs = (map_choice, tuple(charts), year, indicator_id, lang, title, subtitle, date, scope, findings, source)
+page_filters = remembered()
+# The leading underscore keeps the dict out of the cache key; filters_key (its repr) stands in for it.
+inputs = (
+    map_choice,
+    tuple(charts),
+    year,
+    indicator_id,
+    lang,
+    title,
+    subtitle,
+    date,
+    scope,
+    findings,
+    source,
+    page_filters,
+    repr(sorted(page_filters.items())),
+)
 if not map_choice and not charts:
     st.warning(t("briefing.nothing", lang))
     st.stop()

@@ -3,6 +3,7 @@
 import polars as pl
 import streamlit as st
 
+from components.briefing_filters import remember
 from components.china_map import chart, china_map
 from components.data_source import data_source
 from components.downloads import table
@@ -116,6 +117,7 @@ if not entity_types or not categories:
     st.stop()
 
 sel = cp.Selection(year=year, entity_types=tuple(entity_types), categories=tuple(categories), level=level, min_n=min_n)
+remember(PAGE, selection=sel)
 shares = cached_shares(source.id, sel)
 figs = cached_figures(source.id, sel, lang)
 

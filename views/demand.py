@@ -56,10 +56,17 @@ def cached_view(source_id: str, year: int, category: str, level: str, lang: str)
     priorities = dp.priority_rows(frame, sel, cached_grid(source_id, year, level))
     return {
         "map": build_china_map(
-            dp.map_values(rows), get_indicator("usage_shortfall"), lang, level=level,
-            watermark=watermark(source_id, lang), geojson_base_url=BOUNDARY_URL, outlined=small,
-            outlined_label=t("demand.small_sample_legend", lang, min_n=sel.min_n), suppressed=hidden,
-            suppressed_label=t("demand.suppressed_legend", lang, k=sel.k)),
+            dp.map_values(rows),
+            get_indicator("usage_shortfall"),
+            lang,
+            level=level,
+            watermark=watermark(source_id, lang),
+            geojson_base_url=BOUNDARY_URL,
+            outlined=small,
+            outlined_label=t("demand.small_sample_legend", lang, min_n=sel.min_n),
+            suppressed=hidden,
+            suppressed_label=t("demand.suppressed_legend", lang, k=sel.k),
+        ),
         "units_table": dp.units_table(rows, sel, lang),
         "scatter": figures.scatter_chart(points, lang),
         "scatter_table": dp.scatter_table(points, lang),
@@ -99,10 +106,17 @@ def cached_drill(source_id: str, year: int, category: str, province: str, lang: 
     small, hidden = dp.flagged_units(rows)
     return {
         "map": build_china_map(
-            dp.map_values(rows), get_indicator("usage_shortfall"), lang, within=province,
-            watermark=watermark(source_id, lang), height=460, outlined=small,
-            outlined_label=t("demand.small_sample_legend", lang, min_n=sel.min_n), suppressed=hidden,
-            suppressed_label=t("demand.suppressed_legend", lang, k=sel.k)),
+            dp.map_values(rows),
+            get_indicator("usage_shortfall"),
+            lang,
+            within=province,
+            watermark=watermark(source_id, lang),
+            height=460,
+            outlined=small,
+            outlined_label=t("demand.small_sample_legend", lang, min_n=sel.min_n),
+            suppressed=hidden,
+            suppressed_label=t("demand.suppressed_legend", lang, k=sel.k),
+        ),
         "table": dp.units_table(rows, sel, lang),
     }
 
@@ -141,13 +155,24 @@ controls = st.columns([1, 2, 1, 3])
 with controls[0]:
     year = url_choice(PAGE, "year", years, default=years[-1], label=t("demand.year", lang), cast=int)
 with controls[1]:
-    category = url_choice(PAGE, "cat", dp.categories_present(frame), default=dp.ALL,
-                          label=t("demand.category", lang),
-                          format_func=lambda c: dp.category_name(c, lang, standalone=True))
+    category = url_choice(
+        PAGE,
+        "cat",
+        dp.categories_present(frame),
+        default=dp.ALL,
+        label=t("demand.category", lang),
+        format_func=lambda c: dp.category_name(c, lang, standalone=True),
+    )
 with controls[2]:
     levels = dp.levels_present(frame)
-    level = url_choice(PAGE, "level", levels, default=levels[0], label=t("demand.level", lang),
-                       format_func=lambda v: t(f"demand.level_{v}", lang))
+    level = url_choice(
+        PAGE,
+        "level",
+        levels,
+        default=levels[0],
+        label=t("demand.level", lang),
+        format_func=lambda v: t(f"demand.level_{v}", lang),
+    )
 
 rows = cached_units(src, year, category, level)
 if rows.is_empty():
@@ -166,8 +191,14 @@ if st.session_state.get(f"{PAGE}_region") not in options:
 region = None
 if options:
     with controls[3]:
-        region = url_choice(PAGE, "region", options, default=dp.default_region(rows),
-                            label=t("demand.region", lang), format_func=lambda a: dp.display_name(a, lang))
+        region = url_choice(
+            PAGE,
+            "region",
+            options,
+            default=dp.default_region(rows),
+            label=t("demand.region", lang),
+            format_func=lambda a: dp.display_name(a, lang),
+        )
 
 view = cached_view(src, year, category, level, lang)
 
@@ -175,10 +206,18 @@ view = cached_view(src, year, category, level, lang)
 left, right = st.columns([3, 2])
 with left:
     st.subheader(t("demand.map_header", lang, year=year, category=dp.category_name(category, lang)))
-    tabbed(lang, lambda: china_map(view["map"], key=national_key, page=PAGE, chart=f"map_{level}", lang=lang),
-           lambda: table(view["units_table"], key=f"{PAGE}_units", page=PAGE, name=f"shortfall_{level}", lang=lang))
-    st.caption(t("map.click_hint", lang) + " " + t("map.corps_note", lang) + " "
-               + t("demand.flags_note", lang, min_n=dp.MIN_N, k=dp.SUPPRESS_K))
+    tabbed(
+        lang,
+        lambda: china_map(view["map"], key=national_key, page=PAGE, chart=f"map_{level}", lang=lang),
+        lambda: table(view["units_table"], key=f"{PAGE}_units", page=PAGE, name=f"shortfall_{level}", lang=lang),
+    )
+    st.caption(
+        t("map.click_hint", lang)
+        + " "
+        + t("map.corps_note", lang)
+        + " "
+        + t("demand.flags_note", lang, min_n=dp.MIN_N, k=dp.SUPPRESS_K)
+    )
 with right:
     st.subheader(t("demand.findings_header", lang))
     for sentence in view["findings"]:
@@ -199,10 +238,11 @@ if province and dp.drill_province(province) == province:
     if drill is None:
         st.info(t("demand.drill_no_data", lang, region=gazetteer[province].name(lang)))
     else:
-        tabbed(lang, lambda: chart(drill["map"], key=f"{PAGE}_drill_map", page=PAGE, name=f"map_{province}",
-                                   lang=lang),
-               lambda: table(drill["table"], key=f"{PAGE}_drill", page=PAGE, name=f"shortfall_{province}",
-                             lang=lang))
+        tabbed(
+            lang,
+            lambda: chart(drill["map"], key=f"{PAGE}_drill_map", page=PAGE, name=f"map_{province}", lang=lang),
+            lambda: table(drill["table"], key=f"{PAGE}_drill", page=PAGE, name=f"shortfall_{province}", lang=lang),
+        )
 else:
     st.query_params.pop("province", None)
 
@@ -215,10 +255,11 @@ if focus:
     with left:
         st.subheader(t("demand.funnel_header", lang, region=region_label))
         st.caption(t("demand.funnel_note", lang))
-        tabbed(lang, lambda: chart(focus["funnel"], key=f"{PAGE}_funnel", page=PAGE, name=f"funnel_{region}",
-                                   lang=lang),
-               lambda: table(focus["funnel_table"], key=f"{PAGE}_funnel_t", page=PAGE, name=f"funnel_{region}",
-                             lang=lang))
+        tabbed(
+            lang,
+            lambda: chart(focus["funnel"], key=f"{PAGE}_funnel", page=PAGE, name=f"funnel_{region}", lang=lang),
+            lambda: table(focus["funnel_table"], key=f"{PAGE}_funnel_t", page=PAGE, name=f"funnel_{region}", lang=lang),
+        )
     with right:
         st.subheader(t("demand.reasons_header", lang, region=region_label))
         if focus["reasons_none"]:
@@ -226,10 +267,13 @@ if focus:
         else:
             if focus["reasons_hidden"]:
                 st.caption(t("demand.reasons_hidden", lang, region=region_label, k=dp.SUPPRESS_K))
-            tabbed(lang, lambda: chart(focus["reasons"], key=f"{PAGE}_reasons", page=PAGE,
-                                       name=f"reasons_{region}", lang=lang),
-                   lambda: table(focus["reasons_table"], key=f"{PAGE}_reasons_t", page=PAGE,
-                                 name=f"reasons_{region}", lang=lang))
+            tabbed(
+                lang,
+                lambda: chart(focus["reasons"], key=f"{PAGE}_reasons", page=PAGE, name=f"reasons_{region}", lang=lang),
+                lambda: table(
+                    focus["reasons_table"], key=f"{PAGE}_reasons_t", page=PAGE, name=f"reasons_{region}", lang=lang
+                ),
+            )
 
 # --- potential vs actual, and the split of the shortfall -------------------------------------------
 st.divider()
@@ -237,14 +281,18 @@ left, right = st.columns(2)
 with left:
     st.subheader(t("demand.scatter_header", lang))
     st.caption(t("demand.scatter_note", lang, n=dp.SCATTER_LABELS))
-    tabbed(lang, lambda: chart(view["scatter"], key=f"{PAGE}_scatter", page=PAGE, name="potential_actual",
-                               lang=lang),
-           lambda: table(view["scatter_table"], key=f"{PAGE}_scatter_t", page=PAGE, name="potential_actual",
-                         lang=lang))
+    tabbed(
+        lang,
+        lambda: chart(view["scatter"], key=f"{PAGE}_scatter", page=PAGE, name="potential_actual", lang=lang),
+        lambda: table(view["scatter_table"], key=f"{PAGE}_scatter_t", page=PAGE, name="potential_actual", lang=lang),
+    )
 with right:
     st.subheader(t("demand.gaps_header", lang, n=dp.GAP_BARS))
-    tabbed(lang, lambda: chart(view["gaps"], key=f"{PAGE}_gaps", page=PAGE, name="gap_split", lang=lang),
-           lambda: table(view["gap_table"], key=f"{PAGE}_gaps_t", page=PAGE, name="gap_split", lang=lang))
+    tabbed(
+        lang,
+        lambda: chart(view["gaps"], key=f"{PAGE}_gaps", page=PAGE, name="gap_split", lang=lang),
+        lambda: table(view["gap_table"], key=f"{PAGE}_gaps_t", page=PAGE, name="gap_split", lang=lang),
+    )
 
 # --- priorities ------------------------------------------------------------------------------------
 st.divider()

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from components.briefing_filters import remember
 from components.china_map import chart, china_map
 from components.data_source import data_source
 from components.downloads import table
@@ -45,6 +46,7 @@ with controls[1]:
         format_func=lambda i: get_indicator(i).name(lang),
     )
 indicator = get_indicator(indicator_id)
+remember(PAGE, year=year, indicator_id=indicator_id)
 
 head = overview.headline(index, year)
 previous = overview.headline(index, year - 1) if year - 1 in years else None

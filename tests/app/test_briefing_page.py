@@ -37,3 +37,20 @@ def test_building_the_briefing_shows_a_preview_and_downloads(page):
     assert "&lt;b&gt;测试简报&lt;/b&gt;" in page_html and "<b>测试简报</b>" not in page_html
     at.text_input(key="briefing_title_zh").set_value("改过的标题").run(timeout=180)
     assert any("请重新生成" in i.value for i in at.info)
+
+
+def test_sections_follow_the_filters_last_set_on_their_pages(app):
+    at = app.run()
+    at.switch_page("views/regional.py").run()
+    at.selectbox(key="regional_year").set_value(2019).run()
+    at.selectbox(key="regional_ind").set_value("dgi_effect").run()
+    at.switch_page("views/briefing.py").run()
+    assert not at.exception
+    at.selectbox(key="briefing_map").select_index(0)
+    at.multiselect(key="briefing_charts").set_value(["ranking", "macro"])
+    at.button(key="briefing_generate").click().run(timeout=180)
+    assert not at.exception, at.exception
+    page_html = at.session_state["briefing_built"][1]
+    assert "排名前十的省份（2019 年）" in page_html  # regional page's year, not the briefing default
+    assert "按“区域差距”页当前的筛选条件" in page_html
+    assert "四大区域平均（2024 年）" in page_html  # overview never changed: its default year
