@@ -21,14 +21,6 @@ from digigov.indicators import get_indicator
 MAPS: tuple[str, ...] = ("index_map", "lisa_map", "offline_map")
 CHARTS: tuple[str, ...] = ("ranking", "macro", "trend", "sigma", "beta", "channel_mix", "offline_entity")
 MAX_CHARTS = 4
-LISA_ORDER = ["high_high", "low_low", "high_low", "low_high", "not_significant"]
-LISA_COLOURS = {
-    "high_high": "#b2182b",
-    "low_low": "#2166ac",
-    "high_low": "#f4a582",
-    "low_high": "#92c5de",
-    "not_significant": "#eeeeee",
-}
 
 
 def _index() -> pl.DataFrame:
@@ -42,8 +34,14 @@ def _index_map(year: int, indicator_id: str, lang: str, filters: dict) -> go.Fig
 
 def _lisa_map(year: int, indicator_id: str, lang: str, filters: dict) -> go.Figure:
     clusters = regional.clustering(_index(), year, get_indicator(indicator_id).column)
-    labels = {c: t(f"regional.lisa.{c}", lang) for c in LISA_ORDER}
-    return build_category_map(clusters.lisa.select("adcode", "category"), LISA_ORDER, LISA_COLOURS, labels, lang)
+    labels = {c: t(f"regional.lisa.{c}", lang) for c in regional_figures.LISA_ORDER}
+    return build_category_map(
+        clusters.lisa.select("adcode", "category"),
+        regional_figures.LISA_ORDER,
+        regional_figures.LISA_COLOURS,
+        labels,
+        lang,
+    )
 
 
 def _channel_selection(year: int, filters: dict) -> channels_page.Selection:

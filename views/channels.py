@@ -8,6 +8,7 @@ from components.china_map import chart, china_map
 from components.data_source import data_source
 from components.downloads import table
 from components.language import language_switch
+from components.tabs import tabbed
 from components.url_state import url_choice, url_multi
 from digigov.analysis import channels_page as cp
 from digigov.analysis.channels import spread
@@ -60,14 +61,6 @@ def cached_figures(source_id: str, sel: cp.Selection, lang: str) -> dict:
         "findings": cp.findings(frame, shares, sel, lang),
         "details": cp.details_table(shares, lang),
     }
-
-
-def tabbed(lang: str, draw_chart, draw_table) -> None:
-    chart_tab, table_tab = st.tabs([t("overview.chart_tab", lang), t("overview.table_tab", lang)])
-    with chart_tab:
-        draw_chart()
-    with table_tab:
-        draw_table()
 
 
 lang = language_switch()

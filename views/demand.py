@@ -9,6 +9,7 @@ from components.data_source import data_source
 from components.downloads import table
 from components.drilldown import map_key
 from components.language import language_switch
+from components.tabs import tabbed
 from components.url_state import url_choice
 from digigov.analysis import demand_page as dp
 from digigov.figures import demand as figures
@@ -119,14 +120,6 @@ def cached_drill(source_id: str, year: int, category: str, province: str, lang: 
         ),
         "table": dp.units_table(rows, sel, lang),
     }
-
-
-def tabbed(lang: str, draw_chart, draw_table) -> None:
-    chart_tab, table_tab = st.tabs([t("overview.chart_tab", lang), t("overview.table_tab", lang)])
-    with chart_tab:
-        draw_chart()
-    with table_tab:
-        draw_table()
 
 
 def new_click(key: str) -> str | None:

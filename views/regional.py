@@ -8,6 +8,7 @@ from components.data_source import data_source
 from components.downloads import table
 from components.drilldown import map_key, province_drilldown
 from components.language import language_switch
+from components.tabs import tabbed
 from components.url_state import url_choice, url_weights
 from digigov.analysis import composite, overview, regional
 from digigov.datasets import load_builtin
@@ -21,15 +22,6 @@ from digigov.sources import BUILTIN, load_source
 
 PAGE = "regional"
 INDICATORS = ["dgi_index", *regional.DIMENSION_INDICATORS.values()]
-LISA_ORDER = ["high_high", "low_low", "high_low", "low_high", "not_significant"]
-# Red/blue pairs with pale variants for outliers: distinguishable with the common colour-vision deficiencies.
-LISA_COLOURS = {
-    "high_high": "#b2182b",
-    "low_low": "#2166ac",
-    "high_low": "#f4a582",
-    "low_high": "#92c5de",
-    "not_significant": "#eeeeee",
-}
 
 
 @st.cache_data(show_spinner=False)
@@ -60,7 +52,7 @@ def cached_figures(source_id: str, year: int, indicator_id: str, lang: str) -> d
     beta = regional.beta_result(index, column)
     summary = cached_summary(source_id, year, column)
     clusters = cached_clustering(source_id, year, column)
-    lisa_labels = {c: t(f"regional.lisa.{c}", lang) for c in LISA_ORDER}
+    lisa_labels = {c: t(f"regional.lisa.{c}", lang) for c in figures.LISA_ORDER}
     values = overview.values_for_year(index, year, column)
     watermark = t("sample.watermark", lang) if source_id == BUILTIN else None
     return {
@@ -75,8 +67,8 @@ def cached_figures(source_id: str, year: int, indicator_id: str, lang: str) -> d
         if clusters is None
         else build_category_map(
             clusters.lisa.select("adcode", "category"),
-            LISA_ORDER,
-            LISA_COLOURS,
+            figures.LISA_ORDER,
+            figures.LISA_COLOURS,
             lisa_labels,
             lang,
             watermark=watermark,
@@ -88,14 +80,6 @@ def cached_figures(source_id: str, year: int, indicator_id: str, lang: str) -> d
 @st.cache_resource(max_entries=256, show_spinner=False)
 def cached_profile_figure(source_id: str, adcode: str, year: int, lang: str):
     return figures.profile_chart(regional.profile(load_source("province_index", source_id), adcode, year, lang), lang)
-
-
-def tabbed(lang: str, draw_chart, draw_table) -> None:
-    chart_tab, table_tab = st.tabs([t("overview.chart_tab", lang), t("overview.table_tab", lang)])
-    with chart_tab:
-        draw_chart()
-    with table_tab:
-        draw_table()
 
 
 lang = language_switch()

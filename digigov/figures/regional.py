@@ -14,11 +14,26 @@ from digigov.regions import MACRO_REGIONS, load_gazetteer
 
 FONT = {"family": "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, sans-serif"}
 UP, DOWN, SAME = "#1a9850", "#d73027", "#888888"
+LISA_ORDER = ["high_high", "low_low", "high_low", "low_high", "not_significant"]
+# Red/blue pairs with pale variants for outliers: distinguishable with the common colour-vision deficiencies.
+LISA_COLOURS = {
+    "high_high": "#b2182b",
+    "low_low": "#2166ac",
+    "high_low": "#f4a582",
+    "low_high": "#92c5de",
+    "not_significant": "#eeeeee",
+}
 
 
 def _layout(fig: go.Figure, height: int, **extra: object) -> go.Figure:
-    fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10}, font=FONT,
-                      plot_bgcolor="white", paper_bgcolor="white", **extra)
+    fig.update_layout(
+        height=height,
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        font=FONT,
+        plot_bgcolor="white",
+        paper_bgcolor="white",
+        **extra,
+    )
     # automargin: long region names on the axis must push the plot in, not be cut off in exports.
     fig.update_xaxes(gridcolor="#eeeeee", automargin=True)
     fig.update_yaxes(gridcolor="#eeeeee", automargin=True)
@@ -46,18 +61,27 @@ def ranking_chart(ranks: pl.DataFrame, indicator: Indicator, lang: str, value: s
         labels.append(f"{rank}. {_name(adcode, lang)}{mark}")
         colours.append(colour)
     regions = [load_gazetteer()[a].macro_region for a in ordered["adcode"]]
-    fig = go.Figure(go.Bar(
-        x=[indicator.display_number(v) for v in ordered[value]], y=labels, orientation="h",
-        marker_color=[MACRO_COLOURS.get(r, "#888888") for r in regions],
-        text=[indicator.format(v, lang, with_unit=False) for v in ordered[value]], textposition="outside",
-        hovertemplate="%{y}: %{text}<extra></extra>", cliponaxis=False,
-    ))
+    fig = go.Figure(
+        go.Bar(
+            x=[indicator.display_number(v) for v in ordered[value]],
+            y=labels,
+            orientation="h",
+            marker_color=[MACRO_COLOURS.get(r, "#888888") for r in regions],
+            text=[indicator.format(v, lang, with_unit=False) for v in ordered[value]],
+            textposition="outside",
+            hovertemplate="%{y}: %{text}<extra></extra>",
+            cliponaxis=False,
+        )
+    )
     # Rank-change marks coloured on the axis labels: green up, red down.
     ticks = [f"<span style='color:{c}'>{label}</span>" for label, c in zip(labels, colours, strict=True)]
     fig.update_yaxes(tickfont={"size": 11}, tickvals=labels, ticktext=ticks)
     top = max((indicator.display_number(v) or 0 for v in ordered[value]), default=0)
-    return _layout(fig, height=max(320, 18 * ordered.height + 60),
-                   xaxis={"title": {"text": indicator.unit_label(lang)}, "range": [0, top * 1.15]})
+    return _layout(
+        fig,
+        height=max(320, 18 * ordered.height + 60),
+        xaxis={"title": {"text": indicator.unit_label(lang)}, "range": [0, top * 1.15]},
+    )
 
 
 def macro_strip(values: pl.DataFrame, indicator: Indicator, lang: str) -> go.Figure:
@@ -71,12 +95,20 @@ def macro_strip(values: pl.DataFrame, indicator: Indicator, lang: str) -> go.Fig
         part = frame.filter(pl.col("macro") == macro)
         if part.is_empty():
             continue
-        fig.add_trace(go.Box(
-            y=[indicator.display_number(v) for v in part["value"]], name=t(f"macro.{macro}", lang),
-            boxpoints="all", jitter=0.35, pointpos=0, marker_color=MACRO_COLOURS[macro], line_width=1.2,
-            text=[_name(a, lang) for a in part["adcode"]], hovertemplate="%{text}: %{y:.1f}<extra></extra>",
-            showlegend=False,
-        ))
+        fig.add_trace(
+            go.Box(
+                y=[indicator.display_number(v) for v in part["value"]],
+                name=t(f"macro.{macro}", lang),
+                boxpoints="all",
+                jitter=0.35,
+                pointpos=0,
+                marker_color=MACRO_COLOURS[macro],
+                line_width=1.2,
+                text=[_name(a, lang) for a in part["adcode"]],
+                hovertemplate="%{text}: %{y:.1f}<extra></extra>",
+                showlegend=False,
+            )
+        )
     return _layout(fig, 340, yaxis={"title": {"text": indicator.unit_label(lang)}})
 
 
@@ -87,12 +119,22 @@ def trend_chart(trend: pl.DataFrame, indicator: Indicator, lang: str) -> go.Figu
         part = trend.filter(pl.col("macro_region") == macro).sort("year")
         if part.is_empty():
             continue
-        fig.add_trace(go.Scatter(
-            x=part["year"].to_list(), y=[indicator.display_number(v) for v in part["mean"]], mode="lines+markers",
-            name=t(f"macro.{macro}", lang), line={"color": MACRO_COLOURS[macro], "width": 2.5},
-        ))
-    return _layout(fig, 320, yaxis={"title": {"text": indicator.unit_label(lang)}},
-                   xaxis={"dtick": 1}, legend={"orientation": "h", "y": -0.15})
+        fig.add_trace(
+            go.Scatter(
+                x=part["year"].to_list(),
+                y=[indicator.display_number(v) for v in part["mean"]],
+                mode="lines+markers",
+                name=t(f"macro.{macro}", lang),
+                line={"color": MACRO_COLOURS[macro], "width": 2.5},
+            )
+        )
+    return _layout(
+        fig,
+        320,
+        yaxis={"title": {"text": indicator.unit_label(lang)}},
+        xaxis={"dtick": 1},
+        legend={"orientation": "h", "y": -0.15},
+    )
 
 
 def sigma_chart(sigma: pl.DataFrame, lang: str, measure: str = "cv") -> go.Figure:
@@ -101,8 +143,11 @@ def sigma_chart(sigma: pl.DataFrame, lang: str, measure: str = "cv") -> go.Figur
     names = {"cv": t("regional.cv", lang), "gini": t("regional.gini", lang), "theil": t("regional.theil", lang)}
     for column in ("cv", "gini", "theil"):
         if column in sigma.columns:
-            fig.add_trace(go.Scatter(x=sigma["year"].to_list(), y=sigma[column].to_list(), mode="lines+markers",
-                                     name=names[column]))
+            fig.add_trace(
+                go.Scatter(
+                    x=sigma["year"].to_list(), y=sigma[column].to_list(), mode="lines+markers", name=names[column]
+                )
+            )
     return _layout(fig, 300, xaxis={"dtick": 1}, legend={"orientation": "h", "y": -0.15})
 
 
@@ -112,21 +157,40 @@ def beta_chart(points: pl.DataFrame, slope: float, intercept: float, lang: str, 
     x = points["log_initial"].to_list()
     y = [g * 100 for g in points["growth"].to_list()]
     fastest = set(points.sort("growth", descending=True)["adcode"].head(label_top).to_list())
-    fig = go.Figure(go.Scatter(
-        x=x, y=y, mode="markers+text",
-        text=[_name(a, lang) if a in fastest else "" for a in points["adcode"]], textposition="top center",
-        marker={"color": [MACRO_COLOURS.get(gazetteer[a].macro_region, "#888") for a in points["adcode"]],
-                "size": 9},
-        customdata=[_name(a, lang) for a in points["adcode"]],
-        hovertemplate="%{customdata}: %{y:.2f}%<extra></extra>", showlegend=False,
-    ))
+    fig = go.Figure(
+        go.Scatter(
+            x=x,
+            y=y,
+            mode="markers+text",
+            text=[_name(a, lang) if a in fastest else "" for a in points["adcode"]],
+            textposition="top center",
+            marker={
+                "color": [MACRO_COLOURS.get(gazetteer[a].macro_region, "#888") for a in points["adcode"]],
+                "size": 9,
+            },
+            customdata=[_name(a, lang) for a in points["adcode"]],
+            hovertemplate="%{customdata}: %{y:.2f}%<extra></extra>",
+            showlegend=False,
+        )
+    )
     if x:
         lo, hi = min(x), max(x)
-        fig.add_trace(go.Scatter(x=[lo, hi], y=[(intercept + slope * lo) * 100, (intercept + slope * hi) * 100],
-                                 mode="lines", line={"color": "#444", "dash": "dash"}, hoverinfo="skip",
-                                 showlegend=False))
-    return _layout(fig, 340, xaxis={"title": {"text": t("regional.beta_x", lang)}},
-                   yaxis={"title": {"text": t("regional.beta_y", lang)}})
+        fig.add_trace(
+            go.Scatter(
+                x=[lo, hi],
+                y=[(intercept + slope * lo) * 100, (intercept + slope * hi) * 100],
+                mode="lines",
+                line={"color": "#444", "dash": "dash"},
+                hoverinfo="skip",
+                showlegend=False,
+            )
+        )
+    return _layout(
+        fig,
+        340,
+        xaxis={"title": {"text": t("regional.beta_x", lang)}},
+        yaxis={"title": {"text": t("regional.beta_y", lang)}},
+    )
 
 
 def profile_chart(profile: pl.DataFrame, lang: str) -> go.Figure:
@@ -134,11 +198,20 @@ def profile_chart(profile: pl.DataFrame, lang: str) -> go.Figure:
     (profile: dimension, label, province, macro, national)."""
     dims = profile["label"].to_list()
     fig = go.Figure()
-    for column, key, colour in (("province", "regional.profile_province", "#1f5fa6"),
-                                ("macro", "regional.profile_macro", "#e08214"),
-                                ("national", "regional.profile_national", "#999999")):
-        fig.add_trace(go.Bar(x=dims, y=profile[column].to_list(), name=t(key, lang), marker_color=colour,
-                             hovertemplate="%{x}: %{y:.1f}<extra></extra>"))
+    for column, key, colour in (
+        ("province", "regional.profile_province", "#1f5fa6"),
+        ("macro", "regional.profile_macro", "#e08214"),
+        ("national", "regional.profile_national", "#999999"),
+    ):
+        fig.add_trace(
+            go.Bar(
+                x=dims,
+                y=profile[column].to_list(),
+                name=t(key, lang),
+                marker_color=colour,
+                hovertemplate="%{x}: %{y:.1f}<extra></extra>",
+            )
+        )
     return _layout(fig, 320, barmode="group", legend={"orientation": "h", "y": -0.15})
 
 
@@ -148,8 +221,18 @@ def theil_bar(between: float, within: float, lang: str) -> go.Figure:
     fig = go.Figure()
     for value, key, colour in ((between, "regional.between", "#1f5fa6"), (within, "regional.within", "#9ecae1")):
         share = value / total * 100 if total else 0
-        fig.add_trace(go.Bar(y=[t("regional.theil", lang)], x=[share], orientation="h", name=t(key, lang),
-                             marker_color=colour, text=[f"{share:.1f}%"], textposition="inside",
-                             hovertemplate=f"{t(key, lang)}: %{{x:.1f}}%<extra></extra>"))
-    return _layout(fig, 160, barmode="stack", xaxis={"range": [0, 100], "ticksuffix": "%"},
-                   legend={"orientation": "h", "y": -0.4})
+        fig.add_trace(
+            go.Bar(
+                y=[t("regional.theil", lang)],
+                x=[share],
+                orientation="h",
+                name=t(key, lang),
+                marker_color=colour,
+                text=[f"{share:.1f}%"],
+                textposition="inside",
+                hovertemplate=f"{t(key, lang)}: %{{x:.1f}}%<extra></extra>",
+            )
+        )
+    return _layout(
+        fig, 160, barmode="stack", xaxis={"range": [0, 100], "ticksuffix": "%"}, legend={"orientation": "h", "y": -0.4}
+    )
