@@ -27,7 +27,7 @@ def download(page, button, timeout=120_000) -> bytes:
 
 
 def test_chart_png_and_table_csv(page, app_url):
-    page.goto(f"{app_url}/overview")
+    page.goto(f"{app_url}/")
     wait_for_map(page, 34)
     png = download(page, page.get_by_role("button", name="下载 PNG").first)
     width, height = png_size(png)

@@ -53,7 +53,7 @@ def test_uploaded_file_appears_on_the_map(page, app_url, data_dir, kind):
     screenshot(page, f"upload_{kind}.png")
     new = [r for r in DatasetStore(data_dir).list() if r.id not in before]
     assert len(new) == 1
-    page.goto(f"{app_url}/overview?src={new[0].id}")
+    page.goto(f"{app_url}/?src={new[0].id}")
     wait_for_map(page, 34)
     page.get_by_text(name.rsplit(".", 1)[0]).first.wait_for()
     drawn = set(drawn_locations(page))
