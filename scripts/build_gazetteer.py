@@ -79,7 +79,7 @@ PREFECTURE_ENGLISH = {
     "152500": "Xilingol", "152900": "Alxa", "230200": "Qiqihar", "232700": "Da Hinggan Ling",
     "540400": "Nyingchi", "540600": "Nagqu", "542500": "Ngari", "650200": "Karamay", "650400": "Turpan",
     "652700": "Bortala", "652800": "Bayingolin", "652900": "Aksu", "653000": "Kizilsu", "653200": "Hotan",
-    "654300": "Altay", "632600": "Golog", "530800": "Pu'er", "632500": "Hainan (Qinghai)",
+    "654300": "Altay", "632600": "Golog", "530800": "Pu'er", "632500": "Hainan Prefecture",
 }
 
 PREFECTURE_CODE_FIXES = {"500000": "500100"}

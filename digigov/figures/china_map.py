@@ -246,8 +246,9 @@ def _add_south_china_sea_inset(fig: go.Figure, data: Mapping[str, float], indica
     domain = INSET_GEO["domain"]
     fig.add_annotation(
         text=t("map.inset_label", lang), showarrow=False, xref="paper", yref="paper",
-        # Below the frame: the English label is wider than the inset.
-        x=(domain["x"][0] + domain["x"][1]) / 2, y=domain["y"][0] - 0.005, xanchor="center", yanchor="top",
+        # Below the frame, flush with its right edge: the English label is wider than the inset and must not
+        # run off the figure.
+        x=domain["x"][1], y=domain["y"][0] - 0.005, xanchor="right", yanchor="top",
         font={"size": 10, "color": "#333333"},
     )
 
