@@ -2,13 +2,13 @@
 
     python bench/bench_pages.py [--reruns 20] [--cold-repeats 3] [--pages overview channels] [--json out.json]
 
-Every page runs in its own fresh interpreter. The libraries the pages use (streamlit, polars, plotly, numpy,
-scipy and every module of digigov and components) are imported first and timed apart as `imports_s`, so that
-`cold_s` is the page's first script run with its caches empty, as the first visitor after a server start pays
-it. AppTest always runs the default page (the overview) first, so for every other page `cold_s` is its first
-run on an app that has already served the overview (shared caches such as the gazetteer and the boundary
-layers are then warm, as they are on a server). `p50_s` / `p95_s` are over `--reruns` warm reruns of the page
-(nearest-rank percentiles). Cold runs are repeated in `--cold-repeats` fresh processes.
+Pages run in fresh interpreters. The libraries the pages use (streamlit, polars, plotly, numpy, scipy and every
+module of digigov and components) are imported first and timed apart as `imports`, so that `cold_s` is the
+page's first script run with its caches empty, as the first visitor after a server start pays it. One process
+visits every page in turn, the default page (overview; AppTest always starts there) first: a page's cold run
+finds its own caches empty and the shared ones (gazetteer, boundary layers, samples) warm, as on a server.
+`p50_s` / `p95_s` are over `--reruns` warm reruns of each page (nearest-rank percentiles), right after its cold
+run. `--cold-repeats` fresh processes give that many cold runs per page (the first also does the reruns).
 """
 
 from __future__ import annotations
@@ -33,30 +33,40 @@ from benchlib import PYTHON, percentile, summary  # noqa: E402
 BUDGET_S = 1.0
 
 
+def _page_calls(app: Path) -> list[ast.Call]:
+    calls = []
+    for node in ast.walk(ast.parse(app.read_text(encoding="utf-8"))):
+        if (isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "Page" and node.args
+                and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+            calls.append(node)
+    return sorted(calls, key=lambda c: (c.lineno, c.col_offset))
+
+
+def _keyword(call: ast.Call, name: str):
+    return next((k.value.value for k in call.keywords if k.arg == name and isinstance(k.value, ast.Constant)), None)
+
+
 def registered_pages(app: Path = ROOT / "app.py") -> dict[str, str]:
     """{url_path or file stem: "views/x.py"} for every st.Page(...) in app.py, in order of registration."""
-    pages: dict[str, str] = {}
-    for node in ast.walk(ast.parse(app.read_text(encoding="utf-8"))):
-        if not (isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "Page" and node.args):
-            continue
-        first = node.args[0]
-        if not (isinstance(first, ast.Constant) and isinstance(first.value, str)):
-            continue
-        url = next((k.value.value for k in node.keywords
-                    if k.arg == "url_path" and isinstance(k.value, ast.Constant)), None)
-        pages[url or Path(first.value).stem] = first.value
-    return pages
+    return {(_keyword(c, "url_path") or Path(c.args[0].value).stem): c.args[0].value for c in _page_calls(app)}
 
 
-PAGES = {
+def default_page(app: Path = ROOT / "app.py") -> str:
+    """The script of the st.Page(..., default=True) (else the first one): where AppTest's first run lands."""
+    calls = _page_calls(app)
+    chosen = next((c for c in calls if _keyword(c, "default") is True), calls[0] if calls else None)
+    return chosen.args[0].value if chosen else "views/overview.py"
+
+
+# Every page registered in app.py when the benchmark runs (so pages added later are measured too); the names
+# are the URL paths.
+PAGES = registered_pages() or {
     "overview": "views/overview.py",
     "regional": "views/regional.py",
     "channels": "views/channels.py",
     "demand": "views/demand.py",
 }
-# Pages registered in app.py after this list was written are measured too.
-PAGES.update({name: path for name, path in registered_pages().items() if path not in PAGES.values()})
-DEFAULT_PAGE = "views/overview.py"
+DEFAULT_PAGE = default_page()
 
 
 def preimport() -> float:
@@ -77,75 +87,88 @@ def preimport() -> float:
     return time.perf_counter() - start
 
 
-def time_page(page: str, reruns: int) -> dict[str, float]:
-    """Cold and warm runs of one page in this process (call preimport() first for a clean cold figure)."""
+def time_pages(pages: list[str], reruns: int) -> dict[str, dict]:
+    """Cold and warm runs of each page in this process, the default page first (call preimport() first).
+
+    The default page's cold run is the app's first run; every other page's is its first run after the pages
+    before it, i.e. with its own caches empty and the shared ones (gazetteer, boundaries, samples) warm.
+    """
     from streamlit.testing.v1 import AppTest
 
+    ordered = sorted(pages, key=lambda p: p != DEFAULT_PAGE)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
     start = time.perf_counter()
     at.run()
     boot = time.perf_counter() - start
-    cold = boot
-    if page != DEFAULT_PAGE:
-        start = time.perf_counter()
-        at.switch_page(page).run()
-        cold = time.perf_counter() - start
     if at.exception:
-        raise RuntimeError(f"{page}: {at.exception[0].message}")
-    warm = []
-    for _ in range(reruns):
-        start = time.perf_counter()
-        at.run()
-        warm.append(time.perf_counter() - start)
-    if at.exception:
-        raise RuntimeError(f"{page} (rerun): {at.exception[0].message}")
-    out = {"cold_s": cold, "boot_s": boot, "reruns": reruns, "warm": warm}
-    if warm:
-        out.update({"p50_s": statistics.median(warm), "p95_s": percentile(warm, 0.95), "min_s": min(warm),
-                    "max_s": max(warm)})
-    return out
+        raise RuntimeError(f"app.py: {at.exception[0].message}")
+    results = {}
+    for page in ordered:
+        cold = boot
+        if page != DEFAULT_PAGE:
+            start = time.perf_counter()
+            at.switch_page(page).run()
+            cold = time.perf_counter() - start
+        if at.exception:
+            raise RuntimeError(f"{page}: {at.exception[0].message}")
+        warm = []
+        for _ in range(reruns):
+            start = time.perf_counter()
+            at.run()
+            warm.append(time.perf_counter() - start)
+        if at.exception:
+            raise RuntimeError(f"{page} (rerun): {at.exception[0].message}")
+        r = {"cold_s": cold, "boot_s": boot, "reruns": reruns, "warm": warm}
+        if warm:
+            r.update({"p50_s": statistics.median(warm), "p95_s": percentile(warm, 0.95), "min_s": min(warm),
+                      "max_s": max(warm)})
+        results[page] = r
+    return results
 
 
-def _worker(page: str, reruns: int, out: Path) -> None:
+def time_page(page: str, reruns: int) -> dict:
+    """Cold and warm runs of one page in this process."""
+    return time_pages([page], reruns)[page]
+
+
+def _worker(pages: list[str], reruns: int, out: Path) -> None:
     imports = preimport()
-    result = time_page(page, reruns)
-    result["imports_s"] = imports
-    out.write_text(json.dumps(result))
+    results = time_pages(pages, reruns)
+    out.write_text(json.dumps({"imports_s": imports, "pages": results}))
 
 
-def time_page_fresh(page: str, reruns: int, scratch: Path) -> dict:
-    """time_page in a fresh interpreter (so that cold is cold)."""
-    out = scratch / f"page_{Path(page).stem}.json"
+def time_pages_fresh(pages: list[str], reruns: int, scratch: Path) -> dict:
+    """time_pages in a fresh interpreter (so that cold is cold)."""
+    out = scratch / "pages.json"
     out.unlink(missing_ok=True)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
-    proc = subprocess.run([PYTHON, str(Path(__file__).resolve()), "--worker", page, "--reruns", str(reruns),
-                           "--json", str(out)], cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    proc = subprocess.run([PYTHON, str(Path(__file__).resolve()), "--worker", ",".join(pages), "--reruns",
+                           str(reruns), "--json", str(out)], cwd=ROOT, env=env, capture_output=True, text=True,
+                          check=False)
     if proc.returncode != 0:
-        raise RuntimeError(f"{page} failed:\n{proc.stderr[-3000:]}")
+        raise RuntimeError(f"{pages} failed:\n{proc.stderr[-3000:]}")
     return json.loads(out.read_text())
 
 
 def run(pages: dict[str, str] | None = None, reruns: int = 20, cold_repeats: int = 3, log=print) -> dict:
+    """Every page: `cold_repeats` fresh processes each give one cold run per page; the first also the reruns."""
     import tempfile
 
     pages = pages or PAGES
-    results = {}
+    paths = list(pages.values())
     with tempfile.TemporaryDirectory(prefix="digigov-bench-pages-") as tmp:
-        scratch = Path(tmp)
-        for name, path in pages.items():
-            first = time_page_fresh(path, reruns, scratch)
-            colds = [first["cold_s"]]
-            imports = [first["imports_s"]]
-            for _ in range(cold_repeats - 1):
-                extra = time_page_fresh(path, 0, scratch)
-                colds.append(extra["cold_s"])
-                imports.append(extra["imports_s"])
-            r = {k: v for k, v in first.items() if k not in ("cold_s", "imports_s")}
-            r.update({"path": path, "cold": summary(colds), "imports": summary(imports),
-                      "cold_s": statistics.median(colds), "budget_s": BUDGET_S})
-            results[name] = r
-            log(f"  {name:16s} cold {r['cold_s'] * 1000:7.0f} ms   p50 {r.get('p50_s', 0) * 1000:6.0f} ms   "
-                f"p95 {r.get('p95_s', 0) * 1000:6.0f} ms")
+        runs = [time_pages_fresh(paths, reruns if i == 0 else 0, Path(tmp)) for i in range(max(1, cold_repeats))]
+    imports = summary([r["imports_s"] for r in runs])
+    results = {}
+    for name, path in pages.items():
+        first = runs[0]["pages"][path]
+        colds = [r["pages"][path]["cold_s"] for r in runs]
+        r = {k: v for k, v in first.items() if k != "cold_s"}
+        r.update({"path": path, "cold": summary(colds), "imports": imports, "cold_s": statistics.median(colds),
+                  "budget_s": BUDGET_S})
+        results[name] = r
+        log(f"  {name:16s} cold {r['cold_s'] * 1000:7.0f} ms   p50 {r.get('p50_s', 0) * 1000:6.0f} ms   "
+            f"p95 {r.get('p95_s', 0) * 1000:6.0f} ms")
     return results
 
 
@@ -158,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
-        _worker(args.worker, args.reruns, args.json)
+        _worker(args.worker.split(","), args.reruns, args.json)
         return 0
     pages = {name: PAGES[name] for name in args.pages} if args.pages else PAGES
     results = run(pages, args.reruns, args.cold_repeats)

