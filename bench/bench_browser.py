@@ -6,8 +6,9 @@ The app runs as `streamlit run app.py` on a free port. Each measurement uses a f
 cache, no cookies, a new Streamlit session): the clock starts before `page.goto` and stops when the document
 holds at least as many `.js-plotly-plot .choroplethlocation` shapes as the page's first map has regions (34
 provinces; 367 prefectures on the channels page); on a page without a map, when its script run has finished
-and its title is shown. Rounds go over all pages in turn, so the first round meets
-the server's caches cold; `first_s` is that visit and the median is over all rounds.
+and its title is shown. The default page (overview) is opened at `/`: a deep link to its url_path makes
+Streamlit show "Page not found" before it runs the main page. Rounds go over all pages in turn, so the first
+round meets the server's caches cold; `first_s` is that visit and the median is over all rounds.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_pages import PAGES  # noqa: E402
+from bench_pages import DEFAULT_PAGE, PAGES  # noqa: E402
 from benchlib import (  # noqa: E402
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -45,6 +46,12 @@ def regions_for(name: str) -> int | None:
         return MAP_REGIONS[name]
     script = (ROOT / PAGES[name]).read_text(encoding="utf-8") if name in PAGES else ""
     return PROVINCE_REGIONS if "china_map(" in script else None
+
+
+def url_path(name: str) -> str:
+    """The page's path in the URL: the default page lives at the root (a deep link to its url_path shows
+    Streamlit's "Page not found" dialog before running the main page)."""
+    return "" if PAGES.get(name) == DEFAULT_PAGE else name
 
 
 def waited_for(regions: int | None) -> str:
@@ -96,7 +103,7 @@ def run(pages: list[str] | None = None, repeats: int = 5, log=print, server_log:
         try:
             for _ in range(repeats):
                 for name in pages:
-                    seconds, milestones = time_visit(browser, f"{url}/{name}", regions_for(name))
+                    seconds, milestones = time_visit(browser, f"{url}/{url_path(name)}", regions_for(name))
                     times[name].append(seconds)
                     marks[name].append(milestones)
         finally:
@@ -104,7 +111,8 @@ def run(pages: list[str] | None = None, repeats: int = 5, log=print, server_log:
     results = {}
     for name in pages:
         regions = regions_for(name)
-        results[name] = {"regions": regions, "waited_for": waited_for(regions), "first_s": times[name][0],
+        results[name] = {"url": f"/{url_path(name)}", "regions": regions, "waited_for": waited_for(regions),
+                         "first_s": times[name][0],
                          **summary(times[name]),
                          "warm_median": statistics.median(times[name][1:]) if len(times[name]) > 1 else None,
                          "milestones": {k: _median([m[k] for m in marks[name]]) for k in marks[name][0]}}

@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_browser import VIEWPORT, regions_for  # noqa: E402
+from bench_browser import VIEWPORT, regions_for, url_path  # noqa: E402
 from bench_pages import PAGES  # noqa: E402
 from benchlib import (  # noqa: E402
     CHROMIUM,
@@ -40,16 +40,16 @@ from benchlib import (  # noqa: E402
 )
 
 SETTLE_S = 3.0
-# Views beyond "every page in zh and en": (path, regions its first map draws).
-EXTRA_VIEWS = [("overview?ind=dgi_capacity", PROVINCE_REGIONS), ("channels?level=province", PROVINCE_REGIONS),
+# Views beyond "every page in zh and en": (URL path and query, regions its first map draws).
+EXTRA_VIEWS = [("?ind=dgi_capacity", PROVINCE_REGIONS), ("channels?level=province", PROVINCE_REGIONS),
                ("regional?year=2022", PROVINCE_REGIONS), ("demand?level=prefecture", PROVINCE_REGIONS)]
 
 
-def views(count: int) -> list[tuple[str, int]]:
-    """`count` different views of the app, the overview first."""
+def views(count: int) -> list[tuple[str, int | None]]:
+    """`count` different views of the app (URL path and query after the host), the default page first."""
     names = list(PAGES)
-    out = [(name, regions_for(name)) for name in names]
-    out += [(f"{name}?lang=en", regions_for(name)) for name in names]
+    out = [(url_path(name), regions_for(name)) for name in names]
+    out += [(f"{url_path(name)}?lang=en", regions_for(name)) for name in names]
     out += EXTRA_VIEWS
     return out[:count]
 
@@ -127,7 +127,7 @@ def one_repetition(sessions: int, log=print, settle_s: float = SETTLE_S) -> dict
         time.sleep(2 * settle_s)
         closed = server_rss(server.pid)
     result = {"start": start, "one_idle": one, "ten": ten, "ten_peak": peak, "closed": closed,
-              "views": [v for v, _ in chosen]}
+              "views": [f"/{v}" for v, _ in chosen]}
     log(f"  start {start / 1e6:5.0f} MB   1 session {one / 1e6:5.0f} MB   {sessions} sessions {ten / 1e6:5.0f} MB "
         f"(peak {peak / 1e6:5.0f} MB)   closed {closed / 1e6:5.0f} MB")
     return result

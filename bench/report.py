@@ -202,9 +202,10 @@ def browser_section(results: dict) -> list[str]:
     rows = []
     for name, r in data.items():
         m = r.get("milestones") or {}
-        rows.append([name, r["waited_for"], spread(r), fs(r["first_s"]), fs(r["warm_median"]), fs(m.get("dom_ready")),
-                     fs(m.get("plotly_js")), fs(m.get("boundaries_requested")), fs(m.get("boundaries")),
-                     fs(m.get("drawn"))])
+        label = f"{name} (`{r.get('url', '/' + name)}`)"
+        rows.append([label, r["waited_for"], spread(r), fs(r["first_s"]), fs(r["warm_median"]),
+                     fs(m.get("dom_ready")), fs(m.get("plotly_js")), fs(m.get("boundaries_requested")),
+                     fs(m.get("boundaries")), fs(m.get("drawn"))])
     out += table(["Page", "Waited for", "Seconds: median (min–max)", "First visit, s", "Median of later visits, s",
                   "Document ready", "Plotly code loaded", "Boundaries requested", "Boundaries loaded", "Drawn"], rows)
     return [*out, "The last five columns are medians on the browser's clock (seconds since navigation start; "
