@@ -263,7 +263,12 @@ def sessions_section(results: dict) -> list[str]:
     rows = [[label, spread(s[key], mb)] for key, label in labels]
     out += table(["State", "RSS, MB: median (min–max)"], rows)
     out += [f"Ratios: {data['sessions']} sessions / 1 idle {rx(data['ratios']['ten/one_idle'])}; 1 idle / start "
-            f"{rx(data['ratios']['one_idle/start'])}.", ""]
+            f"{rx(data['ratios']['one_idle/start'])}.", "",
+            "Reading the figures: most of what the first session adds is the libraries its first script run imports "
+            "and the process-wide caches it fills (data, figures), not that session's own state; each further "
+            "session opens a different page or language and so also fills that view's caches, which makes the "
+            "per-session figure an upper bound. Caches are shared by all sessions and stay after they close, "
+            "hence no drop when the browser closes.", ""]
     return out
 
 
