@@ -57,11 +57,11 @@ from digigov.ingest.privacy import (
     redact_text,
     scan_identifiers,
 )
-from digigov.ingest.raw_records import RawRecords, aggregate_raw
+from digigov.ingest.raw_records import RawRecords, aggregate_records, check_raw
 from digigov.ingest.region_columns import attach_regions
 from digigov.ingest.regions_resolve import RegionResolution
 from digigov.ingest.report import ValidationReport
-from digigov.ingest.shapes import detect_shape
+from digigov.ingest.shapes import ShapeResult, detect_shape
 from digigov.ingest.sniff import Sniffed, extension_kind, sniff
 from digigov.ingest.values import (
     SCIENTIFIC_PATTERN,
@@ -97,6 +97,7 @@ class IngestResult:
     proposed_mapping: ColumnMapping | None = None
     mapping: ColumnMapping | None = None  # the proposal with the user's changes applied
     shape: str = "unknown"
+    shape_result: ShapeResult | None = None  # the shape with its answer and channel columns
     units: dict[str, UnitInference] = field(default_factory=dict)  # per indicator column (wide) or id (long)
     regions: RegionResolution = field(default_factory=RegionResolution)
     frame: pl.DataFrame | None = None  # normalised; store only when ok
@@ -126,13 +127,16 @@ class _Options:
     year: int | None
     salt: bytes | str | None
     max_bytes: int | None
+    aggregate: bool = True
+    shape: ShapeResult | None = None
 
 
 def read_upload(name: str, data: bytes, *, encoding: str | None = None, sheet: str | int | None = None,
                 header_row: int | None = None, mapping: Mapping[str, str | None] | None = None,
                 region_overrides: Mapping[str, str] | None = None, delimiter: str | None = None,
                 units: Mapping[str, str] | None = None, year: int | None = None, salt: bytes | str | None = None,
-                max_bytes: int | None = None) -> IngestResult:
+                max_bytes: int | None = None, line_offset: int = 0, aggregate: bool = True,
+                shape: ShapeResult | None = None) -> IngestResult:
     """Read, validate and normalise one uploaded file.
 
     name: the user's file name (shown in the report only; the kind is judged from the bytes).
@@ -143,10 +147,14 @@ def read_upload(name: str, data: bytes, *, encoding: str | None = None, sheet: s
     "percent" | "fraction" | "count_of" | "as_is"} overriding the inferred scale. year: the year for a file
     without a year column. salt: for hashing identifier columns used as keys. max_bytes: the size cap
     (default: DIGIGOV_MAX_UPLOAD_MB or 50 MB).
+
+    For one chunk of a large file (digigov.ingest.chunked): line_offset is added to every reported row,
+    aggregate=False stops at the checked raw records (result.raw) and shape imposes the shape seen in the
+    file's first chunk.
     """
-    report = ValidationReport(file=str(name or "upload"))
+    report = ValidationReport(file=str(name or "upload"), row_offset=line_offset)
     options = _Options(encoding, sheet, header_row, mapping, region_overrides, delimiter, units, year, salt,
-                       max_bytes)
+                       max_bytes, aggregate, shape)
     try:
         payload = bytes(data) if isinstance(data, bytes | bytearray | memoryview) else None
     except Exception:
@@ -242,8 +250,8 @@ def _run(result: IngestResult, data: bytes, options: _Options) -> None:
         return
     _note_formula_text(work, report)
 
-    shape = detect_shape(work, mapping)
-    result.shape = shape.shape
+    shape = options.shape or detect_shape(work, mapping)
+    result.shape, result.shape_result = shape.shape, shape
     if shape.shape == "unknown":
         report.add("no_indicator_columns", "error", columns=", ".join(table.columns[:12]))
         return
@@ -260,13 +268,28 @@ def _run(result: IngestResult, data: bytes, options: _Options) -> None:
     elif shape.shape == "long":
         keyed, values = _long(result, work, mapping, options)
     else:
-        result.raw, result.aggregated, keyed, values = aggregate_raw(work, mapping, shape, report)
+        result.raw = check_raw(work, mapping, shape, report)
+        if result.raw is None or not options.aggregate or not report.ok:
+            return
+        result.aggregated, keyed, values = aggregate_records(result.raw, report)
+    _finish(result, keyed, values)
+
+
+def finish_raw_records(result: IngestResult, records: pl.LazyFrame) -> None:
+    """Aggregate a large file's checked records (the columns of result.raw.frame, scanned from its chunks) into
+    result.aggregated and the normalised result.frame, exactly as read_upload does for a file read at once."""
+    result.aggregated, keyed, values = aggregate_records(result.raw, result.report, records)
+    _finish(result, keyed, values)
+
+
+def _finish(result: IngestResult, keyed: pl.DataFrame | None, values: list[str]) -> None:
     if keyed is None:
         return
-    if shape.shape != "long":  # long tables were checked per indicator before the pivot
+    mapping = result.mapping
+    if result.shape != "long":  # long tables were checked per indicator before the pivot
         labels = {indicator_column(i): c for c, i in mapping.indicators().items()}
         labels.update({f"__{r}": mapping.first(r) for r in EXTRA_NUMBERS if mapping.first(r)})
-        keyed = _deduplicate(keyed, values, report, labels=labels)
+        keyed = _deduplicate(keyed, values, result.report, labels=labels)
     result.frame = _output(keyed, values)
 
 

@@ -27,15 +27,15 @@ class RawRecords:
     arguments: dict[str, object]  # keyword arguments for aggregate_raw_records / aggregate_raw_answers
 
 
-def aggregate_raw(work: pl.DataFrame, mapping: ColumnMapping, shape: ShapeResult, report: ValidationReport,
-                  ) -> tuple[RawRecords | None, pl.DataFrame | None, pl.DataFrame | None, list[str]]:
-    """Check the answers (labels, yes/no), name the aggregator's arguments and call it. Returns the records with
-    their arguments, the aggregator's counts, the keyed shares frame and its value columns (Nones on errors)."""
+def check_raw(work: pl.DataFrame, mapping: ColumnMapping, shape: ShapeResult,
+              report: ValidationReport) -> RawRecords | None:
+    """Check the answers (labels, yes/no, weights) and name the aggregator's arguments: the cleaned records to
+    aggregate, or None when the aggregators cannot be loaded. Problems go to the report."""
     try:
         from digigov.analysis import channels, demand
     except Exception:
         report.add("raw_aggregator_unavailable", "error")
-        return None, None, None, []
+        return None
     valid = work.filter(pl.col(ADCODE).is_not_null() & pl.col(YEAR).is_not_null())
     dims = {n: dim_column(n) for n in DIMENSIONS if dim_column(n) in work.columns}
     answer_cols = dict(shape.answers)
@@ -69,24 +69,33 @@ def aggregate_raw(work: pl.DataFrame, mapping: ColumnMapping, shape: ShapeResult
         kind = "demand"
     keep = [c for c in dict.fromkeys([ROW, ADCODE, YEAR, LEVEL, DRAWN, *[a for a in arguments.values()
                                                                         if isinstance(a, str)]]) if c]
-    raw = RawRecords(kind, valid.select(keep), arguments)
-    if not report.ok:
-        return raw, None, None, []
+    return RawRecords(kind, valid.select(keep), arguments)
+
+
+def aggregate_records(raw: RawRecords, report: ValidationReport, records: pl.DataFrame | pl.LazyFrame | None = None,
+                      ) -> tuple[pl.DataFrame | None, pl.DataFrame | None, list[str]]:
+    """Aggregate checked records (raw.frame, or the same columns from `records`, e.g. a lazy scan of a large file's
+    cleaned chunks) into the aggregator's counts and the keyed shares frame with its value columns (Nones on
+    errors). Call only when the report has no errors."""
+    from digigov.analysis import channels, demand
+
+    records = raw.frame if records is None else records
     try:
-        if kind == "channels":
-            counts = channels.aggregate_raw_records(raw.frame, **arguments)
+        if raw.kind == "channels":
+            counts = channels.aggregate_raw_records(records, **raw.arguments)
         else:
-            aggregated = demand.aggregate_raw_answers(raw.frame, **arguments)
+            aggregated = demand.aggregate_raw_answers(records, **raw.arguments)
             counts = aggregated.counts
             for key, count in aggregated.report.issues.items():
                 if count:
                     report.add("answers_inconsistent", "warning", value=key, check=key, count=count)
     except Exception as exc:  # UnknownLabelError or ValueError from the aggregator: report, do not raise
         report.add("raw_aggregation_failed", "error", value=mask_text(str(exc))[:200])
-        return raw, None, None, []
-    report.add("raw_aggregated", "info", rows=valid.height, groups=counts.height)
+        return None, None, []
+    rows = records.height if isinstance(records, pl.DataFrame) else records.select(pl.len()).collect().item()
+    report.add("raw_aggregated", "info", rows=rows, groups=counts.height)
     keyed, values = _shares_from_counts(counts)
-    return raw, counts, keyed, values
+    return counts, keyed, values
 
 
 def _check_labels(report: ValidationReport, frame: pl.DataFrame, column: str, mapper, code: str,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -46,6 +47,7 @@ class Issue:
     row: int | None = None
     column: str | None = None
     value: str | None = None
+    params: dict[str, object] = field(default_factory=dict, compare=False, repr=False)  # to re-render a merged row
 
     def message(self, lang: str = "zh") -> str:
         return self.message_en if lang == "en" else self.message_zh
@@ -59,6 +61,7 @@ class ValidationReport:
     file: str
     sheet: str | None = None
     max_per_code: int = MAX_ISSUES_PER_CODE
+    row_offset: int = 0  # lines of the file before the text read (a chunk of a large file): added to every row
     _issues: list[Issue] = field(default_factory=list)
     _suppressed: Counter = field(default_factory=Counter)
     _suppressed_severity: dict[str, Severity] = field(default_factory=dict)
@@ -77,23 +80,27 @@ class ValidationReport:
             self._suppressed[code] += 1
             self._suppressed_severity[code] = severity
             return None
-        shown_value = None if value is None else safe_text(value)
-        shown_column = None if column is None else safe_text(column, limit=80)
+        if row is not None:
+            row += self.row_offset
+        issue = self._render(code, severity, row=row, column=None if column is None else safe_text(column, limit=80),
+                             value=None if value is None else safe_text(value),
+                             sheet=sheet if sheet is not None else self.sheet, params=params)
+        self._issues.append(issue)
+        return issue
+
+    def _render(self, code: str, severity: Severity, *, row: int | None, column: str | None, value: str | None,
+                sheet: str | None, params: dict[str, object]) -> Issue:
         key = f"ingest.issue.{code}"
         texts = {}
         for lang in ("zh", "en"):
             filled = {k: _param(v, lang) for k, v in params.items()}
-            filled.setdefault("value", shown_value if shown_value is not None else "")
-            filled.setdefault("column", shown_column if shown_column is not None else "")
+            filled.setdefault("value", value if value is not None else "")
+            filled.setdefault("column", column if column is not None else "")
             filled.setdefault("row", row if row is not None else "")
             texts[lang] = t(key, lang, **filled)
-        issue = Issue(
-            code=code, severity=severity, message_zh=texts["zh"], message_en=texts["en"],
-            file=safe_text(self.file, limit=120), sheet=safe_text(sheet if sheet is not None else self.sheet)
-            if (sheet or self.sheet) else None, row=row, column=shown_column, value=shown_value,
-        )
-        self._issues.append(issue)
-        return issue
+        return Issue(code=code, severity=severity, message_zh=texts["zh"], message_en=texts["en"],
+                     file=safe_text(self.file, limit=120), sheet=safe_text(sheet) if sheet else None, row=row,
+                     column=column, value=value, params=dict(params))
 
     def add_rows(self, code: str, severity: Severity, rows: pl.DataFrame, /, *, row: str, value: str | None = None,
                  column: str | None = None, **params: object) -> None:
@@ -113,6 +120,45 @@ class ValidationReport:
         self._issues.extend(other._issues)
         self._suppressed.update(other._suppressed)
         self._suppressed_severity.update(other._suppressed_severity)
+
+    def absorb(self, other: ValidationReport, *, keep: Callable[[Issue], bool] = lambda issue: True,
+               per_column: frozenset[str] = frozenset()) -> None:
+        """Take in the report of the next chunk of the same file, as if one report had been written.
+
+        A row about a value already reported (same code, column and value, with a {count}) adds its count to the
+        first row, which keeps the earliest line; a row-less note about a column already present is not repeated
+        (or adds its {count}); anything else is appended within the per-code cap. keep filters the other
+        report's rows first (a chunk's header line); codes in per_column are one row per column, like notes."""
+
+        def key(issue: Issue) -> tuple:
+            if issue.row is None or issue.code in per_column:
+                return (issue.code, issue.column)
+            return (issue.code, issue.column, issue.value)
+
+        index = {key(i): n for n, i in enumerate(self._issues)}
+        for issue in other._issues:
+            if not keep(issue):
+                continue
+            known = index.get(key(issue))
+            if known is not None and "count" in issue.params and "count" in self._issues[known].params:
+                first = self._issues[known]
+                params = {**first.params, "count": int(first.params["count"]) + int(issue.params["count"])}
+                self._issues[known] = self._render(first.code, first.severity, row=first.row, column=first.column,
+                                                   value=first.value, sheet=first.sheet, params=params)
+                continue
+            if known is not None and (issue.row is None or issue.code in per_column):
+                continue
+            self._per_code[issue.code] += 1
+            if self._per_code[issue.code] > self.max_per_code:
+                self._suppressed[issue.code] += 1
+                self._suppressed_severity[issue.code] = issue.severity
+                continue
+            index.setdefault(key(issue), len(self._issues))
+            self._issues.append(issue)
+        for code, count in other._suppressed.items():
+            self._per_code[code] += count
+            self._suppressed[code] += count
+            self._suppressed_severity[code] = other._suppressed_severity[code]
 
     # -- views ------------------------------------------------------------------------------------------------
     @property

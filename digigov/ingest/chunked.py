@@ -1,0 +1,308 @@
+"""Large raw-record CSV files (a gigabyte, ten million rows) read in bounded memory, with progress.
+
+The file is decoded as a stream and cut into blocks of whole records (a cut never falls inside a quoted field).
+Each block goes through the same `read_upload` as an upload — encoding and delimiter detection on the first
+block, then the user's mapping, privacy removal, region and year checks, answer checks — so a large file is
+validated exactly as a small one, and the report's rows are the file's own line numbers. The checked records
+of each block (a few narrow columns) are written to a temporary Parquet part; when every block is read without
+errors, the analysis aggregator runs once, lazily, over all parts. Memory stays at about one block's worth of
+work however large the file; bench/bench_ingest.py measures it.
+
+Files no larger than one block, and files that are not raw records, are read in one piece (the latter only up
+to the upload cap: a summary table of that size is not something the pages can use).
+"""
+
+from __future__ import annotations
+
+import codecs
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import polars as pl
+
+from digigov.ingest.decode import DecodeError, decode_bytes
+from digigov.ingest.limits import MIB, max_upload_bytes
+from digigov.ingest.pipeline import IngestResult, finish_raw_records, read_upload
+from digigov.ingest.privacy import PrivacyNotice
+from digigov.ingest.raw_records import RawRecords
+from digigov.ingest.report import Issue, ValidationReport
+from digigov.ingest.sniff import sniff
+
+BLOCK_BYTES = 32 * MIB
+SAMPLE_BYTES = 1 * MIB  # read to detect the encoding before streaming
+PREVIEW_ROWS = 1000  # rows of the first block kept on the result for the page's preview
+RAW_SHAPES = ("raw_channels", "raw_demand")
+# Notes about the file as a whole: the first block says them; later blocks (read as UTF-8 with the header
+# prepended) would only repeat them or describe the prepended header.
+FILE_LEVEL_CODES = frozenset({
+    "encoding_detected", "encoding_uncertain", "delimiter_detected", "extension_mismatch", "header_guessed",
+    "title_rows_skipped", "header_only", "empty_header", "header_renamed", "duplicate_header", "pii_in_header",
+    "pii_column_named", "mapping_invalid", "no_year_column", "year_from_parameter", "no_indicator_columns",
+})
+PER_COLUMN_CODES = frozenset({"formula_like_text", "pii_cells_redacted"})  # one row per column, counts summed
+_STREAM_CODEC = {"gbk": "gb18030"}  # a file whose first megabyte is GBK may use GB18030's extra characters later
+
+Stage = Literal["reading", "aggregating", "done"]
+
+
+@dataclass(frozen=True)
+class ImportProgress:
+    stage: Stage
+    bytes_done: int
+    bytes_total: int
+    rows: int
+    seconds: float
+
+    @property
+    def fraction(self) -> float:
+        """Share of the work done, 0..1: reading is 95% of it, the final aggregation the rest."""
+        if self.stage == "done":
+            return 1.0
+        read = self.bytes_done / self.bytes_total if self.bytes_total else 1.0
+        return min(0.95 * read + (0.04 if self.stage == "aggregating" else 0.0), 0.99)
+
+
+ProgressCallback = Callable[[ImportProgress], None]
+
+
+@dataclass(frozen=True)
+class TextBlock:
+    text: str  # whole records; ends with a newline unless it is the end of the file
+    first_line: int  # the file's 1-based line number of the text's first line
+    bytes_done: int  # bytes of the file read so far
+
+
+class StreamDecodeError(ValueError):
+    def __init__(self, encoding: str, offset: int, line: int) -> None:
+        self.encoding, self.offset, self.line = encoding, offset, line
+        super().__init__(f"not valid {encoding} at byte {offset} (line {line})")
+
+
+def record_end(text: str) -> int:
+    """The position just after the last newline that is not inside a quoted field (0 when there is none).
+
+    Quotes come in pairs in well-formed CSV (an escaped quote is doubled), so a newline ends a record when the
+    number of quotes before it is even. With stray quotes no newline may qualify: then the last newline is
+    taken, and reading that block reports the malformed quote, as reading the whole file would."""
+    total = text.count('"')
+    pos = text.rfind("\n")
+    last = pos
+    for _ in range(256):
+        if pos < 0:
+            break
+        if (total - text.count('"', pos)) % 2 == 0:
+            return pos + 1
+        pos = text.rfind("\n", 0, pos)
+    return last + 1
+
+
+def text_blocks(path: Path, codec: str, *, skip: int = 0, block_bytes: int = BLOCK_BYTES) -> Iterator[TextBlock]:
+    """Decode a file strictly as a stream and yield it in blocks of whole records of about block_bytes each. A
+    short tail (under a quarter block) joins the last block, so no block is only a few trailing lines."""
+    decoder = codecs.getincrementaldecoder(codec)("strict")
+    newline = "\n".encode(codec)
+    size = path.stat().st_size
+    carry, line = "", 1
+    with path.open("rb") as handle:
+        handle.seek(skip)
+        while True:
+            raw = handle.read(block_bytes)
+            end = handle.tell() >= size
+            if not end and size - handle.tell() < block_bytes // 4:
+                raw += handle.read()
+                end = True
+            try:
+                text = carry + decoder.decode(raw, final=end)
+            except UnicodeDecodeError as exc:
+                offset = handle.tell() - len(raw) + max(exc.start, 0)
+                bad_line = line + carry.count("\n") + raw[: max(exc.start, 0)].count(newline)
+                raise StreamDecodeError(codec, offset, bad_line) from None
+            if end:
+                if text:
+                    yield TextBlock(text, line, handle.tell())
+                return
+            cut = record_end(text)
+            if cut == 0:  # no complete record yet (an enormous quoted field): read on
+                carry = text
+                continue
+            block, carry = text[:cut], text[cut:]
+            yield TextBlock(block, line, handle.tell())
+            line += block.count("\n")
+
+
+def _sample(head: bytes, at_end: bool, encoding: str | None) -> bytes:
+    """The first bytes cut after a newline, so that a multi-byte character is never split."""
+    if at_end:
+        return head
+    utf16 = (encoding or "").lower().replace("_", "-").startswith("utf-16")
+    if head.startswith(codecs.BOM_UTF16_BE):
+        cut = head.rfind(b"\x00\n")
+    elif head.startswith(codecs.BOM_UTF16_LE) or utf16:
+        cut = head.rfind(b"\n\x00")
+    else:
+        cut = head.rfind(b"\n")
+        return head[: cut + 1] if cut >= 0 else head
+    return head[: cut + 2] if cut >= 0 else head
+
+
+def _header_line(text: str, header_row: int) -> str:
+    lines = text.split("\n", header_row)
+    return lines[header_row - 1].rstrip("\r") if len(lines) >= header_row else ""
+
+
+def _merge_privacy(first: PrivacyNotice | None, other: PrivacyNotice | None) -> PrivacyNotice | None:
+    if other is None or not other.any:
+        return first
+    if first is None:
+        return other
+    redacted = dict(first.redacted)
+    for column, count in other.redacted.items():
+        redacted[column] = redacted.get(column, 0) + count
+    return PrivacyNotice(dropped=list(dict.fromkeys([*first.dropped, *other.dropped])), redacted=redacted,
+                         hashed=list(dict.fromkeys([*first.hashed, *other.hashed])))
+
+
+def _merge_block(result: IngestResult, block: IngestResult, header_line_number: int) -> None:
+    def keep(issue: Issue) -> bool:
+        return issue.code not in FILE_LEVEL_CODES and issue.row != header_line_number
+
+    result.report.absorb(block.report, keep=keep, per_column=PER_COLUMN_CODES)
+    result.privacy = _merge_privacy(result.privacy, block.privacy)
+    result.regions.resolved.update(block.regions.resolved)
+    result.regions.invalid_overrides.update(block.regions.invalid_overrides)
+    for value, missing in block.regions.unresolved.items():
+        result.regions.unresolved.setdefault(value, missing)
+
+
+def import_csv_file(path: str | Path, *, name: str | None = None, encoding: str | None = None,
+                    delimiter: str | None = None, header_row: int | None = None,
+                    mapping: dict[str, str | None] | None = None, units: dict[str, str] | None = None,
+                    region_overrides: dict[str, str] | None = None, year: int | None = None,
+                    salt: bytes | str | None = None, block_bytes: int = BLOCK_BYTES,
+                    on_progress: ProgressCallback | None = None, scratch_dir: str | Path | None = None,
+                    ) -> IngestResult:
+    """Read, validate and aggregate a CSV/TSV file of any size from disk; the options are read_upload's.
+
+    Never raises for anything about the file; problems are rows of result.report, with the file's line numbers.
+    on_progress is called after every block and at the end (it may raise to cancel: the temporary parts are
+    removed). scratch_dir holds the temporary Parquet parts (default: the system's temporary folder)."""
+    path = Path(path)
+    name = name or path.name
+    options = dict(encoding=encoding, delimiter=delimiter, header_row=header_row, mapping=mapping, units=units,
+                   region_overrides=region_overrides, year=year, salt=salt)
+    started = time.monotonic()
+    size = path.stat().st_size
+
+    def progress(stage: Stage, done: int, rows: int) -> None:
+        if on_progress is not None:
+            on_progress(ImportProgress(stage, done, size, rows, time.monotonic() - started))
+
+    if size <= block_bytes:  # one block's worth: read at once, whatever the upload cap
+        return _whole(path, name, size, options, progress, limit=block_bytes)
+    with path.open("rb") as handle:
+        head = handle.read(SAMPLE_BYTES)
+    kind = sniff(head).kind
+    if kind != "text":
+        return _whole(path, name, size, options, progress)
+    try:
+        detected = decode_bytes(_sample(head, False, encoding), encoding)
+    except DecodeError:  # read_upload on the sample reports it with the line and a hint
+        return _refused(read_upload(name, _sample(head, False, encoding), max_bytes=size + 1, **options), size)
+    codec = _STREAM_CODEC.get(detected.encoding, detected.encoding)
+    bom = b""
+    if detected.bom:
+        bom = codecs.BOM_UTF8 if codec == "utf-8" else head[:2]
+    with tempfile.TemporaryDirectory(prefix="digigov-import-", dir=scratch_dir) as scratch:
+        return _stream(path, name, size, codec, bom, options, block_bytes, Path(scratch), progress)
+
+
+def _whole(path: Path, name: str, size: int, options: dict, progress: Callable[[Stage, int, int], None],
+           limit: int | None = None) -> IngestResult:
+    limit = limit or max_upload_bytes()
+    if size > limit:
+        report = ValidationReport(file=name)
+        report.add("import_not_csv", "error", size_mb=f"{size / MIB:.0f}", limit_mb=f"{limit / MIB:.0f}")
+        return IngestResult(name=name, size=size, report=report)
+    result = read_upload(name, path.read_bytes(), max_bytes=limit, **options)
+    progress("done", size, result.text_frame.height if result.text_frame is not None else 0)
+    return result
+
+
+def _refused(result: IngestResult, size: int) -> IngestResult:
+    result.size, result.frame, result.aggregated = size, None, None
+    return result
+
+
+def _stream(path: Path, name: str, size: int, codec: str, bom: bytes, options: dict, block_bytes: int,
+            scratch: Path, progress: Callable[[Stage, int, int], None]) -> IngestResult:
+    result: IngestResult | None = None
+    header = ""
+    rows = 0
+    schema: dict | None = None
+    try:
+        for index, block in enumerate(text_blocks(path, codec, skip=len(bom), block_bytes=block_bytes)):
+            if result is None:
+                data = bom + block.text.encode(codec)  # the file's own bytes: detection reports as for an upload
+                result = read_upload(name, data, max_bytes=len(data) + 1, aggregate=False, **options)
+                result.size = size
+                if result.raw is None or result.shape not in RAW_SHAPES:
+                    return _not_raw(path, name, size, result, options, progress)
+                header = _header_line(block.text, result.header_row or 1)
+                chunk = result
+            else:
+                text = f"{header}\n{block.text}"
+                chunk_options = {**options, "encoding": "utf-8", "delimiter": result.delimiter, "header_row": 1}
+                chunk = read_upload(name, text.encode("utf-8"), max_bytes=len(text) * 4 + 1,
+                                    line_offset=block.first_line - 2, aggregate=False,
+                                    shape=result.shape_result, **chunk_options)
+                _merge_block(result, chunk, block.first_line - 1)
+            if chunk.raw is not None and chunk.raw.frame.height:
+                frame = chunk.raw.frame if schema is None else chunk.raw.frame.cast(schema, strict=False)
+                schema = schema or dict(frame.schema)
+                frame.write_parquet(scratch / f"part-{index:06d}.parquet", compression="zstd")
+            rows += chunk.text_frame.height if chunk.text_frame is not None else 0
+            if index:
+                chunk.raw = chunk.text_frame = None  # the block's records are on disk now; free them
+            else:
+                _keep_preview(result)
+            progress("reading", block.bytes_done, rows)
+    except StreamDecodeError as exc:
+        result = result or IngestResult(name=name, size=size, report=ValidationReport(file=name))
+        result.report.add("decode_failed", "error", row=exc.line, value=exc.encoding, encoding=exc.encoding,
+                          offset=exc.offset, hint="-")
+        return _refused(result, size)
+    if result is None:
+        result = IngestResult(name=name, size=size, report=ValidationReport(file=name))
+        result.report.add("empty_file", "error")
+        return result
+    if result.report.ok and schema is not None:
+        progress("aggregating", size, rows)
+        finish_raw_records(result, pl.scan_parquet(scratch / "*.parquet"))
+    progress("done", size, rows)
+    return result
+
+
+def _keep_preview(result: IngestResult) -> None:
+    """The first block's rows are kept for the page's preview only; its records are in the parts."""
+    if result.text_frame is not None:
+        result.text_frame = result.text_frame.head(PREVIEW_ROWS)
+    if result.source_rows is not None:
+        result.source_rows = result.source_rows.head(PREVIEW_ROWS)
+    if result.raw is not None:
+        result.raw = RawRecords(result.raw.kind, result.raw.frame.head(0), result.raw.arguments)
+
+
+def _not_raw(path: Path, name: str, size: int, first: IngestResult, options: dict,
+             progress: Callable[[Stage, int, int], None]) -> IngestResult:
+    """The first block is not raw records: a summary table is read whole when it is small enough; otherwise
+    the first block's problems are returned with the reason the file was not read further."""
+    if first.shape in ("wide", "long") and first.report.ok:
+        whole = _whole(path, name, size, options, progress)
+        if whole.report.ok or not whole.report.has("import_not_csv"):
+            return whole
+        first.report.add("import_summary_too_large", "error", size_mb=f"{size / MIB:.0f}")
+    return _refused(first, size)
