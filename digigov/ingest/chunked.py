@@ -34,6 +34,7 @@ from digigov.ingest.sniff import sniff
 
 BLOCK_BYTES = 32 * MIB
 SAMPLE_BYTES = 1 * MIB  # read to detect the encoding before streaming
+PREVIEW_BYTES = 2 * MIB  # records read for the page's preview before the import
 PREVIEW_ROWS = 1000  # rows of the first block kept on the result for the page's preview
 RAW_SHAPES = ("raw_channels", "raw_demand")
 # Notes about the file as a whole: the first block says them; later blocks (read as UTF-8 with the header
@@ -203,21 +204,65 @@ def import_csv_file(path: str | Path, *, name: str | None = None, encoding: str 
 
     if size <= block_bytes:  # one block's worth: read at once, whatever the upload cap
         return _whole(path, name, size, options, progress, limit=block_bytes)
+    opened = _open_stream(path, name, size, options)
+    if isinstance(opened, IngestResult):  # not text (read whole within the cap), or not decodable
+        return opened if opened.kind == "text" else _whole(path, name, size, options, progress)
+    codec, bom = opened
+    with tempfile.TemporaryDirectory(prefix="digigov-import-", dir=scratch_dir) as scratch:
+        return _stream(path, name, size, codec, bom, options, block_bytes, Path(scratch), progress)
+
+
+def preview_csv_file(path: str | Path, *, name: str | None = None, sample_bytes: int = PREVIEW_BYTES,
+                     **options) -> IngestResult:
+    """What the page shows before a large file is imported: read_upload on its first records (about
+    sample_bytes, cut after a whole record) — the detected encoding, delimiter, header, proposed mapping and
+    shape, and the problems in those records. A file no larger than sample_bytes is read whole."""
+    path = Path(path)
+    name = name or path.name
+    size = path.stat().st_size
+    if size <= sample_bytes:
+        return read_upload(name, path.read_bytes(), max_bytes=size + 1, **options)
+    opened = _open_stream(path, name, size, options)
+    if isinstance(opened, IngestResult):
+        return opened if opened.kind == "text" else _whole(path, name, size, options, lambda *_: None)
+    codec, bom = opened
+    blocks = text_blocks(path, codec, skip=len(bom), block_bytes=sample_bytes)
+    try:
+        first = next(blocks)
+    except StreamDecodeError as exc:
+        result = IngestResult(name=name, size=size, report=ValidationReport(file=name))
+        result.report.add("decode_failed", "error", row=exc.line, value=exc.encoding, encoding=exc.encoding,
+                          offset=exc.offset, hint="-")
+        return result
+    finally:
+        blocks.close()
+    data = bom + first.text.encode(codec)
+    result = read_upload(name, data, max_bytes=len(data) + 1, aggregate=False, **options)
+    result.size = size
+    return result
+
+
+def _open_stream(path: Path, name: str, size: int, options: dict) -> tuple[str, bytes] | IngestResult:
+    """The codec and byte-order mark to stream the file with, detected on its first megabyte as for an upload;
+    or, for a file that is not text or not decodable, read_upload's result on that megabyte (kind, errors)."""
     with path.open("rb") as handle:
         head = handle.read(SAMPLE_BYTES)
-    kind = sniff(head).kind
+    sample = _sample(head, False, options.get("encoding"))
+    sniffed = sniff(head)
+    kind = sniffed.kind
+    if kind == "binary" and not sniffed.detail and options.get("encoding") not in (None, "auto"):
+        kind = "text"  # NUL bytes, but the user says it is text (UTF-16 without a byte-order mark)
     if kind != "text":
-        return _whole(path, name, size, options, progress)
+        return IngestResult(name=name, size=size, report=ValidationReport(file=name), kind=kind)
     try:
-        detected = decode_bytes(_sample(head, False, encoding), encoding)
+        detected = decode_bytes(sample, options.get("encoding"))
     except DecodeError:  # read_upload on the sample reports it with the line and a hint
-        return _refused(read_upload(name, _sample(head, False, encoding), max_bytes=size + 1, **options), size)
+        return _refused(read_upload(name, sample, max_bytes=size + 1, **options), size)
     codec = _STREAM_CODEC.get(detected.encoding, detected.encoding)
     bom = b""
     if detected.bom:
         bom = codecs.BOM_UTF8 if codec == "utf-8" else head[:2]
-    with tempfile.TemporaryDirectory(prefix="digigov-import-", dir=scratch_dir) as scratch:
-        return _stream(path, name, size, codec, bom, options, block_bytes, Path(scratch), progress)
+    return codec, bom
 
 
 def _whole(path: Path, name: str, size: int, options: dict, progress: Callable[[Stage, int, int], None],

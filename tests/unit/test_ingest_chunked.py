@@ -16,7 +16,14 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from digigov.ingest import read_upload
-from digigov.ingest.chunked import ImportProgress, import_csv_file, record_end, text_blocks
+from digigov.ingest.chunked import ImportProgress, import_csv_file, preview_csv_file, record_end, text_blocks
+from digigov.ingest.import_folder import (
+    ENV_IMPORT_DIR,
+    ImportFileError,
+    import_dir,
+    import_file_path,
+    list_import_files,
+)
 from digigov.ingest.limits import ENV_MAX_UPLOAD_MB
 from digigov.ingest.report import ValidationReport
 
@@ -247,3 +254,47 @@ print(json.dumps({{"ok": result.ok, "growth": after - before, "rows": result.agg
     measured = json.loads(out.stdout.strip().splitlines()[-1])
     assert measured["ok"]
     assert measured["growth"] < 0.5 * size, measured
+
+
+def test_utf16_without_a_byte_order_mark_streams_when_the_user_names_the_encoding(tmp_path):
+    path = tmp_path / "nobom.txt"
+    path.write_bytes(csv_text(raw_channel_rows(5000), "\t").encode("utf-16-le"))
+    refused = import_csv_file(path, block_bytes=BLOCK)
+    assert not refused.ok
+    whole, blocks = same_result(path, encoding="utf-16-le")
+    assert_same_frames(whole, blocks)
+
+
+def test_preview_reads_the_first_records_only_and_proposes_the_mapping(tmp_path):
+    path = write(tmp_path / "p.csv", csv_text(raw_channel_rows(6000), title="调查原始记录"))
+    preview = preview_csv_file(path, sample_bytes=BLOCK)
+    assert preview.shape == "raw_channels" and preview.header_row == 2
+    assert preview.size == path.stat().st_size
+    assert 0 < preview.text_frame.height < 6000
+    assert preview.mapping.first("channel") == "主要办理渠道"
+    assert preview.frame is None  # nothing to accept before the whole file is read
+    small = preview_csv_file(path, sample_bytes=path.stat().st_size)
+    assert small.ok and small.text_frame.height == 6000
+
+
+def test_import_folder_lists_only_plain_csv_files_inside_it(tmp_path, monkeypatch):
+    folder = tmp_path / "import"
+    folder.mkdir()
+    (folder / "a.csv").write_text("x\n", encoding="utf-8")
+    (folder / "b.TSV").write_text("x\n", encoding="utf-8")
+    (folder / ".hidden.csv").write_text("x\n", encoding="utf-8")
+    (folder / "notes.docx").write_bytes(b"PK")
+    (folder / "sub.csv").mkdir()
+    (tmp_path / "secret.csv").write_text("s\n", encoding="utf-8")
+    monkeypatch.setenv(ENV_IMPORT_DIR, str(folder))
+    assert import_dir() == folder
+    assert [f.name for f in list_import_files()] == ["a.csv", "b.TSV"]
+    assert import_file_path("a.csv") == folder / "a.csv"
+    for name in ("../secret.csv", "secret.csv", str(tmp_path / "secret.csv"), "sub.csv", ".hidden.csv"):
+        with pytest.raises(ImportFileError):
+            import_file_path(name)
+    monkeypatch.setenv(ENV_IMPORT_DIR, str(tmp_path / "absent"))
+    assert list_import_files() == []
+    monkeypatch.delenv(ENV_IMPORT_DIR)
+    monkeypatch.setenv("DIGIGOV_DATA_DIR", str(tmp_path))
+    assert import_dir() == folder
