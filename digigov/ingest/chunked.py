@@ -15,6 +15,8 @@ to the upload cap: a summary table of that size is not something the pages can u
 from __future__ import annotations
 
 import codecs
+import math
+import os
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -32,7 +34,8 @@ from digigov.ingest.raw_records import RawRecords
 from digigov.ingest.report import Issue, ValidationReport
 from digigov.ingest.sniff import sniff
 
-BLOCK_BYTES = 32 * MIB
+BLOCK_BYTES = 32 * MIB  # default block; DIGIGOV_IMPORT_BLOCK_MB changes it (memory is about 20 blocks' worth)
+ENV_BLOCK_MB = "DIGIGOV_IMPORT_BLOCK_MB"
 SAMPLE_BYTES = 1 * MIB  # read to detect the encoding before streaming
 PREVIEW_BYTES = 2 * MIB  # records read for the page's preview before the import
 PREVIEW_ROWS = 1000  # rows of the first block kept on the result for the page's preview
@@ -183,15 +186,17 @@ def import_csv_file(path: str | Path, *, name: str | None = None, encoding: str 
                     delimiter: str | None = None, header_row: int | None = None,
                     mapping: dict[str, str | None] | None = None, units: dict[str, str] | None = None,
                     region_overrides: dict[str, str] | None = None, year: int | None = None,
-                    salt: bytes | str | None = None, block_bytes: int = BLOCK_BYTES,
+                    salt: bytes | str | None = None, block_bytes: int | None = None,
                     on_progress: ProgressCallback | None = None, scratch_dir: str | Path | None = None,
                     ) -> IngestResult:
     """Read, validate and aggregate a CSV/TSV file of any size from disk; the options are read_upload's.
 
     Never raises for anything about the file; problems are rows of result.report, with the file's line numbers.
     on_progress is called after every block and at the end (it may raise to cancel: the temporary parts are
-    removed). scratch_dir holds the temporary Parquet parts (default: the system's temporary folder)."""
+    removed). scratch_dir holds the temporary Parquet parts (default: the system's temporary folder).
+    block_bytes defaults to DIGIGOV_IMPORT_BLOCK_MB or 32 MB."""
     path = Path(path)
+    block_bytes = block_bytes or block_size()
     name = name or path.name
     options = dict(encoding=encoding, delimiter=delimiter, header_row=header_row, mapping=mapping, units=units,
                    region_overrides=region_overrides, year=year, salt=salt)
@@ -212,11 +217,22 @@ def import_csv_file(path: str | Path, *, name: str | None = None, encoding: str 
         return _stream(path, name, size, codec, bom, options, block_bytes, Path(scratch), progress)
 
 
-def preview_csv_file(path: str | Path, *, name: str | None = None, sample_bytes: int = PREVIEW_BYTES,
+def block_size() -> int:
+    """The block size in bytes: DIGIGOV_IMPORT_BLOCK_MB when set to a positive number, else 32 MB."""
+    try:
+        megabytes = float(os.environ.get(ENV_BLOCK_MB, "") or 0)
+    except ValueError:
+        megabytes = 0
+    return int(megabytes * MIB) if math.isfinite(megabytes) and megabytes > 0 else BLOCK_BYTES
+
+
+def preview_csv_file(path: str | Path, *, name: str | None = None, sample_bytes: int | None = None,
                      **options) -> IngestResult:
     """What the page shows before a large file is imported: read_upload on its first records (about
     sample_bytes, cut after a whole record) — the detected encoding, delimiter, header, proposed mapping and
-    shape, and the problems in those records. A file no larger than sample_bytes is read whole."""
+    shape, and the problems in those records. A file no larger than sample_bytes (default: 2 MB or one block,
+    whichever is smaller) is read whole."""
+    sample_bytes = sample_bytes or min(PREVIEW_BYTES, block_size())
     path = Path(path)
     name = name or path.name
     size = path.stat().st_size

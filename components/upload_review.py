@@ -1,0 +1,156 @@
+"""The review of a file read by digigov.ingest, shared by uploads and the import folder: what was detected, the
+column mapping, units and regions the user can correct, the validation report, the preview, and saving.
+
+Corrections go into `choices` (a dict in session state: mapping, units, regions); a change reruns the page, which
+reads the file again with them."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from digigov.i18n import t
+from digigov.indicators import load_catalog
+from digigov.ingest import ALL_ROLES, ENCODING_CHOICES, SCALES, IngestResult
+from digigov.regions import load_gazetteer
+from digigov.sources import store
+from digigov.storage import StorageError
+from digigov.text import escape_markdown
+from digigov.upload_kinds import kind_frames, kind_pages
+
+NOT_MAPPED = "__none__"
+
+
+def encoding_choice(column, key: str, lang: str) -> str | None:
+    """The encoding override (None: detect)."""
+    chosen = column.selectbox(t("upload.encoding", lang), ENCODING_CHOICES, key=key,
+                              format_func=lambda e: t("upload.auto", lang) if e == "auto" else e)
+    return None if chosen == "auto" else chosen
+
+
+def choices_for(state_key: str, identity: str) -> dict:
+    """The user's corrections for one file; forgotten when another file (or a changed one) is chosen."""
+    state = st.session_state.setdefault(state_key, {})
+    if state.get("identity") != identity:
+        state.clear()
+        state["identity"] = identity
+    for part in ("mapping", "units", "regions"):
+        state.setdefault(part, {})
+    return state
+
+
+def read_options(choices: dict) -> dict:
+    """The corrections as hashable read options (for cached readers)."""
+    return {part: tuple(sorted(choices[part].items())) for part in ("mapping", "units", "regions")}
+
+
+def detected(result: IngestResult, column, lang: str) -> None:
+    column.metric(t("upload.shape", lang), t(f"ingest.shape.{result.shape}", lang))
+    parts = [f"{t('upload.encoding', lang)}: {result.encoding}" if result.encoding else "",
+             f"{t('upload.delimiter', lang)}: {result.delimiter!r}" if result.delimiter else ""]
+    st.caption(" · ".join(p for p in parts if p))
+    privacy(result, lang)
+
+
+def privacy(result: IngestResult, lang: str) -> None:
+    if result.privacy is not None and result.privacy.any:
+        st.warning(result.privacy.text(lang), icon=":material/shield:")
+
+
+def widget_key(page: str, what: str, ident: str, index: int | None = None) -> str:
+    """Widget keys carry the file's identity, so a new file starts with fresh widgets."""
+    return f"{page}_{what}_{ident}" + (f"_{index}" if index is not None else "")
+
+
+def corrections(result: IngestResult, choices: dict, page: str, ident: str, lang: str) -> None:
+    """Mapping, units and unmatched regions, each editable; a change is stored in choices and reruns."""
+    catalog = load_catalog()
+    if result.mapping is not None:
+        with st.expander(t("upload.mapping_header", lang), expanded=not result.ok):
+            targets = [NOT_MAPPED, *ALL_ROLES, *catalog]
+            grid = st.columns(3)
+            for i, match in enumerate(result.mapping.matches):
+                current = match.target or NOT_MAPPED
+                chosen = grid[i % 3].selectbox(
+                    escape_markdown(match.column), targets,
+                    index=targets.index(current) if current in targets else 0, key=widget_key(page, "map", ident, i),
+                    format_func=lambda v: (t("ingest.role.ignore", lang) if v == NOT_MAPPED
+                                           else catalog[v].name(lang) if v in catalog
+                                           else t(f"ingest.role.{v}", lang)))
+                if chosen != current:
+                    choices["mapping"][match.column] = None if chosen == NOT_MAPPED else chosen
+                    st.rerun()
+    if result.units:
+        with st.expander(t("upload.units_header", lang), expanded=True):
+            st.caption(t("upload.units_help", lang))
+            grid = st.columns(3)
+            for i, (column, inference) in enumerate(result.units.items()):
+                chosen = grid[i % 3].selectbox(escape_markdown(column), SCALES, index=SCALES.index(inference.scale),
+                                               key=widget_key(page, "unit", ident, i),
+                                               format_func=lambda s: t(f"ingest.scale.{s}", lang))
+                if chosen != inference.scale:
+                    choices["units"][column] = chosen
+                    st.rerun()
+    if result.regions.unresolved:
+        _regions(result, choices, page, ident, lang)
+
+
+def _regions(result: IngestResult, choices: dict, page: str, ident: str, lang: str) -> None:
+    gazetteer = load_gazetteer()
+    with st.expander(t("upload.regions_header", lang), expanded=True):
+        units = sorted(gazetteer.regions.values(), key=lambda r: r.adcode)
+        options = [NOT_MAPPED, *(r.adcode for r in units)]
+        for i, (value, missing) in enumerate(list(result.regions.unresolved.items())[:30]):
+            suggested = [r.adcode for r in missing.suggestions]
+            ordered = [NOT_MAPPED, *suggested, *(o for o in options[1:] if o not in suggested)]
+            chosen = st.selectbox(
+                t("upload.region_choice", lang, value=escape_markdown(value)), ordered,
+                key=widget_key(page, "region", ident, i),
+                format_func=lambda a: (t("upload.region_skip", lang) if a == NOT_MAPPED
+                                       else f"{gazetteer[a].name_zh} · {gazetteer[a].name_en} ({a})"))
+            if chosen != NOT_MAPPED:
+                choices["regions"][value] = chosen
+                st.rerun()
+
+
+def report(result: IngestResult, page: str, ident: str, lang: str) -> None:
+    issues = result.report
+    if issues.errors or issues.warnings:
+        st.subheader(t("upload.report_header", lang, errors=len(issues.errors), warnings=len(issues.warnings)))
+        st.dataframe(issues.to_frame(), hide_index=True)
+    else:
+        st.success(t("upload.report_clean", lang))
+    st.download_button(t("upload.report_download", lang), data=issues.to_csv_bytes(lang),
+                       file_name="validation_report.csv", mime="text/csv", key=widget_key(page, "report", ident),
+                       on_click="ignore")
+
+
+def preview(result: IngestResult, lang: str) -> None:
+    if result.frame is not None and result.frame.height:
+        st.subheader(t("upload.preview_header", lang))
+        st.dataframe(result.frame.head(50), hide_index=True)
+
+
+def accept(result: IngestResult, source_file: str, page: str, ident: str, lang: str) -> None:
+    """Name the dataset and save it (only with no errors); the kinds say which pages can show it."""
+    kinds = kind_frames(result)
+    if kinds:
+        st.caption(t("upload.kinds", lang, pages=kind_pages(list(kinds), lang)))
+    elif result.report.ok:
+        st.warning(t("upload.no_kind", lang))
+    name = st.text_input(t("upload.name", lang), value=source_file.rsplit(".", 1)[0], max_chars=200,
+                         key=widget_key(page, "name", ident))
+    if not result.ok:
+        st.error(t("upload.blocked", lang))
+    if not st.button(t("upload.accept", lang), type="primary", disabled=not (result.ok and kinds),
+                     key=widget_key(page, "accept", ident)):
+        return
+    try:
+        for kind, frame in kinds.items():
+            store().save(frame, name=name, source_file=source_file,
+                         shape=result.shape if result.shape in ("wide", "long") else "raw",
+                         column_mapping={k: v or "" for k, v in result.mapping.as_dict().items()},
+                         meta={"kinds": [kind], "encoding": result.encoding, "sheet": result.sheet})
+        st.success(t("upload.saved", lang, name=escape_markdown(name), pages=kind_pages(list(kinds), lang)))
+    except StorageError as err:
+        st.error(t("upload.save_failed", lang, error=escape_markdown(err)))
+
