@@ -112,11 +112,14 @@ def _regions(result: IngestResult, choices: dict, page: str, ident: str, lang: s
                 st.rerun()
 
 
-def report(result: IngestResult, page: str, ident: str, lang: str) -> None:
+def report(result: IngestResult, page: str, ident: str, lang: str, clean: str | None = None) -> None:
+    """The validation report as a table with its download; `clean` replaces the message shown when it is empty."""
     issues = result.report
     if issues.errors or issues.warnings:
         st.subheader(t("upload.report_header", lang, errors=len(issues.errors), warnings=len(issues.warnings)))
         st.dataframe(issues.to_frame(), hide_index=True)
+    elif clean:
+        st.info(clean)
     else:
         st.success(t("upload.report_clean", lang))
     st.download_button(t("upload.report_download", lang), data=issues.to_csv_bytes(lang),

@@ -2,6 +2,7 @@
 what was detected, fix mappings, accept, manage datasets."""
 
 import hashlib
+import time
 
 import streamlit as st
 
@@ -49,7 +50,7 @@ def uploaded_file_tab(lang: str) -> None:
     digest = hashlib.sha256(data).hexdigest()
     choices = review.choices_for(f"{PAGE}_options", digest)
     st.subheader(t("upload.detected", lang))
-    cols = st.columns(4)
+    cols = st.columns([1, 1, 1, 2])  # the shape's name is long: "原始记录（办理渠道）"
     encoding = review.encoding_choice(cols[0], review.widget_key(PAGE, "enc", digest), lang)
     first = ingest(uploaded.name, digest, data, encoding, None, None, (), (), ())
     sheet = None
@@ -85,7 +86,7 @@ def import_folder_tab(lang: str) -> None:
     chosen = files[name]
     ident = hashlib.sha256(chosen.key.encode("utf-8")).hexdigest()[:16]
     choices = review.choices_for(f"{IMPORT}_options", ident)
-    cols = st.columns(4)
+    cols = st.columns([1, 1, 1, 2])
     encoding = review.encoding_choice(cols[0], review.widget_key(IMPORT, "enc", ident), lang)
     header_row = int(cols[1].number_input(t("upload.header_row", lang), min_value=0, max_value=1000, value=0,
                                           key=review.widget_key(IMPORT, "header", ident), help=t("upload.auto", lang)))
@@ -102,19 +103,24 @@ def import_folder_tab(lang: str) -> None:
     if st.button(t("upload.import_run", lang, mb=f"{chosen.size / MIB:,.1f}"),
                  key=review.widget_key(IMPORT, "run", ident), type="primary" if result is None else "secondary"):
         bar = st.progress(0.0, text=t("upload.import_started", lang))
+        started = time.monotonic()
         result = import_csv_file(import_file_path(name), encoding=encoding, header_row=header_row or None,
                                  mapping=dict(options["mapping"]) or None, units=dict(options["units"]) or None,
                                  region_overrides=dict(options["regions"]) or None,
                                  on_progress=lambda p: bar.progress(p.fraction, text=progress_text(p, lang)))
-        st.session_state[f"{IMPORT}_done"] = {"key": run_key, "result": result}
+        done = {"key": run_key, "result": result, "seconds": time.monotonic() - started}
+        st.session_state[f"{IMPORT}_done"] = done
     with review_slot:
         review.detected(result or sample, cols[3], lang)
         review.corrections(result or sample, choices, IMPORT, ident, lang)
     if result is None:
-        rows = sample.text_frame.height if sample.text_frame is not None else 0
-        st.caption(t("upload.import_sample", lang, rows=f"{rows:,}"))
-        review.report(sample, IMPORT, f"{ident}_sample", lang)
+        rows = f"{sample.text_frame.height if sample.text_frame is not None else 0:,}"
+        st.caption(t("upload.import_sample", lang, rows=rows))
+        review.report(sample, IMPORT, f"{ident}_sample", lang, clean=t("upload.import_sample_clean", lang, rows=rows))
         return
+    rows = result.report.find("raw_aggregated")
+    st.caption(t("upload.import_done", lang, mb=f"{chosen.size / MIB:,.1f}", seconds=f"{done['seconds']:.0f}",
+                 rows=f"{rows[0].params['rows']:,}" if rows else "-"))
     review.report(result, IMPORT, ident, lang)
     review.preview(result, lang)
     review.accept(result, name, IMPORT, ident, lang)

@@ -60,3 +60,49 @@ def test_uploaded_file_appears_on_the_map(page, app_url, data_dir, kind):
     expected = set(DatasetStore(data_dir).load(new[0].id)["adcode"].to_list())
     assert drawn == expected and len(drawn) >= 5
     screenshot(page, f"overview_on_{kind}.png")
+
+
+PROGRESS_OBSERVER = """() => {
+  window.__progress = [];
+  const seen = new Set();
+  new MutationObserver(() => {
+    for (const bar of document.querySelectorAll('[data-testid="stProgress"]')) {
+      const text = bar.innerText.trim();
+      if (text && !seen.has(text)) { seen.add(text); window.__progress.push(text); }
+    }
+  }).observe(document.body, {subtree: true, childList: true, characterData: true, attributes: true});
+}"""
+
+
+def test_a_large_file_from_the_import_folder_shows_progress_and_reaches_the_map(page, app_url, data_dir):
+    from tests.unit.test_ingest_chunked import csv_text, raw_channel_rows
+
+    folder = data_dir / "import"
+    folder.mkdir(exist_ok=True)
+    path = folder / "渠道原始记录_大文件.csv"
+    path.write_bytes(csv_text(raw_channel_rows(200_000)).encode("gb18030"))
+    size_mb = path.stat().st_size / 2**20
+    assert size_mb > 10
+    before = {r.id for r in DatasetStore(data_dir).list()}
+
+    page.goto(f"{app_url}/upload")
+    page.get_by_role("tab", name="导入文件夹（大文件）").click()
+    page.get_by_text("文件开头的").first.wait_for(timeout=60_000)  # the preview of the first records
+    page.get_by_text("gbk").first.wait_for()
+    page.evaluate(PROGRESS_OBSERVER)
+    page.get_by_role("button", name="读取并检查全部数据").click()
+    page.get_by_text("已读取并检查全部").wait_for(timeout=120_000)
+    page.get_by_text("检查通过，没有发现问题。").last.wait_for()
+    seen = page.evaluate("() => window.__progress")
+    reading = [s for s in seen if s.startswith("已读取")]
+    assert len(reading) >= 3, seen  # the bar moved while the file was read, block by block
+    assert any("正在汇总" in s for s in seen) or reading[-1].startswith(f"已读取 {size_mb:,.0f} / ")
+    screenshot(page, "upload_import_folder.png")
+    page.get_by_role("button", name="确认并保存").last.click()
+    page.get_by_text("已保存").first.wait_for(timeout=30_000)
+    new = [r for r in DatasetStore(data_dir).list() if r.id not in before]
+    assert len(new) == 1 and new[0].source_file == path.name
+
+    page.goto(f"{app_url}/channels?src={new[0].id}&level=province")
+    page.wait_for_function("() => document.querySelectorAll('.choroplethlocation').length >= 5", timeout=60_000)
+    screenshot(page, "channels_on_imported_file.png")
