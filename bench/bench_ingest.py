@@ -16,7 +16,7 @@ interpreter start and imports; peak RSS is the child's ru_maxrss, read with wait
 * pandas: `read_csv(usecols=..., dtype=str)` + groupby on the raw labels, labels mapped with a lookup table;
 * DuckDB: one SQL query over `read_csv_auto(..., all_varchar=true)` joined to the same lookup tables;
 * import: the upload page's import-folder path, `digigov.ingest.chunked.import_csv_file` — the file decoded as a
-  stream and read in 32 MB blocks of whole records, every row validated (regions, years, labels, identifiers)
+  stream and read in 8 MB blocks of whole records, every row validated (regions, years, labels, identifiers)
   as for an upload, the checked records written to temporary Parquet parts and aggregated once. It does more
   than the others (strict CSV reading with line numbers, the validation report); it is here to show what that
   costs and that its memory stays bounded by the block, not the file.
@@ -177,6 +177,11 @@ def run_polars(csv: Path, labels: dict[str, Path]) -> dict:
 
     counts = aggregate_raw_records(pl.scan_csv(csv, schema_overrides={"region": pl.String}), "region", "channel",
                                    "prefers_offline", level="province")
+    return shares_by_province(counts)
+
+
+def shares_by_province(counts) -> dict:
+    """The comparison shape from one row of channel counts per province."""
     result = {"respondents": {}, "shares": {}, "offline_share": {}}
     for row in counts.iter_rows(named=True):
         n = row["respondents"]
@@ -260,22 +265,11 @@ def run_import(csv: Path, labels: dict[str, Path]) -> dict:
     result = import_csv_file(csv, mapping={"weight": "ignore"})
     if not result.ok:
         raise ValueError(f"import reported errors: {[i.message_en for i in result.report.errors[:5]]}")
-    counts = result.aggregated.group_by("adcode").agg(
-        pl_sum("respondents"), *(pl_sum(code) for code in CHANNELS), pl_sum("prefers_offline"))
-    out = {"respondents": {}, "shares": {}, "offline_share": {}}
-    for row in counts.iter_rows(named=True):
-        n = row["respondents"]
-        out["respondents"][row["adcode"]] = n
-        for code in CHANNELS:
-            out["shares"][f"{row['adcode']}|{code}"] = row[code] / n
-        out["offline_share"][row["adcode"]] = row["prefers_offline"] / n
-    return out
-
-
-def pl_sum(column: str):
     import polars as pl
 
-    return pl.col(column).sum()
+    # Counts per province, summed over the import's year, entity type and category keys.
+    return shares_by_province(result.aggregated.group_by("adcode").agg(
+        pl.col("respondents", *CHANNELS, "prefers_offline").sum()))
 
 
 RUNNERS = {"polars": run_polars, "import": run_import, "pandas": run_pandas, "duckdb": run_duckdb}

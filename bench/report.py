@@ -151,7 +151,7 @@ def ingest_section(results: dict) -> list[str]:
             "`ru_maxrss` from a tiny wrapper process). polars: `pl.scan_csv` → `aggregate_raw_records` (lazy; labels "
             "resolved with the gazetteer). pandas: `read_csv(usecols, dtype=str)` + groupby on the raw labels + "
             "lookup tables. DuckDB: SQL over `read_csv_auto(all_varchar)` joined to the same lookup tables. "
-            "validated import: the upload page's import-folder path (`import_csv_file`): the file streamed in 32 MB "
+            "validated import: the upload page's import-folder path (`import_csv_file`): the file streamed in 8 MB "
             "blocks of whole records, every row checked as for an upload (strict CSV with line numbers, regions, "
             "years, labels, identifiers), checked records spilled to Parquet parts and aggregated once; it does "
             "more work than the others and is shown for its cost and its memory, which the issue bounds at about "

@@ -6,6 +6,7 @@ The files are generated only when the button is clicked (a callable as data), so
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 
 import plotly.graph_objects as go
 import polars as pl
@@ -17,6 +18,18 @@ from digigov.figures.china_map import with_inline_geojson
 from digigov.figures.config import export_filename
 from digigov.i18n import t
 
+MIME = {"png": "image/png", "pdf": "application/pdf", "csv": "text/csv",
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+ICON = {"png": ":material/image:", "pdf": ":material/picture_as_pdf:", "csv": ":material/download:",
+        "xlsx": ":material/download:"}
+
+
+def lazy_download(label: str, make: Callable[[], bytes], stem: str, extension: str, key: str, *,
+                  where=st, **options) -> None:
+    """A download button whose file is made only when clicked (no rerun), named stem.extension."""
+    where.download_button(label, data=make, key=key, file_name=f"{stem}.{extension}", mime=MIME[extension],
+                          on_click="ignore", icon=ICON[extension], **options)
+
 
 @functools.cache
 def _has_chromium() -> bool:
@@ -27,17 +40,9 @@ def png_button(fig: go.Figure, key: str, page: str, name: str, lang: str) -> Non
     if not _has_chromium():
         st.caption(t("download.png_unavailable", lang))
         return
-    st.download_button(
-        t("download.png", lang),
-        data=lambda: figure_to_png(with_inline_geojson(fig), scale=2),
-        key=f"{key}_png",
-        file_name=f"{export_filename(page, name)}.png",
-        mime="image/png",
-        on_click="ignore",
-        icon=":material/image:",
-        help=t("download.png_help", lang),
-        type="tertiary",
-    )
+    lazy_download(t("download.png", lang), lambda: figure_to_png(with_inline_geojson(fig), scale=2),
+                  export_filename(page, name), "png", f"{key}_png", help=t("download.png_help", lang),
+                  type="tertiary")
 
 
 def table(frame: pl.DataFrame, key: str, page: str, name: str, lang: str) -> None:
@@ -45,25 +50,7 @@ def table(frame: pl.DataFrame, key: str, page: str, name: str, lang: str) -> Non
     st.dataframe(frame, hide_index=True)
     stem = export_filename(page, name)
     left, right, _ = st.columns([1, 1, 4])
-    with left:
-        st.download_button(
-            t("download.csv", lang),
-            data=lambda: to_csv_bytes(frame),
-            key=f"{key}_csv",
-            file_name=f"{stem}.csv",
-            mime="text/csv",
-            on_click="ignore",
-            type="tertiary",
-            icon=":material/download:",
-        )
-    with right:
-        st.download_button(
-            t("download.xlsx", lang),
-            data=lambda: to_xlsx_bytes(frame),
-            key=f"{key}_xlsx",
-            file_name=f"{stem}.xlsx",
-            on_click="ignore",
-            type="tertiary",
-            icon=":material/download:",
-            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
+    lazy_download(t("download.csv", lang), lambda: to_csv_bytes(frame), stem, "csv", f"{key}_csv", where=left,
+                  type="tertiary")
+    lazy_download(t("download.xlsx", lang), lambda: to_xlsx_bytes(frame), stem, "xlsx", f"{key}_xlsx",
+                  where=right, type="tertiary")

@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from components.china_map import chart
+from components.downloads import table
 from digigov.i18n import t
 
 
@@ -15,3 +17,9 @@ def tabbed(lang: str, draw_chart: Callable[[], object], draw_table: Callable[[],
         draw_chart()
     with table_tab:
         draw_table()
+
+
+def chart_with_table(fig, frame, *, page: str, name: str, table_no: int, chart_key: str, lang: str) -> None:
+    """A chart (with its PNG download) and, in the second tab, its data as table `table_<n>` with downloads."""
+    tabbed(lang, lambda: chart(fig, key=chart_key, page=page, name=name, lang=lang),
+           lambda: table(frame, key=f"{page}_table_{table_no}", page=page, name=f"table_{table_no}", lang=lang))

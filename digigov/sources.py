@@ -44,6 +44,13 @@ class Source:
         return self.id == BUILTIN
 
 
+def sample_watermark(source_id: str, lang: str) -> str | None:
+    """The 示例数据 mark that figures of the built-in samples carry (None for an analyst's own dataset)."""
+    from digigov.i18n import t
+
+    return t("sample.watermark", lang) if source_id == BUILTIN else None
+
+
 def matching_kinds(columns: list[str]) -> list[str]:
     """The kinds whose required columns all appear in columns (most specific first)."""
     present = set(columns)

@@ -5,6 +5,7 @@ import datetime as dt
 import streamlit as st
 
 from components.briefing_filters import remembered
+from components.downloads import lazy_download
 from components.language import language_switch
 from components.notices import sample_notice
 from components.url_state import url_choice
@@ -156,24 +157,10 @@ if built:
         st.info(t("briefing.stale", lang))
     stem = f"briefing_{built_inputs[2]}_{dt.date.today():%Y%m%d}"
     cols = st.columns(2)
-    cols[0].download_button(
-        t("briefing.download_png", lang),
-        data=lambda: html_to_png(page_html),
-        key=f"{PAGE}_png",
-        file_name=f"{stem}.png",
-        mime="image/png",
-        on_click="ignore",
-        icon=":material/image:",
-    )
-    cols[1].download_button(
-        t("briefing.download_pdf", lang),
-        data=lambda: html_to_pdf(page_html),
-        key=f"{PAGE}_pdf",
-        file_name=f"{stem}.pdf",
-        mime="application/pdf",
-        on_click="ignore",
-        icon=":material/picture_as_pdf:",
-    )
+    lazy_download(t("briefing.download_png", lang), lambda: html_to_png(page_html), stem, "png", f"{PAGE}_png",
+                  where=cols[0])
+    lazy_download(t("briefing.download_pdf", lang), lambda: html_to_pdf(page_html), stem, "pdf", f"{PAGE}_pdf",
+                  where=cols[1])
     st.subheader(t("briefing.preview", lang))
     try:
         st.image(preview_png(page_html), width=PREVIEW_WIDTH)

@@ -8,7 +8,7 @@ from components.china_map import chart, china_map
 from components.data_source import data_source
 from components.downloads import table
 from components.language import language_switch
-from components.tabs import tabbed
+from components.tabs import chart_with_table, tabbed
 from components.url_state import url_choice, url_multi
 from digigov.analysis import channels_page as cp
 from digigov.analysis.channels import spread
@@ -18,7 +18,7 @@ from digigov.figures.china_map import build_china_map
 from digigov.figures.config import BOUNDARY_URL
 from digigov.i18n import t
 from digigov.indicators import get_indicator
-from digigov.sources import load_source
+from digigov.sources import load_source, sample_watermark
 
 PAGE = "channels"
 THRESHOLDS = [10, 20, 30, 50, 100]
@@ -42,7 +42,7 @@ def cached_figures(source_id: str, sel: cp.Selection, lang: str) -> dict:
             get_indicator("offline_pref_share"),
             lang,
             level=sel.level,
-            watermark=t("sample.watermark", lang) if source_id == "builtin" else None,
+            watermark=sample_watermark(source_id, lang),
             geojson_base_url=BOUNDARY_URL,
             outlined=small,
             outlined_label=t("channels.small_sample_legend", lang, min_n=sel.min_n),
@@ -155,31 +155,11 @@ tabbed(
 
 st.divider()
 st.subheader(t("channels.breakdown_header", lang))
-cols = st.columns(2)
-with cols[0]:
-    tabbed(
-        lang,
-        lambda: chart(figs["entity"], key=f"{PAGE}_entity_chart", page=PAGE, name="entity_types", lang=lang),
-        lambda: table(
-            cp.breakdown_table(frame, sel, "entity_type", lang),
-            key=f"{PAGE}_table_4",
-            page=PAGE,
-            name="table_4",
-            lang=lang,
-        ),
-    )
-with cols[1]:
-    tabbed(
-        lang,
-        lambda: chart(figs["category"], key=f"{PAGE}_category_chart", page=PAGE, name="service_categories", lang=lang),
-        lambda: table(
-            cp.breakdown_table(frame, sel, "service_category", lang),
-            key=f"{PAGE}_table_5",
-            page=PAGE,
-            name="table_5",
-            lang=lang,
-        ),
-    )
+breakdowns = (("entity_type", "entity", "entity_types", 4), ("service_category", "category", "service_categories", 5))
+for slot, (dimension, fig_name, name, table_no) in zip(st.columns(2), breakdowns, strict=True):
+    with slot:
+        chart_with_table(figs[fig_name], cp.breakdown_table(frame, sel, dimension, lang), page=PAGE, name=name,
+                         table_no=table_no, chart_key=f"{PAGE}_{fig_name}_chart", lang=lang)
 
 st.divider()
 cols = st.columns(2)

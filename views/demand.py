@@ -18,14 +18,10 @@ from digigov.figures.config import BOUNDARY_URL
 from digigov.i18n import t
 from digigov.indicators import get_indicator
 from digigov.regions import load_gazetteer
-from digigov.sources import BUILTIN, load_source
+from digigov.sources import load_source, sample_watermark
 
 PAGE = "demand"
 KIND = "demand_funnel"
-
-
-def watermark(source_id: str, lang: str) -> str | None:
-    return t("sample.watermark", lang) if source_id == BUILTIN else None
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
@@ -61,7 +57,7 @@ def cached_view(source_id: str, year: int, category: str, level: str, lang: str)
             get_indicator("usage_shortfall"),
             lang,
             level=level,
-            watermark=watermark(source_id, lang),
+            watermark=sample_watermark(source_id, lang),
             geojson_base_url=BOUNDARY_URL,
             outlined=small,
             outlined_label=t("demand.small_sample_legend", lang, min_n=sel.min_n),
@@ -111,7 +107,7 @@ def cached_drill(source_id: str, year: int, category: str, province: str, lang: 
             get_indicator("usage_shortfall"),
             lang,
             within=province,
-            watermark=watermark(source_id, lang),
+            watermark=sample_watermark(source_id, lang),
             height=460,
             outlined=small,
             outlined_label=t("demand.small_sample_legend", lang, min_n=sel.min_n),

@@ -17,7 +17,7 @@ from digigov.figures.config import BOUNDARY_URL
 from digigov.i18n import t
 from digigov.indicators import get_indicator
 from digigov.regions import load_gazetteer
-from digigov.sources import load_source
+from digigov.sources import load_source, sample_watermark
 
 PAGE = "overview"
 MAP_INDICATORS = ["dgi_index", "dgi_organisation", "dgi_institutions", "dgi_capacity", "dgi_effect"]
@@ -76,7 +76,7 @@ with left:
             overview.values_for_year(index, year, indicator.column),
             indicator,
             lang,
-            watermark=t("sample.watermark", lang) if source.is_sample else None,
+            watermark=sample_watermark(source.id, lang),
             geojson_base_url=BOUNDARY_URL,
         )
         clicked = china_map(figure, key=map_key(PAGE), page=PAGE, chart="map", lang=lang)

@@ -8,7 +8,7 @@ from components.data_source import data_source
 from components.downloads import table
 from components.drilldown import map_key, province_drilldown
 from components.language import language_switch
-from components.tabs import tabbed
+from components.tabs import chart_with_table, tabbed
 from components.url_state import url_choice, url_weights
 from digigov.analysis import composite, overview, regional
 from digigov.datasets import load_builtin
@@ -18,7 +18,7 @@ from digigov.figures.config import BOUNDARY_URL
 from digigov.i18n import t
 from digigov.indicators import get_indicator
 from digigov.regions import load_gazetteer
-from digigov.sources import BUILTIN, load_source
+from digigov.sources import load_source, sample_watermark
 
 PAGE = "regional"
 INDICATORS = ["dgi_index", *regional.DIMENSION_INDICATORS.values()]
@@ -54,7 +54,7 @@ def cached_figures(source_id: str, year: int, indicator_id: str, lang: str) -> d
     clusters = cached_clustering(source_id, year, column)
     lisa_labels = {c: t(f"regional.lisa.{c}", lang) for c in figures.LISA_ORDER}
     values = overview.values_for_year(index, year, column)
-    watermark = t("sample.watermark", lang) if source_id == BUILTIN else None
+    watermark = sample_watermark(source_id, lang)
     return {
         "map": build_china_map(values, indicator, lang, watermark=watermark, geojson_base_url=BOUNDARY_URL),
         "ranking": figures.ranking_chart(overview.ranking(index, year, column), indicator, lang),
@@ -177,30 +177,18 @@ with trend_col:
         lambda: chart(figs["trend"], key="regional_trend", page=PAGE, name="trend", lang=lang),
         lambda: table(trend, key=f"{PAGE}_table_5", page=PAGE, name="table_5", lang=lang),
     )
-with sigma_col:
-    st.subheader(t("regional.sigma_header", lang))
-    sigma = regional.sigma_table(index, column)
-    if sigma is None:
-        st.info(t("regional.not_enough", lang))
-    else:
-        st.markdown(regional.sigma_sentence(sigma, lang))
-        tabbed(
-            lang,
-            lambda: chart(figs["sigma"], key="regional_sigma", page=PAGE, name="sigma", lang=lang),
-            lambda: table(sigma, key=f"{PAGE}_table_6", page=PAGE, name="table_6", lang=lang),
-        )
-with beta_col:
-    st.subheader(t("regional.beta_header", lang))
-    beta = regional.beta_result(index, column)
-    if beta is None:
-        st.info(t("regional.not_enough", lang))
-    else:
-        st.markdown(regional.beta_sentence(beta, lang))
-        tabbed(
-            lang,
-            lambda: chart(figs["beta"], key="regional_beta", page=PAGE, name="beta", lang=lang),
-            lambda: table(beta.points, key=f"{PAGE}_table_7", page=PAGE, name="table_7", lang=lang),
-        )
+sigma, beta = regional.sigma_table(index, column), regional.beta_result(index, column)
+convergence = ((sigma_col, "sigma", sigma, regional.sigma_sentence, sigma, 6),
+               (beta_col, "beta", beta, regional.beta_sentence, beta.points if beta else None, 7))
+for slot, name, result, sentence, frame, table_no in convergence:
+    with slot:
+        st.subheader(t(f"regional.{name}_header", lang))
+        if result is None:
+            st.info(t("regional.not_enough", lang))
+            continue
+        st.markdown(sentence(result, lang))
+        chart_with_table(figs[name], frame, page=PAGE, name=name, table_no=table_no, chart_key=f"regional_{name}",
+                         lang=lang)
 
 # --- spatial clustering ----------------------------------------------------------------------------
 st.divider()

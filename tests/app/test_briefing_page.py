@@ -1,12 +1,11 @@
 import pytest
 
+from tests.app.helpers import open_view
+
 
 @pytest.fixture
 def page(app):
-    at = app.run()
-    at.switch_page("views/briefing.py").run()
-    assert not at.exception, at.exception
-    return at
+    return open_view(app, "briefing")
 
 
 def test_defaults_offer_map_four_charts_and_drafted_findings(page):

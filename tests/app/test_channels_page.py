@@ -1,21 +1,11 @@
-import json
-import re
-
 import pytest
 
-CJK = re.compile(r"[\u4e00-\u9fff]")
+from tests.app.helpers import CJK, chart_specs, open_view
 
 
 @pytest.fixture
 def page(app):
-    at = app.run()
-    at.switch_page("views/channels.py").run()
-    assert not at.exception, at.exception
-    return at
-
-
-def specs(at):
-    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    return open_view(app, "channels")
 
 
 def findings(at):
@@ -25,10 +15,10 @@ def findings(at):
 def test_renders_map_findings_and_every_chart_with_a_table(page):
     at = page
     assert any("示例数据 / sample data" in w.value for w in at.warning)
-    assert len(specs(at)) == 7  # map, distribution, mix, entity, category, trend, relation
+    assert len(chart_specs(at)) == 7  # map, distribution, mix, entity, category, trend, relation
     assert any("高 40.9 个百分点" in f for f in findings(at))
     assert len(at.dataframe) >= 7
-    map_spec = specs(at)[0]
+    map_spec = chart_specs(at)[0]
     main = [trace for trace in map_spec["data"] if trace.get("geo", "geo") == "geo"]
     drawn = {loc for trace in main for loc in trace.get("locations", [])}
     assert len(drawn) == 367  # every prefecture-level unit
@@ -38,7 +28,7 @@ def test_level_switch_draws_provinces(page):
     at = page
     at.selectbox(key="channels_level").set_value("province").run()
     assert not at.exception
-    traces = specs(at)[0]["data"]
+    traces = chart_specs(at)[0]["data"]
     drawn = {loc for trace in traces if trace.get("geo", "geo") == "geo" for loc in trace.get("locations", [])}
     assert len(drawn) == 34
     assert any("省份" in f for f in findings(at))
@@ -57,7 +47,7 @@ def test_narrow_filters_flag_small_samples_and_suppress_tiny_cells(page):
     at.multiselect(key="channels_entity").set_value(["individual"]).run()
     at.multiselect(key="channels_category").set_value(["permits"]).run()
     assert not at.exception
-    names = {trace.get("name") for trace in specs(at)[0]["data"]}
+    names = {trace.get("name") for trace in chart_specs(at)[0]["data"]}
     assert "小样本（n&lt;30）" in names and "已抑制（n&lt;10）" in names  # plotly text is HTML: escaped
     assert at.query_params["entity"] == "individual" and at.query_params["category"] == "permits"
     table = at.dataframe[0].value
@@ -84,7 +74,7 @@ def test_empty_filter_is_a_clear_error(page):
 def test_mix_regions_selection(page):
     at = page
     at.multiselect(key="channels_mix").set_value(["330100"]).run()
-    mix = specs(at)[2]
+    mix = chart_specs(at)[2]
     assert mix["data"][0]["y"] == ["全国", "杭州（浙江）"]
 
 

@@ -1,25 +1,15 @@
-import json
-import re
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.app.conftest import ROOT
+from tests.app.helpers import CJK, chart_texts, open_view
 
-CJK = re.compile(r"[\u4e00-\u9fff]")
 CLICK_SICHUAN = {"selection": {"points": [{"location": "510000"}], "point_indices": [0], "box": [], "lasso": []}}
 
 
 @pytest.fixture
 def demand(app):
-    at = app.run()
-    at.switch_page("views/demand.py").run()
-    assert not at.exception, at.exception
-    return at
-
-
-def specs(at):
-    return [json.dumps(json.loads(c.proto.spec), ensure_ascii=False) for c in at.get("plotly_chart")]
+    return open_view(app, "demand")
 
 
 def markdown(at):
@@ -39,7 +29,7 @@ def test_renders_every_section_with_sample_notice(demand):
     for expected in ("主要发现", "办事漏斗：西藏与全国", "未在网上办理的原因：西藏与全国", "潜在使用率与实际使用率",
                      "优先行动清单（前 20 位）"):
         assert expected in headers
-    assert len(specs(at)) == 5  # map, funnel, reasons, scatter, gap split
+    assert len(chart_texts(at)) == 5  # map, funnel, reasons, scatter, gap split
     # every chart has a table alternative, plus the priority list
     assert len(at.dataframe) == 6
     findings = [m for m in markdown(at) if m.startswith("- ")]
@@ -79,7 +69,7 @@ def test_level_switch_shows_prefectures(demand):
     at.selectbox(key="demand_level").set_value("prefecture").run()
     assert not at.exception
     assert at.query_params["level"] == "prefecture"
-    assert '"330100"' in specs(at)[0]  # the national map is drawn by prefecture
+    assert '"330100"' in chart_texts(at)[0]  # the national map is drawn by prefecture
     assert "367 个地级单位中" in " ".join(markdown(at))
     region = at.selectbox(key="demand_region").value
     assert region and not region.endswith("0000")  # the default region is now a prefecture
@@ -89,11 +79,11 @@ def test_level_switch_shows_prefectures(demand):
 
 def test_region_selection_changes_funnel_and_reasons(demand):
     at = demand
-    funnel_before = specs(at)[1]
+    funnel_before = chart_texts(at)[1]
     at.selectbox(key="demand_region").set_value("660000").run()  # 兵团: in tables and funnels, not on the map
     assert not at.exception
     assert "办事漏斗：兵团与全国" in subheaders(at)
-    assert specs(at)[1] != funnel_before
+    assert chart_texts(at)[1] != funnel_before
     assert at.query_params["region"] == "660000"
 
 
@@ -105,7 +95,7 @@ def test_map_click_selects_the_province_and_opens_its_prefectures(demand):
     assert at.selectbox(key="demand_region").value == "510000"
     headers = subheaders(at)
     assert "四川各地级单位的需求匹配缺口" in headers and "办事漏斗：四川与全国" in headers
-    assert any('"510100"' in s for s in specs(at))
+    assert any('"510100"' in s for s in chart_texts(at))
     assert at.query_params["province"] == "510000" and at.query_params["region"] == "510000"
     # the selectbox still works after a click: the click is not applied a second time
     at.selectbox(key="demand_region").set_value("520000").run()
@@ -178,7 +168,7 @@ def test_english_page_has_no_chinese_text(app):
         table = frame.value
         shown += [str(c) for c in table.columns]
         shown += [v for c in table.columns for v in table[c] if isinstance(v, str)]
-    shown += [s for s in specs(at)]  # chart labels, hover texts, legends
+    shown += [s for s in chart_texts(at)]  # chart labels, hover texts, legends
     assert [s for s in shown if CJK.search(s)] == []
     assert any("sample data" in w.value for w in at.warning)  # the bilingual notice is the one exception
 
@@ -215,8 +205,8 @@ def test_runs_on_a_full_upload(store):
     assert not any("示例数据 / sample data" in w.value for w in at.warning)
     assert "分析员上传" in at.info[0].value
     assert at.selectbox(key="demand_year").options == ["2023"]
-    assert len(specs(at)) == 5
-    assert "示例数据" not in specs(at)[0]  # no sample watermark on an analyst's data
+    assert len(chart_texts(at)) == 5
+    assert "示例数据" not in chart_texts(at)[0]  # no sample watermark on an analyst's data
 
 
 def test_runs_on_a_minimal_upload_without_entities_stages_or_reasons(store):

@@ -1,20 +1,11 @@
-import json
-import re
-
 from digigov.i18n import t
-
-CJK = re.compile(r"[\u4e00-\u9fff]")
+from tests.app.helpers import CJK, chart_texts
 
 
 def texts(at):
     parts = [e.value for e in at.title] + [e.value for e in at.subheader] + [e.value for e in at.markdown]
     parts += [m.label for m in at.metric] + [e.value for e in at.caption]
     return parts
-
-
-def map_figures(at):
-    """Figure JSON of every plotly chart, with non-ASCII text unescaped so it can be searched."""
-    return [json.dumps(json.loads(c.proto.spec), ensure_ascii=False) for c in at.get("plotly_chart")]
 
 
 def test_overview_renders_in_chinese_with_sample_notice_kpis_map_and_findings(app):
@@ -26,7 +17,7 @@ def test_overview_renders_in_chinese_with_sample_notice_kpis_map_and_findings(ap
     assert at.metric[1].label.startswith("最高：上海")
     findings = [m.value for m in at.markdown if m.value.startswith("- ")]
     assert len(findings) >= 3 and any("个百分点" in f for f in findings)
-    specs = map_figures(at)
+    specs = chart_texts(at)
     assert len(specs) == 2  # national map + macro-region bar
     assert '"南海诸岛"' in specs[0] and '"conic equal area"' in specs[0]
 
@@ -56,7 +47,7 @@ def test_year_and_indicator_change_map_kpis_and_url(app):
     assert at.metric[0].value != latest_mean
     assert at.subheader[0].value == t("overview.map_header", "zh", year=2018)
     at.selectbox(key="overview_ind").set_value("dgi_effect").run()
-    spec = map_figures(at)[0]
+    spec = chart_texts(at)[0]
     assert "治理效果" in spec
     assert str(at.query_params["ind"]).strip("[]'\"") == "dgi_effect"
 
@@ -85,7 +76,7 @@ def test_clicking_a_province_with_city_data_opens_its_prefecture_map(app):
     at.run()
     assert not at.exception
     assert any(s.value.startswith("浙江：指数") for s in at.subheader)
-    specs = map_figures(at)
+    specs = chart_texts(at)
     assert len(specs) == 3 and '"330100"' in specs[2]
     at.button(key="overview_back").click().run()
     assert not any(s.value.startswith("浙江：指数") for s in at.subheader)

@@ -1,21 +1,11 @@
-import json
-import re
-
 import pytest
 
-CJK = re.compile(r"[\u4e00-\u9fff]")
+from tests.app.helpers import CJK, chart_texts, open_view
 
 
 @pytest.fixture
 def regional(app):
-    at = app.run()
-    at.switch_page("views/regional.py").run()
-    assert not at.exception, at.exception
-    return at
-
-
-def specs(at):
-    return [json.dumps(json.loads(c.proto.spec), ensure_ascii=False) for c in at.get("plotly_chart")]
+    return open_view(app, "regional")
 
 
 def markdown(at):
@@ -29,7 +19,7 @@ def test_renders_every_section_with_sample_notice(regional):
     headers = [s.value for s in at.subheader]
     for expected in ("排名与较上年变化", "四大区域比较", "不平等程度", "空间集聚（LISA）", "省份维度画像"):
         assert expected in headers
-    assert len(specs(at)) == 9  # map, ranking, macro, theil, trend, sigma, beta, lisa, profile
+    assert len(chart_texts(at)) == 9  # map, ranking, macro, theil, trend, sigma, beta, lisa, profile
     text = " ".join(markdown(at))
     assert "四大区域之间的差异占总体差异" in text and "β =" in text and "莫兰指数" in text
     assert [m.label for m in at.metric] == ["基尼系数", "泰尔指数", "变异系数", "最高/最低倍数"]
@@ -49,15 +39,15 @@ def test_year_changes_figures_and_url(regional):
 def test_indicator_switch_maps_a_dimension(regional):
     at = regional
     at.selectbox(key="regional_ind").set_value("dgi_effect").run()
-    assert "治理效果" in specs(at)[0]
+    assert "治理效果" in chart_texts(at)[0]
     assert at.query_params["ind"] == "dgi_effect"
 
 
 def test_profile_province_changes_the_profile(regional):
     at = regional
-    before = specs(at)[-1]
+    before = chart_texts(at)[-1]
     at.selectbox(key="regional_profile").set_value("540000").run()
-    assert specs(at)[-1] != before
+    assert chart_texts(at)[-1] != before
     assert at.query_params["profile"] == "540000"
 
 
@@ -110,4 +100,4 @@ def test_clicking_a_province_opens_its_prefecture_map(regional):
                                                          "box": [], "lasso": []}}
     at.run()
     assert any(s.value.startswith("四川：指数") for s in at.subheader)
-    assert any('"510100"' in s for s in specs(at))
+    assert any('"510100"' in s for s in chart_texts(at))
