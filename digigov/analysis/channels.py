@@ -22,7 +22,6 @@ from typing import Literal, TypeVar
 
 import numpy as np
 import polars as pl
-from scipy import stats
 
 from digigov.analysis.proportions import MIN_N, differences_within_ci, flag_small_samples, wilson_exprs
 from digigov.regions import MACRO_REGIONS, Level, UnknownRegionError, load_gazetteer
@@ -652,6 +651,8 @@ def relation_to_index(
     if n < 3 or np.ptp(x) == 0 or np.ptp(y) == 0:
         empty = pts.with_columns(pl.lit(None, pl.Float64).alias(c) for c in ("fitted", "residual", "std_residual"))
         return RelationResult(year, n, None, None, None, None, empty.with_columns(pl.lit(False).alias("outlier")), ())
+    from scipy import stats  # here, not at the top: importing scipy.stats costs ~1 s, and only this needs it
+
     r, p_value = stats.pearsonr(x, y)
     slope, intercept = np.polyfit(x, y, 1)
     fitted = intercept + slope * x
