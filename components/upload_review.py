@@ -44,7 +44,9 @@ def read_options(choices: dict) -> dict:
 
 
 def detected(result: IngestResult, column, lang: str) -> None:
-    column.metric(t("upload.shape", lang), t(f"ingest.shape.{result.shape}", lang))
+    # Text, not st.metric: the shape's name ("原始记录（办理渠道）") is too long for a metric's large type.
+    column.caption(t("upload.shape", lang))
+    column.markdown(f"**{t(f'ingest.shape.{result.shape}', lang)}**")
     parts = [f"{t('upload.encoding', lang)}: {result.encoding}" if result.encoding else "",
              f"{t('upload.delimiter', lang)}: {result.delimiter!r}" if result.delimiter else ""]
     st.caption(" · ".join(p for p in parts if p))
@@ -117,7 +119,7 @@ def report(result: IngestResult, page: str, ident: str, lang: str, clean: str | 
     issues = result.report
     if issues.errors or issues.warnings:
         st.subheader(t("upload.report_header", lang, errors=len(issues.errors), warnings=len(issues.warnings)))
-        st.dataframe(issues.to_frame(), hide_index=True)
+        st.dataframe(issues.to_frame().drop("message_en" if lang == "zh" else "message_zh"), hide_index=True)
     elif clean:
         st.info(clean)
     else:

@@ -2,7 +2,6 @@
 what was detected, fix mappings, accept, manage datasets."""
 
 import hashlib
-import time
 
 import streamlit as st
 
@@ -103,12 +102,17 @@ def import_folder_tab(lang: str) -> None:
     if st.button(t("upload.import_run", lang, mb=f"{chosen.size / MIB:,.1f}"),
                  key=review.widget_key(IMPORT, "run", ident), type="primary" if result is None else "secondary"):
         bar = st.progress(0.0, text=t("upload.import_started", lang))
-        started = time.monotonic()
+        last: list[ImportProgress] = []
+
+        def show(progress: ImportProgress) -> None:
+            last[:] = [progress]
+            bar.progress(progress.fraction, text=progress_text(progress, lang))
+
         result = import_csv_file(import_file_path(name), encoding=encoding, header_row=header_row or None,
                                  mapping=dict(options["mapping"]) or None, units=dict(options["units"]) or None,
-                                 region_overrides=dict(options["regions"]) or None,
-                                 on_progress=lambda p: bar.progress(p.fraction, text=progress_text(p, lang)))
-        done = {"key": run_key, "result": result, "seconds": time.monotonic() - started}
+                                 region_overrides=dict(options["regions"]) or None, on_progress=show)
+        done = {"key": run_key, "result": result, "seconds": last[0].seconds if last else 0.0,
+                "rows": last[0].rows if last else 0}
         st.session_state[f"{IMPORT}_done"] = done
     with review_slot:
         review.detected(result or sample, cols[3], lang)
@@ -118,9 +122,8 @@ def import_folder_tab(lang: str) -> None:
         st.caption(t("upload.import_sample", lang, rows=rows))
         review.report(sample, IMPORT, f"{ident}_sample", lang, clean=t("upload.import_sample_clean", lang, rows=rows))
         return
-    rows = result.report.find("raw_aggregated")
     st.caption(t("upload.import_done", lang, mb=f"{chosen.size / MIB:,.1f}", seconds=f"{done['seconds']:.0f}",
-                 rows=f"{rows[0].params['rows']:,}" if rows else "-"))
+                 rows=f"{done['rows']:,}"))
     review.report(result, IMPORT, ident, lang)
     review.preview(result, lang)
     review.accept(result, name, IMPORT, ident, lang)

@@ -56,13 +56,14 @@ def test_a_large_file_is_previewed_read_in_blocks_and_accepted(folder):
     picker.set_value("渠道原始记录.csv").run()
     assert not at.exception, at.exception
     assert any("文件开头的" in c.value for c in at.caption)  # the sample, not yet the whole file
-    assert any(m.value == "原始记录（办理渠道）" or "原始" in m.value for m in at.metric)
+    assert "**原始记录：办理渠道（每行一个受访者或一笔业务）**" in [m.value for m in at.markdown]
     assert not [b for b in at.button if b.key and b.key.startswith("upload_import_accept")]
 
     run_button(at).click().run()
     assert not at.exception, at.exception
     bar = progress_bars(at)[-1]
     assert bar.proto.value == 100 and "6,000" in bar.proto.text
+    assert any(c.value.startswith("已读取并检查全部") and "6,000 行" in c.value for c in at.caption)
     assert any(s.value == "检查通过，没有发现问题。" for s in at.success)
     assert not accept_button(at).disabled
     accept_button(at).click().run()
