@@ -1,9 +1,10 @@
 """Run every benchmark and write bench/results.json and bench/RESULTS.md (`make bench`).
 
-    python bench/run_all.py [--only ingest pages browser payload sessions] [--quick] [--out-dir bench]
+    python bench/run_all.py [--only ingest pages browser payload sessions] [--quick] [--out-dir bench] [--merge]
 
 --quick runs each benchmark small (ingest 100k rows, 3 reruns, 2 browser rounds, 1 session repetition) to
-check the machinery; its figures are not the ones to publish.
+check the machinery; its figures are not the ones to publish. --merge keeps the other sections of the existing
+results.json (each section records when it ran) and replaces only those run now.
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="+", choices=BENCHMARKS, default=list(BENCHMARKS))
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--out-dir", type=Path, default=BENCH)
+    parser.add_argument("--merge", action="store_true")
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
@@ -81,8 +83,13 @@ def main(argv: list[str] | None = None) -> int:
     }
     steps = plan(args.quick)
     failed = []
+    previous = args.out_dir / "results.json"
+    if args.merge and previous.exists():
+        kept = json.loads(previous.read_text())
+        results.update(date=kept["date"], machine=kept["machine"], benchmarks=kept["benchmarks"])
+        started -= kept.get("total_seconds", 0.0)  # the total is the original run's plus the sections rerun
     for name in args.only:
-        entry: dict = {"load_before": load()}
+        entry: dict = {"load_before": load(), "date": dt.datetime.now().astimezone().isoformat(timespec="seconds")}
         if name in ("browser", "sessions") and not chromium_available():
             entry.update(status="skipped", reason="/usr/bin/chromium is missing")
             results["benchmarks"][name] = entry
