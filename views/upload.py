@@ -69,8 +69,10 @@ def uploaded_file_tab(lang: str) -> None:
 def progress_text(progress: ImportProgress, lang: str) -> str:
     if progress.stage == "aggregating":
         return t("upload.import_aggregating", lang, rows=f"{progress.rows:,}")
-    return t("upload.import_progress", lang, done=f"{progress.bytes_done / MIB:,.0f}",
+    text = t("upload.import_progress", lang, done=f"{progress.bytes_done / MIB:,.0f}",
              total=f"{progress.bytes_total / MIB:,.0f}", rows=f"{progress.rows:,}", seconds=f"{progress.seconds:.0f}")
+    left = progress.remaining_seconds
+    return text if left is None else text + t("upload.import_remaining", lang, seconds=f"{max(left, 1):.0f}")
 
 
 def import_folder_tab(lang: str) -> None:

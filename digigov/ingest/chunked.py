@@ -71,6 +71,13 @@ class ImportProgress:
         read = self.bytes_done / self.bytes_total if self.bytes_total else 1.0
         return min(0.95 * read + (0.04 if self.stage == "aggregating" else 0.0), 0.99)
 
+    @property
+    def remaining_seconds(self) -> float | None:
+        """Seconds left to read, at the rate so far (None before the first block or after reading)."""
+        if self.stage != "reading" or not self.bytes_done or self.bytes_done >= self.bytes_total:
+            return None
+        return self.seconds * (self.bytes_total - self.bytes_done) / self.bytes_done
+
 
 ProgressCallback = Callable[[ImportProgress], None]
 

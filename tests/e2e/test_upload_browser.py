@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 import xlsxwriter
@@ -29,13 +30,16 @@ def index_workbook() -> bytes:
     return buffer.getvalue()
 
 
+SAVED = re.compile(r"^已保存“")  # the success message, not the heading 已保存的数据集 that is always there
+
+
 def upload_and_accept(page, app_url, name: str, data: bytes) -> None:
     page.goto(f"{app_url}/upload")
     page.locator("input[type=file]").set_input_files(files=[{"name": name, "mimeType": "application/octet-stream",
                                                               "buffer": data}])
     page.get_by_text("检查通过，没有发现问题。").wait_for(timeout=60_000)
     page.get_by_role("button", name="确认并保存").click()
-    page.get_by_text("已保存").first.wait_for(timeout=30_000)
+    page.get_by_text(SAVED).first.wait_for(timeout=30_000)
 
 
 def drawn_locations(page) -> list[str]:
@@ -99,7 +103,7 @@ def test_a_large_file_from_the_import_folder_shows_progress_and_reaches_the_map(
     assert any("正在汇总" in s for s in seen) or reading[-1].startswith(f"已读取 {size_mb:,.0f} / ")
     screenshot(page, "upload_import_folder.png")
     page.get_by_role("button", name="确认并保存").last.click()
-    page.get_by_text("已保存").first.wait_for(timeout=30_000)
+    page.get_by_text(SAVED).first.wait_for(timeout=30_000)
     new = [r for r in DatasetStore(data_dir).list() if r.id not in before]
     assert len(new) == 1 and new[0].source_file == path.name
 

@@ -167,6 +167,9 @@ def test_progress_is_reported_per_block_and_ends_done(tmp_path):
     assert fractions == sorted(fractions) and fractions[-1] == 1.0 and 0 < fractions[0] < 0.5
     assert [p.stage for p in seen[-2:]] == ["aggregating", "done"]
     assert seen[-1].rows == 6000 and seen[-1].bytes_done == seen[-1].bytes_total == path.stat().st_size
+    assert reading[0].remaining_seconds is not None and reading[0].remaining_seconds >= 0
+    assert seen[-1].remaining_seconds is None
+    assert ImportProgress("reading", 25, 100, 10, 2.0).remaining_seconds == pytest.approx(6.0)
 
 
 def test_cancelling_leaves_no_temporary_parts(tmp_path):
