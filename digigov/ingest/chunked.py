@@ -222,8 +222,16 @@ def import_csv_file(path: str | Path, *, name: str | None = None, encoding: str 
     if isinstance(opened, IngestResult):  # not text (read whole within the cap), or not decodable
         return opened if opened.kind == "text" else _whole(path, name, size, options, progress)
     codec, bom = opened
+    before = path.stat()
     with tempfile.TemporaryDirectory(prefix="digigov-import-", dir=scratch_dir) as scratch:
-        return _stream(path, name, size, codec, bom, options, block_bytes, Path(scratch), progress)
+        result = _stream(path, name, size, codec, bom, options, block_bytes, Path(scratch), progress)
+    after = path.stat()
+    if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
+        # Still being copied into the folder, or replaced: what was read is not the file as it is now.
+        result.report.add("import_file_changed", "error", size_mb=f"{before.st_size / MIB:.1f}",
+                          now_mb=f"{after.st_size / MIB:.1f}")
+        result.frame = result.aggregated = None
+    return result
 
 
 def block_size() -> int:

@@ -186,6 +186,20 @@ def test_cancelling_leaves_no_temporary_parts(tmp_path):
     assert list(scratch.iterdir()) == []
 
 
+def test_a_file_that_grows_while_it_is_read_is_refused(tmp_path):
+    path = write(tmp_path / "copying.csv", csv_text(raw_channel_rows(6000)))
+    more = csv_text(raw_channel_rows(100, seed=9)).split("\n", 1)[1]
+
+    def copy_goes_on(progress: ImportProgress) -> None:
+        if progress.stage == "reading" and progress.bytes_done < 2 * BLOCK:
+            with path.open("a", encoding="utf-8") as handle:
+                handle.write(more)
+
+    result = import_csv_file(path, block_bytes=BLOCK, on_progress=copy_goes_on)
+    assert not result.ok and result.frame is None
+    assert result.report.has("import_file_changed")
+
+
 def test_a_bad_byte_far_into_the_file_is_reported_with_its_line(tmp_path):
     text = csv_text(raw_channel_rows(6000))
     data = bytearray(text.encode("utf-8"))
