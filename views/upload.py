@@ -9,8 +9,9 @@ from components import upload_review as review
 from components.language import language_switch
 from digigov.i18n import t
 from digigov.ingest import MAX_UPLOAD_BYTES, read_upload
-from digigov.ingest.chunked import ImportProgress, import_csv_file, preview_csv_file
+from digigov.ingest.chunked import ImportProgress, preview_csv_file
 from digigov.ingest.import_folder import ImportFileError, import_dir, import_file_path, list_import_files
+from digigov.ingest.jobs import ImportJob, start_import
 from digigov.ingest.limits import MIB
 from digigov.sources import store
 from digigov.storage import StorageError
@@ -19,6 +20,7 @@ from digigov.upload_kinds import stored_table
 
 PAGE = "upload"
 IMPORT = "upload_import"  # widget keys of the import-folder tab
+JOB = f"{IMPORT}_job"  # session state: {"key": what was read with which options, "job": the ImportJob}
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -75,6 +77,18 @@ def progress_text(progress: ImportProgress, lang: str) -> str:
     return text if left is None else text + t("upload.import_remaining", lang, seconds=f"{max(left, 1):.0f}")
 
 
+@st.fragment(run_every=0.5)
+def import_progress(job: ImportJob, lang: str) -> None:
+    """The running import's progress, redrawn twice a second; the whole page reruns when the job ends."""
+    if job.done:
+        st.rerun()
+    progress = job.progress
+    st.progress(progress.fraction if progress else 0.0,
+                text=progress_text(progress, lang) if progress else t("upload.import_started", lang))
+    if st.button(t("upload.import_cancel", lang), key=f"{IMPORT}_cancel"):
+        job.cancel()
+
+
 def import_folder_tab(lang: str) -> None:
     st.caption(t("upload.import_intro", lang))
     st.code(str(import_dir()), language=None)  # st.code shows the path as text, copyable
@@ -98,34 +112,37 @@ def import_folder_tab(lang: str) -> None:
         st.error(t("upload.import_gone", lang, name=escape_markdown(name)))
         return
     run_key = (chosen.key, encoding, header_row, tuple(options.values()))
-    done = st.session_state.get(f"{IMPORT}_done")
-    result = done["result"] if done and done["key"] == run_key else None
+    entry = st.session_state.get(JOB)
+    if entry and entry["key"] != run_key and not entry["job"].done:
+        entry["job"].cancel()  # another file or other options: the running import no longer applies
+    job: ImportJob | None = entry["job"] if entry and entry["key"] == run_key else None
+    result = job.result if job is not None and job.done else None
+    running = job is not None and not job.done
     review_slot = st.container()  # filled below, once it is known whether the whole file has been read
-    if st.button(t("upload.import_run", lang, mb=f"{chosen.size / MIB:,.1f}"),
+    if st.button(t("upload.import_run", lang, mb=f"{chosen.size / MIB:,.1f}"), disabled=running,
                  key=review.widget_key(IMPORT, "run", ident), type="primary" if result is None else "secondary"):
-        bar = st.progress(0.0, text=t("upload.import_started", lang))
-        last: list[ImportProgress] = []
-
-        def show(progress: ImportProgress) -> None:
-            last[:] = [progress]
-            bar.progress(progress.fraction, text=progress_text(progress, lang))
-
-        result = import_csv_file(import_file_path(name), encoding=encoding, header_row=header_row or None,
-                                 mapping=dict(options["mapping"]) or None, units=dict(options["units"]) or None,
-                                 region_overrides=dict(options["regions"]) or None, on_progress=show)
-        done = {"key": run_key, "result": result, "seconds": last[0].seconds if last else 0.0,
-                "rows": last[0].rows if last else 0}
-        st.session_state[f"{IMPORT}_done"] = done
+        job = start_import(import_file_path(name), encoding=encoding, header_row=header_row or None,
+                           mapping=dict(options["mapping"]) or None, units=dict(options["units"]) or None,
+                           region_overrides=dict(options["regions"]) or None)
+        st.session_state[JOB] = {"key": run_key, "job": job}
+        running, result = True, None
+    if running:
+        import_progress(job, lang)
     with review_slot:
         review.detected(result or sample, cols[3], lang)
         review.corrections(result or sample, choices, IMPORT, ident, lang)
     if result is None:
+        if job is not None and job.error:
+            st.error(t("upload.import_failed", lang, error=escape_markdown(job.error)))
+        elif job is not None and job.cancelled:
+            st.info(t("upload.import_cancelled", lang))
         rows = f"{sample.text_frame.height if sample.text_frame is not None else 0:,}"
         st.caption(t("upload.import_sample", lang, rows=rows))
         review.report(sample, IMPORT, f"{ident}_sample", lang, clean=t("upload.import_sample_clean", lang, rows=rows))
         return
-    st.caption(t("upload.import_done", lang, mb=f"{chosen.size / MIB:,.1f}", seconds=f"{done['seconds']:.0f}",
-                 rows=f"{done['rows']:,}"))
+    done = job.progress
+    st.caption(t("upload.import_done", lang, mb=f"{chosen.size / MIB:,.1f}",
+                 seconds=f"{done.seconds if done else 0:.0f}", rows=f"{done.rows if done else 0:,}"))
     review.report(result, IMPORT, ident, lang)
     review.preview(result, lang)
     review.accept(result, name, IMPORT, ident, lang)

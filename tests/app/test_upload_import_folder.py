@@ -3,6 +3,9 @@ progress bar, corrected, accepted and shown on the channels page; nothing outsid
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 
 from digigov.storage import DatasetStore
@@ -11,6 +14,17 @@ from tests.unit.test_ingest_chunked import csv_text, raw_channel_rows
 
 def progress_bars(at):
     return [e for e in at.get("progress")]
+
+
+def read_whole_file(at):
+    """Click the button, wait for the background import, and rerun the page as the progress fragment would."""
+    run_button(at).click().run()
+    assert not at.exception, at.exception
+    job = at.session_state["upload_import_job"]["job"]
+    assert job.wait(120) and job.error is None, job.error
+    at.run()
+    assert not at.exception, at.exception
+    return job
 
 
 @pytest.fixture
@@ -59,10 +73,9 @@ def test_a_large_file_is_previewed_read_in_blocks_and_accepted(folder):
     assert "**原始记录：办理渠道（每行一个受访者或一笔业务）**" in [m.value for m in at.markdown]
     assert not [b for b in at.button if b.key and b.key.startswith("upload_import_accept")]
 
-    run_button(at).click().run()
-    assert not at.exception, at.exception
-    bar = progress_bars(at)[-1]
-    assert bar.proto.value == 100 and "6,000" in bar.proto.text
+    job = read_whole_file(at)
+    assert job.progress.stage == "done" and job.progress.rows == 6000
+    assert not progress_bars(at)  # the bar is gone once the job has ended
     assert any(c.value.startswith("已读取并检查全部") and "6,000 行" in c.value for c in at.caption)
     assert any(s.value == "检查通过，没有发现问题。" for s in at.success)
     assert not accept_button(at).disabled
@@ -84,8 +97,7 @@ def test_an_unknown_region_deep_in_the_file_is_reported_and_can_be_mapped_by_han
     rows = raw_channel_rows(6000)
     rows[5500][1] = "杭州市区"
     at = folder({"records.csv": csv_text(rows)})
-    run_button(at).click().run()
-    assert not at.exception, at.exception
+    read_whole_file(at)
     report = at.dataframe[0].value  # a pandas frame in AppTest
     unknown = report[report["code"] == "unknown_region"]
     assert unknown["row"].tolist() == [5502] and unknown["value"].tolist() == ["杭州市区"]
@@ -93,18 +105,50 @@ def test_an_unknown_region_deep_in_the_file_is_reported_and_can_be_mapped_by_han
     choice = next(s for s in at.selectbox if s.key and s.key.startswith("upload_import_region"))
     choice.set_value("330100").run()
     assert not at.exception, at.exception
-    run_button(at).click().run()
+    read_whole_file(at)
     assert any(s.value == "检查通过，没有发现问题。" for s in at.success)
     assert not accept_button(at).disabled
 
 
 def test_a_file_replaced_in_the_folder_is_read_afresh(folder, tmp_path):
     at = folder({"records.csv": csv_text(raw_channel_rows(3000))})
-    run_button(at).click().run()
-    assert "3,000" in progress_bars(at)[-1].proto.text
+    assert read_whole_file(at).progress.rows == 3000
     (tmp_path / "import" / "records.csv").write_bytes(csv_text(raw_channel_rows(4000)).encode("utf-8"))
     at.run()
     assert not at.exception
     assert not [b for b in at.button if b.key and b.key.startswith("upload_import_accept")]  # old result gone
+    assert read_whole_file(at).progress.rows == 4000
+
+
+def test_a_running_import_shows_progress_and_can_be_cancelled(folder, monkeypatch):
+    import digigov.ingest.jobs as jobs
+
+    gate = threading.Event()
+    real = jobs.import_csv_file
+
+    def slow_import(path, on_progress, **options):
+        def held(progress):
+            on_progress(progress)
+            gate.wait(30)  # hold the job after each block until the test lets it go on
+
+        return real(path, on_progress=held, **options)
+
+    monkeypatch.setattr(jobs, "import_csv_file", slow_import)
+    at = folder({"records.csv": csv_text(raw_channel_rows(6000))})
     run_button(at).click().run()
-    assert "4,000" in progress_bars(at)[-1].proto.text
+    job = at.session_state["upload_import_job"]["job"]
+    for _ in range(100):
+        if job.progress is not None:
+            break
+        time.sleep(0.05)
+    at.run()
+    assert not at.exception, at.exception
+    bar = progress_bars(at)[-1]
+    assert 0 < bar.proto.value < 100 and "已读取" in bar.proto.text and "预计还需" in bar.proto.text
+    assert run_button(at).disabled  # one import at a time
+    next(b for b in at.button if b.key == "upload_import_cancel").click().run()
+    gate.set()
+    assert job.wait(60) and job.cancelled and job.result is None
+    at.run()
+    assert any(i.value == "已取消读取，没有保存任何内容。" for i in at.info)
+    assert not run_button(at).disabled

@@ -9,6 +9,7 @@ import os
 import random
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import polars as pl
@@ -315,3 +316,34 @@ def test_import_folder_lists_only_plain_csv_files_inside_it(tmp_path, monkeypatc
     monkeypatch.delenv(ENV_IMPORT_DIR)
     monkeypatch.setenv("DIGIGOV_DATA_DIR", str(tmp_path))
     assert import_dir() == folder
+
+
+def test_an_import_job_runs_in_the_background_and_keeps_its_result(tmp_path):
+    from digigov.ingest.jobs import start_import
+
+    path = write(tmp_path / "job.csv", csv_text(raw_channel_rows(6000)))
+    job = start_import(path, block_bytes=BLOCK)
+    assert job.wait(60) and job.done
+    assert job.error is None and not job.cancelled
+    assert job.result.ok and job.progress.stage == "done" and job.progress.rows == 6000
+
+
+def test_a_cancelled_job_stops_at_the_next_block_and_a_failure_is_kept(tmp_path, monkeypatch):
+    import digigov.ingest.jobs as jobs
+
+    blocks_read = []
+
+    def endless(path, on_progress, **options):  # a file that never ends: only a cancel stops it
+        while True:
+            blocks_read.append(1)
+            on_progress(ImportProgress("reading", len(blocks_read), 10**9, len(blocks_read), 0.1))
+
+    monkeypatch.setattr(jobs, "import_csv_file", endless)
+    job = jobs.start_import(tmp_path / "endless.csv")
+    while not blocks_read:
+        time.sleep(0.001)
+    job.cancel()
+    assert job.wait(10) and job.cancelled and job.result is None and job.error is None
+    monkeypatch.undo()
+    missing = jobs.start_import(tmp_path / "gone.csv")
+    assert missing.wait(60) and missing.result is None and missing.error.startswith("FileNotFoundError")
