@@ -347,3 +347,29 @@ def test_a_cancelled_job_stops_at_the_next_block_and_a_failure_is_kept(tmp_path,
     monkeypatch.undo()
     missing = jobs.start_import(tmp_path / "gone.csv")
     assert missing.wait(60) and missing.result is None and missing.error.startswith("FileNotFoundError")
+
+
+def raw_demand_text(n: int, seed: int = 3) -> str:
+    rng = random.Random(seed)
+    lines = ["问卷编号,省份,年份,事项类别,是否有需求,是否知晓,是否使用,是否办成,是否满意,未使用原因"]
+    reasons = ("不知道可以网上办", "缺少指引", "偏好面对面", "")
+    for i in range(n):
+        need, aware, used = (rng.random() < p for p in (0.8, 0.7, 0.6))
+        if i % 97 == 0:
+            aware, used = False, True  # contradictory: used without knowing the service exists
+        done = used and rng.random() < 0.9
+        yes = {True: "是", False: "否"}
+        lines.append(",".join([f"Q{i:06d}", rng.choice(("浙江", "四川", "贵州", "Guangdong")), "2024",
+                               rng.choice(("税务", "社保")), yes[need], yes[aware], yes[used],
+                               yes[done] if used else "", yes[rng.random() < 0.8] if done else "",
+                               "" if used else rng.choice(reasons)]))
+    return "\n".join(lines) + "\n"
+
+
+def test_raw_demand_answers_in_blocks_give_the_same_funnel_and_consistency_report(tmp_path):
+    path = write(tmp_path / "demand.csv", raw_demand_text(8000))
+    whole, blocks = same_result(path)
+    assert blocks.shape == whole.shape == "raw_demand"
+    assert_same_frames(whole, blocks)
+    inconsistent = [(i.value, i.message_en) for i in blocks.report.find("answers_inconsistent")]
+    assert inconsistent and inconsistent == [(i.value, i.message_en) for i in whole.report.find("answers_inconsistent")]
