@@ -88,7 +88,8 @@ def findings(frame: pl.DataFrame, shares: pl.DataFrame, sel: Selection, lang: st
         ))
         sentences.append(t("channels.finding_not_distinct" if numbers.highest_vs_lowest_within_ci
                            else "channels.finding_distinct", lang))
-        ties = [*numbers.tied_with_highest[:2], *numbers.tied_with_lowest[:2]]
+        # With few units one can be tied with both ends: name it once.
+        ties = list(dict.fromkeys([*numbers.tied_with_highest[:2], *numbers.tied_with_lowest[:2]]))
         if ties:
             sentences.append(t("channels.finding_ties", lang, n_high=len(numbers.tied_with_highest),
                                n_low=len(numbers.tied_with_lowest),

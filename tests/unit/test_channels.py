@@ -285,3 +285,19 @@ def test_findings_numbers():
     assert pairs[("B", "C")].within_ci  # 55 % of 40 vs 40 % of 1000: not distinguishable
     assert f.national_share == pytest.approx(1224 / 3060)
     assert f.spread.excluded_ids == ("E",)
+
+
+def test_a_unit_tied_with_both_ends_is_named_once_in_the_findings():
+    from digigov.analysis import channels_page as cp
+
+    # Four provinces with overlapping intervals: the middle ones are tied with the highest and the lowest.
+    frame = pl.DataFrame({
+        "adcode": ["330000", "510000", "520000", "440000"], "year": [2024] * 4,
+        "entity_type": ["enterprise"] * 4, "service_category": ["tax"] * 4,
+        "respondents": [400] * 4, "web": [100] * 4, "mobile_app": [100] * 4, "self_service_terminal": [100] * 4,
+        "counter": [100] * 4, "prefers_offline": [190, 198, 202, 210],
+    })
+    sel = cp.Selection(year=2024, entity_types=("enterprise",), categories=("tax",), level="province")
+    ties = next(s for s in cp.findings(frame, cp.unit_shares(frame, sel), sel, "zh") if s.startswith("另有"))
+    named = ties[ties.index("（如") + 2:ties.index("）")].split("、")
+    assert len(named) == len(set(named)) >= 2, ties
