@@ -128,7 +128,8 @@ with right:
     for sentence in figs["findings"]:
         st.markdown(f"- {sentence}")
 
-st.subheader(t("channels.distribution_header", lang))
+st.subheader(t("channels.distribution_header", lang,
+               units=t("channels.units_city" if level == "prefecture" else "channels.units_province", lang)))
 tabbed(
     lang,
     lambda: chart(figs["distribution"], key=f"{PAGE}_distribution_chart", page=PAGE, name="distribution", lang=lang),

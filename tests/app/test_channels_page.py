@@ -26,8 +26,10 @@ def test_renders_map_findings_and_every_chart_with_a_table(page):
 
 def test_level_switch_draws_provinces(page):
     at = page
+    assert "城市间分布与差距" in [h.value for h in at.subheader]
     at.selectbox(key="channels_level").set_value("province").run()
     assert not at.exception
+    assert "省份间分布与差距" in [h.value for h in at.subheader]
     traces = chart_specs(at)[0]["data"]
     drawn = {loc for trace in traces if trace.get("geo", "geo") == "geo" for loc in trace.get("locations", [])}
     assert len(drawn) == 34
