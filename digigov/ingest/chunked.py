@@ -277,7 +277,8 @@ def preview_csv_file(path: str | Path, *, name: str | None = None, sample_bytes:
 
 def _open_stream(path: Path, name: str, size: int, options: dict) -> tuple[str, bytes] | IngestResult:
     """The codec and byte-order mark to stream the file with, detected on its first megabyte as for an upload;
-    or, for a file that is not text or not decodable, read_upload's result on that megabyte (kind, errors)."""
+    or, instead, a result saying what the file is when it is not text (kind set, no rows), or read_upload's
+    errors on that megabyte when it does not decode."""
     with path.open("rb") as handle:
         head = handle.read(SAMPLE_BYTES)
     sample = _sample(head, False, options.get("encoding"))
