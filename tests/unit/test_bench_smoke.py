@@ -138,3 +138,12 @@ def test_session_memory_with_two_sessions():
     assert s["start"]["median"] > 50e6
     assert s["ten_peak"]["median"] >= s["ten"]["median"]
     assert "2 sessions" in report.render(wrap("sessions", out))
+
+
+def test_import_block_sizes_report_seconds_and_memory():
+    import bench_import_blocks
+
+    out = bench_import_blocks.run(rows=20_000, blocks=(0.25,), log=lambda *_: None)
+    measured = out["blocks"]["0.25"]
+    assert measured["ok"] and measured["seconds"] > 0
+    assert measured["peak"] >= measured["base"] > 10e6 and measured["grown"] == measured["peak"] - measured["base"]
