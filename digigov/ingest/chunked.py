@@ -34,8 +34,8 @@ from digigov.ingest.raw_records import RawRecords
 from digigov.ingest.report import Issue, ValidationReport
 from digigov.ingest.sniff import sniff
 
-# The default block: on a 200 MB file, 8 MB blocks peaked 314 MB above the idle process in 13.5 s; 32 MB blocks
-# 690 MB in 14.9 s; 2 MB blocks 134 MB in 21 s. DIGIGOV_IMPORT_BLOCK_MB changes it.
+# The default block. bench/bench_import_blocks.py on a 193 MB file, peak RSS of the whole process: 32 MB blocks
+# 812 MB in 11.5 s, 8 MB blocks 423 MB in 11.6 s, 2 MB blocks 332 MB in 17.5 s. DIGIGOV_IMPORT_BLOCK_MB changes it.
 BLOCK_BYTES = 8 * MIB
 ENV_BLOCK_MB = "DIGIGOV_IMPORT_BLOCK_MB"
 SAMPLE_BYTES = 1 * MIB  # read to detect the encoding before streaming
