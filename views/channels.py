@@ -4,7 +4,7 @@ import polars as pl
 import streamlit as st
 
 from components.briefing_filters import remember
-from components.china_map import chart, china_map
+from components.china_map import china_map
 from components.data_source import data_source
 from components.downloads import table
 from components.language import language_switch
@@ -130,11 +130,8 @@ with right:
 
 st.subheader(t("channels.distribution_header", lang,
                units=t("channels.units_city" if level == "prefecture" else "channels.units_province", lang)))
-tabbed(
-    lang,
-    lambda: chart(figs["distribution"], key=f"{PAGE}_distribution_chart", page=PAGE, name="distribution", lang=lang),
-    lambda: table(figs["details"], key=f"{PAGE}_table_2", page=PAGE, name="table_2", lang=lang),
-)
+chart_with_table(figs["distribution"], figs["details"], page=PAGE, name="distribution",
+                 chart_key=f"{PAGE}_distribution_chart", table_name="table_2", lang=lang)
 
 st.divider()
 st.subheader(t("channels.mix_header", lang))
@@ -148,11 +145,8 @@ mix_regions = url_multi(
     format_func=lambda a: cp.display_name(a, lang),
 )
 mix = cp.mix_frame(shares, cp.national(frame, sel), mix_regions, lang)
-tabbed(
-    lang,
-    lambda: chart(figures.mix_chart(mix, lang), key=f"{PAGE}_mix_chart", page=PAGE, name="channel_mix", lang=lang),
-    lambda: table(mix, key=f"{PAGE}_table_3", page=PAGE, name="table_3", lang=lang),
-)
+chart_with_table(figures.mix_chart(mix, lang), mix, page=PAGE, name="channel_mix", chart_key=f"{PAGE}_mix_chart",
+                 table_name="table_3", lang=lang)
 
 st.divider()
 st.subheader(t("channels.breakdown_header", lang))
@@ -160,23 +154,17 @@ breakdowns = (("entity_type", "entity", "entity_types", 4), ("service_category",
 for slot, (dimension, fig_name, name, table_no) in zip(st.columns(2), breakdowns, strict=True):
     with slot:
         chart_with_table(figs[fig_name], cp.breakdown_table(frame, sel, dimension, lang), page=PAGE, name=name,
-                         table_no=table_no, chart_key=f"{PAGE}_{fig_name}_chart", lang=lang)
+                         chart_key=f"{PAGE}_{fig_name}_chart", table_name=f"table_{table_no}", lang=lang)
 
 st.divider()
 cols = st.columns(2)
 with cols[0]:
     st.subheader(t("channels.trend_header", lang))
-    tabbed(
-        lang,
-        lambda: chart(figs["trend"], key=f"{PAGE}_trend_chart", page=PAGE, name="trend", lang=lang),
-        lambda: table(cp.trend_table(frame, sel, lang), key=f"{PAGE}_table_6", page=PAGE, name="table_6", lang=lang),
-    )
+    chart_with_table(figs["trend"], cp.trend_table(frame, sel, lang), page=PAGE, name="trend",
+                     chart_key=f"{PAGE}_trend_chart", table_name="table_6", lang=lang)
 with cols[1]:
     st.subheader(t("channels.relation_header", lang))
     if figs["relation_sentence"]:
         st.markdown(figs["relation_sentence"])
-    tabbed(
-        lang,
-        lambda: chart(figs["relation"], key=f"{PAGE}_relation_chart", page=PAGE, name="relation_to_index", lang=lang),
-        lambda: table(figs["relation_table"], key=f"{PAGE}_table_7", page=PAGE, name="table_7", lang=lang),
-    )
+    chart_with_table(figs["relation"], figs["relation_table"], page=PAGE, name="relation_to_index",
+                     chart_key=f"{PAGE}_relation_chart", table_name="table_7", lang=lang)

@@ -4,12 +4,12 @@ reasons, priority list and findings."""
 import polars as pl
 import streamlit as st
 
-from components.china_map import chart, china_map
+from components.china_map import china_map
 from components.data_source import data_source
 from components.downloads import table
 from components.drilldown import map_key
 from components.language import language_switch
-from components.tabs import tabbed
+from components.tabs import chart_with_table, tabbed
 from components.url_state import url_choice
 from digigov.analysis import demand_page as dp
 from digigov.figures import demand as figures
@@ -227,11 +227,8 @@ if province and dp.drill_province(province) == province:
     if drill is None:
         st.info(t("demand.drill_no_data", lang, region=gazetteer[province].name(lang)))
     else:
-        tabbed(
-            lang,
-            lambda: chart(drill["map"], key=f"{PAGE}_drill_map", page=PAGE, name=f"map_{province}", lang=lang),
-            lambda: table(drill["table"], key=f"{PAGE}_drill", page=PAGE, name=f"shortfall_{province}", lang=lang),
-        )
+        chart_with_table(drill["map"], drill["table"], page=PAGE, name=f"map_{province}", chart_key=f"{PAGE}_drill_map",
+                         table_name=f"shortfall_{province}", table_key=f"{PAGE}_drill", lang=lang)
 else:
     st.query_params.pop("province", None)
 
@@ -244,11 +241,9 @@ if focus:
     with left:
         st.subheader(t("demand.funnel_header", lang, region=region_label))
         st.caption(t("demand.funnel_note", lang))
-        tabbed(
-            lang,
-            lambda: chart(focus["funnel"], key=f"{PAGE}_funnel", page=PAGE, name=f"funnel_{region}", lang=lang),
-            lambda: table(focus["funnel_table"], key=f"{PAGE}_funnel_t", page=PAGE, name=f"funnel_{region}", lang=lang),
-        )
+        chart_with_table(focus["funnel"], focus["funnel_table"], page=PAGE, name=f"funnel_{region}",
+                         chart_key=f"{PAGE}_funnel", table_name=f"funnel_{region}", table_key=f"{PAGE}_funnel_t",
+                         lang=lang)
     with right:
         st.subheader(t("demand.reasons_header", lang, region=region_label))
         if focus["reasons_none"]:
@@ -256,13 +251,9 @@ if focus:
         else:
             if focus["reasons_hidden"]:
                 st.caption(t("demand.reasons_hidden", lang, region=region_label, k=dp.SUPPRESS_K))
-            tabbed(
-                lang,
-                lambda: chart(focus["reasons"], key=f"{PAGE}_reasons", page=PAGE, name=f"reasons_{region}", lang=lang),
-                lambda: table(
-                    focus["reasons_table"], key=f"{PAGE}_reasons_t", page=PAGE, name=f"reasons_{region}", lang=lang
-                ),
-            )
+            chart_with_table(focus["reasons"], focus["reasons_table"], page=PAGE, name=f"reasons_{region}",
+                             chart_key=f"{PAGE}_reasons", table_name=f"reasons_{region}",
+                             table_key=f"{PAGE}_reasons_t", lang=lang)
 
 # --- potential vs actual, and the split of the shortfall -------------------------------------------
 st.divider()
@@ -270,18 +261,13 @@ left, right = st.columns(2)
 with left:
     st.subheader(t("demand.scatter_header", lang))
     st.caption(t("demand.scatter_note", lang, n=dp.SCATTER_LABELS))
-    tabbed(
-        lang,
-        lambda: chart(view["scatter"], key=f"{PAGE}_scatter", page=PAGE, name="potential_actual", lang=lang),
-        lambda: table(view["scatter_table"], key=f"{PAGE}_scatter_t", page=PAGE, name="potential_actual", lang=lang),
-    )
+    chart_with_table(view["scatter"], view["scatter_table"], page=PAGE, name="potential_actual",
+                     chart_key=f"{PAGE}_scatter", table_name="potential_actual", table_key=f"{PAGE}_scatter_t",
+                     lang=lang)
 with right:
     st.subheader(t("demand.gaps_header", lang, n=dp.GAP_BARS))
-    tabbed(
-        lang,
-        lambda: chart(view["gaps"], key=f"{PAGE}_gaps", page=PAGE, name="gap_split", lang=lang),
-        lambda: table(view["gap_table"], key=f"{PAGE}_gaps_t", page=PAGE, name="gap_split", lang=lang),
-    )
+    chart_with_table(view["gaps"], view["gap_table"], page=PAGE, name="gap_split", chart_key=f"{PAGE}_gaps",
+                     table_name="gap_split", table_key=f"{PAGE}_gaps_t", lang=lang)
 
 # --- priorities ------------------------------------------------------------------------------------
 st.divider()

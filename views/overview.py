@@ -3,12 +3,13 @@
 import streamlit as st
 
 from components.briefing_filters import remember
-from components.china_map import chart, china_map
+from components.china_map import china_map
 from components.data_source import data_source
 from components.downloads import table
 from components.drilldown import map_key, province_drilldown
 from components.language import language_switch
-from components.url_state import url_choice
+from components.tabs import chart_with_table
+from components.url_state import year_and_indicator
 from digigov.analysis import overview
 from digigov.datasets import load_builtin
 from digigov.figures.bars import macro_region_bar
@@ -33,18 +34,8 @@ channels = load_builtin("city_channels") if source.is_sample else None
 open_data = load_builtin("open_data") if source.is_sample else None
 
 years = sorted(index["year"].unique().to_list())
-controls = st.columns([1, 2, 3])
-with controls[0]:
-    year = url_choice(PAGE, "year", years, default=years[-1], label=t("overview.year", lang), cast=int)
-with controls[1]:
-    indicator_id = url_choice(
-        PAGE,
-        "ind",
-        MAP_INDICATORS,
-        default="dgi_index",
-        label=t("overview.indicator", lang),
-        format_func=lambda i: get_indicator(i).name(lang),
-    )
+year, indicator_id = year_and_indicator(PAGE, years, MAP_INDICATORS, t("overview.year", lang),
+                                        t("overview.indicator", lang), lang)
 indicator = get_indicator(indicator_id)
 remember(PAGE, year=year, indicator_id=indicator_id)
 
@@ -95,23 +86,9 @@ with right:
     for sentence in overview.draft_findings(index, year, lang, channels=channels, open_data=open_data):
         st.markdown(f"- {sentence}")
     st.subheader(t("overview.macro_header", lang))
-    bar_tab, bar_table_tab = st.tabs([t("overview.chart_tab", lang), t("overview.table_tab", lang)])
-    with bar_tab:
-        chart(
-            macro_region_bar(overview.macro_region_means(index, year, indicator.column), indicator, lang),
-            key="overview_macro",
-            page=PAGE,
-            name="macro_regions",
-            lang=lang,
-        )
-    with bar_table_tab:
-        table(
-            overview.macro_region_table(index, year, indicator_id, lang),
-            key=f"{PAGE}_table_2",
-            page=PAGE,
-            name="table_2",
-            lang=lang,
-        )
+    chart_with_table(macro_region_bar(overview.macro_region_means(index, year, indicator.column), indicator, lang),
+                     overview.macro_region_table(index, year, indicator_id, lang), page=PAGE, name="macro_regions",
+                     chart_key="overview_macro", table_name="table_2", lang=lang)
 
 province_drilldown(PAGE, clicked, index, city_index, year, indicator, lang)
 

@@ -8,8 +8,8 @@ from components.data_source import data_source
 from components.downloads import table
 from components.drilldown import map_key, province_drilldown
 from components.language import language_switch
-from components.tabs import chart_with_table, tabbed
-from components.url_state import url_choice, url_weights
+from components.tabs import chart_with_table
+from components.url_state import url_choice, url_weights, year_and_indicator
 from digigov.analysis import composite, overview, regional
 from digigov.datasets import load_builtin
 from digigov.figures import regional as figures
@@ -91,19 +91,8 @@ index = load_source("province_index", source.id)
 city_index = load_builtin("city_index") if source.is_sample else index.clear()
 st.caption(t("regional.intro", lang))
 
-years = sorted(index["year"].unique().to_list())
-controls = st.columns([1, 2, 3])
-with controls[0]:
-    year = url_choice(PAGE, "year", years, default=years[-1], label=t("regional.year", lang), cast=int)
-with controls[1]:
-    indicator_id = url_choice(
-        PAGE,
-        "ind",
-        INDICATORS,
-        default="dgi_index",
-        label=t("regional.indicator", lang),
-        format_func=lambda i: get_indicator(i).name(lang),
-    )
+year, indicator_id = year_and_indicator(PAGE, sorted(index["year"].unique().to_list()), INDICATORS,
+                                        t("regional.year", lang), t("regional.indicator", lang), lang)
 indicator = get_indicator(indicator_id)
 remember(PAGE, year=year, indicator_id=indicator_id)
 column = indicator.column
@@ -117,17 +106,8 @@ with left:
     st.caption(t("map.click_hint", lang) + " " + t("map.corps_note", lang))
 with right:
     st.subheader(t("regional.ranking_header", lang))
-    tabbed(
-        lang,
-        lambda: chart(figs["ranking"], key="regional_ranking", page=PAGE, name="ranking", lang=lang),
-        lambda: table(
-            overview.ranking_table(index, year, indicator_id, lang),
-            key=f"{PAGE}_table_1",
-            page=PAGE,
-            name="table_1",
-            lang=lang,
-        ),
-    )
+    chart_with_table(figs["ranking"], overview.ranking_table(index, year, indicator_id, lang), page=PAGE,
+                     name="ranking", chart_key="regional_ranking", table_name="table_1", lang=lang)
 province_drilldown(PAGE, clicked, index, city_index, year, indicator, lang)
 
 # --- macro-regions and inequality ------------------------------------------------------------------
@@ -135,17 +115,8 @@ st.divider()
 left, right = st.columns(2)
 with left:
     st.subheader(t("regional.macro_header", lang))
-    tabbed(
-        lang,
-        lambda: chart(figs["macro"], key="regional_macro", page=PAGE, name="macro_regions", lang=lang),
-        lambda: table(
-            overview.macro_region_table(index, year, indicator_id, lang),
-            key=f"{PAGE}_table_2",
-            page=PAGE,
-            name="table_2",
-            lang=lang,
-        ),
-    )
+    chart_with_table(figs["macro"], overview.macro_region_table(index, year, indicator_id, lang), page=PAGE,
+                     name="macro_regions", chart_key="regional_macro", table_name="table_2", lang=lang)
 with right:
     st.subheader(t("regional.inequality_header", lang))
     summary = cached_summary(source.id, year, column)
@@ -172,11 +143,8 @@ trend_col, sigma_col, beta_col = st.columns(3)
 with trend_col:
     st.subheader(t("regional.trend_header", lang))
     trend = regional.macro_trend(index, column)
-    tabbed(
-        lang,
-        lambda: chart(figs["trend"], key="regional_trend", page=PAGE, name="trend", lang=lang),
-        lambda: table(trend, key=f"{PAGE}_table_5", page=PAGE, name="table_5", lang=lang),
-    )
+    chart_with_table(figs["trend"], trend, page=PAGE, name="trend", chart_key="regional_trend",
+                     table_name="table_5", lang=lang)
 sigma, beta = regional.sigma_table(index, column), regional.beta_result(index, column)
 convergence = ((sigma_col, "sigma", sigma, regional.sigma_sentence, sigma, 6),
                (beta_col, "beta", beta, regional.beta_sentence, beta.points if beta else None, 7))
@@ -187,8 +155,8 @@ for slot, name, result, sentence, frame, table_no in convergence:
             st.info(t("regional.not_enough", lang))
             continue
         st.markdown(sentence(result, lang))
-        chart_with_table(figs[name], frame, page=PAGE, name=name, table_no=table_no, chart_key=f"regional_{name}",
-                         lang=lang)
+        chart_with_table(figs[name], frame, page=PAGE, name=name, chart_key=f"regional_{name}",
+                         table_name=f"table_{table_no}", lang=lang)
 
 # --- spatial clustering ----------------------------------------------------------------------------
 st.divider()
@@ -201,17 +169,8 @@ else:
     islands = regional.islands_sentence(clusters, lang)
     if islands:
         st.caption(islands)
-    tabbed(
-        lang,
-        lambda: chart(figs["lisa"], key="regional_lisa", page=PAGE, name="lisa", lang=lang),
-        lambda: table(
-            regional.lisa_table(clusters, indicator_id, lang),
-            key=f"{PAGE}_table_8",
-            page=PAGE,
-            name="table_8",
-            lang=lang,
-        ),
-    )
+    chart_with_table(figs["lisa"], regional.lisa_table(clusters, indicator_id, lang), page=PAGE, name="lisa",
+                     chart_key="regional_lisa", table_name="table_8", lang=lang)
 
 # --- dimension profile -----------------------------------------------------------------------------
 st.divider()
@@ -227,17 +186,8 @@ profile_region = url_choice(
     format_func=lambda a: gazetteer[a].name(lang),
 )
 profile = regional.profile(index, profile_region, year, lang)
-tabbed(
-    lang,
-    lambda: chart(
-        cached_profile_figure(source.id, profile_region, year, lang),
-        key="regional_profile_chart",
-        page=PAGE,
-        name="profile",
-        lang=lang,
-    ),
-    lambda: table(regional.profile_table(profile, lang), key=f"{PAGE}_table_9", page=PAGE, name="table_9", lang=lang),
-)
+chart_with_table(cached_profile_figure(source.id, profile_region, year, lang), regional.profile_table(profile, lang),
+                 page=PAGE, name="profile", chart_key="regional_profile_chart", table_name="table_9", lang=lang)
 
 # --- re-weighting ----------------------------------------------------------------------------------
 st.divider()
