@@ -176,10 +176,11 @@ def breakdown_table(frame: pl.DataFrame, sel: Selection, by: str, lang: str) -> 
 def trend_table(frame: pl.DataFrame, sel: Selection, lang: str) -> pl.DataFrame:
     table = channels.trend(frame, entity_types=list(sel.entity_types), service_categories=list(sel.categories),
                            min_n=sel.min_n)
-    scope_label = {"national": t("channels.national", lang)}
+    # A dict lookup, not a Python callback: polars callbacks deadlock against the GIL under concurrent sessions.
+    scope_label = {s: t("channels.national", lang) if s == "national" else t(f"macro.{s}", lang)
+                   for s in table["scope"].unique().to_list() if s is not None}
     return table.select(
-        pl.col("scope").map_elements(lambda s: scope_label.get(s) or t(f"macro.{s}", lang), return_dtype=pl.String)
-        .alias("scope"),
+        pl.col("scope").replace_strict(scope_label, default=None, return_dtype=pl.String).alias("scope"),
         "year", pl.col("offline_share").alias("share"), pl.col("offline_low").alias("low"),
         pl.col("offline_high").alias("high"),
     )

@@ -338,11 +338,13 @@ def scatter_points(rows: pl.DataFrame, lang: str, label_top: int = SCATTER_LABEL
     shown = visible(rows)
     top = set(ranked(rows)["adcode"].head(label_top).to_list())
     gazetteer = load_gazetteer()
+    codes = shown["adcode"].unique().drop_nulls().to_list()
+    names = {a: display_name(a, lang) for a in codes}
+    own_names = {a: gazetteer[a].name(lang) if a in gazetteer else a for a in codes}
     return shown.select(
         "adcode",
-        pl.col("adcode").map_elements(lambda a: display_name(a, lang), return_dtype=pl.String).alias("name"),
-        pl.col("adcode").map_elements(lambda a: gazetteer[a].name(lang) if a in gazetteer else a,
-                                      return_dtype=pl.String).alias("label_name"),
+        pl.col("adcode").replace_strict(names, default=None, return_dtype=pl.String).alias("name"),
+        pl.col("adcode").replace_strict(own_names, default=None, return_dtype=pl.String).alias("label_name"),
         (pl.col("potential_rate") * 100).alias("potential"), (pl.col("actual_rate") * 100).alias("actual"),
         (pl.col("shortfall") * 100).alias("shortfall"), "dominant_gap", "small_sample",
         pl.col("adcode").is_in(list(top)).alias("label"),

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from digigov.ingest.privacy import drop_identifiers, scan_identifiers
+
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 _TRIGGER_PATTERN = r"^[=+\-@\t\r\n]"
 MASK = "***"
@@ -70,51 +72,11 @@ def _remove_identifiers(frame: pl.DataFrame) -> tuple[pl.DataFrame, list[str], d
 
 
 def _drop_identifiers(frame: pl.DataFrame) -> tuple[pl.DataFrame, list[str], dict[str, int]]:
-    try:
-        from digigov.ingest.privacy import drop_identifiers, scan_identifiers
-    except ImportError:  # the ingest package is optional for this module; keep a minimal check of our own
-        return _drop_identifiers_minimal(frame)
     findings = scan_identifiers(frame, by_name=[])
     if not findings.any:
         return frame, [], {}
     cleaned, notice = drop_identifiers(frame, findings)
     return cleaned, list(notice.dropped), dict(notice.redacted)
-
-
-_MOBILE = re.compile(r"(?<![\d+])(?:(?:\+|00)?86[\s-]?)?1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}(?!\d)")
-_ID18 = re.compile(r"(?<![0-9A-Za-z])\d{17}[0-9Xx](?![0-9A-Za-z])")
-
-
-def looks_like_identifier(text: str) -> bool:
-    """Fallback check: a mobile number, or an 18-character ID number with a valid GB 11643 check digit."""
-    if _MOBILE.search(text):
-        return True
-    for match in _ID18.finditer(text):
-        body, check = match.group(0)[:17], match.group(0)[17].upper()
-        total = sum(int(d) * pow(2, 17 - i, 11) for i, d in enumerate(body))
-        if "10X98765432"[total % 11] == check:
-            return True
-    return False
-
-
-def _drop_identifiers_minimal(frame: pl.DataFrame) -> tuple[pl.DataFrame, list[str], dict[str, int]]:
-    dropped: list[str] = []
-    redacted: dict[str, int] = {}
-    out = frame
-    for name, dtype in frame.schema.items():
-        if dtype != pl.String:
-            continue
-        values = frame.get_column(name)
-        hits = values.map_elements(looks_like_identifier, return_dtype=pl.Boolean).fill_null(False)
-        count = int(hits.sum())
-        if not count:
-            continue
-        if count * 2 >= values.len() - values.null_count():
-            dropped.append(name)
-        else:
-            redacted[name] = count
-            out = out.with_columns(pl.when(hits).then(pl.lit(MASK)).otherwise(pl.col(name)).alias(name))
-    return out.drop(dropped), dropped, redacted
 
 
 def _neutralise_column(name: str) -> pl.Expr:

@@ -87,8 +87,10 @@ def ranking_chart(ranks: pl.DataFrame, indicator: Indicator, lang: str, value: s
 def macro_strip(values: pl.DataFrame, indicator: Indicator, lang: str) -> go.Figure:
     """Box plus every province as a point, per macro-region (values: adcode, value)."""
     gazetteer = load_gazetteer()
-    frame = values.drop_nulls("value").with_columns(
-        pl.col("adcode").map_elements(lambda a: gazetteer[a].macro_region, return_dtype=pl.String).alias("macro")
+    frame = values.drop_nulls("value")
+    macro_of = {a: gazetteer[a].macro_region for a in frame["adcode"].unique().to_list() if a in gazetteer}
+    frame = frame.with_columns(
+        pl.col("adcode").replace_strict(macro_of, default=None, return_dtype=pl.String).alias("macro")
     )
     fig = go.Figure()
     for macro in MACRO_REGIONS:
