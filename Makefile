@@ -8,10 +8,14 @@ BUILD_STAMP := $(VENV)/.build-installed
 BENCH_STAMP := $(VENV)/.bench-installed
 PORT ?= 8501
 
-.PHONY: run test lint unit app e2e system-deps data bench clean
+.PHONY: run serve test lint unit app e2e system-deps data bench clean
 
 run: $(RUN_STAMP)
 	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
+
+# Production-style: one Streamlit process per core behind haproxy (sticky sessions, health checks, watchdog).
+serve: $(RUN_STAMP) system-deps
+	$(PY) -m digigov.serve --port $(PORT)
 
 test: $(TEST_STAMP) system-deps
 	$(VENV)/bin/ruff check .
@@ -42,8 +46,10 @@ $(RUN_STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e .
 	@touch $@
 
+# The bench and build extras too: the bench smoke tests need the peers (pandas, DuckDB, psutil) and the raw
+# boundaries, and a test must fail, not skip, when what it needs is missing.
 $(TEST_STAMP): pyproject.toml $(RUN_STAMP)
-	$(PY) -m pip install --quiet -e ".[test]"
+	$(PY) -m pip install --quiet -e ".[test,bench,build]"
 	@touch $@
 
 # Speed, memory and payload against peers (pandas, DuckDB); writes bench/RESULTS.md. Not part of `make test`.

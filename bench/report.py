@@ -137,6 +137,12 @@ def summary_section(results: dict) -> list[str]:
                      f"{mb(s['one_idle']['median'])} · {sessions['sessions']} sessions {mb(s['ten']['median'])}",
                      f"+{mb(s['per_extra_session']['median'])} MB per extra session",
                      f"{rx(sessions['ratios']['ten/one_idle'])} ({sessions['sessions']} vs 1)"])
+    load = ok(results, "load")
+    if load and load.get("single") and load.get("multi"):
+        single, multi = load["single"], load["multi"]
+        rows.append(["Concurrent officials, p95 page ≤ 2 s, 0 failures", "sessions held",
+                     f"`make serve` ({multi['cores']} workers) {multi['held_sessions']}",
+                     f"one process {single['held_sessions']}", _load_ratio(single, multi)])
     return ["## Summary", "", "Ratios are ours ÷ the peer (below 1× means we are faster or smaller); every figure "
             "is a median over the repeated runs below.", "",
             *table(["Benchmark", "Measure", "Ours", "Peers / reference", "Ratio"], rows)]
@@ -289,6 +295,47 @@ def sessions_section(results: dict) -> list[str]:
     return out
 
 
+def _load_ratio(single: dict, multi: dict) -> str:
+    both = {e["sessions"] for e in single["series"]} & {e["sessions"] for e in multi["series"]}
+    if not both:
+        return "–"
+    n = max(both)
+    a = next(e for e in single["series"] if e["sessions"] == n)
+    b = next(e for e in multi["series"] if e["sessions"] == n)
+    return f"p95 at {n}: {rx((b['p95_s'] or 0) / a['p95_s'] if a['p95_s'] else None)} of one process"
+
+
+def load_section(results: dict) -> list[str]:
+    out = ["## 6. Concurrent officials on one server (`bench_load.py`)", "", *status_line(results, "load")]
+    data = ok(results, "load")
+    if not data:
+        return out
+    first = data.get("single") or data.get("multi")
+    out += [f"Each simulated official is a headless Streamlit client (`bench/stclient.py`: the browser's websocket "
+            f"protocol, no rendering, so this is the server alone): GET `/`, open the websocket, then "
+            f"{' → '.join(first['route'])}, {first['think_s']:g} s between pages; all start within "
+            f"{first['stagger_s']:g} s, half in English. A page view is request → `script_finished`. Health: "
+            f"`/_stcore/health` every 0.5 s during the run. CPU in cores used by the server's processes (sampled every "
+            f"0.25 s), RSS summed over them. One server per row, warmed by one session; its runs follow each other. "
+            f"A run *hung* when a view timed out (120 s) or the health check did not answer within 10 s after it.", ""]
+    for mode, title in (("single", "One `streamlit run` process (file watcher off)"),
+                        ("multi", "`make serve`: one worker per core behind haproxy, sticky sessions, watchdog")):
+        entry = data.get(mode)
+        if not entry:
+            continue
+        rows = [[str(e["sessions"]), str(len(e["runs"])), str(e["views"]), str(e["hangs"]), str(e["failures"]),
+                 fs(e["p50_s"]), fs(e["p95_s"]), fs(e["p95_worst_s"]), fs(e["health_max_s"]),
+                 f"{e['cpu_cores_p50']:.2f}" if e["cpu_cores_p50"] is not None else "–", mb(e["rss_peak"])]
+                for e in entry["series"]]
+        out += [f"**{title}** ({entry['cores']} cores): held **{entry['held_sessions']}** sessions with p95 ≤ 2 s "
+                f"and 0 failures.", ""]
+        out += table(["Sessions", "Runs", "Views", "Hung runs", "Failed views", "p50 s", "p95 s (all views)",
+                      "worst run p95 s", "health max s", "CPU cores p50", "RSS peak MB"], rows)
+    if data.get("notes"):
+        out += [*data["notes"], ""]
+    return out
+
+
 def slowest_note(results: dict) -> str | None:
     """The slowest thing a user waits for: the slowest page in the browser, with where its time goes."""
     browser = ok(results, "browser")
@@ -342,6 +389,7 @@ def render(results: dict) -> str:
     lines += browser_section(results)
     lines += payload_section(results)
     lines += sessions_section(results)
+    lines += load_section(results)
     lines += notes_section(results)
     return "\n".join(lines).rstrip() + "\n"
 

