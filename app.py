@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+import components.preload  # noqa: F401  (first: the imports must not race between the first sessions)
 from components.language import current_language
 from digigov.i18n import t
 

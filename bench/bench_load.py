@@ -1,6 +1,10 @@
 """Load on the server alone: N officials at once through overview → channels → regional → upload.
 
     python bench/bench_load.py [--mode single|multi] [--sessions 5 10 25 50] [--runs 3 3 10 5] [--json out.json]
+    python bench/bench_load.py --record single.json multi.json   # into bench/results.json and RESULTS.md
+
+(`make bench` runs both modes as its "load" section; --record files the two modes run one after the other on
+their own, which is how the published figures were made: a full `make bench` takes an hour more.)
 
 Each simulated official is a headless Streamlit client (bench/stclient.py: the browser's websocket protocol,
 no rendering): GET / (where a proxy sets its sticky cookie), open the websocket, then view the four pages one
@@ -261,27 +265,42 @@ def one_run(url: str, pid: int, sessions: int, seed: int) -> dict:
 # ---------------------------------------------------------------------------------------------------------------
 # series
 # ---------------------------------------------------------------------------------------------------------------
-def run(mode: str = "single", series: tuple[tuple[int, int], ...] = DEFAULT_SERIES, log=print) -> dict:
+def run(mode: str = "single", series: tuple[tuple[int, int], ...] = DEFAULT_SERIES, log=print, *,
+        cold: bool = False) -> dict:
+    """cold: a fresh server for every run and no warm-up, so every session of a run fills the caches at once
+    (officials opening the dashboard just after a restart: the case that locked up in issue 17)."""
     server = single_server if mode == "single" else multi_server
     out: dict = {"mode": mode, "route": [p or "overview" for p in ROUTE], "think_s": THINK_S,
-                 "stagger_s": STAGGER_S, "cores": os.cpu_count(), "series": []}
+                 "stagger_s": STAGGER_S, "cores": os.cpu_count(), "cold": cold, "series": []}
     for sessions, runs in series:
         entry: dict = {"sessions": sessions, "runs": []}
-        with server() as (url, pid):
-            one_run(url, pid, 1, seed=0)  # warm the caches, as a server that has been up for a while is
-            for index in range(runs):
-                result = one_run(url, pid, sessions, seed=1000 * sessions + index)
-                entry["runs"].append(result)
-                log(f"   {mode} {sessions:>3} sessions run {index + 1}/{runs}: p50 {result['p50_s'] or 0:.2f} s, "
-                    f"p95 {result['p95_s'] or 0:.2f} s, failures {result['failures']}, hung {result['hung']}, "
-                    f"cpu p50 {result['cpu_cores_p50'] or 0:.2f} cores, health max {result['health_max_s'] or 0:.2f} s",
-                    flush=True)
-                if result["hung"]:
-                    break  # the server is gone; the series says so
+        for index, result in enumerate(_series_runs(server, mode, sessions, runs, cold)):
+            entry["runs"].append(result)
+            log(f"   {mode}{' cold' if cold else ''} {sessions:>3} sessions run {index + 1}/{runs}: "
+                f"p50 {result['p50_s'] or 0:.2f} s, p95 {result['p95_s'] or 0:.2f} s, failures {result['failures']}, "
+                f"hung {result['hung']}, cpu p50 {result['cpu_cores_p50'] or 0:.2f} cores, "
+                f"health max {result['health_max_s'] or 0:.2f} s", flush=True)
         entry.update(summarise(entry["runs"]))
         out["series"].append(entry)
     out["held_sessions"] = held(out["series"])
     return out
+
+
+def _series_runs(server, mode: str, sessions: int, runs: int, cold: bool):
+    if cold:
+        for index in range(runs):
+            with server() as (url, pid):
+                yield one_run(url, pid, sessions, seed=1000 * sessions + index)
+        return
+    with server() as (url, pid):
+        # Warm the caches, as on a server that has been up for a while: one session per worker process, at once,
+        # so that the proxy gives each worker one (leastconn).
+        one_run(url, pid, 1 if mode == "single" else (os.cpu_count() or 1), seed=0)
+        for index in range(runs):
+            result = one_run(url, pid, sessions, seed=1000 * sessions + index)
+            yield result
+            if result["hung"]:
+                return  # the server is gone; the series says so
 
 
 def run_modes(series: tuple[tuple[int, int], ...] = DEFAULT_SERIES, log=print) -> dict:
@@ -316,14 +335,43 @@ def held(series: list[dict]) -> int:
     return best
 
 
+def record(single: Path, multi: Path, results_path: Path = ROOT / "bench" / "results.json", *,
+           before_fix: Path | None = None, before_fix_commit: str = "", cold_after: Path | None = None) -> None:
+    """File two runs of this script (one per mode) as the "load" section of results.json; re-render RESULTS.md."""
+    import datetime as dt
+
+    import report
+
+    results = json.loads(results_path.read_text())
+    stamp = dt.datetime.fromtimestamp(single.stat().st_mtime).astimezone().isoformat(timespec="seconds")
+    data = {"single": json.loads(single.read_text()), "multi": json.loads(multi.read_text())}
+    if before_fix:
+        data.update(before_fix=json.loads(before_fix.read_text()), before_fix_commit=before_fix_commit)
+    if cold_after:
+        data["cold_after"] = json.loads(cold_after.read_text())
+    seconds = sum(r["wall_s"] for mode in data.values() for e in mode["series"] for r in e["runs"])
+    results["benchmarks"]["load"] = {"status": "ok", "result": data, "date": stamp, "seconds": seconds}
+    results_path.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    results_path.with_name("RESULTS.md").write_text(report.render(results), encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--mode", choices=("single", "multi"), default="single")
     parser.add_argument("--sessions", type=int, nargs="+", default=[s for s, _ in DEFAULT_SERIES])
     parser.add_argument("--runs", type=int, nargs="+", default=[r for _, r in DEFAULT_SERIES])
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--cold", action="store_true", help="a fresh, unwarmed server for every run")
+    parser.add_argument("--record", type=Path, nargs=2, metavar=("SINGLE_JSON", "MULTI_JSON"))
+    parser.add_argument("--before-fix", type=Path, help="with --record: a --cold run of the code before the fix")
+    parser.add_argument("--before-fix-commit", default="")
+    parser.add_argument("--cold-after", type=Path, help="with --record: the same --cold run after the fix")
     args = parser.parse_args(argv)
-    result = run(args.mode, tuple(zip(args.sessions, args.runs, strict=True)))
+    if args.record:
+        record(*args.record, before_fix=args.before_fix, before_fix_commit=args.before_fix_commit,
+               cold_after=args.cold_after)
+        return 0
+    result = run(args.mode, tuple(zip(args.sessions, args.runs, strict=True)), cold=args.cold)
     text = json.dumps(result, indent=2)
     if args.json:
         args.json.write_text(text + "\n")

@@ -52,11 +52,12 @@ def status_line(results: dict, name: str) -> list[str]:
         return [f"Skipped: {entry['reason']}.", ""]
     if entry["status"] == "failed":
         return [f"**Failed**: `{entry['error']}`", ""]
-    before, after = entry["load_before"], entry["load_after"]
-    pressure = after.get("cpu_pressure") or {}
-    extra = f"; CPU pressure (PSI some, avg60) at the end {pressure['avg60']:.0f} %" if "avg60" in pressure else ""
-    took = (f"took {entry['seconds']:.0f} s. Load average (1 min) {before['loadavg'][0]:.1f} before, "
-            f"{after['loadavg'][0]:.1f} after{extra}.")
+    before, after = entry.get("load_before"), entry.get("load_after")
+    took = f"took {entry['seconds']:.0f} s."
+    if before and after:  # sections filed from separate runs (bench_load --record) carry no load figures
+        pressure = after.get("cpu_pressure") or {}
+        extra = f"; CPU pressure (PSI some, avg60) at the end {pressure['avg60']:.0f} %" if "avg60" in pressure else ""
+        took += f" Load average (1 min) {before['loadavg'][0]:.1f} before, {after['loadavg'][0]:.1f} after{extra}."
     if entry.get("date") and entry["date"] != results.get("date"):  # a section rerun and merged later
         return [f"Run {entry['date']}; {took}", ""]
     return [took[0].upper() + took[1:], ""]
@@ -316,7 +317,8 @@ def load_section(results: dict) -> list[str]:
             f"{' → '.join(first['route'])}, {first['think_s']:g} s between pages; all start within "
             f"{first['stagger_s']:g} s, half in English. A page view is request → `script_finished`. Health: "
             f"`/_stcore/health` every 0.5 s during the run. CPU in cores used by the server's processes (sampled every "
-            f"0.25 s), RSS summed over them. One server per row, warmed by one session; its runs follow each other. "
+            f"0.25 s), RSS summed over them. One server per row, warmed by one session per worker; its runs follow "
+            f"each other. The load generator runs on the same machine as the server and takes part of its cores. "
             f"A run *hung* when a view timed out (120 s) or the health check did not answer within 10 s after it.", ""]
     for mode, title in (("single", "One `streamlit run` process (file watcher off)"),
                         ("multi", "`make serve`: one worker per core behind haproxy, sticky sessions, watchdog")):
@@ -331,9 +333,54 @@ def load_section(results: dict) -> list[str]:
                 f"and 0 failures.", ""]
         out += table(["Sessions", "Runs", "Views", "Hung runs", "Failed views", "p50 s", "p95 s (all views)",
                       "worst run p95 s", "health max s", "CPU cores p50", "RSS peak MB"], rows)
-    if data.get("notes"):
-        out += [*data["notes"], ""]
+    out += _saturation_notes(data, results["machine"])
     return out
+
+
+def _series(entry: dict, sessions: int) -> dict | None:
+    return next((e for e in entry["series"] if e["sessions"] == sessions), None)
+
+
+def _cold_counts(entry: dict, label: str) -> str:
+    parts = []
+    for series in entry["series"]:
+        runs = series["runs"]
+        hung = [r for r in runs if r["hung"]]
+        idle = f", the server at {max(r['cpu_cores_p50'] or 0 for r in hung):.2f} cores: locked up" if hung else ""
+        parts.append(f"{len(hung)} of {len(runs)} runs at {series['sessions']} sessions hung{idle}")
+    return f"{label}: " + ", ".join(parts)
+
+
+def _saturation_notes(data: dict, machine: dict) -> list[str]:
+    notes = []
+    single, multi = data.get("single"), data.get("multi")
+    if single and single["series"]:
+        low, high = single["series"][0], single["series"][-1]
+        ram = (machine.get("ram_bytes") or 0) / 2**30
+        notes.append(
+            f"What saturates first is the CPU, and for one process one core of it: from {low['sessions']} sessions up "
+            f"the server uses {low['cpu_cores_p50']:.2f}–{high['cpu_cores_p50']:.2f} cores (the GIL: every session's "
+            f"script runs in a thread of one interpreter) while its RSS stays at {mb(high['rss_peak'])} MB of "
+            f"{ram:.0f} GiB; page times grow with the number of sessions (p50 {fs(low['p50_s'])} s at "
+            f"{low['sessions']}, {fs(high['p50_s'])} s at {high['sessions']}) and the health check slows to "
+            f"{fs(high['health_max_s'])} s, but no run hung.")
+    if single and multi:
+        for n in (25, 50):
+            a, b = _series(single, n), _series(multi, n)
+            if a and b and a["p95_s"] and b["p95_s"]:
+                notes.append(f"At {n} sessions `make serve` gave p50 {fs(b['p50_s'])} s and p95 {fs(b['p95_s'])} s "
+                             f"against {fs(a['p50_s'])} s and {fs(a['p95_s'])} s for one process "
+                             f"({rx(b['p95_s'] / a['p95_s'])} at p95), using {b['cpu_cores_p50']:.2f} cores (p50) of "
+                             f"{multi['cores']}; memory is one process's worth per worker.")
+    before, after = data.get("before_fix"), data.get("cold_after")
+    if before or after:
+        notes.append("Cold start (`--cold`: a fresh server for every run and no warm-up, so every session of a run "
+                     "fills the caches at the same moment, as after a restart in a meeting; the case that locked up). "
+                     + "; ".join(_cold_counts(entry, label) for entry, label in
+                                 ((before, f"before the fix ({data.get('before_fix_commit') or 'previous commit'}, "
+                                           f"`map_elements` on request paths)"), (after, "after it"))
+                                 if entry) + ".")
+    return [*[f"- {n}" for n in notes], ""] if notes else []
 
 
 def slowest_note(results: dict) -> str | None:
