@@ -19,10 +19,14 @@ serve: $(RUN_STAMP) system-deps
 
 test: $(TEST_STAMP) system-deps
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	$(PY) -m pytest
 
 lint: $(TEST_STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 unit app e2e: $(TEST_STAMP) system-deps
 	$(PY) -m pytest tests/$@

@@ -12,7 +12,7 @@ Engines (each in a fresh `python` process; seconds are the read + aggregate insi
 interpreter start and imports; peak RSS is the child's ru_maxrss, read with wait4 by a tiny wrapper process):
 
 * polars: `pl.scan_csv(..., schema_overrides={"region": pl.String})` into
-  `digigov.analysis.channels.aggregate_raw_records` (lazy, one pass, labels resolved with the gazetteer);
+  `digigov.ingest.channel_records.aggregate_raw_records` (lazy, one pass, labels resolved with the gazetteer);
 * pandas: `read_csv(usecols=..., dtype=str)` + groupby on the raw labels, labels mapped with a lookup table;
 * DuckDB: one SQL query over `read_csv_auto(..., all_varchar=true)` joined to the same lookup tables;
 * import: the upload page's import-folder path, `digigov.ingest.chunked.import_csv_file` — the file decoded as a
@@ -173,7 +173,7 @@ def truth_result(adcodes: list[str], total, offline) -> dict:
 def run_polars(csv: Path, labels: dict[str, Path]) -> dict:
     import polars as pl
 
-    from digigov.analysis.channels import aggregate_raw_records
+    from digigov.ingest.channel_records import aggregate_raw_records
 
     counts = aggregate_raw_records(pl.scan_csv(csv, schema_overrides={"region": pl.String}), "region", "channel",
                                    "prefers_offline", level="province")
@@ -274,8 +274,8 @@ def run_import(csv: Path, labels: dict[str, Path]) -> dict:
 
 RUNNERS = {"polars": run_polars, "import": run_import, "pandas": run_pandas, "duckdb": run_duckdb}
 IMPORTS = {
-    "polars": ("polars", "digigov.analysis.channels"),
-    "import": ("polars", "digigov.analysis.channels", "digigov.ingest.chunked"),
+    "polars": ("polars", "digigov.ingest.channel_records"),
+    "import": ("polars", "digigov.ingest.channel_records", "digigov.ingest.chunked"),
     "pandas": ("pandas",),
     "duckdb": ("duckdb",),
 }

@@ -42,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from benchlib import PYTHON, free_port, percentile, wait_healthy  # noqa: E402
-from stclient import PageView, Session  # noqa: E402
+from stclient import PageView, Session, run_sync  # noqa: E402
 
 ROUTE = ("", "channels", "regional", "upload")  # "" is the default page, the overview
 THINK_S = 1.0
@@ -225,7 +225,7 @@ async def _run(url: str, sessions: int, seed: int) -> tuple[list[list[PageView]]
 def one_run(url: str, pid: int, sessions: int, seed: int) -> dict:
     with ServerSampler(pid) as sampler:
         started = time.perf_counter()
-        officials, health = asyncio.run(_run(url, sessions, seed))
+        officials, health = run_sync(_run(url, sessions, seed))
         wall = time.perf_counter() - started
     after = _health_once(url, HEALTH_TIMEOUT_S)
     views = [v for views in officials for v in views]
@@ -265,7 +265,11 @@ def one_run(url: str, pid: int, sessions: int, seed: int) -> dict:
 # ---------------------------------------------------------------------------------------------------------------
 # series
 # ---------------------------------------------------------------------------------------------------------------
-def run(mode: str = "single", series: tuple[tuple[int, int], ...] = DEFAULT_SERIES, log=print, *,
+def _log(text: str) -> None:
+    print(text, flush=True)
+
+
+def run(mode: str = "single", series: tuple[tuple[int, int], ...] = DEFAULT_SERIES, log=_log, *,
         cold: bool = False) -> dict:
     """cold: a fresh server for every run and no warm-up, so every session of a run fills the caches at once
     (officials opening the dashboard just after a restart: the case that locked up in issue 17)."""
@@ -279,7 +283,7 @@ def run(mode: str = "single", series: tuple[tuple[int, int], ...] = DEFAULT_SERI
             log(f"   {mode}{' cold' if cold else ''} {sessions:>3} sessions run {index + 1}/{runs}: "
                 f"p50 {result['p50_s'] or 0:.2f} s, p95 {result['p95_s'] or 0:.2f} s, failures {result['failures']}, "
                 f"hung {result['hung']}, cpu p50 {result['cpu_cores_p50'] or 0:.2f} cores, "
-                f"health max {result['health_max_s'] or 0:.2f} s", flush=True)
+                f"health max {result['health_max_s'] or 0:.2f} s")
         entry.update(summarise(entry["runs"]))
         out["series"].append(entry)
     out["held_sessions"] = held(out["series"])
@@ -303,7 +307,7 @@ def _series_runs(server, mode: str, sessions: int, runs: int, cold: bool):
                 return  # the server is gone; the series says so
 
 
-def run_modes(series: tuple[tuple[int, int], ...] = DEFAULT_SERIES, log=print) -> dict:
+def run_modes(series: tuple[tuple[int, int], ...] = DEFAULT_SERIES, log=_log) -> dict:
     """Both ways of serving, one after the other, on the same series: what run_all records as "load"."""
     return {"single": run("single", series, log), "multi": run("multi", series, log)}
 
@@ -349,7 +353,12 @@ def record(single: Path, multi: Path, results_path: Path = ROOT / "bench" / "res
         data.update(before_fix=json.loads(before_fix.read_text()), before_fix_commit=before_fix_commit)
     if cold_after:
         data["cold_after"] = json.loads(cold_after.read_text())
-    seconds = sum(r["wall_s"] for mode in data.values() for e in mode["series"] for r in e["runs"])
+    for mode in data.values():  # the per-view times stay in the run's own JSON; the summaries hold their stats
+        for entry in mode["series"] if isinstance(mode, dict) else ():
+            for run in entry["runs"]:
+                run.pop("times", None)
+    seconds = sum(r["wall_s"] for mode in data.values() if isinstance(mode, dict)
+                  for e in mode["series"] for r in e["runs"])
     results["benchmarks"]["load"] = {"status": "ok", "result": data, "date": stamp, "seconds": seconds}
     results_path.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     results_path.with_name("RESULTS.md").write_text(report.render(results), encoding="utf-8")

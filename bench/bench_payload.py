@@ -59,15 +59,17 @@ def app_figure(level: str, geojson_base_url: str | None):
         indicator = get_indicator("dgi_index")
         return build_china_map(overview.values_for_year(index, year, indicator.column), indicator, LANG,
                                watermark=watermark, geojson_base_url=geojson_base_url)
-    from digigov.analysis import channels_page as cp
+    from digigov.analysis.proportions import flagged_units
+    from digigov.presenters import channels as channels_presenter
+    from digigov.presenters.survey import map_values
 
     frame = load_builtin("city_channels")
-    sel = cp.Selection(year=max(frame["year"].to_list()))
-    shares = cp.unit_shares(frame, sel)
-    small, hidden = cp.flagged_units(shares)
+    sel = channels_presenter.Selection(year=max(frame["year"].to_list()))
+    shares = channels_presenter.unit_shares(frame, sel)
+    small, hidden = flagged_units(shares)
     return build_china_map(
-        cp.map_values(shares), get_indicator("offline_pref_share"), LANG, level="prefecture", watermark=watermark,
-        geojson_base_url=geojson_base_url, outlined=small,
+        map_values(shares, "offline_share"), get_indicator("offline_pref_share"), LANG, level="prefecture",
+        watermark=watermark, geojson_base_url=geojson_base_url, outlined=small,
         outlined_label=t("channels.small_sample_legend", LANG, min_n=sel.min_n), suppressed=hidden,
         suppressed_label=t("channels.suppressed_legend", LANG, k=sel.k))
 

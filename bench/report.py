@@ -347,7 +347,9 @@ def _cold_counts(entry: dict, label: str) -> str:
         runs = series["runs"]
         hung = [r for r in runs if r["hung"]]
         idle = f", the server at {max(r['cpu_cores_p50'] or 0 for r in hung):.2f} cores: locked up" if hung else ""
-        parts.append(f"{len(hung)} of {len(runs)} runs at {series['sessions']} sessions hung{idle}")
+        failed = sum(r["failures"] for r in runs if not r["hung"])
+        parts.append(f"{len(hung)} of {len(runs)} runs at {series['sessions']} sessions hung{idle}, "
+                     f"{failed} failed views in the others")
     return f"{label}: " + ", ".join(parts)
 
 
@@ -375,9 +377,9 @@ def _saturation_notes(data: dict, machine: dict) -> list[str]:
     before, after = data.get("before_fix"), data.get("cold_after")
     if before or after:
         notes.append("Cold start (`--cold`: a fresh server for every run and no warm-up, so every session of a run "
-                     "fills the caches at the same moment, as after a restart in a meeting; the case that locked up). "
+                     "fills the caches at the same moment, as after a restart in a meeting; the case that locked up): "
                      + "; ".join(_cold_counts(entry, label) for entry, label in
-                                 ((before, f"before the fix ({data.get('before_fix_commit') or 'previous commit'}, "
+                                 ((before, f"Before the fix ({data.get('before_fix_commit') or 'previous commit'}, "
                                            f"`map_elements` on request paths)"), (after, "after it"))
                                  if entry) + ".")
     return [*[f"- {n}" for n in notes], ""] if notes else []

@@ -11,14 +11,19 @@ No rendering happens, so this measures the server alone.
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 import urllib.request
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import websockets
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ClientState_pb2 import ClientState
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -29,6 +34,34 @@ class PageView:
     messages: int
     exceptions: int
     status: str  # "ok", "exception", "timeout", "closed", "not_found"
+
+
+@dataclass
+class _Tally:
+    """What one page view's ForwardMsgs came to."""
+
+    bytes: int = 0
+    messages: int = 0
+    exceptions: int = 0
+    status: str = "ok"
+    finished: bool = False
+
+    def add(self, size: int, forward: ForwardMsg, pages: dict[str, str]) -> None:
+        self.bytes += size
+        self.messages += 1
+        kind = forward.WhichOneof("type")
+        if kind == "navigation":
+            pages.update({p.url_pathname: p.page_script_hash for p in forward.navigation.app_pages})
+        elif kind == "page_not_found":
+            self.status = "not_found"
+        elif kind == "delta" and forward.delta.WhichOneof("type") == "new_element":
+            self.exceptions += forward.delta.new_element.WhichOneof("type") == "exception"
+        elif kind == "script_finished":
+            # A run cut short by a rerun is not the end of the page view.
+            self.finished = forward.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN
+
+    def final_status(self) -> str:
+        return "exception" if self.status == "ok" and self.exceptions else self.status
 
 
 @dataclass
@@ -65,6 +98,26 @@ class Session:
     async def view(self, page: str, query: str = "") -> PageView:
         """Open a page ("" = the default page), as a first load or as a sidebar click when the hash is known."""
         assert self._ws is not None
+        started = time.perf_counter()
+        tally = _Tally()
+        try:
+            await self._ws.send(self._rerun(page, query).SerializeToString())
+            while not tally.finished:
+                remaining = self.timeout - (time.perf_counter() - started)
+                if remaining <= 0:
+                    raise TimeoutError
+                data = await asyncio.wait_for(self._ws.recv(), remaining)
+                forward = ForwardMsg()
+                forward.ParseFromString(data)
+                tally.add(len(data), forward, self.pages)
+        except TimeoutError:
+            tally.status = "timeout"
+        except websockets.ConnectionClosed:
+            tally.status = "closed"
+        return PageView(page, time.perf_counter() - started, tally.bytes, tally.messages, tally.exceptions,
+                        tally.final_status())
+
+    def _rerun(self, page: str, query: str) -> BackMsg:
         state = ClientState(query_string=query)
         if page in self.pages:
             state.page_script_hash = self.pages[page]
@@ -73,43 +126,28 @@ class Session:
         state.context_info.timezone = "Asia/Shanghai"
         state.context_info.locale = "zh-CN"
         state.context_info.url = f"{self.base_url}/{page}"
-        message = BackMsg(rerun_script=state)
-        started = time.perf_counter()
-        size = count = exceptions = 0
-        status = "ok"
-        try:
-            await self._ws.send(message.SerializeToString())
-            while True:
-                remaining = self.timeout - (time.perf_counter() - started)
-                if remaining <= 0:
-                    status = "timeout"
-                    break
-                data = await asyncio.wait_for(self._ws.recv(), remaining)
-                size += len(data)
-                count += 1
-                forward = ForwardMsg()
-                forward.ParseFromString(data)
-                kind = forward.WhichOneof("type")
-                if kind == "navigation":
-                    self.pages.update({p.url_pathname: p.page_script_hash for p in forward.navigation.app_pages})
-                elif kind == "page_not_found":
-                    status = "not_found"
-                elif kind == "delta" and forward.delta.WhichOneof("type") == "new_element":
-                    if forward.delta.new_element.WhichOneof("type") == "exception":
-                        exceptions += 1
-                elif kind == "script_finished":
-                    if forward.script_finished == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
-                        continue
-                    break
-        except TimeoutError:
-            status = "timeout"
-        except websockets.ConnectionClosed:
-            status = "closed"
-        if status == "ok" and exceptions:
-            status = "exception"
-        return PageView(page, time.perf_counter() - started, size, count, exceptions, status)
+        return BackMsg(rerun_script=state)
 
     async def close(self) -> None:
         if self._ws is not None:
             await self._ws.close()
             self._ws = None
+
+
+def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
+    """asyncio.run in a thread of its own: callers (pytest after Playwright's sync API, which leaves an event
+    loop running in the main thread) may already have a loop."""
+    outcome: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = asyncio.run(coroutine)
+        except BaseException as error:  # handed to the caller's thread below
+            outcome["error"] = error
+
+    thread = threading.Thread(target=target, name="stclient")
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]

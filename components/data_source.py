@@ -16,7 +16,7 @@ def data_source(page: str, kind: str, lang: str) -> Source:
     try:
         sources = list_sources(kind)
     except StorageError as err:  # an unreadable store must not take the page down: fall back to samples
-        st.sidebar.error(t("source.store_error", lang, error=escape_markdown(str(err))))
+        st.sidebar.error(t("source.store_error", lang, error=escape_markdown(err.message(lang))))
         sources = [Source(BUILTIN, "", kind)]
     ids = [s.id for s in sources]
     key = f"{page}_src"

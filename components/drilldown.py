@@ -1,4 +1,5 @@
-"""Selected province below a national map: its header, a way back, and its prefecture map when data exist."""
+"""Selected province below a national map: its header, a way back, and its prefecture map when data exist.
+Every page with a drill-down (overview, demand) uses map_key, new_click and drill_header from here."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import streamlit as st
 
 from components.china_map import chart
 from digigov.analysis.overview import ranking, values_for_year
-from digigov.figures.china_map import build_china_map
+from digigov.figures.china_map import build_china_map, selected_adcode
 from digigov.i18n import t
 from digigov.indicators import Indicator
 from digigov.regions import load_gazetteer
@@ -16,6 +17,36 @@ from digigov.regions import load_gazetteer
 def map_key(page: str) -> str:
     """The national map's widget key; it changes when the user goes back, which clears the selection."""
     return f"{page}_map_{st.session_state.get(f'{page}_map_reset', 0)}"
+
+
+def _last_click_key(page: str) -> str:
+    return f"{page}_last_click"
+
+
+def new_click(page: str, key: str) -> str | None:
+    """The region clicked on the map widget ``key`` since the last run (a selection that stays put across
+    reruns is not a new click, so a selectbox changed after a click keeps its new value)."""
+    clicked = selected_adcode(st.session_state.get(key))
+    last = _last_click_key(page)
+    if clicked is None:
+        st.session_state.pop(last, None)
+        return None
+    if st.session_state.get(last) == (key, clicked):
+        return None
+    st.session_state[last] = (key, clicked)
+    return clicked
+
+
+def drill_header(page: str, title: str, lang: str) -> None:
+    """The drilled-down province's header with the button back to the national map: going back gives the map
+    a new widget key (clearing its selection), forgets the last click and drops the province from the URL."""
+    header, back = st.columns([4, 1])
+    header.subheader(title)
+    if back.button(t("map.back", lang), key=f"{page}_back"):
+        st.session_state[f"{page}_map_reset"] = st.session_state.get(f"{page}_map_reset", 0) + 1
+        st.session_state.pop(_last_click_key(page), None)
+        st.query_params.pop("province", None)
+        st.rerun()
 
 
 def province_drilldown(
@@ -36,23 +67,17 @@ def province_drilldown(
     region = gazetteer[selected]
     ranks = ranking(provinces, year, indicator.column).filter(pl.col("adcode") == selected)
     st.divider()
-    header, back = st.columns([4, 1])
     if ranks.height:
-        header.subheader(
-            t(
-                "overview.selected_header",
-                lang,
-                region=region.name(lang),
-                value=indicator.format(ranks["value"][0], lang),
-                rank=ranks["rank"][0],
-            )
+        title = t(
+            "overview.selected_header",
+            lang,
+            region=region.name(lang),
+            value=indicator.format(ranks["value"][0], lang),
+            rank=ranks["rank"][0],
         )
     else:
-        header.subheader(t("map.selected", lang, region=region.name(lang)))
-    if back.button(t("map.back", lang), key=f"{page}_back"):
-        st.session_state[f"{page}_map_reset"] = st.session_state.get(f"{page}_map_reset", 0) + 1
-        st.query_params.pop("province", None)
-        st.rerun()
+        title = t("map.selected", lang, region=region.name(lang))
+    drill_header(page, title, lang)
     own = cities.filter(pl.col("parent") == selected) if "parent" in cities.columns else cities.clear()
     if own.height:
         st.caption(t("overview.city_map_caption", lang, region=region.name(lang), year=year))

@@ -11,13 +11,18 @@ import streamlit as st
 from digigov.i18n import t
 from digigov.indicators import load_catalog
 from digigov.ingest import ALL_ROLES, ENCODING_CHOICES, SCALES, IngestResult
+from digigov.presenters.upload import (
+    NOT_MAPPED,
+    detected_format,
+    mapping_target_label,
+    region_option_label,
+    report_table,
+)
 from digigov.regions import load_gazetteer
 from digigov.sources import store
 from digigov.storage import StorageError
 from digigov.text import escape_markdown
 from digigov.upload_kinds import kind_frames, kind_pages
-
-NOT_MAPPED = "__none__"
 
 
 def encoding_choice(column, key: str, lang: str) -> str | None:
@@ -45,11 +50,10 @@ def read_options(choices: dict) -> dict:
 
 def detected(result: IngestResult, column, lang: str) -> None:
     # Text, not st.metric: the shape's name ("原始记录（办理渠道）") is too long for a metric's large type.
+    found = detected_format(result, lang)
     column.caption(t("upload.shape", lang))
-    column.markdown(f"**{t(f'ingest.shape.{result.shape}', lang)}**")
-    parts = [f"{t('upload.encoding', lang)}: {result.encoding}" if result.encoding else "",
-             f"{t('upload.delimiter', lang)}: {result.delimiter!r}" if result.delimiter else ""]
-    st.caption(" · ".join(p for p in parts if p))
+    column.markdown(f"**{found.shape}**")
+    st.caption(found.details)
     privacy(result, lang)
 
 
@@ -75,9 +79,7 @@ def corrections(result: IngestResult, choices: dict, page: str, ident: str, lang
                 chosen = grid[i % 3].selectbox(
                     escape_markdown(match.column), targets,
                     index=targets.index(current) if current in targets else 0, key=widget_key(page, "map", ident, i),
-                    format_func=lambda v: (t("ingest.role.ignore", lang) if v == NOT_MAPPED
-                                           else catalog[v].name(lang) if v in catalog
-                                           else t(f"ingest.role.{v}", lang)))
+                    format_func=lambda v: mapping_target_label(v, lang))
                 if chosen != current:
                     choices["mapping"][match.column] = None if chosen == NOT_MAPPED else chosen
                     st.rerun()
@@ -107,8 +109,7 @@ def _regions(result: IngestResult, choices: dict, page: str, ident: str, lang: s
             chosen = st.selectbox(
                 t("upload.region_choice", lang, value=escape_markdown(value)), ordered,
                 key=widget_key(page, "region", ident, i),
-                format_func=lambda a: (t("upload.region_skip", lang) if a == NOT_MAPPED
-                                       else f"{gazetteer[a].name_zh} · {gazetteer[a].name_en} ({a})"))
+                format_func=lambda a: region_option_label(a, lang))
             if chosen != NOT_MAPPED:
                 choices["regions"][value] = chosen
                 st.rerun()
@@ -119,7 +120,7 @@ def report(result: IngestResult, page: str, ident: str, lang: str, clean: str | 
     issues = result.report
     if issues.errors or issues.warnings:
         st.subheader(t("upload.report_header", lang, errors=len(issues.errors), warnings=len(issues.warnings)))
-        st.dataframe(issues.to_frame().drop("message_en" if lang == "zh" else "message_zh"), hide_index=True)
+        st.dataframe(report_table(result, lang), hide_index=True)
     elif clean:
         st.info(clean)
     else:
@@ -157,5 +158,5 @@ def accept(result: IngestResult, source_file: str, page: str, ident: str, lang: 
                          meta={"kinds": [kind], "encoding": result.encoding, "sheet": result.sheet})
         st.success(t("upload.saved", lang, name=escape_markdown(name), pages=kind_pages(list(kinds), lang)))
     except StorageError as err:
-        st.error(t("upload.save_failed", lang, error=escape_markdown(err)))
+        st.error(t("upload.save_failed", lang, error=escape_markdown(err.message(lang))))
 

@@ -9,10 +9,11 @@ instead of a visible placeholder.
 
 from __future__ import annotations
 
-import os
 import tomllib
 from functools import cache
 from pathlib import Path
+
+from digigov import settings
 
 LANGUAGES: tuple[str, ...] = ("zh", "en")
 DEFAULT_LANGUAGE = "zh"
@@ -58,11 +59,7 @@ def t(key: str, lang: str = DEFAULT_LANGUAGE, **values: object) -> str:
     entry = catalog().get(key)
     text = entry.get(normalise_language(lang)) if entry else None
     if text is None:
-        if os.environ.get("DIGIGOV_STRICT_I18N") == "1":
+        if settings.read("DIGIGOV_STRICT_I18N"):
             raise MissingTranslationError(f"{key!r} has no {lang!r} text in {CATALOG_DIR}")
         return f"⟦{key}⟧"
     return text.format(**values) if values else text
-
-
-def all_texts(lang: str) -> set[str]:
-    return {entry[lang] for entry in catalog().values() if lang in entry}

@@ -188,7 +188,7 @@ def region_label(adcode: str, lang: str) -> str:
     if adcode not in gazetteer:
         return adcode
     region = gazetteer[adcode]
-    if region.level == "prefecture" and region.parent in gazetteer:
+    if region.level == "prefecture" and region.parent is not None and region.parent in gazetteer:
         parent = gazetteer[region.parent]
         if parent.short_zh != region.short_zh:
             return (f"{region.name(lang)}（{parent.name(lang)}）" if lang == "zh"

@@ -20,6 +20,9 @@ Why it is built this way:
 * Names and file names are user text: they are stored in the manifest only and never used to build a path;
   folder names are generated ids.
 
+Errors carry a catalog key (``error.message(lang)`` is the page's text) and never a server path: where a
+path helps an administrator, it is logged instead.
+
 This module is pure Python (no Streamlit) and POSIX-only (``fcntl``).
 """
 
@@ -32,6 +35,7 @@ import fcntl
 import hashlib
 import io
 import json
+import logging
 import os
 import random
 import re
@@ -46,6 +50,9 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+
+from digigov import settings
+from digigov.errors import UserFacingError
 
 __all__ = [
     "MANIFEST_FORMAT",
@@ -87,12 +94,15 @@ _BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u20
 _FILE_MODE = 0o600
 _DIR_MODE = 0o700
 
+log = logging.getLogger(__name__)
+
 
 # --------------------------------------------------------------------------------------------------- errors
 
 
-class StorageError(Exception):
-    """Base class of every error raised by this module, so a page can catch one type."""
+class StorageError(UserFacingError):
+    """Base class of every error raised by this module, so a page can catch one type and show
+    ``message(lang)``."""
 
 
 class StorageFullError(StorageError):
@@ -114,8 +124,8 @@ class CorruptDatasetError(StorageError):
 class DatasetNotFoundError(StorageError, KeyError):
     """No dataset (or version) with that id in the manifest. Also a KeyError, like a dict lookup."""
 
-    def __str__(self) -> str:  # KeyError would show the message with quotes around it
-        return str(self.args[0]) if self.args else ""
+    def __init__(self, key: str = "storage.not_found", **values: object) -> None:
+        super().__init__(key, **values)
 
 
 # ---------------------------------------------------------------------------------------------- records
@@ -162,7 +172,7 @@ class DatasetRecord:
         for v in self.versions:
             if v.version == number:
                 return v
-        raise DatasetNotFoundError(f"dataset {self.name!r} ({self.id}) has no version {number}")
+        raise DatasetNotFoundError("storage.no_version", name=self.name, version=number)
 
 
 @dataclass(frozen=True)
@@ -184,8 +194,7 @@ class StoreProblem:
 
 def default_data_dir() -> Path:
     """The data directory: ``$DIGIGOV_DATA_DIR`` if set, else ``<cwd>/userdata`` (ignored by git)."""
-    env = os.environ.get("DIGIGOV_DATA_DIR", "").strip()
-    return Path(env).expanduser() if env else Path.cwd() / "userdata"
+    return settings.read("DIGIGOV_DATA_DIR") or Path.cwd() / "userdata"
 
 
 def clean_user_text(text: str, max_len: int) -> str:
@@ -267,10 +276,8 @@ def _newest_mtime(path: Path) -> float:
 
 
 def _full_error(exc: OSError) -> StorageFullError:
-    return StorageFullError(
-        "The disk is full, so the dataset was not saved. Earlier datasets are unchanged. "
-        f"Free some space and save again. ({exc.strerror or exc})"
-    )
+    log.warning("the data store's disk is full: %s", exc)  # with the file name, which the user is not shown
+    return StorageFullError("storage.disk_full")
 
 
 # ---------------------------------------------------------------------------------------------- store
@@ -322,18 +329,15 @@ class DatasetStore:
         try:
             doc = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise CorruptManifestError(
-                f"The dataset manifest {path} is damaged and cannot be read ({exc}). It has been left as it is; "
-                "restore it from a backup or move it away to start an empty store."
-            ) from exc
+            log.error("the dataset manifest %s is damaged and cannot be read (%s)", path, exc)
+            raise CorruptManifestError("storage.manifest_damaged") from exc
         if not isinstance(doc, dict) or not isinstance(doc.get("datasets"), dict):
-            raise CorruptManifestError(f"The dataset manifest {path} has no 'datasets' table; it was left as it is.")
+            log.error("the dataset manifest %s has no 'datasets' table", path)
+            raise CorruptManifestError("storage.manifest_damaged")
         fmt = doc.get("format")
         if fmt != MANIFEST_FORMAT:
-            raise CorruptManifestError(
-                f"The dataset manifest {path} has format {fmt!r}; this version reads format {MANIFEST_FORMAT}. "
-                "It was left as it is."
-            )
+            log.error("the dataset manifest %s has format %r, not %d", path, fmt, MANIFEST_FORMAT)
+            raise CorruptManifestError("storage.manifest_format", found=repr(fmt), expected=MANIFEST_FORMAT)
         return doc
 
     def _records(self, doc: dict[str, Any]) -> dict[str, DatasetRecord]:
@@ -343,10 +347,8 @@ class DatasetStore:
             try:
                 out[ds_id] = _record_from_entry(ds_id, entry)
             except (KeyError, TypeError, ValueError, IndexError) as exc:
-                raise CorruptManifestError(
-                    f"The dataset manifest {self.manifest_path} has a malformed entry {ds_id!r} ({exc!r}); "
-                    "it was left as it is."
-                ) from exc
+                log.error("the dataset manifest %s has a malformed entry %r (%r)", self.manifest_path, ds_id, exc)
+                raise CorruptManifestError("storage.manifest_damaged") from exc
         return out
 
     def _replace_manifest(self, doc: dict[str, Any]) -> None:
@@ -369,10 +371,8 @@ class DatasetStore:
         try:
             _fsync_dir(self.root)
         except OSError as exc:
-            raise StorageError(
-                f"The dataset was {done}, but the disk reported an error while making the change permanent "
-                f"({exc.strerror or exc}); check the disk of {self.root}."
-            ) from exc
+            log.error("the dataset was %s, but fsync of %s failed: %s", done, self.root, exc)
+            raise StorageError(f"storage.unsynced.{done}") from exc
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
@@ -388,10 +388,9 @@ class DatasetStore:
                 except BlockingIOError:
                     # Polling (not a blocking flock) so that a stuck holder gives an error instead of a hung page.
                     if time.monotonic() >= deadline:
-                        raise StorageBusyError(
-                            f"The data store {self.root} is busy (lock held for over {self.lock_timeout:.0f} s); "
-                            "try again."
-                        ) from None
+                        log.warning("the lock of the data store %s was held for over %.0f s", self.root,
+                                    self.lock_timeout)
+                        raise StorageBusyError("storage.busy", seconds=f"{self.lock_timeout:.0f}") from None
                     time.sleep(random.uniform(0.001, 0.01))
             yield
         finally:
@@ -409,31 +408,35 @@ class DatasetStore:
         """One dataset's record, or DatasetNotFoundError."""
         recs = self._read()[1]
         if not isinstance(dataset_id, str) or dataset_id not in recs:
-            raise DatasetNotFoundError(f"no dataset with id {dataset_id!r}")
+            raise DatasetNotFoundError()
         return recs[dataset_id]
 
     def load(self, dataset_id: str, version: int | None = None) -> pl.DataFrame:
         """The stored frame (latest version by default), after checking its SHA-256."""
         rec = self.get(dataset_id)
         ver = rec.latest if version is None else rec.version(version)
-        where = f"dataset {rec.name!r} ({rec.id}) version {ver.version}"
+        where = {"name": rec.name, "version": ver.version}
         path = self._resolve(rec.id, ver.path)
         if path is None:
-            raise CorruptDatasetError(f"{where}: manifest path {ver.path!r} points outside the dataset folder")
+            log.error("dataset %s version %d: manifest path %r points outside its folder", rec.id, ver.version,
+                      ver.path)
+            raise CorruptDatasetError("storage.file_outside", **where)
         try:
             data = path.read_bytes()
         except FileNotFoundError as exc:
-            raise CorruptDatasetError(f"{where}: file {path} is missing") from exc
+            log.error("dataset %s version %d: file %s is missing", rec.id, ver.version, path)
+            raise CorruptDatasetError("storage.file_missing", **where) from exc
         # Hash and parse the same bytes, so what is returned is exactly what was checked.
         digest = hashlib.sha256(data).hexdigest()
         if digest != ver.sha256:
-            raise CorruptDatasetError(
-                f"{where}: file {path} is damaged (SHA-256 {digest[:12]}…, expected {ver.sha256[:12]}…)"
-            )
+            log.error("dataset %s version %d: file %s is damaged (SHA-256 %s…, expected %s…)", rec.id, ver.version,
+                      path, digest[:12], ver.sha256[:12])
+            raise CorruptDatasetError("storage.file_damaged", **where)
         try:
             return pl.read_parquet(io.BytesIO(data))
         except Exception as exc:  # checksum matched but the writer produced something unreadable
-            raise CorruptDatasetError(f"{where}: file {path} cannot be read as Parquet ({exc})") from exc
+            log.exception("dataset %s version %d: file %s cannot be read as Parquet", rec.id, ver.version, path)
+            raise CorruptDatasetError("storage.file_unreadable", **where) from exc
 
     def verify(self) -> builtins.list[StoreProblem]:
         """Check that every file in the manifest exists with the recorded size and SHA-256. Empty = healthy."""
@@ -464,7 +467,9 @@ class DatasetStore:
 
     # ---- writing
 
-    def save(
+    # One durable write in its order (checks, temp file, fsync, replace, manifest under the lock) reads best in
+    # one place: splitting it would scatter the crash-safety argument over helpers.
+    def save(  # noqa: C901
         self,
         frame: pl.DataFrame,
         *,
@@ -506,7 +511,7 @@ class DatasetStore:
         else:
             entry = self._read()[0]["datasets"].get(dataset_id) if isinstance(dataset_id, str) else None
             if entry is None or not _ID_RE.fullmatch(dataset_id):
-                raise DatasetNotFoundError(f"no dataset with id {dataset_id!r}")
+                raise DatasetNotFoundError()
             known_max = max((int(v["version"]) for v in entry.get("versions", [])), default=0)
 
         buf = io.BytesIO()
@@ -525,7 +530,7 @@ class DatasetStore:
         except FileNotFoundError as exc:
             # A concurrent delete removed the dataset folder under us.
             if not is_new and dataset_id not in self._read_raw()["datasets"]:
-                raise DatasetNotFoundError(f"dataset {dataset_id} was deleted while saving") from exc
+                raise DatasetNotFoundError("storage.deleted_while_saving") from exc
             raise
         except OSError as exc:
             if exc.errno in _FULL_ERRNOS:
@@ -582,10 +587,11 @@ class DatasetStore:
                 else:
                     entry = datasets.get(dataset_id)
                     if entry is None:
-                        raise DatasetNotFoundError(f"dataset {dataset_id} was deleted while saving")
+                        raise DatasetNotFoundError("storage.deleted_while_saving")
                 if any(int(v["version"]) == version for v in entry["versions"]):
                     # Cannot happen while folders are claimed with mkdir; refuse rather than shadow a version.
-                    raise StorageError(f"dataset {dataset_id}: version {version} is already in the manifest")
+                    log.error("dataset %s: version %d is already in the manifest", dataset_id, version)
+                    raise StorageError("storage.version_clash")
                 entry["versions"] = sorted([*entry["versions"], ver_entry], key=lambda v: int(v["version"]))
                 latest = entry["versions"][-1]
                 if latest is ver_entry:
@@ -619,7 +625,7 @@ class DatasetStore:
                 doc, _ = self._read()  # validated: never merge into a broken manifest
                 entry = doc["datasets"].get(dataset_id)
                 if entry is None:
-                    raise DatasetNotFoundError(f"no dataset with id {dataset_id!r}")
+                    raise DatasetNotFoundError()
                 entry["name"] = clean
                 entry["updated"] = _now()
                 self._replace_manifest(doc)
@@ -636,7 +642,7 @@ class DatasetStore:
             with self._locked():
                 doc, _ = self._read()  # validated: never merge into a broken manifest
                 if doc["datasets"].pop(dataset_id, None) is None:
-                    raise DatasetNotFoundError(f"no dataset with id {dataset_id!r}")
+                    raise DatasetNotFoundError()
                 self._replace_manifest(doc)
                 self._fsync_root_after_commit("deleted")
         except OSError as exc:
@@ -647,7 +653,8 @@ class DatasetStore:
             # A crash here leaves an unlisted folder: invisible, and removed by gc().
             shutil.rmtree(self._datasets_dir / dataset_id, ignore_errors=True)
 
-    def gc(self, min_age: float = 60.0) -> builtins.list[Path]:
+    # Each branch is one kind of debris a crash can leave; kept together so the list of kinds is complete.
+    def gc(self, min_age: float = 60.0) -> builtins.list[Path]:  # noqa: C901
         """Remove leftovers of interrupted saves and deletes; return what was removed.
 
         Only our own name patterns are touched, and only when nothing in them changed for ``min_age`` seconds,

@@ -9,17 +9,21 @@ from components.downloads import lazy_download
 from components.language import language_switch
 from components.notices import sample_notice
 from components.url_state import url_choice
-from digigov import briefing_content as content
 from digigov.datasets import load_builtin
-from digigov.export.briefing import Briefing, html_to_pdf, html_to_png, render_briefing_html
+from digigov.export.briefing import html_to_pdf, html_to_png, render_briefing_html
 from digigov.export.browser import ExportError
 from digigov.export.images import chromium_available
 from digigov.i18n import t
 from digigov.indicators import get_indicator
+from digigov.presenters import briefing as presenter
 
 PAGE = "briefing"
-INDICATORS = ["dgi_index", "dgi_organisation", "dgi_institutions", "dgi_capacity", "dgi_effect"]
 PREVIEW_WIDTH = 900
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def cached_form(year: int, indicator_id: str, lang: str) -> presenter.BriefingForm:
+    return presenter.briefing_form(year, indicator_id, lang)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -38,18 +42,11 @@ def build_html(
     _filters: dict,
     filters_key: str,
 ) -> str:
-    briefing = Briefing(
-        title=title,
-        subtitle=subtitle,
-        date=date,
-        scope=scope,
-        findings=findings,
-        source=source,
-        sections=content.sections(map_choice, list(charts), year, indicator_id, lang, _filters),
-        sample_data=True,
-        lang=lang,
+    text = presenter.BriefingText(title=title, subtitle=subtitle, date=date, scope=scope, findings=findings,
+                                  source=source)
+    return render_briefing_html(
+        presenter.briefing_document(map_choice, charts, year, indicator_id, lang, text, _filters)
     )
-    return render_briefing_html(briefing)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -72,25 +69,26 @@ with left:
     indicator_id = url_choice(
         PAGE,
         "ind",
-        INDICATORS,
+        list(presenter.INDICATORS),
         default="dgi_index",
         label=t("briefing.indicator", lang),
         format_func=lambda i: get_indicator(i).name(lang),
     )
+    form = cached_form(year, indicator_id, lang)
     map_choice = st.selectbox(
         t("briefing.map", lang),
-        [None, *content.MAPS],
+        [None, *presenter.MAPS],
         index=1,
         key=f"{PAGE}_map",
-        format_func=lambda m: t("briefing.no_map", lang) if m is None else content.heading(m, year, indicator_id, lang),
+        format_func=lambda m: t("briefing.no_map", lang) if m is None else form.headings[m],
     )
     charts = st.multiselect(
         t("briefing.charts", lang),
-        list(content.CHARTS),
-        default=["ranking", "macro", "trend", "channel_mix"],
-        max_selections=content.MAX_CHARTS,
+        list(presenter.CHARTS),
+        default=list(presenter.DEFAULT_CHARTS),
+        max_selections=presenter.MAX_CHARTS,
         key=f"{PAGE}_charts",
-        format_func=lambda c: content.heading(c, year, indicator_id, lang),
+        format_func=lambda c: form.headings[c],
     )
 with right:
     title = st.text_input(
@@ -106,13 +104,13 @@ with right:
     date = cols[0].date_input(t("briefing.doc_date", lang), dt.date.today(), key=f"{PAGE}_date")
     scope = cols[1].text_input(
         t("briefing.doc_scope", lang),
-        content.default_scope(year, lang),
+        form.scope,
         key=f"{PAGE}_scope_{lang}_{year}",
         max_chars=120,
     )
     findings_text = st.text_area(
         t("briefing.doc_findings", lang),
-        "\n".join(content.default_findings(year, lang)),
+        form.findings,
         key=f"{PAGE}_findings_{lang}_{year}",
         height=200,
         max_chars=2000,
@@ -121,7 +119,7 @@ with right:
         t("briefing.doc_source", lang), t("briefing.default_source", lang), key=f"{PAGE}_source_{lang}", max_chars=200
     )
 
-findings = tuple(line.strip() for line in findings_text.splitlines() if line.strip())
+findings = presenter.findings_lines(findings_text)
 page_filters = remembered()
 # The leading underscore keeps the dict out of the cache key; filters_key (its repr) stands in for it.
 inputs = (
@@ -155,7 +153,7 @@ if built:
     built_inputs, page_html = built
     if built_inputs != inputs:
         st.info(t("briefing.stale", lang))
-    stem = f"briefing_{built_inputs[2]}_{dt.date.today():%Y%m%d}"
+    stem = presenter.download_stem(built_inputs[2], dt.date.today())
     cols = st.columns(2)
     lazy_download(t("briefing.download_png", lang), lambda: html_to_png(page_html), stem, "png", f"{PAGE}_png",
                   where=cols[0])

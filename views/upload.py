@@ -9,10 +9,11 @@ from components import upload_review as review
 from components.language import language_switch
 from digigov.i18n import t
 from digigov.ingest import MAX_UPLOAD_BYTES, read_upload
-from digigov.ingest.chunked import ImportProgress, preview_csv_file
+from digigov.ingest.chunked import preview_csv_file
 from digigov.ingest.import_folder import ImportFileError, import_dir, import_file_path, list_import_files
 from digigov.ingest.jobs import ImportJob, start_import
 from digigov.ingest.limits import MIB
+from digigov.presenters.upload import progress_text
 from digigov.sources import store
 from digigov.storage import StorageError
 from digigov.text import escape_markdown
@@ -66,15 +67,6 @@ def uploaded_file_tab(lang: str) -> None:
     review.report(result, PAGE, digest, lang)
     review.preview(result, lang)
     review.accept(result, uploaded.name, PAGE, digest, lang)
-
-
-def progress_text(progress: ImportProgress, lang: str) -> str:
-    if progress.stage == "aggregating":
-        return t("upload.import_aggregating", lang, rows=f"{progress.rows:,}")
-    text = t("upload.import_progress", lang, done=f"{progress.bytes_done / MIB:,.0f}",
-             total=f"{progress.bytes_total / MIB:,.0f}", rows=f"{progress.rows:,}", seconds=f"{progress.seconds:.0f}")
-    left = progress.remaining_seconds
-    return text if left is None else text + t("upload.import_remaining", lang, seconds=f"{max(left, 1):.0f}")
 
 
 @st.fragment(run_every=0.5)
@@ -153,7 +145,7 @@ def stored_datasets(lang: str) -> None:
     try:
         records = store().list()
     except StorageError as err:
-        st.error(t("source.store_error", lang, error=escape_markdown(err)))
+        st.error(t("source.store_error", lang, error=escape_markdown(err.message(lang))))
         records = []
     if not records:
         st.caption(t("upload.none_stored", lang))

@@ -68,25 +68,33 @@ def _clean(
         labels = _to_labels(groups, x.size)
         keep &= np.array([not _is_missing_label(g) for g in labels], dtype=bool)
     x = x[keep]
-    if x.size == 0:
-        raise ValueError("no observations left after dropping missing values")
-    if not np.all(np.isfinite(x)):
-        raise ValueError("values must be finite")
-    if np.any(x < 0):
-        raise ValueError("values must be non-negative (these measures describe a non-negative attainment)")
+    _check_values(x)
     if w is not None:
-        w = w[keep]
-        if not np.all(np.isfinite(w)) or np.any(w < 0):
-            raise ValueError("weights must be finite and non-negative")
-        if w.sum() <= 0:
-            raise ValueError("weights must not all be zero")
-        w = w / w.sum()
+        w = _normalised_weights(w[keep])
     if labels is not None:
         labels = [g for g, k in zip(labels, keep, strict=True) if k]
     mean = float(np.dot(w, x)) if w is not None else float(x.mean())
     if mean <= 0:
         raise ValueError("the mean must be positive")
     return x, w, labels
+
+
+def _check_values(x: np.ndarray) -> None:
+    if x.size == 0:
+        raise ValueError("no observations left after dropping missing values")
+    if not np.all(np.isfinite(x)):
+        raise ValueError("values must be finite")
+    if np.any(x < 0):
+        raise ValueError("values must be non-negative (these measures describe a non-negative attainment)")
+
+
+def _normalised_weights(w: np.ndarray) -> np.ndarray:
+    """The kept weights, checked (finite, non-negative, not all zero) and scaled to sum to 1."""
+    if not np.all(np.isfinite(w)) or np.any(w < 0):
+        raise ValueError("weights must be finite and non-negative")
+    if w.sum() <= 0:
+        raise ValueError("weights must not all be zero")
+    return w / w.sum()
 
 
 def _group_order(labels: Iterable[Hashable]) -> list[Hashable]:

@@ -200,6 +200,22 @@ def suppress_small_cells(
     return out.drop([c for c in (tmp_primary, tmp_rank) if c in out.collect_schema().names()])
 
 
+def visible_rows(frame: Frame) -> Frame:
+    """The rows whose numbers may be shown: not suppressed (a row without a decision counts as shown)."""
+    return frame.filter(~pl.col("suppressed").fill_null(False))
+
+
+def adequate_rows(frame: Frame) -> Frame:
+    """The rows that may enter a highest / lowest claim: shown, and not a small sample."""
+    return visible_rows(frame).filter(~pl.col("small_sample"))
+
+
+def flagged_units(rows: pl.DataFrame, id: str = "adcode") -> tuple[list[str], list[str]]:
+    """(small-sample units that are still shown, suppressed units): what a map outlines and greys out."""
+    small = visible_rows(rows).filter(pl.col("small_sample"))[id].to_list()
+    return small, rows.filter(pl.col("suppressed").fill_null(False))[id].to_list()
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Comparing two intervals
 # ---------------------------------------------------------------------------------------------------------------
@@ -211,6 +227,6 @@ def differences_within_ci(a_low: float | None, a_high: float | None,
     significant), which suits a dashboard: we only claim "A is higher than B" when the intervals are apart.
     A missing bound means there is nothing to claim, so it also returns True.
     """
-    if None in (a_low, a_high, b_low, b_high):
+    if a_low is None or a_high is None or b_low is None or b_high is None:
         return True
     return a_low <= b_high and b_low <= a_high

@@ -15,17 +15,19 @@ from __future__ import annotations
 import asyncio
 import atexit
 import concurrent.futures
-import contextlib
+import logging
 import os
 import threading
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from digigov.i18n import t
+from digigov import settings
+from digigov.errors import UserFacingError
 from digigov.paths import STATIC_DIR
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 INSTALL_HINT = "apt-get install chromium fonts-noto-cjk"
 # plotly's geo base layer fetches world_110m.json; kaleido reads it from our copy, never the CDN.
@@ -39,16 +41,8 @@ HARD_LIMIT_S = 90.0
 _EXTRA_ARGS = ("--disable-background-networking", "--disable-features=Translate,MediaRouter")
 
 
-class ExportError(RuntimeError):
+class ExportError(UserFacingError, RuntimeError):
     """An export that could not be made; `message(lang)` is the text for the user."""
-
-    def __init__(self, key: str, **values: object) -> None:
-        self.key = key
-        self.values = values
-        super().__init__(t(key, "en", **values))
-
-    def message(self, lang: str) -> str:
-        return t(self.key, lang, **self.values)
 
 
 class ExportUnavailable(ExportError):
@@ -68,12 +62,13 @@ def chromium_path() -> str | None:
     """The Chromium kaleido would start: $BROWSER_PATH, then chromium/chrome on PATH or in usual places."""
     from choreographer.browsers.chromium import Chromium
 
-    explicit = os.environ.get("BROWSER_PATH")
+    explicit = settings.read("BROWSER_PATH")
     if explicit:
-        return explicit if os.path.isfile(explicit) and os.access(explicit, os.X_OK) else None
+        return str(explicit) if explicit.is_file() and os.access(explicit, os.X_OK) else None
     try:
         found = Chromium.find_browser(skip_local=False)
-    except Exception:
+    except Exception:  # no browser found is reported to the user as ExportUnavailable; why goes to the log
+        log.warning("looking for Chromium failed", exc_info=True)
         return None
     return found if found and os.path.isfile(found) else None
 
@@ -140,6 +135,7 @@ class _Server:
             # Leave the start running: the next request will find the browser warm.
             raise ExportTimeout(timeout_s) from None
         except Exception as error:
+            log.warning("Chromium for export failed to start", exc_info=True)  # the user sees only the type
             self.stop()
             raise ExportUnavailable("export.browser_failed", detail=type(error).__name__) from error
         self._kaleido = k
@@ -180,7 +176,8 @@ class _Server:
                     raise ExportUnavailable("export.browser_failed", detail=type(error).__name__) from error
             except ExportError:
                 raise
-            except Exception as error:  # e.g. plotly.js rejecting a figure: a message for the user, details chained
+            except Exception as error:  # e.g. plotly.js rejecting a figure: a message for the user, details logged
+                log.warning("export render failed", exc_info=True)
                 raise ExportError("export.failed", detail=type(error).__name__) from error
         raise AssertionError("unreachable")
 
@@ -205,8 +202,10 @@ class _Server:
                 await asyncio.wait_for(started.result().close(), 10)
 
         def shut_down() -> None:
-            with contextlib.suppress(Exception):
+            try:
                 asyncio.run_coroutine_threadsafe(close(), loop).result(timeout=15)
+            except Exception:  # a browser that died or hangs is left to the OS; the loop is stopped all the same
+                log.warning("closing the export Chromium failed", exc_info=True)
             loop.call_soon_threadsafe(loop.stop)
             if thread is not None:
                 thread.join(timeout=5)
@@ -234,10 +233,6 @@ def warm_up(timeout_s: float = _START_TIMEOUT_S) -> None:
         return None
 
     run_in_browser(nothing, timeout_s)
-
-
-def shutdown() -> None:
-    _SERVER.stop()
 
 
 class PageTab:
@@ -297,5 +292,7 @@ class PageTab:
         return base64.b64decode(result["data"])
 
     async def close(self) -> None:
-        with contextlib.suppress(Exception):
+        try:
             await self._k.close_tab(self.tab.target_id)
+        except Exception:  # the page was already made (or failed); a tab left open goes with its browser
+            log.warning("closing an export tab failed", exc_info=True)

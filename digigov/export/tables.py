@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass, field
+from typing import cast
 
 import polars as pl
 
@@ -62,7 +63,7 @@ def _flatten_nested(frame: pl.DataFrame) -> pl.DataFrame:
 def _remove_identifiers(frame: pl.DataFrame) -> tuple[pl.DataFrame, list[str], dict[str, int]]:
     # Long integers may be phone or ID numbers stored as numbers: check them as text, restore them if clean.
     long_ints = [c for c, d in frame.schema.items() if d.is_integer() and frame.height
-                 and (frame.get_column(c).cast(pl.Float64).abs().max() or 0) >= 1e10]
+                 and (cast(float | None, frame.get_column(c).cast(pl.Float64).abs().max()) or 0) >= 1e10]
     probe = frame.with_columns(pl.col(long_ints).cast(pl.String)) if long_ints else frame
     cleaned, dropped, redacted = _drop_identifiers(probe)
     restore = [c for c in long_ints if c in cleaned.columns and c not in redacted]

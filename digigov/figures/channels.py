@@ -7,7 +7,9 @@ import html
 import plotly.graph_objects as go
 import polars as pl
 
-from digigov.analysis.channels import CHANNELS, SpreadResult
+from digigov.analysis.proportions import visible_rows
+from digigov.analysis.shares import SpreadResult
+from digigov.codes import CHANNELS
 from digigov.figures.bars import MACRO_COLOURS
 from digigov.i18n import t
 
@@ -26,9 +28,11 @@ def _layout(fig: go.Figure, height: int, **extra: object) -> go.Figure:
     return fig
 
 
-def distribution_chart(shares: pl.DataFrame, spread: SpreadResult, names: dict[str, str], lang: str) -> go.Figure:
-    """Histogram of unit shares (%), with P10/P90 lines and the highest and lowest unit annotated."""
-    values = [v * 100 for v in shares.filter(~pl.col("suppressed"))["offline_share"].drop_nulls()]
+def distribution_chart(shares: pl.DataFrame, spread: SpreadResult, spread_pp: float | None, names: dict[str, str],
+                       lang: str) -> go.Figure:
+    """Histogram of unit shares (%), with P10/P90 lines and the highest and lowest unit annotated; spread_pp is
+    max − min in percentage points as the findings state it (ChannelFindings.spread_pp)."""
+    values = [v * 100 for v in visible_rows(shares)["offline_share"].drop_nulls()]
     fig = go.Figure(go.Histogram(x=values, nbinsx=30, marker_color="#9ecae1", showlegend=False,
                                  hovertemplate="%{x}: %{y}<extra></extra>"))
     for key, value in (("channels.p10", spread.p10), ("channels.p90", spread.p90)):
@@ -40,9 +44,9 @@ def distribution_chart(shares: pl.DataFrame, spread: SpreadResult, names: dict[s
             label = f"{html.escape(names.get(unit, unit))}<br>{value * 100:.1f}%"
             fig.add_annotation(x=value * 100, y=0, yref="y", text=label, showarrow=True, arrowhead=2, ax=0, ay=-60,
                                xanchor=anchor, font={"size": 11})
-    if spread.range is not None:
+    if spread_pp is not None:
         fig.add_annotation(xref="paper", yref="paper", x=0.5, y=1.08, showarrow=False,
-                           text=f"max − min = {spread.range * 100:.1f} pp", font={"size": 12})
+                           text=f"max − min = {spread_pp:.1f} pp", font={"size": 12})
     return _layout(fig, 320, xaxis={"title": {"text": t("channels.share_axis", lang)}, "ticksuffix": "%"},
                    yaxis={"title": {"text": t("channels.units_axis", lang)}}, bargap=0.05)
 

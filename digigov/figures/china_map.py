@@ -6,8 +6,9 @@ wants a world topojson; the app serves it locally (see chart_config) so nothing 
 
 from __future__ import annotations
 
+import functools
 import html
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import plotly.graph_objects as go
@@ -129,7 +130,7 @@ def build_china_map(
     missing = [i for i in ids if i not in data and i not in hidden]
     hidden_drawn = [i for i in ids if i in hidden]
 
-    colour_axis = {
+    colour_axis: dict[str, object] = {
         "colorscale": SCALE_HIGHER_BETTER if indicator.polarity == "higher_better" else SCALE_LOWER_BETTER,
         "colorbar": {
             "title": {"text": html.escape(indicator.unit_label(lang)), "side": "top"},
@@ -137,7 +138,8 @@ def build_china_map(
         },
     }
     if present:
-        numbers = [indicator.display_number(data[i]) for i in present]
+        # data holds no NaN (see _values_by_adcode), so display_number never gives None here
+        numbers = [n for i in present if (n := indicator.display_number(data[i])) is not None]
         colour_axis.update(cmin=min(numbers), cmax=max(numbers))
 
     fig = go.Figure()
@@ -200,7 +202,7 @@ class _GeojsonSource:
         return {"type": "FeatureCollection", "features": [f for f in self.collection["features"] if f["id"] in wanted]}
 
 
-def _no_data_trace(missing: list[str], data: Mapping[str, float], indicator: Indicator, lang: str,
+def _no_data_trace(missing: list[str], data: Mapping[str, float], indicator: Indicator | None, lang: str,
                    common: dict[str, Any], geo: str = "geo") -> go.Choropleth:
     return go.Choropleth(
         locations=missing, z=[0] * len(missing), colorscale=[[0, NO_DATA_COLOUR], [1, NO_DATA_COLOUR]],
@@ -210,7 +212,7 @@ def _no_data_trace(missing: list[str], data: Mapping[str, float], indicator: Ind
     )
 
 
-def _add_south_china_sea_inset(fig: go.Figure, data: Mapping[str, float], indicator: Indicator,
+def _add_south_china_sea_inset(fig: go.Figure, data: Mapping[str, float], indicator: Indicator | None,
                                lang: str, geojson_base_url: str | None) -> None:
     scs = load_south_china_sea()
     # Feature ids in the file: the adcode for each province clip, "islands" for the islands.
@@ -220,7 +222,7 @@ def _add_south_china_sea_inset(fig: go.Figure, data: Mapping[str, float], indica
               "marker": {"line": {"color": BORDER_COLOUR, "width": 0.4}}}
     coloured = [i for i in clip_ids if i in data]
     grey = [i for i in clip_ids if i not in data]
-    if coloured:
+    if coloured and indicator is not None:  # a category map passes no data, so nothing is coloured
         fig.add_trace(go.Choropleth(
             locations=coloured, z=[indicator.display_number(data[i]) for i in coloured],
             coloraxis="coloraxis", geo="geo2", customdata=_customdata(coloured, data, indicator, lang),
@@ -349,8 +351,10 @@ def build_category_map(
 def with_inline_geojson(fig: go.Figure) -> go.Figure:
     """A copy of fig whose boundary URLs (geojson_base_url) are replaced by the files' content, for renderers
     that cannot fetch from the app (kaleido, the briefing)."""
-    files = {**{name: lambda level=level: load_layer(level) for level, name in LAYER_FILES.items()},
-             SOUTH_CHINA_SEA_FILE: load_south_china_sea}
+    files: dict[str, Callable[[], dict[str, Any]]] = {
+        **{name: functools.partial(load_layer, level) for level, name in LAYER_FILES.items()},
+        SOUTH_CHINA_SEA_FILE: load_south_china_sea,
+    }
     copy = go.Figure(fig)
     for trace in copy.data:
         source = getattr(trace, "geojson", None)

@@ -1,7 +1,7 @@
 """Charts of the demand-matching page: the funnel against the national one, potential vs actual usage with the
 parity line, the awareness / conversion split of the shortfall, and the reasons for not using online services.
 
-Inputs are the page-level frames of digigov.analysis.demand_page (rates as fractions there are turned into %
+Inputs are the page-level frames of digigov.presenters.demand (rates as fractions there are turned into %
 here; gap frames are already in pp). Every text that reaches the figure is html-escaped.
 """
 
@@ -13,7 +13,7 @@ import math
 import plotly.graph_objects as go
 import polars as pl
 
-from digigov.analysis.demand import REASONS
+from digigov.codes import REASONS
 from digigov.i18n import t
 
 FONT = {"family": "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, sans-serif"}
@@ -79,7 +79,7 @@ def funnel_chart(long: pl.DataFrame, lang: str) -> go.Figure:
 
 def scatter_chart(points: pl.DataFrame, lang: str) -> go.Figure:
     """Potential (x) against actual (y) usage in %, the parity line y = x, colour by the dominant gap, small
-    samples as open markers, the regions flagged ``label`` named (points: from demand_page.scatter_points)."""
+    samples as open markers, the regions flagged ``label`` named (points: presenters.demand.scatter_points)."""
     fig = go.Figure()
     potential = points["potential"].drop_nulls().to_list() or [0.0, 100.0]
     actual = points["actual"].drop_nulls().to_list() or [0.0, 100.0]
@@ -145,7 +145,7 @@ def _labels(points: pl.DataFrame, x_range: list[float], y_range: list[float]) ->
 
 def gap_chart(bars: pl.DataFrame, lang: str) -> go.Figure:
     """Stacked horizontal bars, awareness then conversion gap (pp), largest shortfall at the top, the total at
-    the end of each bar (bars: from demand_page.gap_bars)."""
+    the end of each bar (bars: presenters.demand.gap_bars)."""
     ordered = bars.reverse()  # plotly draws the first category at the bottom
     names = [_short(n) for n in ordered["name"]]
     top = max(ordered["shortfall"].to_list() or [0.0])

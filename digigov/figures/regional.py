@@ -10,7 +10,7 @@ import polars as pl
 from digigov.figures.bars import MACRO_COLOURS
 from digigov.i18n import t
 from digigov.indicators import Indicator
-from digigov.regions import MACRO_REGIONS, load_gazetteer
+from digigov.regions import MACRO_REGIONS, load_gazetteer, region_name
 
 FONT = {"family": "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, sans-serif"}
 UP, DOWN, SAME = "#1a9850", "#d73027", "#888888"
@@ -40,10 +40,6 @@ def _layout(fig: go.Figure, height: int, **extra: object) -> go.Figure:
     return fig
 
 
-def _name(adcode: str, lang: str) -> str:
-    return html.escape(load_gazetteer()[adcode].name(lang))
-
-
 def ranking_chart(ranks: pl.DataFrame, indicator: Indicator, lang: str, value: str = "value") -> go.Figure:
     """Horizontal bars, best at the top, with ▲/▼ and the rank change against the previous year."""
     ordered = ranks.sort("rank", descending=True)
@@ -58,7 +54,7 @@ def ranking_chart(ranks: pl.DataFrame, indicator: Indicator, lang: str, value: s
             mark, colour = f" ▼{-change}", DOWN
         else:
             mark, colour = " ＝", SAME
-        labels.append(f"{rank}. {_name(adcode, lang)}{mark}")
+        labels.append(f"{rank}. {html.escape(region_name(adcode, lang))}{mark}")
         colours.append(colour)
     regions = [load_gazetteer()[a].macro_region for a in ordered["adcode"]]
     fig = go.Figure(
@@ -106,7 +102,7 @@ def macro_strip(values: pl.DataFrame, indicator: Indicator, lang: str) -> go.Fig
                 pointpos=0,
                 marker_color=MACRO_COLOURS[macro],
                 line_width=1.2,
-                text=[_name(a, lang) for a in part["adcode"]],
+                text=[html.escape(region_name(a, lang)) for a in part["adcode"]],
                 hovertemplate="%{text}: %{y:.1f}<extra></extra>",
                 showlegend=False,
             )
@@ -159,18 +155,19 @@ def beta_chart(points: pl.DataFrame, slope: float, intercept: float, lang: str, 
     x = points["log_initial"].to_list()
     y = [g * 100 for g in points["growth"].to_list()]
     fastest = set(points.sort("growth", descending=True)["adcode"].head(label_top).to_list())
+    names = [html.escape(region_name(a, lang)) for a in points["adcode"]]  # escaped: plotly renders hover as HTML
     fig = go.Figure(
         go.Scatter(
             x=x,
             y=y,
             mode="markers+text",
-            text=[_name(a, lang) if a in fastest else "" for a in points["adcode"]],
+            text=[name if a in fastest else "" for a, name in zip(points["adcode"], names, strict=True)],
             textposition="top center",
             marker={
                 "color": [MACRO_COLOURS.get(gazetteer[a].macro_region, "#888") for a in points["adcode"]],
                 "size": 9,
             },
-            customdata=[_name(a, lang) for a in points["adcode"]],
+            customdata=names,
             hovertemplate="%{customdata}: %{y:.2f}%<extra></extra>",
             showlegend=False,
         )

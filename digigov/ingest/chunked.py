@@ -15,17 +15,16 @@ to the upload cap: a summary table of that size is not something the pages can u
 from __future__ import annotations
 
 import codecs
-import math
-import os
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 import polars as pl
 
+from digigov import settings
 from digigov.ingest.decode import DecodeError, decode_bytes
 from digigov.ingest.limits import MIB, max_upload_bytes
 from digigov.ingest.pipeline import IngestResult, finish_raw_records, read_upload
@@ -36,8 +35,8 @@ from digigov.ingest.sniff import sniff
 
 # The default block. bench/bench_import_blocks.py on a 193 MB file, peak RSS of the whole process: 32 MB blocks
 # 812 MB in 11.5 s, 8 MB blocks 423 MB in 11.6 s, 2 MB blocks 332 MB in 17.5 s. DIGIGOV_IMPORT_BLOCK_MB changes it.
-BLOCK_BYTES = 8 * MIB
 ENV_BLOCK_MB = "DIGIGOV_IMPORT_BLOCK_MB"
+BLOCK_BYTES = int(settings.setting(ENV_BLOCK_MB).default * MIB)
 SAMPLE_BYTES = 1 * MIB  # read to detect the encoding before streaming
 PREVIEW_BYTES = 2 * MIB  # records read for the page's preview before the import
 PREVIEW_ROWS = 1000  # rows of the first block kept on the result for the page's preview
@@ -113,7 +112,9 @@ def record_end(text: str) -> int:
     return last + 1
 
 
-def text_blocks(path: Path, codec: str, *, skip: int = 0, block_bytes: int = BLOCK_BYTES) -> Iterator[TextBlock]:
+def text_blocks(
+    path: Path, codec: str, *, skip: int = 0, block_bytes: int = BLOCK_BYTES
+) -> Generator[TextBlock, None, None]:
     """Decode a file strictly as a stream and yield it in blocks of whole records of about block_bytes each. A
     short tail (under a quarter block) joins the last block, so no block is only a few trailing lines."""
     decoder = codecs.getincrementaldecoder(codec)("strict")
@@ -235,12 +236,8 @@ def import_csv_file(path: str | Path, *, name: str | None = None, encoding: str 
 
 
 def block_size() -> int:
-    """The block size in bytes: DIGIGOV_IMPORT_BLOCK_MB when set to a positive number, else 8 MB."""
-    try:
-        megabytes = float(os.environ.get(ENV_BLOCK_MB, "") or 0)
-    except ValueError:
-        megabytes = 0
-    return int(megabytes * MIB) if math.isfinite(megabytes) and megabytes > 0 else BLOCK_BYTES
+    """The block size in bytes: DIGIGOV_IMPORT_BLOCK_MB when set to a positive number, else 8 MB (logged)."""
+    return int(settings.read_or_default(ENV_BLOCK_MB) * MIB)
 
 
 def preview_csv_file(path: str | Path, *, name: str | None = None, sample_bytes: int | None = None,

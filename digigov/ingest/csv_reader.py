@@ -123,7 +123,7 @@ class _Scan:
                 self.flush()
 
     def flush(self) -> None:
-        if self.keep and self.rows:  # when keeping rows, lines and rows grow together
+        if self.names is not None and self.rows:  # keeping rows (keep): lines and rows grow together
             self.chunks.append(rows_frame(self.rows, self.names, self.lines))
             self.rows.clear()
             self.lines.clear()
@@ -193,15 +193,7 @@ def detect_delimiter(text: str) -> str:
     best: tuple[float, int, int, int] | None = None
     choice = ","
     for priority, delimiter in enumerate(DELIMITERS):
-        counts: list[int] = []
-        try:
-            for row in csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter):
-                if filled(row):
-                    counts.append(len(row))
-                if len(counts) >= 200:
-                    break
-        except csv.Error:
-            pass
+        counts = _field_counts(sample, delimiter)
         if not counts:
             continue
         mode, frequency = Counter(counts).most_common(1)[0]
@@ -213,6 +205,21 @@ def detect_delimiter(text: str) -> str:
     return choice
 
 
+def _field_counts(sample: str, delimiter: str) -> list[int]:
+    """The number of fields in each filled row of sample (the first 200), split at delimiter; the rows before a
+    malformed record only."""
+    counts: list[int] = []
+    try:
+        for row in csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter):
+            if filled(row):
+                counts.append(len(row))
+            if len(counts) >= 200:
+                break
+    except csv.Error:
+        pass
+    return counts
+
+
 def read_csv_text(text: str, report: ValidationReport, *, delimiter: str | None = None,
                   header_row: int | None = None) -> RawTable | None:
     """Parse decoded text into a RawTable, reporting structural problems; None when there is no table at all."""
@@ -221,36 +228,16 @@ def read_csv_text(text: str, report: ValidationReport, *, delimiter: str | None 
         return None
     chosen = delimiter or detect_delimiter(text)
     records = _Records(text, chosen)
-    head: list[tuple[int, list[str]]] = []
-    malformed: _Malformed | None = None
-    try:
-        for line, fields in records:
-            head.append((line, fields))
-            if len(head) >= MAX_SCAN_ROWS and header_row is None:
-                break
-            if header_row is not None and line >= header_row:
-                break
-    except _Malformed as exc:
-        malformed = exc
-    content = [(line, f) for line, f in head if filled(f)]
-    if not content:
+    head, malformed = _read_head(records, header_row)
+    if not any(filled(f) for _, f in head):
         if malformed:
             _report_malformed(report, malformed)
         else:
             report.add("empty_file", "error")
         return None
-
-    if header_row is not None:
-        position = next((i for i, (line, _) in enumerate(head) if line == header_row), None)
-        if position is None or not filled(head[position][1]):
-            report.add("header_row_invalid", "error", row=header_row)
-            return None
-    else:
-        found = find_header([f for _, f in head])
-        if found is None:
-            found = next(i for i, (_, f) in enumerate(head) if filled(f))
-            report.add("header_guessed", "warning", row=head[found][0])
-        position = found
+    position = _header_position(head, header_row, report)
+    if position is None:
+        return None
     header_line, header_fields = head[position]
     skipped = [(line, f) for line, f in head[:position] if filled(f)]
     if skipped:
@@ -260,47 +247,103 @@ def read_csv_text(text: str, report: ValidationReport, *, delimiter: str | None 
     names, changes = clean_headers(header_fields)
     width = len(names)
     header_end = head[position + 1][0] - 1 if position + 1 < len(head) else records.previous
+    scan, malformed = _scan_body(records, head[position + 1:], width, malformed)
+    note_lines = _report_structure(report, scan, chosen, malformed)
+
+    frame = None
+    if not scan.odd and not scan.trimmed and malformed is None:
+        checks = [(line, f) for line, f in [*head[position + 1:position + 21], *scan.tail]
+                  if len(f) == width and any(f)]
+        frame = _polars_frame(text, chosen, names, header_end, scan.lines, checks)
+    if frame is None:
+        frame = _python_frame(text, chosen, names, len(head[:position + 1]))
+    frame = _drop_notes_and_blanks(frame, names, scan, note_lines, report)
+    frame = _drop_empty_generated(frame, changes, report, header_line)
+    return RawTable(frame=frame, header_row=header_line, delimiter=chosen)
+
+
+def _scan_body(records: _Records, rest_of_head: list[tuple[int, list[str]]], width: int,
+               malformed: _Malformed | None) -> tuple[_Scan, _Malformed | None]:
+    """Sort the records after the header (those already read, then the rest of the file unless a malformed
+    record stopped the reading) into a _Scan; with the malformed-record error, if any."""
     scan = _Scan(width)
-    for line, fields in head[position + 1:]:
+    for line, fields in rest_of_head:
         scan.take(line, fields)
     if malformed is None:
         try:
             records.bulk(scan)
         except _Malformed as exc:
             malformed = exc
-    odd, trimmed, blank_lines, tail = scan.odd, scan.trimmed, scan.blank_lines, scan.tail
+    return scan, malformed
 
+
+def _read_head(records: _Records, header_row: int | None) -> tuple[list[tuple[int, list[str]]], _Malformed | None]:
+    """The first records: up to the given header row, else MAX_SCAN_ROWS of them to look for the header in;
+    with the malformed-record error that stopped the reading early, if any."""
+    head: list[tuple[int, list[str]]] = []
+    try:
+        for line, fields in records:
+            head.append((line, fields))
+            if len(head) >= MAX_SCAN_ROWS and header_row is None:
+                break
+            if header_row is not None and line >= header_row:
+                break
+    except _Malformed as exc:
+        return head, exc
+    return head, None
+
+
+def _header_position(head: list[tuple[int, list[str]]], header_row: int | None,
+                     report: ValidationReport) -> int | None:
+    """Index in head of the header: the given header row (None, reported, when it is not a filled line of the
+    file), else the detected header, else the first filled row (reported as a guess)."""
+    if header_row is not None:
+        position = next((i for i, (line, _) in enumerate(head) if line == header_row), None)
+        if position is None or not filled(head[position][1]):
+            report.add("header_row_invalid", "error", row=header_row)
+            return None
+        return position
+    found = find_header([f for _, f in head])
+    if found is None:
+        found = next(i for i, (_, f) in enumerate(head) if filled(f))
+        report.add("header_guessed", "warning", row=head[found][0])
+    return found
+
+
+def _report_structure(report: ValidationReport, scan: _Scan, chosen: str, malformed: _Malformed | None) -> set[int]:
+    """Report trailing notes, ragged rows, rows with extra empty fields and a malformed record; returns the
+    lines of the trailing notes (left out of the table)."""
+    tail, width = scan.tail, scan.width
     note_count = trailing_notes([f for _, f in tail])
     note_lines = {line for line, _ in list(tail)[len(tail) - note_count:]} if note_count else set()
     notes = [(line, f) for line, f in tail if line in note_lines and filled(f)]
     if notes:
         report.add("notes_skipped", "info", row=notes[0][0], value=filled(notes[0][1])[0], count=len(notes))
-    for line, fields in odd:
+    for line, fields in scan.odd:
         if line in note_lines:
             continue
         report.add("ragged_row", "error", row=line, value=chosen.join(fields), fields=len(fields), expected=width)
-    for line in trimmed:
+    for line in scan.trimmed:
         report.add("extra_empty_fields", "warning", row=line, expected=width)
     if malformed is not None:
         _report_malformed(report, malformed)
+    return note_lines
 
-    frame = None
-    if not odd and not trimmed and malformed is None:
-        checks = [(line, f) for line, f in [*head[position + 1:position + 21], *tail] if len(f) == width and any(f)]
-        frame = _polars_frame(text, chosen, names, header_end, scan.lines, checks)
-    if frame is None:
-        frame = _python_frame(text, chosen, names, len(head[:position + 1]))
+
+def _drop_notes_and_blanks(frame: pl.DataFrame, names: list[str], scan: _Scan, note_lines: set[int],
+                           report: ValidationReport) -> pl.DataFrame:
+    """The table without its trailing notes and blank rows; blank rows inside the table are reported."""
+    blank_lines = scan.blank_lines
     if note_lines:
         frame = frame.filter(~pl.col(ROW).is_in(sorted(note_lines)))
     if names:  # rows of nothing but spaces are blank too
         spaces = pl.all_horizontal(pl.col(n).is_null() | (pl.col(n).str.strip_chars() == "") for n in names)
         blank_lines = sorted([*blank_lines, *frame.filter(spaces).get_column(ROW).to_list()])
         frame = frame.filter(~spaces)
-    inner_blanks = [line for line in blank_lines if line not in note_lines and lines_before_end(line, tail)]
+    inner_blanks = [line for line in blank_lines if line not in note_lines and lines_before_end(line, scan.tail)]
     if inner_blanks:
         report.add("blank_rows_skipped", "info", row=inner_blanks[0], count=len(inner_blanks))
-    frame = _drop_empty_generated(frame, changes, report, header_line)
-    return RawTable(frame=frame, header_row=header_line, delimiter=chosen)
+    return frame
 
 
 def lines_before_end(line: int, tail: deque[tuple[int, list[str]]]) -> bool:

@@ -43,21 +43,9 @@ def inspect_xlsx(data: bytes) -> XlsxRejection | None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             infos = archive.infolist()
-            if len(infos) > XLSX_MAX_ENTRIES:
-                return XlsxRejection("xlsx_too_many_entries")
-            total = 0
-            for info in infos:
-                if info.flag_bits & 0x1:
-                    return XlsxRejection("xlsx_encrypted", info.filename)
-                if info.file_size > XLSX_MAX_ENTRY_BYTES:
-                    return XlsxRejection("xlsx_entry_too_large", info.filename, size_mb=info.file_size / MIB)
-                ratio = info.file_size / max(info.compress_size, 1)
-                if info.file_size > XLSX_RATIO_MIN_BYTES and ratio > XLSX_MAX_RATIO:
-                    return XlsxRejection("xlsx_ratio_too_high", info.filename, size_mb=info.file_size / MIB,
-                                         ratio=ratio)
-                total += info.file_size
-            if total > XLSX_MAX_TOTAL_BYTES:
-                return XlsxRejection("xlsx_total_too_large", size_mb=total / MIB)
+            rejection = _check_directory(infos)
+            if rejection:
+                return rejection
             for info in infos:
                 if info.is_dir():
                     continue
@@ -67,6 +55,25 @@ def inspect_xlsx(data: bytes) -> XlsxRejection | None:
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, RuntimeError, NotImplementedError,
             EOFError):
         return XlsxRejection("xlsx_corrupt")
+    return None
+
+
+def _check_directory(infos: list[zipfile.ZipInfo]) -> XlsxRejection | None:
+    """What the ZIP directory declares: entry count, encryption, each entry's size and ratio, the total size."""
+    if len(infos) > XLSX_MAX_ENTRIES:
+        return XlsxRejection("xlsx_too_many_entries")
+    total = 0
+    for info in infos:
+        if info.flag_bits & 0x1:
+            return XlsxRejection("xlsx_encrypted", info.filename)
+        if info.file_size > XLSX_MAX_ENTRY_BYTES:
+            return XlsxRejection("xlsx_entry_too_large", info.filename, size_mb=info.file_size / MIB)
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > XLSX_RATIO_MIN_BYTES and ratio > XLSX_MAX_RATIO:
+            return XlsxRejection("xlsx_ratio_too_high", info.filename, size_mb=info.file_size / MIB, ratio=ratio)
+        total += info.file_size
+    if total > XLSX_MAX_TOTAL_BYTES:
+        return XlsxRejection("xlsx_total_too_large", size_mb=total / MIB)
     return None
 
 
@@ -124,39 +131,50 @@ def read_xlsx(data: bytes, report: ValidationReport, *, sheet: str | int | None 
     if not names:
         report.add("empty_file", "error")
         return None, names
+    grid: pl.DataFrame | None
     if sheet is not None:
-        if isinstance(sheet, int) and 0 <= sheet < len(names):
-            index = sheet
-        elif isinstance(sheet, str) and sheet in names:
-            index = names.index(sheet)
-        else:
+        chosen = _sheet_index(names, sheet)
+        if chosen is None:
             report.add("sheet_not_found", "error", value=str(sheet), sheets="、".join(names))
             return None, names
-        grid = _safe_grid(reader, index, report)
+        index, grid = chosen, _safe_grid(reader, chosen, report)
     else:
-        # The first sheet that holds a table (a row with two or more filled cells); else the first non-empty one.
-        index, grid, fallback = 0, None, None
-        for candidate in range(len(names)):
-            loaded = _safe_grid(reader, candidate, report)
-            if loaded is None or loaded.height == 0:
-                continue
-            widest = max((len(filled(r)) for r in loaded.head(MAX_SCAN_ROWS).rows()), default=0)
-            if widest >= 2:
-                index, grid = candidate, loaded
-                break
-            if widest and fallback is None:
-                fallback = (candidate, loaded)
-        if grid is None and fallback is not None:
-            index, grid = fallback
-        if grid is None:
+        found = _first_table_sheet(reader, len(names), report)
+        if found is None:
             report.add("empty_file", "error")
             return None, names
+        index, grid = found
     if grid is None:
         return None, names
     report.sheet = names[index]
     if len(names) > 1:
         report.add("sheet_chosen", "info", value=names[index], sheets="、".join(names), count=len(names))
     return _table_from_grid(grid, report, names[index], header_row), names
+
+
+def _sheet_index(names: list[str], sheet: str | int) -> int | None:
+    """The index of the sheet asked for (by position or name), None when the workbook has no such sheet."""
+    if isinstance(sheet, int) and 0 <= sheet < len(names):
+        return sheet
+    if isinstance(sheet, str) and sheet in names:
+        return names.index(sheet)
+    return None
+
+
+def _first_table_sheet(reader, count: int, report: ValidationReport) -> tuple[int, pl.DataFrame] | None:
+    """The first sheet that holds a table (a row with two or more filled cells); else the first non-empty one;
+    None when every sheet is empty (or unreadable, reported)."""
+    fallback = None
+    for candidate in range(count):
+        loaded = _safe_grid(reader, candidate, report)
+        if loaded is None or loaded.height == 0:
+            continue
+        widest = max((len(filled(r)) for r in loaded.head(MAX_SCAN_ROWS).rows()), default=0)
+        if widest >= 2:
+            return candidate, loaded
+        if widest and fallback is None:
+            fallback = (candidate, loaded)
+    return fallback
 
 
 def _safe_grid(reader, index: int, report: ValidationReport) -> pl.DataFrame | None:
@@ -173,20 +191,9 @@ def _table_from_grid(grid: pl.DataFrame, report: ValidationReport, sheet: str,
         report.add("empty_file", "error")
         return None
     head_rows = grid.head(max(MAX_SCAN_ROWS, header_row or 0)).rows()
-    if header_row is not None:
-        position = header_row - 1
-        if not 0 <= position < grid.height or not filled(grid.row(position)):
-            report.add("header_row_invalid", "error", row=header_row)
-            return None
-    else:
-        found = find_header(head_rows)
-        if found is None:
-            found = next((i for i, r in enumerate(head_rows) if filled(r)), None)
-            if found is None:
-                report.add("empty_file", "error")
-                return None
-            report.add("header_guessed", "warning", row=found + 1)
-        position = found
+    position = _grid_header_position(grid, head_rows, header_row, report)
+    if position is None:
+        return None
     title_rows = [i for i in range(position) if filled(head_rows[i])]
     if title_rows:
         report.add("title_rows_skipped", "info", row=title_rows[0] + 1, value=filled(head_rows[title_rows[0]])[0],
@@ -194,24 +201,7 @@ def _table_from_grid(grid: pl.DataFrame, report: ValidationReport, sheet: str,
     names, changes = clean_headers(grid.row(position))
     body = grid.slice(position + 1).with_row_index(ROW, offset=position + 2).with_columns(pl.col(ROW).cast(pl.Int64))
     body = body.rename(dict(zip(grid.columns, names, strict=True)))
-    tail_rows = body.tail(200).drop(ROW).rows()
-    notes = trailing_notes(tail_rows)
-    if notes:
-        note_frame = body.tail(notes)
-        first = next((r for r in note_frame.iter_rows() if filled(r[1:])), None)
-        count = sum(1 for r in note_frame.iter_rows() if filled(r[1:]))
-        if first is not None:
-            report.add("notes_skipped", "info", row=first[0], value=filled(first[1:])[0], count=count)
-        body = body.head(body.height - notes)
-    data_columns = [c for c in body.columns if c != ROW]
-    if data_columns:
-        blank = pl.all_horizontal(pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") for c in data_columns)
-        inner = body.filter(blank)
-        last_filled = body.filter(~blank).get_column(ROW).max()
-        inner_rows = [r for r in inner.get_column(ROW).to_list() if last_filled is not None and r < last_filled]
-        if inner_rows:
-            report.add("blank_rows_skipped", "info", row=inner_rows[0], count=len(inner_rows))
-        body = body.filter(~blank)
+    body = _drop_blank_rows(_drop_notes(body, report), report)
     drop = []
     for _, kind, name in changes:
         if kind == "empty" and body.get_column(name).null_count() == body.height:
@@ -223,3 +213,50 @@ def _table_from_grid(grid: pl.DataFrame, report: ValidationReport, sheet: str,
                        row=position + 1, column=name)
     body = body.drop(drop).select(ROW, *[c for c in body.columns if c != ROW and c not in drop])
     return RawTable(frame=body, header_row=position + 1, sheet=sheet)
+
+
+def _grid_header_position(grid: pl.DataFrame, head_rows: list[tuple], header_row: int | None,
+                          report: ValidationReport) -> int | None:
+    """Grid row index of the header: the given (1-based) header row, else the detected header, else the first
+    filled row (reported as a guess); None, reported, when there is none."""
+    if header_row is not None:
+        position = header_row - 1
+        if not 0 <= position < grid.height or not filled(grid.row(position)):
+            report.add("header_row_invalid", "error", row=header_row)
+            return None
+        return position
+    found = find_header(head_rows)
+    if found is None:
+        found = next((i for i, r in enumerate(head_rows) if filled(r)), None)
+        if found is None:
+            report.add("empty_file", "error")
+            return None
+        report.add("header_guessed", "warning", row=found + 1)
+    return found
+
+
+def _drop_notes(body: pl.DataFrame, report: ValidationReport) -> pl.DataFrame:
+    """The body without the notes under the table (reported)."""
+    notes = trailing_notes(body.tail(200).drop(ROW).rows())
+    if not notes:
+        return body
+    note_frame = body.tail(notes)
+    first = next((r for r in note_frame.iter_rows() if filled(r[1:])), None)
+    count = sum(1 for r in note_frame.iter_rows() if filled(r[1:]))
+    if first is not None:
+        report.add("notes_skipped", "info", row=first[0], value=filled(first[1:])[0], count=count)
+    return body.head(body.height - notes)
+
+
+def _drop_blank_rows(body: pl.DataFrame, report: ValidationReport) -> pl.DataFrame:
+    """The body without blank rows; those before the last filled row are reported."""
+    data_columns = [c for c in body.columns if c != ROW]
+    if not data_columns:
+        return body
+    blank = pl.all_horizontal(pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") for c in data_columns)
+    inner = body.filter(blank)
+    last_filled = body.filter(~blank).get_column(ROW).max()
+    inner_rows = [r for r in inner.get_column(ROW).to_list() if last_filled is not None and r < last_filled]
+    if inner_rows:
+        report.add("blank_rows_skipped", "info", row=inner_rows[0], count=len(inner_rows))
+    return body.filter(~blank)

@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from digigov import settings
 from digigov.storage import default_data_dir
 
 ENV_IMPORT_DIR = "DIGIGOV_IMPORT_DIR"
@@ -36,8 +37,7 @@ class ImportFile:
 
 def import_dir() -> Path:
     """``$DIGIGOV_IMPORT_DIR`` if set, else ``import`` inside the data directory."""
-    env = os.environ.get(ENV_IMPORT_DIR, "").strip()
-    return Path(env).expanduser() if env else default_data_dir() / "import"
+    return settings.read(ENV_IMPORT_DIR) or default_data_dir() / "import"
 
 
 def list_import_files(folder: Path | None = None) -> list[ImportFile]:

@@ -7,11 +7,9 @@ is streamed once with a hard cap to look for a DTD (entity expansion).
 
 from __future__ import annotations
 
-import math
-import os
+from digigov import settings
 
 MIB = 1024 * 1024
-DEFAULT_MAX_UPLOAD_MB = 50
 ENV_MAX_UPLOAD_MB = "DIGIGOV_MAX_UPLOAD_MB"
 
 XLSX_MAX_ENTRY_BYTES = 100 * MIB  # any one uncompressed ZIP entry
@@ -26,19 +24,8 @@ MAX_SCAN_ROWS = 30  # rows looked at to find the header below title rows
 
 
 def max_upload_bytes() -> int:
-    """The upload cap in bytes: DIGIGOV_MAX_UPLOAD_MB if set to a positive number, else 50 MB."""
-    raw = os.environ.get(ENV_MAX_UPLOAD_MB, "").strip()
-    try:
-        megabytes = float(raw) if raw else DEFAULT_MAX_UPLOAD_MB
-    except ValueError:
-        megabytes = DEFAULT_MAX_UPLOAD_MB
-    if not math.isfinite(megabytes) or megabytes <= 0:
-        megabytes = DEFAULT_MAX_UPLOAD_MB
-    return int(megabytes * MIB)
-
-
-def max_upload_mb() -> float:
-    return max_upload_bytes() / MIB
+    """The upload cap in bytes: DIGIGOV_MAX_UPLOAD_MB if set to a positive number, else 50 MB (logged)."""
+    return int(settings.read_or_default(ENV_MAX_UPLOAD_MB) * MIB)
 
 
 MAX_UPLOAD_BYTES = max_upload_bytes()  # as configured at import; read_upload re-reads the environment per call

@@ -20,6 +20,7 @@ import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePath
+from typing import cast
 
 import polars as pl
 
@@ -36,6 +37,7 @@ from digigov.ingest.columns import (
 from digigov.ingest.csv_reader import DELIMITER_NAMES, read_csv_text
 from digigov.ingest.decode import DecodeError, decode_bytes
 from digigov.ingest.excel_reader import inspect_xlsx, read_xlsx
+from digigov.ingest.labels import CATEGORY_LABELS, ENTITY_LABELS, map_label
 from digigov.ingest.layout import (
     ADCODE,
     DIMENSIONS,
@@ -66,6 +68,7 @@ from digigov.ingest.sniff import Sniffed, extension_kind, sniff
 from digigov.ingest.values import (
     SCIENTIFIC_PATTERN,
     ParsedColumn,
+    Scale,
     UnitInference,
     infer_scale,
     parse_number_column,
@@ -174,6 +177,19 @@ def read_upload(name: str, data: bytes, *, encoding: str | None = None, sheet: s
 
 # -- reading ---------------------------------------------------------------------------------------------
 def _read_table(result: IngestResult, data: bytes, options: _Options) -> RawTable | None:
+    kind = _accepted_kind(result, data, options)
+    if kind is None:
+        return None
+    if kind == "xlsx":
+        return _read_workbook(result, data, options)
+    if kind == "parquet":
+        return read_parquet_bytes(data, result.report)
+    return _read_text(result, data, options)
+
+
+def _accepted_kind(result: IngestResult, data: bytes, options: _Options) -> str | None:
+    """The file's sniffed kind (also set on result.kind), or None when it is refused (too large, empty, binary,
+    a format we do not read); notes an extension that promises another kind."""
     report = result.report
     limit = options.max_bytes or max_upload_bytes()
     if len(data) > limit:
@@ -192,17 +208,24 @@ def _read_table(result: IngestResult, data: bytes, options: _Options) -> RawTabl
     if promised is not None and promised != sniffed.kind:
         report.add("extension_mismatch", "info", value=PurePath(result.name).suffix,
                    actual=KIND_LABELS.get(sniffed.kind, sniffed.kind))
-    if sniffed.kind == "xlsx":
-        rejection = inspect_xlsx(data)
-        if rejection is not None:
-            report.add(rejection.code, "error", value=rejection.entry or None, entry=rejection.entry,
-                       size_mb=f"{rejection.size_mb:.0f}", ratio=f"{rejection.ratio:.0f}")
-            return None
-        table, sheets = read_xlsx(data, report, sheet=options.sheet, header_row=options.header_row)
-        result.sheets = sheets
-        return table
-    if sniffed.kind == "parquet":
-        return read_parquet_bytes(data, report)
+    return sniffed.kind
+
+
+def _read_workbook(result: IngestResult, data: bytes, options: _Options) -> RawTable | None:
+    report = result.report
+    rejection = inspect_xlsx(data)
+    if rejection is not None:
+        report.add(rejection.code, "error", value=rejection.entry or None, entry=rejection.entry,
+                   size_mb=f"{rejection.size_mb:.0f}", ratio=f"{rejection.ratio:.0f}")
+        return None
+    table, sheets = read_xlsx(data, report, sheet=options.sheet, header_row=options.header_row)
+    result.sheets = sheets
+    return table
+
+
+def _read_text(result: IngestResult, data: bytes, options: _Options) -> RawTable | None:
+    """A text file: decoded (reporting the encoding found), then read as delimited text."""
+    report = result.report
     try:
         decoded = decode_bytes(data, options.encoding)
     except DecodeError as exc:
@@ -255,12 +278,20 @@ def _run(result: IngestResult, data: bytes, options: _Options) -> None:
     if shape.shape == "unknown":
         report.add("no_indicator_columns", "error", columns=", ".join(table.columns[:12]))
         return
-    work = attach_regions(work, mapping, report, result.regions, options.region_overrides)
-    if work is None:
+    placed = attach_regions(work, mapping, report, result.regions, options.region_overrides)
+    if placed is None:
         return
-    work = _attach_year(work, mapping, report, options)
-    if work is None:
+    dated = _attach_year(placed, mapping, report, options)
+    if dated is None:
         return
+    _normalise(result, dated, mapping, shape, options)
+
+
+def _normalise(result: IngestResult, work: pl.DataFrame, mapping: ColumnMapping, shape: ShapeResult,
+               options: _Options) -> None:
+    """Records with their regions and years attached → the keyed frame (wide, long) or the aggregated counts
+    (raw records), then the normalised result.frame."""
+    report = result.report
     work = _attach_dimensions(work, mapping)
     _check_code_like(work, mapping, report)
     if shape.shape == "wide":
@@ -278,6 +309,8 @@ def _run(result: IngestResult, data: bytes, options: _Options) -> None:
 def finish_raw_records(result: IngestResult, records: pl.LazyFrame) -> None:
     """Aggregate a large file's checked records (the columns of result.raw.frame, scanned from its chunks) into
     result.aggregated and the normalised result.frame, exactly as read_upload does for a file read at once."""
+    if result.raw is None:
+        raise ValueError("finish_raw_records needs the checked raw records of read_upload (result.raw)")
     result.aggregated, keyed, values = aggregate_records(result.raw, result.report, records)
     _finish(result, keyed, values)
 
@@ -287,8 +320,10 @@ def _finish(result: IngestResult, keyed: pl.DataFrame | None, values: list[str])
         return
     mapping = result.mapping
     if result.shape != "long":  # long tables were checked per indicator before the pivot
+        if mapping is None:  # _run sets the mapping before any frame is keyed
+            raise ValueError("a keyed frame without a column mapping")
         labels = {indicator_column(i): c for c, i in mapping.indicators().items()}
-        labels.update({f"__{r}": mapping.first(r) for r in EXTRA_NUMBERS if mapping.first(r)})
+        labels.update({f"__{r}": c for r in EXTRA_NUMBERS if (c := mapping.first(r))})
         keyed = _deduplicate(keyed, values, result.report, labels=labels)
     result.frame = _output(keyed, values)
 
@@ -375,10 +410,6 @@ def _attach_year(work: pl.DataFrame, mapping: ColumnMapping, report: ValidationR
 
 
 def _dimension_codes(name: str):
-    try:
-        from digigov.analysis.channels import CATEGORY_LABELS, ENTITY_LABELS, map_label
-    except Exception:  # the analysis package is optional here: keep the labels as written
-        return None
     table = ENTITY_LABELS if name == "entity_type" else CATEGORY_LABELS
     return lambda value: map_label(value, table)
 
@@ -486,7 +517,8 @@ def _infer(column: str, indicator: Indicator, parsed: ParsedColumn, options: _Op
     override = _scale_override(options, column, indicator.id)
     allowed = override in ("percent", "fraction", "as_is") or (override == "count_of" and denominator is not None)
     if allowed and override != inference.scale:
-        inference = dataclasses.replace(inference, scale=override, reason="user")
+        # allowed means override is one of the Scale values
+        inference = dataclasses.replace(inference, scale=cast(Scale, override), reason="user")
     return inference, denominator
 
 
@@ -531,6 +563,8 @@ def _long(result: IngestResult, work: pl.DataFrame, mapping: ColumnMapping,
     report = result.report
     catalog = load_catalog()
     name_col, value_col = mapping.first("indicator"), mapping.first("value")
+    if name_col is None or value_col is None:  # detect_shape calls a table long only when both are mapped
+        raise ValueError("a long table needs its indicator and value columns mapped")
     lookup: dict[str, str] = {}
     for indicator in catalog.values():
         for text in (indicator.id, indicator.name_zh, indicator.name_en, indicator.column):

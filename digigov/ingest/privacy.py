@@ -115,7 +115,9 @@ def find_mobiles(text: str) -> list[str]:
 
 
 def contains_identifier(text: str | None) -> bool:
-    return bool(text) and bool(find_resident_ids(text) or find_mobiles(text))
+    if not text:
+        return False
+    return bool(find_resident_ids(text) or find_mobiles(text))
 
 
 # -- masking (for messages) -----------------------------------------------------------------------------------

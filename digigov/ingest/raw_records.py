@@ -1,15 +1,19 @@
 """Raw records (one row per respondent or transaction): answers checked, then aggregated into counts and shares
-by the analysis modules (digigov.analysis.channels.aggregate_raw_records, digigov.analysis.demand
-.aggregate_raw_answers)."""
+(digigov.ingest.channel_records.aggregate_raw_records, digigov.ingest.demand_records.aggregate_raw_answers)."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 
 from digigov.indicators import load_catalog
+from digigov.ingest.channel_records import aggregate_raw_records
 from digigov.ingest.columns import ColumnMapping
+from digigov.ingest.demand_records import aggregate_raw_answers
+from digigov.ingest.labels import CHANNEL_LABELS, REASON_LABELS, map_label, parse_yes_no
 from digigov.ingest.layout import ADCODE, DIMENSIONS, DRAWN, LEVEL, ROW, YEAR, dim_column, indicator_column
 from digigov.ingest.privacy import mask_text
 from digigov.ingest.report import ValidationReport
@@ -17,30 +21,27 @@ from digigov.ingest.shapes import ShapeResult
 from digigov.ingest.values import is_missing, parse_number_column
 from digigov.regions import load_gazetteer
 
+logger = logging.getLogger(__name__)
+
 
 @dataclass
 class RawRecords:
-    """Raw records and the arguments for the analysis aggregator that turns them into counts."""
+    """Raw records and the arguments for the aggregator that turns them into counts."""
 
     kind: str  # "channels" or "demand"
     frame: pl.DataFrame  # cleaned records: identifiers removed, regions as adcodes, years as integers
-    arguments: dict[str, object]  # keyword arguments for aggregate_raw_records / aggregate_raw_answers
+    arguments: dict[str, Any]  # keyword arguments for aggregate_raw_records / aggregate_raw_answers
 
 
 def check_raw(work: pl.DataFrame, mapping: ColumnMapping, shape: ShapeResult,
-              report: ValidationReport) -> RawRecords | None:
+              report: ValidationReport) -> RawRecords:
     """Check the answers (labels, yes/no, weights) and name the aggregator's arguments: the cleaned records to
-    aggregate, or None when the aggregators cannot be loaded. Problems go to the report."""
-    try:
-        from digigov.analysis import channels, demand
-    except Exception:
-        report.add("raw_aggregator_unavailable", "error")
-        return None
+    aggregate. Problems go to the report."""
     valid = work.filter(pl.col(ADCODE).is_not_null() & pl.col(YEAR).is_not_null())
     dims = {n: dim_column(n) for n in DIMENSIONS if dim_column(n) in work.columns}
     answer_cols = dict(shape.answers)
     for column in answer_cols.values():
-        _check_labels(report, valid, column, channels.parse_yes_no, "not_yes_no")
+        _check_labels(report, valid, column, parse_yes_no, "not_yes_no")
     weight_col = mapping.first("weight") if shape.shape == "raw_channels" else None
     if weight_col:
         errors = parse_number_column(valid.get_column(weight_col)).errors
@@ -48,9 +49,11 @@ def check_raw(work: pl.DataFrame, mapping: ColumnMapping, shape: ShapeResult,
                         value=weight_col, column=weight_col)
     if shape.shape == "raw_channels":
         channel = shape.channel
-        _check_labels(report, valid, channel, lambda v: channels.map_label(v, channels.CHANNEL_LABELS),
+        if channel is None:  # detect_shape always names the channel column of a raw_channels shape
+            raise ValueError("raw_channels shape without a channel column")
+        _check_labels(report, valid, channel, lambda v: map_label(v, CHANNEL_LABELS),
                       "unknown_channel", missing_is_error=True)
-        arguments: dict[str, object] = dict(
+        arguments: dict[str, Any] = dict(
             region_col=ADCODE, channel_col=channel, offline_col=answer_cols.get("prefers_offline"),
             weight_col=weight_col, period_col=YEAR, entity_col=dims.get("entity_type"),
             category_col=dims.get("service_category"), resolve_regions=False)
@@ -58,7 +61,7 @@ def check_raw(work: pl.DataFrame, mapping: ColumnMapping, shape: ShapeResult,
     else:
         reason_col = mapping.first("reason")
         if reason_col:
-            _check_labels(report, valid, reason_col, lambda v: channels.map_label(v, demand.REASON_LABELS),
+            _check_labels(report, valid, reason_col, lambda v: map_label(v, REASON_LABELS),
                           "unknown_reason")
         completed = answer_cols.get("completed")
         arguments = dict(
@@ -77,19 +80,19 @@ def aggregate_records(raw: RawRecords, report: ValidationReport, records: pl.Dat
     """Aggregate checked records (raw.frame, or the same columns from `records`, e.g. a lazy scan of a large file's
     cleaned chunks) into the aggregator's counts and the keyed shares frame with its value columns (Nones on
     errors). Call only when the report has no errors."""
-    from digigov.analysis import channels, demand
-
     records = raw.frame if records is None else records
     try:
         if raw.kind == "channels":
-            counts = channels.aggregate_raw_records(records, **raw.arguments)
+            counts = aggregate_raw_records(records, **raw.arguments)
         else:
-            aggregated = demand.aggregate_raw_answers(records, **raw.arguments)
+            aggregated = aggregate_raw_answers(records, **raw.arguments)
             counts = aggregated.counts
             for key, count in aggregated.report.issues.items():
                 if count:
                     report.add("answers_inconsistent", "warning", value=key, check=key, count=count)
-    except Exception as exc:  # UnknownLabelError or ValueError from the aggregator: report, do not raise
+    except (ValueError, pl.exceptions.PolarsError) as exc:
+        # UnknownLabelError, a bad weight or a column polars cannot cast: the analyst's file, so report it.
+        logger.info("raw %s records not aggregated: %s", raw.kind, type(exc).__name__)
         report.add("raw_aggregation_failed", "error", value=mask_text(str(exc))[:200])
         return None, None, []
     rows = records.height if isinstance(records, pl.DataFrame) else records.select(pl.len()).collect().item()

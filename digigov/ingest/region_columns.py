@@ -52,15 +52,15 @@ def attach_regions(work: pl.DataFrame, mapping: ColumnMapping, report: Validatio
     suggestions, missing regions, bad manual mappings and name/code disagreements."""
     code_col, region_col = mapping.first("region_code"), mapping.first("region")
     city_col, level_col = mapping.first("city"), mapping.first("level")
-    if not (code_col or region_col or city_col):
-        report.add("no_region_column", "error")
-        return None
     if code_col:
         primary, level = code_col, None
     elif city_col:
         primary, level = city_col, "prefecture"
-    else:
+    elif region_col:
         primary, level = region_col, None
+    else:
+        report.add("no_region_column", "error")
+        return None
     if level_col and not code_col:
         words = {v: _level_of(v) for v in work.get_column(level_col).drop_nulls().unique().to_list()}
         lvl_expr = pl.col(level_col).replace_strict(words, default="", return_dtype=pl.String)
@@ -88,8 +88,9 @@ def attach_regions(work: pl.DataFrame, mapping: ColumnMapping, report: Validatio
     report.add_rows("region_missing", "error", missing, row=ROW, column=primary)
     for raw, code in resolution.invalid_overrides.items():
         report.add("region_override_invalid", "error", value=raw, adcode=code)
-    if code_col and (city_col or region_col):
-        _cross_check(report, work, code_col, city_col or region_col, "prefecture" if city_col else None)
+    name_col = city_col or region_col
+    if code_col and name_col:
+        _cross_check(report, work, code_col, name_col, "prefecture" if city_col else None)
     gazetteer = load_gazetteer()
     codes = [c for c in work.get_column(ADCODE).drop_nulls().unique().to_list() if c in gazetteer]
     work = work.with_columns(

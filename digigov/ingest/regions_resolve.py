@@ -7,14 +7,19 @@ that stay unknown are listed with the gazetteer's suggestions. Units without a b
 
 from __future__ import annotations
 
+import logging
 import re
+import traceback
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 
+from digigov.ingest.privacy import mask_text
 from digigov.ingest.values import is_missing, looks_scientific
-from digigov.regions import Region, UnknownRegionError, load_gazetteer, normalise_key
+from digigov.regions import Gazetteer, Region, UnknownRegionError, load_gazetteer, normalise_key
+
+log = logging.getLogger(__name__)
 
 _FLOAT_CODE = re.compile(r"^(\d{6}|\d{9}|\d{12})\.0+$")
 _STAT_CODE = re.compile(r"^(\d{6})(?:0{3}|0{6})$")
@@ -78,8 +83,9 @@ def resolve_region_values(values: Iterable[str | None], *, level: str | None = N
     try:
         gazetteer = load_gazetteer()
     except Exception:  # a broken installation: report everything as unresolved rather than crash
-        for value in dict.fromkeys(v for v in values if v is not None):
-            result.unresolved[str(value)] = Unresolved(str(value))
+        log.exception("the gazetteer cannot be loaded; every region value is reported as unresolved")
+        for known in dict.fromkeys(v for v in values if v is not None):
+            result.unresolved[str(known)] = Unresolved(str(known))
         return result
     cleaned_overrides = {str(k).strip(): str(v).strip() for k, v in (overrides or {}).items() if k is not None}
     for value in dict.fromkeys(values):
@@ -88,25 +94,43 @@ def resolve_region_values(values: Iterable[str | None], *, level: str | None = N
         raw = str(value)
         key = raw.strip()
         if key in cleaned_overrides or raw in cleaned_overrides:
-            code = cleaned_overrides.get(key, cleaned_overrides.get(raw, ""))
-            try:
-                result.resolved[raw] = gazetteer.resolve(code)
-            except Exception:
-                result.invalid_overrides[raw] = code
-            continue
-        if looks_scientific(key):
-            result.unresolved[raw] = Unresolved(raw, scientific=True)
-            continue
-        if len(result.unresolved) >= MAX_SUGGESTED and _surely_unknown(_clean(key)):
-            result.unresolved[raw] = Unresolved(raw)
-            continue
-        try:
-            result.resolved[raw] = _resolve(gazetteer, _clean(key), level, within)
-        except UnknownRegionError as exc:
-            result.unresolved[raw] = Unresolved(raw, tuple(exc.suggestions[:3]), bool(exc.ambiguous))
-        except Exception:
-            result.unresolved[raw] = Unresolved(raw)
+            code = cleaned_overrides[key] if key in cleaned_overrides else cleaned_overrides[raw]
+            _apply_override(gazetteer, raw, code, result)
+        else:
+            _resolve_value(gazetteer, raw, key, level, within, result)
     return result
+
+
+def _apply_override(gazetteer: Gazetteer, raw: str, code: str, result: RegionResolution) -> None:
+    try:
+        result.resolved[raw] = gazetteer.resolve(code)
+    except UnknownRegionError:
+        result.invalid_overrides[raw] = code
+    except Exception:  # a bug, not a bad code: reported like one, and logged
+        _log_unexpected("a region override")
+        result.invalid_overrides[raw] = code
+
+
+def _resolve_value(gazetteer: Gazetteer, raw: str, key: str, level: str | None, within: str | None,
+                   result: RegionResolution) -> None:
+    if looks_scientific(key):
+        result.unresolved[raw] = Unresolved(raw, scientific=True)
+        return
+    if len(result.unresolved) >= MAX_SUGGESTED and _surely_unknown(_clean(key)):
+        result.unresolved[raw] = Unresolved(raw)
+        return
+    try:
+        result.resolved[raw] = _resolve(gazetteer, _clean(key), level, within)
+    except UnknownRegionError as exc:
+        result.unresolved[raw] = Unresolved(raw, tuple(exc.suggestions[:3]), bool(exc.ambiguous))
+    except Exception:  # a bug, not an unknown name: reported like one, and logged
+        _log_unexpected("a region value")
+        result.unresolved[raw] = Unresolved(raw)
+
+
+def _log_unexpected(what: str) -> None:
+    # The traceback can quote the uploaded value: identifiers in it are masked, as in pipeline.read_upload.
+    log.warning("resolving %s failed unexpectedly: %s", what, mask_text(traceback.format_exc(limit=8)))
 
 
 def _resolve(gazetteer, key: str, level: str | None, within: str | None) -> Region:

@@ -6,7 +6,7 @@ import io
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal, cast
 
 import polars as pl
 
@@ -103,7 +103,7 @@ class ValidationReport:
                      column=column, value=value, params=dict(params))
 
     def add_rows(self, code: str, severity: Severity, rows: pl.DataFrame, /, *, row: str, value: str | None = None,
-                 column: str | None = None, **params: object) -> None:
+                 column: str | None = None, **params: Any) -> None:
         """One issue per row of `rows` (a frame holding the row numbers in column `row` and the values in
         column `value`), listing at most max_per_code of them and counting the rest without iterating."""
         room = max(self.max_per_code - self._per_code[code], 0)
@@ -142,7 +142,9 @@ class ValidationReport:
             known = index.get(key(issue))
             if known is not None and "count" in issue.params and "count" in self._issues[known].params:
                 first = self._issues[known]
-                params = {**first.params, "count": int(first.params["count"]) + int(issue.params["count"])}
+                # a {count} parameter is always an int (params is typed object for the other parameters)
+                count = int(cast(int, first.params["count"])) + int(cast(int, issue.params["count"]))
+                params = {**first.params, "count": count}
                 self._issues[known] = self._render(first.code, first.severity, row=first.row, column=first.column,
                                                    value=first.value, sheet=first.sheet, params=params)
                 continue

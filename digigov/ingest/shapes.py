@@ -1,14 +1,14 @@
 """The three upload shapes: wide (indicator columns), long (indicator + value), raw records (one row per
 respondent or transaction: a channel answer, or yes/no answers to the demand questions).
 
-Raw records are aggregated by the analysis modules (digigov.analysis.channels.aggregate_raw_records and
-digigov.analysis.demand.aggregate_raw_answers); this module only recognises them and names the arguments.
+Raw records are aggregated by digigov.ingest.channel_records.aggregate_raw_records and
+digigov.ingest.demand_records.aggregate_raw_answers; this module only recognises them and names the arguments.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, cast
 
 import polars as pl
 
@@ -57,7 +57,7 @@ def _is_categorical_text(series: pl.Series) -> bool:
     if values.len() == 0:
         return False
     numeric = values.str.strip_chars().cast(pl.Float64, strict=False).is_not_null()
-    return float(numeric.mean() or 0) < 0.5
+    return float(cast(float | None, numeric.mean()) or 0) < 0.5
 
 
 def detect_shape(frame: pl.DataFrame, mapping: ColumnMapping) -> ShapeResult:

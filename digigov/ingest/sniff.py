@@ -72,12 +72,8 @@ def _looks_binary(head: bytes) -> bool:
     return controls > max(2, len(head) // 100)
 
 
-def sniff(data: bytes) -> Sniffed:
-    """Classify bytes: empty, text (CSV/TSV, any encoding), xlsx, parquet, legacy xls, other office, binary."""
-    if not data or not data.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
-        return Sniffed("empty")
-    if data.startswith(ZIP_SIGNATURES):
-        return _zip_kind(data)
+def _signature_kind(data: bytes) -> Sniffed | None:
+    """The kind given away by the first bytes (Parquet, legacy xls, known binary formats, UTF-32), if any."""
     if data.startswith(PARQUET_MAGIC):
         if len(data) >= 12 and data.endswith(PARQUET_MAGIC):
             return Sniffed("parquet")
@@ -89,6 +85,18 @@ def sniff(data: bytes) -> Sniffed:
             return Sniffed("binary", detail)
     if data.startswith(b"\x00\x00\xfe\xff") or data.startswith(b"\xff\xfe\x00\x00"):
         return Sniffed("binary", "UTF-32")
+    return None
+
+
+def sniff(data: bytes) -> Sniffed:
+    """Classify bytes: empty, text (CSV/TSV, any encoding), xlsx, parquet, legacy xls, other office, binary."""
+    if not data or not data.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
+        return Sniffed("empty")
+    if data.startswith(ZIP_SIGNATURES):
+        return _zip_kind(data)
+    signed = _signature_kind(data)
+    if signed is not None:
+        return signed
     if data.startswith(TEXT_BOMS[1:]):
         return Sniffed("text")  # UTF-16 with BOM: NUL bytes are expected
     if _looks_binary(data[:8192]):

@@ -41,7 +41,3 @@ def neutralise_formula(text: str | None) -> str | None:
     if text and text.startswith(FORMULA_TRIGGERS):
         return "'" + text
     return text
-
-
-def looks_like_formula(text: str | None) -> bool:
-    return bool(text) and text.lstrip().startswith(("=", "+", "@")) and len(text.strip()) > 1

@@ -10,7 +10,7 @@ import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 import polars as pl
 
@@ -119,28 +119,31 @@ def parse_year(text: object) -> int | None:
     else:
         if is_missing(text):
             return None
-        folded = _SPACES.sub(" ", _fold(str(text)).casefold())
-        if re.fullmatch(r"[〇零一二三四五六七八九]{4}年?度?", folded):
-            folded = folded.translate(_CN_DIGITS)
-        year = None
-        candidates = [folded, folded.replace(" ", "")] if " " in folded else [folded]
-        matches = (m for c in candidates for p in _YEAR_PATTERNS if (m := p.match(c)))
-        for match in matches:
-            groups = match.groupdict()
-            candidate = int(groups["y"])
-            if groups.get("m") is not None:
-                month = int(groups["m"])
-                day = int(groups["d"]) if groups.get("d") else 1
-                try:
-                    dt.date(candidate, month, day)
-                except ValueError:
-                    raise ValueParseError(text, "year_unparseable") from None
-            year = candidate
-            break
-        if year is None:
-            raise ValueParseError(text, "year_unparseable")
+        year = _year_from_text(text)
     if not YEAR_MIN <= year <= YEAR_MAX:
         raise ValueParseError(text, "year_out_of_range")
+    return year
+
+
+def _year_from_text(text: object) -> int:
+    """The year written in a non-missing text cell (see parse_year); raises ValueParseError when there is none."""
+    folded = _SPACES.sub(" ", _fold(str(text)).casefold())
+    if re.fullmatch(r"[〇零一二三四五六七八九]{4}年?度?", folded):
+        folded = folded.translate(_CN_DIGITS)
+    candidates = [folded, folded.replace(" ", "")] if " " in folded else [folded]
+    matches = (m for c in candidates for p in _YEAR_PATTERNS if (m := p.match(c)))
+    match = next(matches, None)
+    if match is None:
+        raise ValueParseError(text, "year_unparseable")
+    groups = match.groupdict()
+    year = int(groups["y"])
+    if groups.get("m") is not None:
+        month = int(groups["m"])
+        day = int(groups["d"]) if groups.get("d") else 1
+        try:
+            dt.date(year, month, day)
+        except ValueError:
+            raise ValueParseError(text, "year_unparseable") from None
     return year
 
 
@@ -237,8 +240,8 @@ def infer_scale(column: str, indicator: str, unit: str, parsed: ParsedColumn, *,
     values = parsed.values
     any_percent = bool(parsed.percent.any())
     mixed = any_percent and bool((~parsed.percent & values.is_not_null()).any())
-    largest = values.abs().max()
-    largest = float(largest) if largest is not None else 0.0
+    peak = values.abs().max()
+    largest = float(cast(float, peak)) if peak is not None else 0.0  # a Float64 column's max is a float
     if denominator is not None and denominator_values is not None and not any_percent and largest > 1.5:
         whole = values.drop_nulls()
         pairs = pl.DataFrame({"v": values, "d": denominator_values}).drop_nulls()

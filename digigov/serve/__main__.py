@@ -8,28 +8,32 @@ import os
 import sys
 from pathlib import Path
 
+from digigov import settings
 from digigov.serve.supervisor import ServeOptions, Supervisor
 from digigov.serve.watchdog import Limits
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 
 
-def _env(name: str, default: str) -> str:
-    return os.environ.get(name, "").strip() or default
-
-
 def parse(argv: list[str] | None = None) -> ServeOptions:
     parser = argparse.ArgumentParser(prog="python -m digigov.serve", description=__doc__)
-    parser.add_argument("--address", default=_env("DIGIGOV_SERVE_ADDRESS", "127.0.0.1"),
+    try:  # the environment gives the defaults; a bad value is a usage error naming the variable
+        address = settings.read("DIGIGOV_SERVE_ADDRESS")
+        port = settings.read("DIGIGOV_SERVE_PORT")
+        workers = settings.read("DIGIGOV_SERVE_WORKERS") or os.cpu_count() or 1
+        base_port = settings.read("DIGIGOV_SERVE_BASE_PORT")
+        hang_after = settings.read("DIGIGOV_SERVE_HANG_AFTER_S")
+    except settings.SettingError as exc:
+        parser.error(str(exc))
+    parser.add_argument("--address", default=address,
                         help="address the proxy listens on (default 127.0.0.1: only this machine)")
-    parser.add_argument("--port", type=int, default=int(_env("DIGIGOV_SERVE_PORT", "8501")))
-    parser.add_argument("--workers", type=int, default=int(_env("DIGIGOV_SERVE_WORKERS", str(os.cpu_count() or 1))),
-                        help="Streamlit processes (default: one per core)")
-    parser.add_argument("--base-port", type=int, default=int(_env("DIGIGOV_SERVE_BASE_PORT", "8601")),
+    parser.add_argument("--port", type=int, default=port)
+    parser.add_argument("--workers", type=int, default=workers, help="Streamlit processes (default: one per core)")
+    parser.add_argument("--base-port", type=int, default=base_port,
                         help="first worker's loopback port; the others follow")
     parser.add_argument("--check-interval", type=float, default=2.0, help="seconds between health checks")
     parser.add_argument("--health-timeout", type=float, default=5.0, help="seconds a health check may take")
-    parser.add_argument("--hang-after", type=float, default=float(_env("DIGIGOV_SERVE_HANG_AFTER_S", "20")),
+    parser.add_argument("--hang-after", type=float, default=hang_after,
                         help="restart a worker silent this long while using no CPU")
     parser.add_argument("--unresponsive-after", type=float, default=120.0,
                         help="restart a worker silent this long whatever its CPU")

@@ -18,6 +18,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from digigov import settings
 from digigov.serve.haproxy import ProxyConfig, render
 from digigov.serve.watchdog import Limits, Verdict, Watch, needs_restart
 
@@ -148,7 +149,7 @@ class Supervisor:
         self.runtime_dir = Path(tempfile.mkdtemp(prefix="digigov-serve-"))
         # One cookie secret for all workers: XSRF tokens and sign-in cookies set by one worker must be valid on
         # another after a failover.
-        secret = os.environ.get("DIGIGOV_COOKIE_SECRET") or secrets.token_hex(32)
+        secret = settings.read("DIGIGOV_COOKIE_SECRET") or secrets.token_hex(32)
         env = {**os.environ, "STREAMLIT_SERVER_COOKIE_SECRET": secret, "PYTHONUNBUFFERED": "1"}
         self.workers = [Worker(f"w{i + 1}", options.base_port + i, options, env) for i in range(options.workers)]
         self.proxy: subprocess.Popen | None = None

@@ -7,7 +7,6 @@ no health answer, no CPU, as in the GIL deadlock), a worker that dies, and a cle
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import socket
@@ -23,7 +22,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from stclient import Session  # noqa: E402
+from stclient import Session, run_sync  # noqa: E402
 
 HANG_AFTER_S = 12  # longer than the proxy needs to take a silent worker out (3 checks × (1 s + 2 s))
 
@@ -141,7 +140,7 @@ def test_a_page_renders_through_the_proxy_over_the_websocket(stack):
         finally:
             await session.close()
 
-    overview, channels = asyncio.run(visit())
+    overview, channels = run_sync(visit())
     assert overview.status == "ok" and overview.messages > 10, overview
     assert channels.status == "ok" and channels.bytes > 50_000, channels  # the city map's values arrived
 

@@ -21,13 +21,14 @@ import warnings
 
 import polars as pl
 
-from digigov.analysis import channels_page as cp
-from digigov.analysis import demand_page as dp
-from digigov.analysis import overview
+import components.preload  # noqa: F401  (first, as in app.py: first imports must not race between threads)
+from digigov.analysis import demand_units, overview
 from digigov.datasets import load_builtin
 from digigov.export.tables import sanitise, to_csv_bytes
 from digigov.figures import regional as regional_figures
 from digigov.indicators import get_indicator
+from digigov.presenters import channels as channels_presenter
+from digigov.presenters import demand as demand_presenter
 
 _print_lock = threading.Lock()
 
@@ -40,18 +41,18 @@ def tick(what: str) -> None:
 
 def channels_work(lang: str) -> pl.DataFrame:
     frame = load_builtin("city_channels")
-    sel = cp.Selection(year=int(frame["year"].max()))
-    cp.trend_table(frame, sel, lang)
-    shares = cp.unit_shares(frame, sel)
-    return cp.details_table(shares, lang)
+    sel = channels_presenter.Selection(year=int(frame["year"].max()))
+    channels_presenter.trend_table(frame, sel, lang)
+    shares = channels_presenter.unit_shares(frame, sel)
+    return channels_presenter.details_table(shares, lang)
 
 
 def demand_work(lang: str) -> pl.DataFrame:
-    frame = dp.prepare(load_builtin("demand_funnel"))
-    sel = dp.Selection(year=int(frame["year"].max()))
-    rows = dp.units(frame, sel, grid=dp.suppression_grid(frame, sel.year, sel.level))
-    points = dp.scatter_points(rows, lang)
-    return dp.scatter_table(points, lang)
+    frame = demand_units.prepare(load_builtin("demand_funnel"))
+    sel = demand_units.Selection(year=int(frame["year"].max()))
+    rows = demand_units.units(frame, sel, grid=demand_units.suppression_grid(frame, sel.year, sel.level))
+    points = demand_presenter.scatter_points(rows, lang)
+    return demand_presenter.scatter_table(points, lang)
 
 
 def regional_work(lang: str) -> pl.DataFrame:

@@ -3,23 +3,19 @@ import polars as pl
 import pytest
 
 from digigov.analysis.channels import (
-    CHANNEL_LABELS,
-    CHANNELS,
-    UnknownLabelError,
-    aggregate_raw_records,
     breakdown,
     channel_shares,
     findings_numbers,
-    map_label,
-    parse_yes_no,
     province_rollup,
     relation_to_index,
-    spread,
-    spread_by_macro_region,
     trend,
     with_region_columns,
 )
 from digigov.analysis.proportions import wilson_interval
+from digigov.analysis.shares import spread
+from digigov.codes import CHANNELS
+from digigov.ingest.channel_records import aggregate_raw_records
+from digigov.ingest.labels import CHANNEL_LABELS, UnknownLabelError, map_label, parse_yes_no
 
 COUNTS = ["respondents", *CHANNELS, "prefers_offline"]
 
@@ -224,14 +220,6 @@ def test_spread_hand_computed_and_small_samples_excluded():
     assert everything.max_id == "330100" and everything.range == pytest.approx(0.40)
 
 
-def test_spread_by_macro_region():
-    out = spread_by_macro_region(five_cities())
-    assert out["macro_region"].to_list() == ["east", "west"]
-    east = out.row(0, named=True)
-    assert east["units"] == 2 and east["excluded"] == 1 and east["excluded_ids"] == ["330100"]
-    assert east["max_id"] == "330200" and east["range"] == pytest.approx(0.10)
-
-
 def test_spread_with_no_eligible_units():
     result = spread(five_cities(), min_n=10_000)
     assert result.units == 0 and result.excluded == 5 and result.range is None and result.max_id is None
@@ -288,7 +276,7 @@ def test_findings_numbers():
 
 
 def test_a_unit_tied_with_both_ends_is_named_once_in_the_findings():
-    from digigov.analysis import channels_page as cp
+    from digigov.presenters import channels as cp
 
     # Four provinces with overlapping intervals: the middle ones are tied with the highest and the lowest.
     frame = pl.DataFrame({
@@ -298,6 +286,6 @@ def test_a_unit_tied_with_both_ends_is_named_once_in_the_findings():
         "counter": [100] * 4, "prefers_offline": [190, 198, 202, 210],
     })
     sel = cp.Selection(year=2024, entity_types=("enterprise",), categories=("tax",), level="province")
-    ties = next(s for s in cp.findings(frame, cp.unit_shares(frame, sel), sel, "zh") if s.startswith("另有"))
+    ties = next(s for s in cp.present(frame, sel, "zh").findings if s.startswith("另有"))
     named = ties[ties.index("（如") + 2:ties.index("）")].split("、")
     assert len(named) == len(set(named)) >= 2, ties

@@ -5,16 +5,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from digigov.analysis.channels import UnknownLabelError
-from digigov.analysis.demand import (
-    REASONS,
-    aggregate_raw_answers,
-    funnel,
-    priorities,
-    reasons,
-    shortfall,
-)
+from digigov.analysis.demand import funnel, priorities, reasons, shortfall
 from digigov.analysis.proportions import wilson_interval
+from digigov.codes import REASONS
+from digigov.ingest.demand_records import aggregate_raw_answers
+from digigov.ingest.labels import UnknownLabelError
 
 
 def row(adcode, level, year, category, entities, respondents, need, aware, used, completed, satisfied,

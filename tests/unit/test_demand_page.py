@@ -7,10 +7,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from digigov.analysis import demand_page as dp
+from digigov.analysis import demand_units as du
+from digigov.analysis.proportions import flagged_units
 from digigov.datasets import load_builtin
 from digigov.i18n import t
-from digigov.regions import load_gazetteer
+from digigov.presenters import demand as dp
+from digigov.presenters.survey import map_values
+from digigov.regions import load_gazetteer, region_label
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 YEAR = 2024
@@ -21,10 +24,10 @@ def sample() -> pl.DataFrame:
     return load_builtin("demand_funnel")
 
 
-def view(frame: pl.DataFrame, sel: dp.Selection):
-    grid = dp.suppression_grid(frame, sel.year, sel.level, sel.k)
-    rows = dp.units(frame, sel, grid=grid)
-    return rows, dp.national(frame, sel), dp.priority_rows(frame, sel, grid)
+def view(frame: pl.DataFrame, sel: du.Selection):
+    grid = du.suppression_grid(frame, sel.year, sel.level, sel.k)
+    rows = du.units(frame, sel, grid=grid)
+    return rows, du.national_funnel(frame, sel), du.priority_rows(frame, sel, grid)
 
 
 def numbers(text: str) -> list[float]:
@@ -61,12 +64,12 @@ def provinces_recomputed(frame: pl.DataFrame, year: int, category: str | None = 
                           ((pl.col("aware") - pl.col("used")) / pl.col("respondents") * 100).alias("conversion")))
 
 
-@pytest.mark.parametrize(("lang", "category"), [("zh", dp.ALL), ("en", dp.ALL), ("zh", "permits")])
+@pytest.mark.parametrize(("lang", "category"), [("zh", du.ALL), ("en", du.ALL), ("zh", "permits")])
 def test_national_sentence_carries_the_recomputed_split(sample, lang, category):
-    sel = dp.Selection(YEAR, category)
+    sel = du.Selection(YEAR, category)
     rows, whole, prio = view(sample, sel)
     sentence = dp.findings(rows, whole, prio, sel, lang)[0]
-    totals = provinces_recomputed(sample, YEAR, None if category == dp.ALL else category).select(
+    totals = provinces_recomputed(sample, YEAR, None if category == du.ALL else category).select(
         pl.col("respondents", "need", "aware", "used").sum()).row(0, named=True)
     n = totals["respondents"]
     potential, actual = totals["need"] / n * 100, totals["used"] / n * 100
@@ -82,7 +85,7 @@ def test_national_sentence_carries_the_recomputed_split(sample, lang, category):
 
 
 def test_largest_and_smallest_shortfall_sentence(sample):
-    sel = dp.Selection(YEAR)
+    sel = du.Selection(YEAR)
     rows, whole, prio = view(sample, sel)
     sentence = dp.findings(rows, whole, prio, sel, "zh")[1]
     expected = provinces_recomputed(sample, YEAR).filter(pl.col("respondents") >= 30).sort("shortfall")
@@ -97,7 +100,7 @@ def test_largest_and_smallest_shortfall_sentence(sample):
 
 
 def test_dominance_counts(sample):
-    sel = dp.Selection(YEAR)
+    sel = du.Selection(YEAR)
     rows, whole, prio = view(sample, sel)
     sentence = dp.findings(rows, whole, prio, sel, "en")[2]
     expected = provinces_recomputed(sample, YEAR)
@@ -107,7 +110,7 @@ def test_dominance_counts(sample):
 
 
 def test_top_priority_sentence(sample):
-    sel = dp.Selection(YEAR)
+    sel = du.Selection(YEAR)
     rows, whole, prio = view(sample, sel)
     sentence = dp.findings(rows, whole, prio, sel, "zh")[3]
     cells = (sample.filter((pl.col("year") == YEAR) & (pl.col("level") == "province"))
@@ -124,7 +127,7 @@ def test_top_priority_sentence(sample):
 
 
 def test_findings_are_three_to_five_sentences_in_both_languages(sample):
-    for sel in (dp.Selection(YEAR), dp.Selection(2023, "tax", "prefecture")):
+    for sel in (du.Selection(YEAR), du.Selection(2023, "tax", "prefecture")):
         rows, whole, prio = view(sample, sel)
         zh, en = (dp.findings(rows, whole, prio, sel, lang) for lang in ("zh", "en"))
         assert 3 <= len(zh) == len(en) <= 5
@@ -140,17 +143,17 @@ def string_cells(table: pl.DataFrame) -> list[str]:
 
 
 def test_tables_are_localised(sample):
-    sel = dp.Selection(YEAR)
+    sel = du.Selection(YEAR)
     rows, whole, prio = view(sample, sel)
-    region = dp.default_region(rows)
+    region = du.default_region(rows)
     row = rows.filter(pl.col("adcode") == region).row(0, named=True)
-    shares = dp.reason_shares(sample, sel, region)
+    shares = du.reason_shares(sample, sel, region)
     for lang in ("zh", "en"):
-        long = dp.funnel_long(row, whole, dp.display_name(region, lang), lang)
+        long = dp.funnel_long(row, whole, region_label(region, lang), lang)
         bars = dp.gap_bars(rows, lang)
         points = dp.scatter_points(rows, lang)
         tables = [dp.units_table(rows, sel, lang), dp.funnel_table(long, lang), dp.gap_table(bars, lang),
-                  dp.scatter_table(points, lang), dp.reasons_table(shares, dp.display_name(region, lang), lang),
+                  dp.scatter_table(points, lang), dp.reasons_table(shares, region_label(region, lang), lang),
                   dp.priority_table(prio, sel, lang)]
         cells = [c for table in tables for c in string_cells(table)]
         if lang == "en":
@@ -175,7 +178,7 @@ def test_tables_are_localised(sample):
 
 
 def test_funnel_rates_are_shares_of_respondents(sample):
-    sel = dp.Selection(YEAR, "tax")
+    sel = du.Selection(YEAR, "tax")
     rows, whole, _ = view(sample, sel)
     row = rows.filter(pl.col("adcode") == "510000").row(0, named=True)
     long = dp.funnel_long(row, whole, "四川", "zh")
@@ -190,14 +193,14 @@ def test_funnel_rates_are_shares_of_respondents(sample):
 
 
 def test_default_region_and_drill_province(sample):
-    rows, _, _ = view(sample, dp.Selection(YEAR))
+    rows, _, _ = view(sample, du.Selection(YEAR))
     expected = provinces_recomputed(sample, YEAR).sort("shortfall", descending=True)["adcode"][0]
-    assert dp.default_region(rows) == expected
-    assert dp.drill_province("510100") == "510000"
-    assert dp.drill_province("510000") == "510000"
-    assert dp.drill_province("660000") is None  # 兵团: no boundary, no prefecture map
-    assert dp.drill_province("999999") is None
-    assert "660000" in dp.region_options(rows)  # but it is in tables and can be chosen for the funnel
+    assert du.default_region(rows) == expected
+    assert du.drill_province("510100") == "510000"
+    assert du.drill_province("510000") == "510000"
+    assert du.drill_province("660000") is None  # 兵团: no boundary, no prefecture map
+    assert du.drill_province("999999") is None
+    assert "660000" in du.region_options(rows)  # but it is in tables and can be chosen for the funnel
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -230,8 +233,8 @@ def small_survey() -> pl.DataFrame:
 
 def test_cells_under_k_are_hidden_with_secondary_suppression():
     frame = small_survey()
-    sel = dp.Selection(YEAR, "tax", "prefecture")
-    rows = dp.units(frame, sel).sort("adcode")
+    sel = du.Selection(YEAR, "tax", "prefecture")
+    rows = du.units(frame, sel).sort("adcode")
     by_code = {r["adcode"]: r for r in rows.iter_rows(named=True)}
     hidden = by_code["330900"]
     assert hidden["suppressed"] and hidden["suppression"] == "primary"
@@ -240,33 +243,33 @@ def test_cells_under_k_are_hidden_with_secondary_suppression():
     # 浙江's tax total is shown at province level: the smallest other city goes too, so 舟山 cannot be derived.
     assert by_code["330300"]["suppressed"] and by_code["330300"]["suppression"] == "secondary"
     assert not by_code["330100"]["suppressed"] and by_code["330100"]["shortfall"] is not None
-    _, hidden_codes = dp.flagged_units(rows)
+    _, hidden_codes = flagged_units(rows)
     assert sorted(hidden_codes) == ["330300", "330900"]
-    values = dict(dp.map_values(rows).iter_rows())
+    values = dict(map_values(rows, "shortfall").iter_rows())
     assert values["330900"] is None and values["330300"] is None
-    assert "330900" not in dp.region_options(rows)
+    assert "330900" not in du.region_options(rows)
     assert "330900" not in dp.scatter_points(rows, "zh")["adcode"].to_list()
     table = dp.units_table(rows, sel, "zh")
     row = table.filter(pl.col("区划代码") == "330900").row(0, named=True)
     assert row["标记"] == "已隐藏（n < 10）"
     assert row["受访数"] is None and row["缺口（个百分点）"] is None and row["缺口 95% 置信区间"] == "—"
-    sentences = dp.findings(rows, dp.national(frame, sel), dp.priority_rows(frame, sel), sel, "zh")
+    sentences = dp.findings(rows, du.national_funnel(frame, sel), du.priority_rows(frame, sel), sel, "zh")
     assert sentences[-1].endswith("隐藏的单元 2 个。")
 
 
 def test_hidden_cell_also_hides_another_category_of_the_same_unit():
     """舟山's permits figure plus the hidden tax one make its all-services figure: one more cell must go."""
-    grid = dp.suppression_grid(small_survey(), YEAR, "prefecture")
+    grid = du.suppression_grid(small_survey(), YEAR, "prefecture")
     hidden = {(a, c) for a, c, s in grid.select("adcode", "service_category", "suppressed").iter_rows() if s}
     assert ("330900", "tax") in hidden and ("330900", "permits") in hidden
-    permits = dp.units(small_survey(), dp.Selection(YEAR, "permits", "prefecture"))
+    permits = du.units(small_survey(), du.Selection(YEAR, "permits", "prefecture"))
     assert permits.filter(pl.col("adcode") == "330900")["shortfall"][0] is None
 
 
 def test_priority_list_drops_hidden_cells_and_reranks():
     frame = small_survey()
-    sel = dp.Selection(YEAR, dp.ALL, "prefecture")
-    prio = dp.priority_rows(frame, sel)
+    sel = du.Selection(YEAR, du.ALL, "prefecture")
+    prio = du.priority_rows(frame, sel)
     cells = set(zip(prio["adcode"], prio["service_category"], strict=True))
     assert ("330900", "tax") not in cells and ("330300", "tax") not in cells
     assert prio["rank"].to_list() == list(range(1, prio.height + 1))
@@ -277,25 +280,25 @@ def test_priority_list_drops_hidden_cells_and_reranks():
 def test_small_samples_flagged_not_claimed():
     frame = small_survey().filter(pl.col("service_category") == "permits")
     frame = pl.concat([frame, pl.DataFrame([cell("330400", "prefecture", "permits", 20, 19, 2, 1)])])
-    sel = dp.Selection(YEAR, "permits", "prefecture")
-    rows = dp.units(frame, sel)
-    small, hidden = dp.flagged_units(rows)
+    sel = du.Selection(YEAR, "permits", "prefecture")
+    rows = du.units(frame, sel)
+    small, hidden = flagged_units(rows)
     assert small == ["330400"] and hidden == []
     # 嘉兴 has by far the largest shortfall but only 20 respondents: flagged, kept out of the claims
-    assert dp.default_region(rows) != "330400"
+    assert du.default_region(rows) != "330400"
     assert "330400" not in dp.gap_bars(rows, "zh")["adcode"].to_list()
-    sentences = dp.findings(rows, dp.national(frame, sel), dp.priority_rows(frame, sel), sel, "en")
+    sentences = dp.findings(rows, du.national_funnel(frame, sel), du.priority_rows(frame, sel), sel, "en")
     assert "Jiaxing" not in sentences[1]
     assert sentences[-1].startswith("Small-sample units (fewer than 30 respondents): 1,")
 
 
 def test_reasons_hidden_for_fewer_than_k_non_users():
     frame = small_survey()
-    sel = dp.Selection(YEAR, "permits", "prefecture")
-    shares = dp.reason_shares(frame, sel, "330100")  # 80 non-users: shown
+    sel = du.Selection(YEAR, "permits", "prefecture")
+    shares = du.reason_shares(frame, sel, "330100")  # 80 non-users: shown
     assert set(shares["scope"]) == {"national", "region"}
     few = pl.concat([frame, pl.DataFrame([cell("330500", "prefecture", "permits", 50, 20, 18, 15)])])
-    shares = dp.reason_shares(few, sel, "330500")  # 5 non-users
+    shares = du.reason_shares(few, sel, "330500")  # 5 non-users
     assert set(shares["scope"]) == {"national"}
     table = dp.reasons_table(shares, "湖州", "zh")
     assert "湖州占比（%）" not in table.columns and "全国占比（%）" in table.columns

@@ -55,6 +55,7 @@ from digigov.figures.china_map import build_china_map
 from digigov.i18n import t
 from digigov.indicators import get_indicator
 from digigov.paths import STATIC_DIR
+from digigov.presenters.overview import draft_findings
 from digigov.regions import load_gazetteer
 from tests.conftest import ARTIFACTS
 
@@ -117,8 +118,8 @@ def full_briefing(lang: str) -> Briefing:
     index = load_builtin("province_index")
     year = int(index["year"].max())
     text = {k: v.format(year=year) for k, v in TEXT[lang].items()}
-    findings = overview.draft_findings(index, year, lang, channels=load_builtin("city_channels"),
-                                       open_data=load_builtin("open_data"))
+    findings = draft_findings(index, year, lang, channels=load_builtin("city_channels"),
+                              open_data=load_builtin("open_data"))
     return Briefing(
         title=text["title"], subtitle=text["subtitle"], date=dt.date(2025, 5, 6), scope=text["scope"],
         findings=findings, source=text["source"], lang=lang,

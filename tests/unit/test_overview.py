@@ -3,6 +3,7 @@ import pytest
 
 from digigov.analysis import overview
 from digigov.datasets import load_builtin
+from digigov.presenters import overview as presenter
 
 INDEX = load_builtin("province_index")
 
@@ -47,8 +48,8 @@ def test_sample_headline_matches_the_article_calibration():
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_findings_carry_their_numbers(lang):
     year = int(INDEX["year"].max())
-    sentences = overview.draft_findings(INDEX, year, lang, channels=load_builtin("city_channels"),
-                                        open_data=load_builtin("open_data"))
+    sentences = presenter.draft_findings(INDEX, year, lang, channels=load_builtin("city_channels"),
+                                         open_data=load_builtin("open_data"))
     assert 3 <= len(sentences) <= 6
     head = overview.headline(INDEX, year)
     assert f"{head.max_min_ratio:.2f}" in sentences[0]
@@ -57,7 +58,7 @@ def test_findings_carry_their_numbers(lang):
 
 
 def test_ranking_table_is_localised():
-    table = overview.ranking_table(INDEX, 2024, "dgi_index", "en")
+    table = presenter.ranking_table(INDEX, 2024, "dgi_index", "en")
     assert table.columns[:2] == ["Rank", "Region"]
     assert table["Region"][0] == "Shanghai"
     assert table.height == 31
@@ -67,5 +68,5 @@ def test_west_polarisation_names_the_lowest_western_province():
     year = int(INDEX["year"].max())
     ranks = overview.ranking(INDEX, year).join(overview.region_table(), on="adcode")
     last_west = ranks.filter(pl.col("macro_region") == "west").sort("rank")["rank"].max()
-    sentence = next(s for s in overview.draft_findings(INDEX, year, "en") if "polarised" in s)
+    sentence = next(s for s in presenter.draft_findings(INDEX, year, "en") if "polarised" in s)
     assert sentence.endswith(f"ranks {last_west}.")

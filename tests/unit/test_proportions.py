@@ -6,9 +6,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from digigov.analysis.proportions import (
+    adequate_rows,
     differences_within_ci,
     flag_small_samples,
+    flagged_units,
     suppress_small_cells,
+    visible_rows,
     wilson_columns,
     wilson_interval,
     z_value,
@@ -155,6 +158,18 @@ def test_suppression_chains_over_a_second_hierarchy():
     assert set(first.filter("suppressed")["city"]) <= set(second.filter("suppressed")["city"])
     per_kind = second.group_by("kind").agg(pl.col("suppressed").sum())
     assert all(v != 1 for v in per_kind["suppressed"])
+
+
+def test_visible_adequate_and_flagged_rows():
+    out = flag_small_samples(suppress_small_cells(cells(), "n", ["share"]), "n", min_n=30).rename({"city": "adcode"})
+    assert visible_rows(out)["adcode"].to_list() == ["b", "c", "d", "g", "h", "i"]
+    assert adequate_rows(out)["adcode"].to_list() == ["b", "g", "h", "i"]
+    assert visible_rows(out.lazy()).collect().height == 6  # lazy stays lazy
+    small, hidden = flagged_units(out)
+    assert small == ["c", "d"] and hidden == ["a", "e", "f"]
+    # After a left join a row may carry no decision: it counts as shown.
+    undecided = pl.DataFrame({"adcode": ["x", "y"], "suppressed": [None, True], "small_sample": [False, False]})
+    assert visible_rows(undecided)["adcode"].to_list() == ["x"]
 
 
 def test_differences_within_ci():

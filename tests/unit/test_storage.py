@@ -213,13 +213,14 @@ def test_corrupt_manifest_is_reported_and_kept(tmp_path, content):
     save(store, sample_frame(5))
     store.manifest_path.write_bytes(content)
     for call in (store.list, store.verify, lambda: save(store, sample_frame(5)), store.gc):
-        with pytest.raises(CorruptManifestError, match="manifest"):
+        with pytest.raises(CorruptManifestError, match="manifest") as info:
             call()
+        assert all(str(tmp_path) not in info.value.message(lang) for lang in ("zh", "en"))  # no server path
     assert store.manifest_path.read_bytes() == content  # never silently overwritten
     assert leftovers(tmp_path) == []
 
 
-def test_tampered_parquet_is_detected(tmp_path):
+def test_tampered_parquet_is_detected(tmp_path, caplog):
     store = DatasetStore(tmp_path)
     good = save(store, sample_frame(20, 1), "good")
     bad = save(store, sample_frame(20, 2), "被篡改的数据")
@@ -227,9 +228,14 @@ def test_tampered_parquet_is_detected(tmp_path):
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0xFF
     path.write_bytes(bytes(data))
-    with pytest.raises(CorruptDatasetError) as info:
+    with caplog.at_level("ERROR", logger="digigov.storage"), pytest.raises(CorruptDatasetError) as info:
         store.load(bad.id)
-    assert "被篡改的数据" in str(info.value) and bad.id in str(info.value) and str(path) in str(info.value)
+    # The user reads which dataset is damaged, in their language; the administrator's log says where it is.
+    for lang in ("zh", "en"):
+        message = info.value.message(lang)
+        assert "被篡改的数据" in message and str(tmp_path) not in message
+    assert "damaged" in str(info.value) and "损坏" in info.value.message("zh")
+    assert bad.id in caplog.text and str(path) in caplog.text
     assert_frame_equal(store.load(good.id), sample_frame(20, 1))
     problems = store.verify()
     assert [(p.dataset_id, p.version) for p in problems] == [(bad.id, 1)]
@@ -334,6 +340,7 @@ def test_error_after_commit_is_not_reported_as_nothing_changed(tmp_path, monkeyp
     with pytest.raises(storage.StorageError, match="was saved") as info:
         save(store, sample_frame(8), "second")
     assert not isinstance(info.value, StorageFullError)
+    assert "已保存" in info.value.message("zh") and str(tmp_path) not in info.value.message("en")
     monkeypatch.undo()
     assert {r.name for r in store.list()} == {"first", "second"}
     assert_store_healthy(store)
@@ -376,7 +383,8 @@ def test_gc_removes_only_old_orphans(tmp_path):
 # -------------------------------------------------------------------------------------------- SIGKILL
 
 
-def test_sigkill_loop_never_loses_or_half_writes(tmp_path):
+# One loop of kill rounds with its checks inline: the assertions read as the story of a round.
+def test_sigkill_loop_never_loses_or_half_writes(tmp_path):  # noqa: C901
     root = tmp_path / "store"
     store = DatasetStore(root)
     before = {save(store, sample_frame(200, i), f"before-{i}").id: sample_frame(200, i) for i in range(3)}

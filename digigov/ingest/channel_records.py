@@ -1,0 +1,137 @@
+"""Raw channel records (one row per survey answer or service transaction) aggregated into the channel counts
+shape that digigov.analysis.channels reads: one row per unit × year × entity type × service category with
+``respondents, web, mobile_app, self_service_terminal, counter[, prefers_offline]``."""
+
+from __future__ import annotations
+
+from typing import cast
+
+import polars as pl
+
+from digigov.codes import CHANNELS, OFFLINE
+from digigov.ingest.labels import (
+    CATEGORY_LABELS,
+    CHANNEL_LABELS,
+    ENTITY_LABELS,
+    YES_NO_EXPECTED,
+    free_dimension_codes,
+    labels_or_raise,
+    map_label,
+    parse_yes_no,
+    period_as_year,
+    require_columns,
+    resolve_region_labels,
+)
+from digigov.regions import Level
+
+
+def aggregate_raw_records(
+    records: pl.DataFrame | pl.LazyFrame,
+    region_col: str,
+    channel_col: str,
+    offline_col: str | None = None,
+    weight_col: str | None = None,
+    period_col: str | None = None,
+    entity_col: str | None = None,
+    category_col: str | None = None,
+    *,
+    resolve_regions: bool = True,
+    level: Level | None = None,
+) -> pl.DataFrame:
+    """Turn raw survey answers or service transactions (one row each) into the channel counts shape.
+
+    Output columns: ``adcode`` [, ``year``, ``entity_type``, ``service_category``], ``respondents``, ``web``,
+    ``mobile_app``, ``self_service_terminal``, ``counter`` [, ``prefers_offline``]; with ``weight_col`` the counts
+    are sums of weights (``respondents`` = sum of weights) plus ``unweighted_n`` (records, for the small-sample
+    flag and k-suppression) and ``sum_weight_sq`` (so that the Kish effective sample size
+    (Σw)²/Σw², which is what a weighted share's interval must use, survives later re-aggregation).
+
+    Channel labels are accepted in zh and en ("网站/web/PC", "App/小程序/mobile", "自助终端/terminal",
+    "窗口/柜台/counter/现场"); offline answers as 是/否, yes/no, 1/0, true/false. Unknown labels, missing answers
+    and unknown regions raise :class:`UnknownLabelError` listing every offending value with its row count.
+    Entity-type and category labels in zh/en are mapped to the built-in codes where recognised and kept as
+    written otherwise (they are free dimensions). Regions are resolved with the gazetteer (any spelling); pass
+    ``resolve_regions=False`` when the column already holds adcodes.
+
+    Fast on large files: the one lazy pass groups by the *raw* labels (a few thousand groups however many
+    rows), then the labels are mapped on that small frame; ``collect()`` is called exactly once.
+    """
+    lf = records.lazy()
+    names = lf.collect_schema().names()
+    require_columns(names, (region_col, channel_col, offline_col, weight_col, period_col, entity_col, category_col))
+    given = {"__region": region_col, "year": period_col, "entity_type": entity_col, "service_category": category_col}
+    keys = {alias: col for alias, col in given.items() if col is not None}
+    counts = _group_raw_labels(lf, keys, channel_col, offline_col, weight_col)
+    if weight_col:
+        _check_weights(counts, weight_col)
+    exprs = _code_exprs(counts, keys, channel_col, offline_col)
+    if resolve_regions:
+        region_map = resolve_region_labels(counts, "__region", region_col, level)
+        exprs.append(pl.col("__region").replace_strict(region_map, return_dtype=pl.String).alias("__region"))
+    counts = counts.with_columns(exprs).rename({"__region": "adcode"})
+    out_keys = ["adcode", *[k for k in keys if k != "__region"]]
+    return period_as_year(_sum_counts(counts, out_keys, offline_col, weight_col)).sort(out_keys, nulls_last=True)
+
+
+def _group_raw_labels(lf: pl.LazyFrame, keys: dict[str, str], channel_col: str, offline_col: str | None,
+                      weight_col: str | None) -> pl.DataFrame:
+    """The one lazy pass: records grouped by the raw labels (region, keys, channel, offline answer), with the
+    record count and, for weighted data, the weights' sum, sum of squares, nulls and minimum."""
+    select = [pl.col(keys["__region"]).cast(pl.String).alias("__region"),
+              pl.col(channel_col).cast(pl.String).alias("__channel")]
+    if "year" in keys:
+        select.append(pl.col(keys["year"]).alias("year"))
+    select += [pl.col(keys[alias]).cast(pl.String).alias(alias)
+               for alias in ("entity_type", "service_category") if alias in keys]
+    if offline_col:
+        select.append(pl.col(offline_col).cast(pl.String).alias("__offline"))
+    if weight_col:
+        select.append(pl.col(weight_col).cast(pl.Float64, strict=False).alias("__w"))
+    group = [*keys, "__channel", *(["__offline"] if offline_col else [])]
+    aggs = [pl.len().alias("__n")]
+    if weight_col:
+        aggs += [pl.col("__w").sum().alias("__wsum"), (pl.col("__w") ** 2).sum().alias("__w2"),
+                 pl.col("__w").null_count().alias("__wnull"), pl.col("__w").min().alias("__wmin")]
+    return lf.select(select).group_by(group).agg(aggs).collect()
+
+
+def _check_weights(counts: pl.DataFrame, weight_col: str) -> None:
+    bad = int(counts["__wnull"].sum())
+    if bad:
+        raise ValueError(f"column {weight_col!r}: {bad} rows have a missing or non-numeric weight")
+    # no weight is missing here (checked above), so the minimum is a float
+    if counts.height and cast(float, counts["__wmin"].min()) < 0:
+        raise ValueError(f"column {weight_col!r}: negative weights are not allowed")
+
+
+def _code_exprs(counts: pl.DataFrame, keys: dict[str, str], channel_col: str,
+                offline_col: str | None) -> list[pl.Expr]:
+    """Expressions replacing the raw channel, offline, entity-type and category labels by their codes."""
+    channel_map = labels_or_raise(counts, "__channel", channel_col, lambda v: map_label(v, CHANNEL_LABELS),
+                                  "a channel: web (网站/PC), mobile_app (App/小程序), "
+                                  "self_service_terminal (自助终端), counter (窗口/柜台/现场)")
+    exprs = [pl.col("__channel").replace_strict(channel_map, return_dtype=pl.String).alias("__channel")]
+    if offline_col:
+        offline_map = labels_or_raise(counts, "__offline", offline_col, parse_yes_no, YES_NO_EXPECTED)
+        exprs.append(pl.col("__offline").replace_strict(offline_map, return_dtype=pl.Boolean).alias("__offline"))
+    exprs += [free_dimension_codes(counts, alias, table)
+              for alias, table in (("entity_type", ENTITY_LABELS), ("service_category", CATEGORY_LABELS))
+              if alias in keys]
+    return exprs
+
+
+def _sum_counts(counts: pl.DataFrame, out_keys: list[str], offline_col: str | None,
+                weight_col: str | None) -> pl.DataFrame:
+    """The coded groups summed into respondents and one count per channel (weights when weighted)."""
+    weight = pl.col("__wsum") if weight_col else pl.col("__n")
+    aggs = [weight.sum().alias("respondents")]
+    aggs += [weight.filter(pl.col("__channel") == c).sum().alias(c) for c in CHANNELS]
+    if offline_col:
+        aggs.append(weight.filter(pl.col("__offline")).sum().alias(OFFLINE))
+    if weight_col:
+        aggs += [pl.col("__n").sum().cast(pl.Int64).alias("unweighted_n"), pl.col("__w2").sum().alias("sum_weight_sq")]
+    out = counts.group_by(out_keys).agg(aggs)
+    if not weight_col:
+        out = out.with_columns(pl.col(c).cast(pl.Int64) for c in ("respondents", *CHANNELS,
+                                                                    *([OFFLINE] if offline_col else [])))
+    return out
