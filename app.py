@@ -6,14 +6,18 @@ import components.preload  # noqa: F401  (first: the imports must not race betwe
 from components.language import current_language
 from digigov.i18n import t
 
-st.set_page_config(page_title=t("app.title", current_language()), page_icon=":material/account_balance:",
-                   layout="wide")
+st.set_page_config(page_title=t("app.title", current_language()), page_icon=":material/account_balance:", layout="wide")
 lang = current_language()
 st.sidebar.caption(t("app.subtitle", lang))
 
 pages = [
-    st.Page("views/overview.py", title=t("nav.overview", lang), url_path="overview", default=True,
-            icon=":material/dashboard:"),
+    st.Page(
+        "views/overview.py",
+        title=t("nav.overview", lang),
+        url_path="overview",
+        default=True,
+        icon=":material/dashboard:",
+    ),
     st.Page("views/regional.py", title=t("nav.regional", lang), url_path="regional", icon=":material/map:"),
     st.Page("views/channels.py", title=t("nav.channels", lang), url_path="channels", icon=":material/devices:"),
     st.Page("views/demand.py", title=t("nav.demand", lang), url_path="demand", icon=":material/insights:"),

@@ -111,13 +111,19 @@ def run(pages: list[str] | None = None, repeats: int = 5, log=print, server_log:
     results = {}
     for name in pages:
         regions = regions_for(name)
-        results[name] = {"url": f"/{url_path(name)}", "regions": regions, "waited_for": waited_for(regions),
-                         "first_s": times[name][0],
-                         **summary(times[name]),
-                         "warm_median": statistics.median(times[name][1:]) if len(times[name]) > 1 else None,
-                         "milestones": {k: _median([m[k] for m in marks[name]]) for k in marks[name][0]}}
-        log(f"  {name:16s} median {results[name]['median']:5.2f} s   first {results[name]['first_s']:5.2f} s   "
-            f"min {results[name]['min']:5.2f} s   max {results[name]['max']:5.2f} s")
+        results[name] = {
+            "url": f"/{url_path(name)}",
+            "regions": regions,
+            "waited_for": waited_for(regions),
+            "first_s": times[name][0],
+            **summary(times[name]),
+            "warm_median": statistics.median(times[name][1:]) if len(times[name]) > 1 else None,
+            "milestones": {k: _median([m[k] for m in marks[name]]) for k in marks[name][0]},
+        }
+        log(
+            f"  {name:16s} median {results[name]['median']:5.2f} s   first {results[name]['first_s']:5.2f} s   "
+            f"min {results[name]['min']:5.2f} s   max {results[name]['max']:5.2f} s"
+        )
     return results
 
 

@@ -49,15 +49,22 @@ def run(rows: int = 2_000_000, blocks: tuple[float, ...] = (32, 16, 8, 4, 2), lo
         log(f"  {rows:,} rows, {size / 1e6:,.0f} MB")
         out = {"rows": rows, "csv_bytes": size, "blocks": {}}
         for block in blocks:
-            proc = subprocess.run([PYTHON, "-c", CHILD, str(csv), str(warm), str(block)], capture_output=True,
-                                  text=True, cwd=ROOT, check=True)
+            proc = subprocess.run(
+                [PYTHON, "-c", CHILD, str(csv), str(warm), str(block)],
+                capture_output=True,
+                text=True,
+                cwd=ROOT,
+                check=True,
+            )
             measured = json.loads(proc.stdout.strip().splitlines()[-1])
             if not measured["ok"]:
                 raise RuntimeError(f"the import reported errors at {block} MB blocks")
             grown = measured["peak"] - measured["base"]
             out["blocks"][str(block)] = {**measured, "grown": grown}
-            log(f"  {block:>5g} MB blocks: {measured['seconds']:6.1f} s, peak +{grown / 2**20:5.0f} MB "
-                f"above the warm process ({measured['peak'] / 2**20:,.0f} MB in all)")
+            log(
+                f"  {block:>5g} MB blocks: {measured['seconds']:6.1f} s, peak +{grown / 2**20:5.0f} MB "
+                f"above the warm process ({measured['peak'] / 2**20:,.0f} MB in all)"
+            )
         return out
 
 

@@ -80,8 +80,11 @@ def provinces() -> list[tuple[str, str, str]]:
 def write_labels(folder: Path) -> dict[str, Path]:
     """Lookup tables for the peers: region label -> province adcode, channel label -> code, answer -> 0/1."""
     folder.mkdir(parents=True, exist_ok=True)
-    files = {"region": folder / "region_map.csv", "channel": folder / "channel_map.csv",
-             "offline": folder / "offline_map.csv"}
+    files = {
+        "region": folder / "region_map.csv",
+        "channel": folder / "channel_map.csv",
+        "offline": folder / "offline_map.csv",
+    }
     with files["region"].open("w", encoding="utf-8") as f:
         f.write("label,province\n")
         for adcode, name, short in provinces():
@@ -132,22 +135,25 @@ def generate_csv(path: Path, rows: int, seed: int = SEED, chunk_rows: int = CHUN
             off = rng.random(n) < offline_p[prov, chan]
             off_label = np.where(off, 0, 1) + 2 * (rng.random(n) < 0.1)
             year = rng.integers(2021, 2025, size=n)
-            stamp = np.array([year_start[y] for y in range(2021, 2025)])[year - 2021] + rng.integers(0, 365 * 86400,
-                                                                                                    size=n)
-            frame = pl.DataFrame({
-                "record_id": pl.int_range(start, start + n, eager=True).cast(pl.String).str.zfill(9),
-                "region": region_labels.gather(prov * 3 + variant),
-                "year": year,
-                "submitted_at": pl.from_epoch(pl.Series(stamp), time_unit="s").dt.strftime("%Y-%m-%d %H:%M:%S"),
-                "entity_type": entities.gather(rng.integers(0, len(ENTITY_LABELS), size=n)),
-                "service_category": categories.gather(rng.integers(0, len(CATEGORY_LABELS), size=n)),
-                "channel": channel_labels.gather(label),
-                "prefers_offline": offline_labels.gather(off_label),
-                "satisfaction": rng.integers(1, 6, size=n),
-                "duration_min": np.round(rng.gamma(2.0, 8.0, size=n), 1),
-                "weight": np.round(rng.lognormal(0.0, 0.3, size=n), 4),
-                "age_band": age_bands.gather(rng.integers(0, len(AGE_BANDS), size=n)),
-            }).with_columns(("R" + pl.col("record_id")).alias("record_id"))
+            stamp = np.array([year_start[y] for y in range(2021, 2025)])[year - 2021] + rng.integers(
+                0, 365 * 86400, size=n
+            )
+            frame = pl.DataFrame(
+                {
+                    "record_id": pl.int_range(start, start + n, eager=True).cast(pl.String).str.zfill(9),
+                    "region": region_labels.gather(prov * 3 + variant),
+                    "year": year,
+                    "submitted_at": pl.from_epoch(pl.Series(stamp), time_unit="s").dt.strftime("%Y-%m-%d %H:%M:%S"),
+                    "entity_type": entities.gather(rng.integers(0, len(ENTITY_LABELS), size=n)),
+                    "service_category": categories.gather(rng.integers(0, len(CATEGORY_LABELS), size=n)),
+                    "channel": channel_labels.gather(label),
+                    "prefers_offline": offline_labels.gather(off_label),
+                    "satisfaction": rng.integers(1, 6, size=n),
+                    "duration_min": np.round(rng.gamma(2.0, 8.0, size=n), 1),
+                    "weight": np.round(rng.lognormal(0.0, 0.3, size=n), 4),
+                    "age_band": age_bands.gather(rng.integers(0, len(AGE_BANDS), size=n)),
+                }
+            ).with_columns(("R" + pl.col("record_id")).alias("record_id"))
             frame.write_csv(out, include_header=start == 0)
             np.add.at(total, (prov, chan), 1)
             offline += np.bincount(prov[off], minlength=n_prov)
@@ -175,8 +181,13 @@ def run_polars(csv: Path, labels: dict[str, Path]) -> dict:
 
     from digigov.ingest.channel_records import aggregate_raw_records
 
-    counts = aggregate_raw_records(pl.scan_csv(csv, schema_overrides={"region": pl.String}), "region", "channel",
-                                   "prefers_offline", level="province")
+    counts = aggregate_raw_records(
+        pl.scan_csv(csv, schema_overrides={"region": pl.String}),
+        "region",
+        "channel",
+        "prefers_offline",
+        level="province",
+    )
     return shares_by_province(counts)
 
 
@@ -208,8 +219,11 @@ def run_pandas(csv: Path, labels: dict[str, Path]) -> dict:
     total = groups.groupby("province")["n"].sum()
     by_channel = groups.groupby(["province", "code"])["n"].sum()
     off = groups[groups["offline"] == 1].groupby("province")["n"].sum().reindex(total.index, fill_value=0)
-    result = {"respondents": {str(k): int(v) for k, v in total.items()}, "shares": {},
-              "offline_share": {str(k): int(off[k]) / int(total[k]) for k in total.index}}
+    result = {
+        "respondents": {str(k): int(v) for k, v in total.items()},
+        "shares": {},
+        "offline_share": {str(k): int(off[k]) / int(total[k]) for k in total.index},
+    }
     for (province, code), n in by_channel.items():
         result["shares"][f"{province}|{code}"] = int(n) / int(total[province])
     for province in total.index:  # channels nobody used in a province: share 0, as the other engines report
@@ -239,8 +253,15 @@ def run_duckdb(csv: Path, labels: dict[str, Path]) -> dict:
     import duckdb
 
     con = duckdb.connect()
-    rows = con.execute(DUCKDB_SQL, {"csv": str(csv), "regions": str(labels["region"]),
-                                    "channels": str(labels["channel"]), "offline": str(labels["offline"])}).fetchall()
+    rows = con.execute(
+        DUCKDB_SQL,
+        {
+            "csv": str(csv),
+            "regions": str(labels["region"]),
+            "channels": str(labels["channel"]),
+            "offline": str(labels["offline"]),
+        },
+    ).fetchall()
     if any(province is None or code is None or off is None for province, code, off, _ in rows):
         raise ValueError("unmapped labels")
     total: dict[str, int] = {}
@@ -268,8 +289,9 @@ def run_import(csv: Path, labels: dict[str, Path]) -> dict:
     import polars as pl
 
     # Counts per province, summed over the import's year, entity type and category keys.
-    return shares_by_province(result.aggregated.group_by("adcode").agg(
-        pl.col("respondents", *CHANNELS, "prefers_offline").sum()))
+    return shares_by_province(
+        result.aggregated.group_by("adcode").agg(pl.col("respondents", *CHANNELS, "prefers_offline").sum())
+    )
 
 
 RUNNERS = {"polars": run_polars, "import": run_import, "pandas": run_pandas, "duckdb": run_duckdb}
@@ -290,13 +312,25 @@ def worker(engine: str, csv: Path, labels_dir: Path, out: Path) -> None:
         importlib.import_module(module)
     import_s = time.perf_counter() - start
     rss_after_import = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    labels = {"region": labels_dir / "region_map.csv", "channel": labels_dir / "channel_map.csv",
-              "offline": labels_dir / "offline_map.csv"}
+    labels = {
+        "region": labels_dir / "region_map.csv",
+        "channel": labels_dir / "channel_map.csv",
+        "offline": labels_dir / "offline_map.csv",
+    }
     start = time.perf_counter()
     result = RUNNERS[engine](csv, labels)
     seconds = time.perf_counter() - start
-    out.write_text(json.dumps({"engine": engine, "seconds": seconds, "import_s": import_s,
-                               "rss_after_import": rss_after_import, "result": result}))
+    out.write_text(
+        json.dumps(
+            {
+                "engine": engine,
+                "seconds": seconds,
+                "import_s": import_s,
+                "rss_after_import": rss_after_import,
+                "result": result,
+            }
+        )
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -323,9 +357,27 @@ def run_in_process(engine: str, csv: Path, labels_dir: Path, scratch: Path) -> d
     out.unlink(missing_ok=True)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     proc = subprocess.run(
-        [PYTHON, "-S", "-c", WRAPPER, PYTHON, str(Path(__file__).resolve()), "--worker", engine, "--csv", str(csv),
-         "--labels", str(labels_dir), "--out", str(out)],
-        capture_output=True, text=True, cwd=ROOT, env=env, check=False,
+        [
+            PYTHON,
+            "-S",
+            "-c",
+            WRAPPER,
+            PYTHON,
+            str(Path(__file__).resolve()),
+            "--worker",
+            engine,
+            "--csv",
+            str(csv),
+            "--labels",
+            str(labels_dir),
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        check=False,
     )
     try:
         measured = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -376,8 +428,10 @@ def bench_size(rows: int, repeats: int, scratch: Path, engines=ENGINES, log=prin
             data = run_in_process(engine, csv, labels_dir, scratch)
             results.setdefault(engine, data.pop("result"))
             runs[engine].append(data)
-            log(f"  {engine:7s} rep {rep + 1}: {data['seconds']:6.2f} s work, {data['wall_s']:6.2f} s wall, "
-                f"peak RSS {data['peak_rss'] / 1e6:7.0f} MB")
+            log(
+                f"  {engine:7s} rep {rep + 1}: {data['seconds']:6.2f} s work, {data['wall_s']:6.2f} s wall, "
+                f"peak RSS {data['peak_rss'] / 1e6:7.0f} MB"
+            )
             if rep == 0 and data["seconds"] > SLOW_S and repeats > 1:
                 skip.add(engine)
                 notes.append(f"{engine} took {data['seconds']:.0f} s at {rows:,} rows: run once, not {repeats} times")
@@ -402,11 +456,19 @@ def bench_size(rows: int, repeats: int, scratch: Path, engines=ENGINES, log=prin
                 key: ratio(stats[ours][key]["median"], stats[peer][key]["median"])
                 for key in ("seconds", "wall_s", "peak_rss")
             }
-    return {"rows": rows, "csv_bytes": size, "generate_s": generate_s,
-            "peak_rss_per_csv_byte": {e: stats[e]["peak_rss"]["median"] / size for e in stats},
-            "repeats": repeats, "engines": stats,
-            "ratios": ratios, "max_difference": diffs, "agree": agree, "notes": notes,
-            "groups": len(truth["shares"])}
+    return {
+        "rows": rows,
+        "csv_bytes": size,
+        "generate_s": generate_s,
+        "peak_rss_per_csv_byte": {e: stats[e]["peak_rss"]["median"] / size for e in stats},
+        "repeats": repeats,
+        "engines": stats,
+        "ratios": ratios,
+        "max_difference": diffs,
+        "agree": agree,
+        "notes": notes,
+        "groups": len(truth["shares"]),
+    }
 
 
 def run(sizes=(1_000_000, 10_000_000), repeats: int = 3, engines=ENGINES, log=print) -> dict:

@@ -112,9 +112,27 @@ def single_server() -> Iterator[tuple[str, int]]:
     """One `streamlit run app.py` as production runs it (file watcher off); yields (url, pid)."""
     port = free_port()
     proc = subprocess.Popen(
-        [PYTHON, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--server.headless", "true", "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        [
+            PYTHON,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--server.fileWatcherType",
+            "none",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -131,8 +149,9 @@ def multi_server(workers: int | None = None) -> Iterator[tuple[str, int]]:
     args = [PYTHON, "-m", "digigov.serve", "--port", str(port), "--base-port", str(free_port() + 1000)]
     if workers:
         args += ["--workers", str(workers)]
-    proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(url, proc, timeout=120)
@@ -231,7 +250,8 @@ def one_run(url: str, pid: int, sessions: int, seed: int) -> dict:
     views = [v for views in officials for v in views]
     times = [v.seconds for v in views if v.status == "ok"]
     failures = [v.status for v in views if v.status != "ok"] + ["incomplete"] * sum(
-        len(ROUTE) - len(v) for v in officials if len(v) < len(ROUTE) and v and v[-1].status == "ok")
+        len(ROUTE) - len(v) for v in officials if len(v) < len(ROUTE) and v and v[-1].status == "ok"
+    )
     answered = [h for h in health if h is not None]
     hung = after is None or any(v.status == "timeout" for v in views)
     per_page = {}
@@ -269,21 +289,31 @@ def _log(text: str) -> None:
     print(text, flush=True)
 
 
-def run(mode: str = "single", series: tuple[tuple[int, int], ...] = DEFAULT_SERIES, log=_log, *,
-        cold: bool = False) -> dict:
+def run(
+    mode: str = "single", series: tuple[tuple[int, int], ...] = DEFAULT_SERIES, log=_log, *, cold: bool = False
+) -> dict:
     """cold: a fresh server for every run and no warm-up, so every session of a run fills the caches at once
     (officials opening the dashboard just after a restart: the case that locked up in issue 17)."""
     server = single_server if mode == "single" else multi_server
-    out: dict = {"mode": mode, "route": [p or "overview" for p in ROUTE], "think_s": THINK_S,
-                 "stagger_s": STAGGER_S, "cores": os.cpu_count(), "cold": cold, "series": []}
+    out: dict = {
+        "mode": mode,
+        "route": [p or "overview" for p in ROUTE],
+        "think_s": THINK_S,
+        "stagger_s": STAGGER_S,
+        "cores": os.cpu_count(),
+        "cold": cold,
+        "series": [],
+    }
     for sessions, runs in series:
         entry: dict = {"sessions": sessions, "runs": []}
         for index, result in enumerate(_series_runs(server, mode, sessions, runs, cold)):
             entry["runs"].append(result)
-            log(f"   {mode}{' cold' if cold else ''} {sessions:>3} sessions run {index + 1}/{runs}: "
+            log(
+                f"   {mode}{' cold' if cold else ''} {sessions:>3} sessions run {index + 1}/{runs}: "
                 f"p50 {result['p50_s'] or 0:.2f} s, p95 {result['p95_s'] or 0:.2f} s, failures {result['failures']}, "
                 f"hung {result['hung']}, cpu p50 {result['cpu_cores_p50'] or 0:.2f} cores, "
-                f"health max {result['health_max_s'] or 0:.2f} s")
+                f"health max {result['health_max_s'] or 0:.2f} s"
+            )
         entry.update(summarise(entry["runs"]))
         out["series"].append(entry)
     out["held_sessions"] = held(out["series"])
@@ -339,8 +369,15 @@ def held(series: list[dict]) -> int:
     return best
 
 
-def record(single: Path, multi: Path, results_path: Path = ROOT / "bench" / "results.json", *,
-           before_fix: Path | None = None, before_fix_commit: str = "", cold_after: Path | None = None) -> None:
+def record(
+    single: Path,
+    multi: Path,
+    results_path: Path = ROOT / "bench" / "results.json",
+    *,
+    before_fix: Path | None = None,
+    before_fix_commit: str = "",
+    cold_after: Path | None = None,
+) -> None:
     """File two runs of this script (one per mode) as the "load" section of results.json; re-render RESULTS.md."""
     import datetime as dt
 
@@ -357,8 +394,9 @@ def record(single: Path, multi: Path, results_path: Path = ROOT / "bench" / "res
         for entry in mode["series"] if isinstance(mode, dict) else ():
             for run in entry["runs"]:
                 run.pop("times", None)
-    seconds = sum(r["wall_s"] for mode in data.values() if isinstance(mode, dict)
-                  for e in mode["series"] for r in e["runs"])
+    seconds = sum(
+        r["wall_s"] for mode in data.values() if isinstance(mode, dict) for e in mode["series"] for r in e["runs"]
+    )
     results["benchmarks"]["load"] = {"status": "ok", "result": data, "date": stamp, "seconds": seconds}
     results_path.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     results_path.with_name("RESULTS.md").write_text(report.render(results), encoding="utf-8")
@@ -377,8 +415,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cold-after", type=Path, help="with --record: the same --cold run after the fix")
     args = parser.parse_args(argv)
     if args.record:
-        record(*args.record, before_fix=args.before_fix, before_fix_commit=args.before_fix_commit,
-               cold_after=args.cold_after)
+        record(
+            *args.record,
+            before_fix=args.before_fix,
+            before_fix_commit=args.before_fix_commit,
+            cold_after=args.cold_after,
+        )
         return 0
     result = run(args.mode, tuple(zip(args.sessions, args.runs, strict=True)), cold=args.cold)
     text = json.dumps(result, indent=2)

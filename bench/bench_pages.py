@@ -36,8 +36,13 @@ BUDGET_S = 1.0
 def _page_calls(app: Path) -> list[ast.Call]:
     calls = []
     for node in ast.walk(ast.parse(app.read_text(encoding="utf-8"))):
-        if (isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "Page" and node.args
-                and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+        if (
+            isinstance(node, ast.Call)
+            and getattr(node.func, "attr", None) == "Page"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
             calls.append(node)
     return sorted(calls, key=lambda c: (c.lineno, c.col_offset))
 
@@ -126,8 +131,14 @@ def time_pages(pages: list[str], reruns: int) -> dict[str, dict]:
             raise RuntimeError(f"{page} (rerun): {at.exception[0].message}")
         r = {"cold_s": cold, "boot_s": boot, "streamlit_boot_s": streamlit_boot, "reruns": reruns, "warm": warm}
         if warm:
-            r.update({"p50_s": statistics.median(warm), "p95_s": percentile(warm, 0.95), "min_s": min(warm),
-                      "max_s": max(warm)})
+            r.update(
+                {
+                    "p50_s": statistics.median(warm),
+                    "p95_s": percentile(warm, 0.95),
+                    "min_s": min(warm),
+                    "max_s": max(warm),
+                }
+            )
         results[page] = r
     return results
 
@@ -148,9 +159,23 @@ def time_pages_fresh(pages: list[str], reruns: int, scratch: Path) -> dict:
     out = scratch / "pages.json"
     out.unlink(missing_ok=True)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
-    proc = subprocess.run([PYTHON, str(Path(__file__).resolve()), "--worker", ",".join(pages), "--reruns",
-                           str(reruns), "--json", str(out)], cwd=ROOT, env=env, capture_output=True, text=True,
-                          check=False)
+    proc = subprocess.run(
+        [
+            PYTHON,
+            str(Path(__file__).resolve()),
+            "--worker",
+            ",".join(pages),
+            "--reruns",
+            str(reruns),
+            "--json",
+            str(out),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if proc.returncode != 0:
         raise RuntimeError(f"{pages} failed:\n{proc.stderr[-3000:]}")
     return json.loads(out.read_text())
@@ -170,11 +195,20 @@ def run(pages: dict[str, str] | None = None, reruns: int = 20, cold_repeats: int
         first = runs[0]["pages"][path]
         colds = [r["pages"][path]["cold_s"] for r in runs]
         r = {k: v for k, v in first.items() if k != "cold_s"}
-        r.update({"path": path, "cold": summary(colds), "imports": imports, "cold_s": statistics.median(colds),
-                  "budget_s": BUDGET_S})
+        r.update(
+            {
+                "path": path,
+                "cold": summary(colds),
+                "imports": imports,
+                "cold_s": statistics.median(colds),
+                "budget_s": BUDGET_S,
+            }
+        )
         results[name] = r
-        log(f"  {name:16s} cold {r['cold_s'] * 1000:7.0f} ms   p50 {r.get('p50_s', 0) * 1000:6.0f} ms   "
-            f"p95 {r.get('p95_s', 0) * 1000:6.0f} ms")
+        log(
+            f"  {name:16s} cold {r['cold_s'] * 1000:7.0f} ms   p50 {r.get('p50_s', 0) * 1000:6.0f} ms   "
+            f"p95 {r.get('p95_s', 0) * 1000:6.0f} ms"
+        )
     return results
 
 

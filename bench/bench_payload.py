@@ -57,8 +57,13 @@ def app_figure(level: str, geojson_base_url: str | None):
         index = load_builtin("province_index")
         year = max(index["year"].to_list())
         indicator = get_indicator("dgi_index")
-        return build_china_map(overview.values_for_year(index, year, indicator.column), indicator, LANG,
-                               watermark=watermark, geojson_base_url=geojson_base_url)
+        return build_china_map(
+            overview.values_for_year(index, year, indicator.column),
+            indicator,
+            LANG,
+            watermark=watermark,
+            geojson_base_url=geojson_base_url,
+        )
     from digigov.analysis.proportions import flagged_units
     from digigov.presenters import channels as channels_presenter
     from digigov.presenters.survey import map_values
@@ -68,10 +73,17 @@ def app_figure(level: str, geojson_base_url: str | None):
     shares = channels_presenter.unit_shares(frame, sel)
     small, hidden = flagged_units(shares)
     return build_china_map(
-        map_values(shares, "offline_share"), get_indicator("offline_pref_share"), LANG, level="prefecture",
-        watermark=watermark, geojson_base_url=geojson_base_url, outlined=small,
-        outlined_label=t("channels.small_sample_legend", LANG, min_n=sel.min_n), suppressed=hidden,
-        suppressed_label=t("channels.suppressed_legend", LANG, k=sel.k))
+        map_values(shares, "offline_share"),
+        get_indicator("offline_pref_share"),
+        LANG,
+        level="prefecture",
+        watermark=watermark,
+        geojson_base_url=geojson_base_url,
+        outlined=small,
+        outlined_label=t("channels.small_sample_legend", LANG, min_n=sel.min_n),
+        suppressed=hidden,
+        suppressed_label=t("channels.suppressed_legend", LANG, k=sel.k),
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -87,9 +99,15 @@ def raw_features(level: str) -> dict[str, dict]:
     with sqlite3.connect(provider.get_index_db("administrative")) as con:
         rows = con.execute(
             "SELECT province, path FROM ADMINISTRATIVE WHERE iso3 IN ('CHN', 'HKG', 'MAC') AND level = ? "
-            "AND kind = '陆地' ORDER BY path", ("省" if level == "province" else "市",)).fetchall()
-        province_code = {name: Path(p).stem for name, p in con.execute(
-            "SELECT province, path FROM ADMINISTRATIVE WHERE level = '省' AND kind = '陆地'").fetchall()}
+            "AND kind = '陆地' ORDER BY path",
+            ("省" if level == "province" else "市",),
+        ).fetchall()
+        province_code = {
+            name: Path(p).stem
+            for name, p in con.execute(
+                "SELECT province, path FROM ADMINISTRATIVE WHERE level = '省' AND kind = '陆地'"
+            ).fetchall()
+        }
     features = {}
     for province, path in rows:
         if level == "prefecture" and province_code.get(province) in NO_PREFECTURES:
@@ -98,8 +116,12 @@ def raw_features(level: str) -> dict[str, dict]:
         adcode = PREFECTURE_CODE_FIXES.get(adcode, adcode) if level == "prefecture" else adcode
         data = json.loads((root / Path(path).relative_to("administrative")).read_text(encoding="utf-8"))
         geometry = data["geometry"] if data.get("type") == "Feature" else data
-        features[adcode] = {"type": "Feature", "id": adcode, "properties": {},
-                            "geometry": {"type": geometry["type"], "coordinates": geometry["coordinates"]}}
+        features[adcode] = {
+            "type": "Feature",
+            "id": adcode,
+            "properties": {},
+            "geometry": {"type": geometry["type"], "coordinates": geometry["coordinates"]},
+        }
     return features
 
 
@@ -151,8 +173,7 @@ def measure(fig, repeats: int, check: bool = True) -> dict:
     if check and fig.to_json() != text:
         raise AssertionError("fig.to_json() and plotly.io.to_json(fig, validate=False) differ")
     body = text.encode("utf-8")
-    return {"bytes": len(body), "gzip_bytes": len(gzip.compress(body, 6)), "to_json_s": summary(seconds),
-            "_json": text}
+    return {"bytes": len(body), "gzip_bytes": len(gzip.compress(body, 6)), "to_json_s": summary(seconds), "_json": text}
 
 
 def bench_level(level: str, repeats: int) -> dict:
@@ -163,8 +184,12 @@ def bench_level(level: str, repeats: int) -> dict:
     files = referenced_files(json.loads(app.pop("_json")))
     download = sum(p.stat().st_size for p in files)
     download_gz = sum(len(gzip.compress(p.read_bytes(), 6)) for p in files)
-    variants["a_app"] = {**app, "download_bytes": download, "download_gzip_bytes": download_gz,
-                         "download_files": [p.name for p in files]}
+    variants["a_app"] = {
+        **app,
+        "download_bytes": download,
+        "download_gzip_bytes": download_gz,
+        "download_files": [p.name for p in files],
+    }
     embedded = app_figure(level, None)
     b = measure(embedded, repeats)
     b.pop("_json")
@@ -175,12 +200,18 @@ def bench_level(level: str, repeats: int) -> dict:
     c = measure(raw, repeats, check=False)  # 18-44 MB: one encode per repeat is enough
     c.pop("_json")
     c["build_s"] = build_s
-    main = [tr.geojson for tr in raw.data if tr.type == "choropleth" and tr.geo in (None, "geo")
-            and isinstance(tr.geojson, dict)]
+    main = [
+        tr.geojson
+        for tr in raw.data
+        if tr.type == "choropleth" and tr.geo in (None, "geo") and isinstance(tr.geojson, dict)
+    ]
     c["main_vertices"] = sum(vertices(g) for g in main)
     c["main_features"] = sum(len(g["features"]) for g in main)
-    simplified = [tr.geojson for tr in embedded.data if tr.type == "choropleth" and tr.geo in (None, "geo")
-                  and isinstance(tr.geojson, dict)]
+    simplified = [
+        tr.geojson
+        for tr in embedded.data
+        if tr.type == "choropleth" and tr.geo in (None, "geo") and isinstance(tr.geojson, dict)
+    ]
     b["main_vertices"] = sum(vertices(g) for g in simplified)
     b["main_features"] = sum(len(g["features"]) for g in simplified)
     variants["c_unsimplified"] = c
@@ -201,8 +232,10 @@ def run(levels=LEVELS, repeats: int = 3, log=print) -> dict:
     for level in levels:
         r = bench_level(level, repeats)
         v = r["variants"]
-        log(f"  {level:10s} (a) {v['a_app']['bytes'] / 1e3:8.1f} kB + {v['a_app']['download_bytes'] / 1e3:7.1f} kB "
-            f"once  (b) {v['b_embedded']['bytes'] / 1e3:8.1f} kB  (c) {v['c_unsimplified']['bytes'] / 1e3:9.1f} kB")
+        log(
+            f"  {level:10s} (a) {v['a_app']['bytes'] / 1e3:8.1f} kB + {v['a_app']['download_bytes'] / 1e3:7.1f} kB "
+            f"once  (b) {v['b_embedded']['bytes'] / 1e3:8.1f} kB  (c) {v['c_unsimplified']['bytes'] / 1e3:9.1f} kB"
+        )
         out[level] = r
     return out
 

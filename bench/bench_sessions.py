@@ -41,8 +41,12 @@ from benchlib import (  # noqa: E402
 
 SETTLE_S = 3.0
 # Views beyond "every page in zh and en": (URL path and query, regions its first map draws).
-EXTRA_VIEWS = [("?ind=dgi_capacity", PROVINCE_REGIONS), ("channels?level=province", PROVINCE_REGIONS),
-               ("regional?year=2022", PROVINCE_REGIONS), ("demand?level=prefecture", PROVINCE_REGIONS)]
+EXTRA_VIEWS = [
+    ("?ind=dgi_capacity", PROVINCE_REGIONS),
+    ("channels?level=province", PROVINCE_REGIONS),
+    ("regional?year=2022", PROVINCE_REGIONS),
+    ("demand?level=prefecture", PROVINCE_REGIONS),
+]
 
 
 def views(count: int) -> list[tuple[str, int | None]]:
@@ -126,10 +130,18 @@ def one_repetition(sessions: int, log=print, settle_s: float = SETTLE_S) -> dict
             browser.close()
         time.sleep(2 * settle_s)
         closed = server_rss(server.pid)
-    result = {"start": start, "one_idle": one, "ten": ten, "ten_peak": peak, "closed": closed,
-              "views": [f"/{v}" for v, _ in chosen]}
-    log(f"  start {start / 1e6:5.0f} MB   1 session {one / 1e6:5.0f} MB   {sessions} sessions {ten / 1e6:5.0f} MB "
-        f"(peak {peak / 1e6:5.0f} MB)   closed {closed / 1e6:5.0f} MB")
+    result = {
+        "start": start,
+        "one_idle": one,
+        "ten": ten,
+        "ten_peak": peak,
+        "closed": closed,
+        "views": [f"/{v}" for v, _ in chosen],
+    }
+    log(
+        f"  start {start / 1e6:5.0f} MB   1 session {one / 1e6:5.0f} MB   {sessions} sessions {ten / 1e6:5.0f} MB "
+        f"(peak {peak / 1e6:5.0f} MB)   closed {closed / 1e6:5.0f} MB"
+    )
     return result
 
 
@@ -142,10 +154,17 @@ def run(repeats: int = 2, sessions: int = 10, log=print, settle_s: float = SETTL
     first_session = [r["one_idle"] - r["start"] for r in reps]
     stats["first_session_delta"] = summary(first_session)
     stats["per_extra_session"] = summary(per_session)
-    return {"sessions": sessions, "repeats": repeats, "views": reps[0]["views"], "stats": stats,
-            "ratios": {"ten/one_idle": ratio(stats["ten"]["median"], stats["one_idle"]["median"]),
-                       "one_idle/start": ratio(stats["one_idle"]["median"], stats["start"]["median"])},
-            "runs": reps}
+    return {
+        "sessions": sessions,
+        "repeats": repeats,
+        "views": reps[0]["views"],
+        "stats": stats,
+        "ratios": {
+            "ten/one_idle": ratio(stats["ten"]["median"], stats["one_idle"]["median"]),
+            "one_idle/start": ratio(stats["one_idle"]["median"], stats["start"]["median"]),
+        },
+        "runs": reps,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

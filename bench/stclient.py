@@ -91,8 +91,13 @@ class Session:
         if self.cookie:
             headers["Cookie"] = self.cookie
         self._ws = await websockets.connect(
-            ws_url, subprotocols=["streamlit"], additional_headers=headers, max_size=None,
-            open_timeout=self.timeout, ping_interval=None, compression=None,
+            ws_url,
+            subprotocols=["streamlit"],
+            additional_headers=headers,
+            max_size=None,
+            open_timeout=self.timeout,
+            ping_interval=None,
+            compression=None,
         )
 
     async def view(self, page: str, query: str = "") -> PageView:
@@ -114,8 +119,9 @@ class Session:
             tally.status = "timeout"
         except websockets.ConnectionClosed:
             tally.status = "closed"
-        return PageView(page, time.perf_counter() - started, tally.bytes, tally.messages, tally.exceptions,
-                        tally.final_status())
+        return PageView(
+            page, time.perf_counter() - started, tally.bytes, tally.messages, tally.exceptions, tally.final_status()
+        )
 
     def _rerun(self, page: str, query: str) -> BackMsg:
         state = ClientState(query_string=query)

@@ -18,17 +18,34 @@ from digigov.figures.china_map import with_inline_geojson
 from digigov.figures.config import export_filename
 from digigov.i18n import t
 
-MIME = {"png": "image/png", "pdf": "application/pdf", "csv": "text/csv",
-        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-ICON = {"png": ":material/image:", "pdf": ":material/picture_as_pdf:", "csv": ":material/download:",
-        "xlsx": ":material/download:"}
+MIME = {
+    "png": "image/png",
+    "pdf": "application/pdf",
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+ICON = {
+    "png": ":material/image:",
+    "pdf": ":material/picture_as_pdf:",
+    "csv": ":material/download:",
+    "xlsx": ":material/download:",
+}
 
 
-def lazy_download(label: str, make: Callable[[], bytes], stem: str, extension: str, key: str, *,
-                  where=st, **options) -> None:
+def lazy_download(
+    label: str, make: Callable[[], bytes], stem: str, extension: str, key: str, *, where=st, **options
+) -> None:
     """A download button whose file is made only when clicked (no rerun), named stem.extension."""
-    where.download_button(label, data=make, key=key, file_name=f"{stem}.{extension}", mime=MIME[extension],
-                          on_click="ignore", icon=ICON[extension], **options)
+    where.download_button(
+        label,
+        data=make,
+        key=key,
+        file_name=f"{stem}.{extension}",
+        mime=MIME[extension],
+        on_click="ignore",
+        icon=ICON[extension],
+        **options,
+    )
 
 
 @functools.cache
@@ -40,9 +57,15 @@ def png_button(fig: go.Figure, key: str, page: str, name: str, lang: str) -> Non
     if not _has_chromium():
         st.caption(t("download.png_unavailable", lang))
         return
-    lazy_download(t("download.png", lang), lambda: figure_to_png(with_inline_geojson(fig), scale=2),
-                  export_filename(page, name), "png", f"{key}_png", help=t("download.png_help", lang),
-                  type="tertiary")
+    lazy_download(
+        t("download.png", lang),
+        lambda: figure_to_png(with_inline_geojson(fig), scale=2),
+        export_filename(page, name),
+        "png",
+        f"{key}_png",
+        help=t("download.png_help", lang),
+        type="tertiary",
+    )
 
 
 def table(frame: pl.DataFrame, key: str, page: str, name: str, lang: str) -> None:
@@ -50,7 +73,15 @@ def table(frame: pl.DataFrame, key: str, page: str, name: str, lang: str) -> Non
     st.dataframe(frame, hide_index=True)
     stem = export_filename(page, name)
     left, right, _ = st.columns([1, 1, 4])
-    lazy_download(t("download.csv", lang), lambda: to_csv_bytes(frame), stem, "csv", f"{key}_csv", where=left,
-                  type="tertiary")
-    lazy_download(t("download.xlsx", lang), lambda: to_xlsx_bytes(frame), stem, "xlsx", f"{key}_xlsx",
-                  where=right, type="tertiary")
+    lazy_download(
+        t("download.csv", lang), lambda: to_csv_bytes(frame), stem, "csv", f"{key}_csv", where=left, type="tertiary"
+    )
+    lazy_download(
+        t("download.xlsx", lang),
+        lambda: to_xlsx_bytes(frame),
+        stem,
+        "xlsx",
+        f"{key}_xlsx",
+        where=right,
+        type="tertiary",
+    )

@@ -27,8 +27,9 @@ _NOT_FOR_PAGES = ("digigov.serve",)
 
 
 def _import_domain_package() -> list[str]:
-    names = [m.name for m in pkgutil.walk_packages(digigov.__path__, "digigov.")
-             if not m.name.startswith(_NOT_FOR_PAGES)]
+    names = [
+        m.name for m in pkgutil.walk_packages(digigov.__path__, "digigov.") if not m.name.startswith(_NOT_FOR_PAGES)
+    ]
     for name in names:
         importlib.import_module(name)
     return names

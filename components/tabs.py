@@ -19,9 +19,13 @@ def tabbed(lang: str, draw_chart: Callable[[], object], draw_table: Callable[[],
         draw_table()
 
 
-def chart_with_table(fig, frame, *, page: str, name: str, chart_key: str, table_name: str, lang: str,
-                     table_key: str | None = None) -> None:
+def chart_with_table(
+    fig, frame, *, page: str, name: str, chart_key: str, table_name: str, lang: str, table_key: str | None = None
+) -> None:
     """A chart (with its PNG download) and, in the second tab, its data with CSV/xlsx downloads named table_name
     (widget key table_key, default <page>_<table_name>)."""
-    tabbed(lang, lambda: chart(fig, key=chart_key, page=page, name=name, lang=lang),
-           lambda: table(frame, key=table_key or f"{page}_{table_name}", page=page, name=table_name, lang=lang))
+    tabbed(
+        lang,
+        lambda: chart(fig, key=chart_key, page=page, name=name, lang=lang),
+        lambda: table(frame, key=table_key or f"{page}_{table_name}", page=page, name=table_name, lang=lang),
+    )

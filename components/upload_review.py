@@ -27,8 +27,12 @@ from digigov.upload_kinds import kind_frames, kind_pages
 
 def encoding_choice(column, key: str, lang: str) -> str | None:
     """The encoding override (None: detect)."""
-    chosen = column.selectbox(t("upload.encoding", lang), ENCODING_CHOICES, key=key,
-                              format_func=lambda e: t("upload.auto", lang) if e == "auto" else e)
+    chosen = column.selectbox(
+        t("upload.encoding", lang),
+        ENCODING_CHOICES,
+        key=key,
+        format_func=lambda e: t("upload.auto", lang) if e == "auto" else e,
+    )
     return None if chosen == "auto" else chosen
 
 
@@ -77,9 +81,12 @@ def corrections(result: IngestResult, choices: dict, page: str, ident: str, lang
             for i, match in enumerate(result.mapping.matches):
                 current = match.target or NOT_MAPPED
                 chosen = grid[i % 3].selectbox(
-                    escape_markdown(match.column), targets,
-                    index=targets.index(current) if current in targets else 0, key=widget_key(page, "map", ident, i),
-                    format_func=lambda v: mapping_target_label(v, lang))
+                    escape_markdown(match.column),
+                    targets,
+                    index=targets.index(current) if current in targets else 0,
+                    key=widget_key(page, "map", ident, i),
+                    format_func=lambda v: mapping_target_label(v, lang),
+                )
                 if chosen != current:
                     choices["mapping"][match.column] = None if chosen == NOT_MAPPED else chosen
                     st.rerun()
@@ -88,9 +95,13 @@ def corrections(result: IngestResult, choices: dict, page: str, ident: str, lang
             st.caption(t("upload.units_help", lang))
             grid = st.columns(3)
             for i, (column, inference) in enumerate(result.units.items()):
-                chosen = grid[i % 3].selectbox(escape_markdown(column), SCALES, index=SCALES.index(inference.scale),
-                                               key=widget_key(page, "unit", ident, i),
-                                               format_func=lambda s: t(f"ingest.scale.{s}", lang))
+                chosen = grid[i % 3].selectbox(
+                    escape_markdown(column),
+                    SCALES,
+                    index=SCALES.index(inference.scale),
+                    key=widget_key(page, "unit", ident, i),
+                    format_func=lambda s: t(f"ingest.scale.{s}", lang),
+                )
                 if chosen != inference.scale:
                     choices["units"][column] = chosen
                     st.rerun()
@@ -107,9 +118,11 @@ def _regions(result: IngestResult, choices: dict, page: str, ident: str, lang: s
             suggested = [r.adcode for r in missing.suggestions]
             ordered = [NOT_MAPPED, *suggested, *(o for o in options[1:] if o not in suggested)]
             chosen = st.selectbox(
-                t("upload.region_choice", lang, value=escape_markdown(value)), ordered,
+                t("upload.region_choice", lang, value=escape_markdown(value)),
+                ordered,
                 key=widget_key(page, "region", ident, i),
-                format_func=lambda a: region_option_label(a, lang))
+                format_func=lambda a: region_option_label(a, lang),
+            )
             if chosen != NOT_MAPPED:
                 choices["regions"][value] = chosen
                 st.rerun()
@@ -125,9 +138,14 @@ def report(result: IngestResult, page: str, ident: str, lang: str, clean: str | 
         st.info(clean)
     else:
         st.success(t("upload.report_clean", lang))
-    st.download_button(t("upload.report_download", lang), data=issues.to_csv_bytes(lang),
-                       file_name="validation_report.csv", mime="text/csv", key=widget_key(page, "report", ident),
-                       on_click="ignore")
+    st.download_button(
+        t("upload.report_download", lang),
+        data=issues.to_csv_bytes(lang),
+        file_name="validation_report.csv",
+        mime="text/csv",
+        key=widget_key(page, "report", ident),
+        on_click="ignore",
+    )
 
 
 def preview(result: IngestResult, lang: str) -> None:
@@ -143,20 +161,28 @@ def accept(result: IngestResult, source_file: str, page: str, ident: str, lang: 
         st.caption(t("upload.kinds", lang, pages=kind_pages(list(kinds), lang)))
     elif result.report.ok:
         st.warning(t("upload.no_kind", lang))
-    name = st.text_input(t("upload.name", lang), value=source_file.rsplit(".", 1)[0], max_chars=200,
-                         key=widget_key(page, "name", ident))
+    name = st.text_input(
+        t("upload.name", lang), value=source_file.rsplit(".", 1)[0], max_chars=200, key=widget_key(page, "name", ident)
+    )
     if not result.ok:
         st.error(t("upload.blocked", lang))
-    if not st.button(t("upload.accept", lang), type="primary", disabled=not (result.ok and kinds),
-                     key=widget_key(page, "accept", ident)):
+    if not st.button(
+        t("upload.accept", lang),
+        type="primary",
+        disabled=not (result.ok and kinds),
+        key=widget_key(page, "accept", ident),
+    ):
         return
     try:
         for kind, frame in kinds.items():
-            store().save(frame, name=name, source_file=source_file,
-                         shape=result.shape if result.shape in ("wide", "long") else "raw",
-                         column_mapping={k: v or "" for k, v in result.mapping.as_dict().items()},
-                         meta={"kinds": [kind], "encoding": result.encoding, "sheet": result.sheet})
+            store().save(
+                frame,
+                name=name,
+                source_file=source_file,
+                shape=result.shape if result.shape in ("wide", "long") else "raw",
+                column_mapping={k: v or "" for k, v in result.mapping.as_dict().items()},
+                meta={"kinds": [kind], "encoding": result.encoding, "sheet": result.sheet},
+            )
         st.success(t("upload.saved", lang, name=escape_markdown(name), pages=kind_pages(list(kinds), lang)))
     except StorageError as err:
         st.error(t("upload.save_failed", lang, error=escape_markdown(err.message(lang))))
-

@@ -78,8 +78,9 @@ def url_multi(
     return chosen
 
 
-def year_and_indicator(page: str, years: Sequence[int], indicators: Sequence[str], year_label: str,
-                       indicator_label: str, lang: str) -> tuple[int, str]:
+def year_and_indicator(
+    page: str, years: Sequence[int], indicators: Sequence[str], year_label: str, indicator_label: str, lang: str
+) -> tuple[int, str]:
     """The year (latest by default) and indicator (the index by default) selectors in one row, both in the URL
     as ?year= and ?ind=."""
     from digigov.indicators import get_indicator
@@ -88,6 +89,12 @@ def year_and_indicator(page: str, years: Sequence[int], indicators: Sequence[str
     with controls[0]:
         year = url_choice(page, "year", years, default=years[-1], label=year_label, cast=int)
     with controls[1]:
-        indicator_id = url_choice(page, "ind", indicators, default="dgi_index", label=indicator_label,
-                                  format_func=lambda i: get_indicator(i).name(lang))
+        indicator_id = url_choice(
+            page,
+            "ind",
+            indicators,
+            default="dgi_index",
+            label=indicator_label,
+            format_func=lambda i: get_indicator(i).name(lang),
+        )
     return year, indicator_id

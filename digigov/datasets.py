@@ -9,10 +9,19 @@ import polars as pl
 from digigov.paths import SAMPLE_DIR
 
 BUILTIN_DATASETS: tuple[str, ...] = (
-    "province_index", "city_index", "city_channels", "demand_funnel", "open_data",
+    "province_index",
+    "city_index",
+    "city_channels",
+    "demand_funnel",
+    "open_data",
 )
-_TEXT_COLUMNS = {"adcode": pl.String, "parent": pl.String, "level": pl.String,
-                 "entity_type": pl.String, "service_category": pl.String}
+_TEXT_COLUMNS = {
+    "adcode": pl.String,
+    "parent": pl.String,
+    "level": pl.String,
+    "entity_type": pl.String,
+    "service_category": pl.String,
+}
 
 
 @cache

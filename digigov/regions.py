@@ -72,15 +72,20 @@ class Gazetteer:
         self._keys: dict[str, list[str]] = {}
         for row in frame.iter_rows(named=True):
             region = Region(
-                adcode=row["adcode"], level=row["level"], name_zh=row["name_zh"], short_zh=row["short_zh"],
-                name_en=row["name_en"], parent=row["parent"] or None, macro_region=row["macro_region"],
-                has_boundary=row["has_boundary"], counted_in_31=row["counted_in_31"],
+                adcode=row["adcode"],
+                level=row["level"],
+                name_zh=row["name_zh"],
+                short_zh=row["short_zh"],
+                name_en=row["name_en"],
+                parent=row["parent"] or None,
+                macro_region=row["macro_region"],
+                has_boundary=row["has_boundary"],
+                counted_in_31=row["counted_in_31"],
             )
             if region.adcode in self.regions:
                 raise ValueError(f"gazetteer: adcode {region.adcode} names two units")
             self.regions[region.adcode] = region
-            names = [region.adcode, region.name_zh, region.short_zh, region.name_en,
-                     _unaccented(region.name_en)]
+            names = [region.adcode, region.name_zh, region.short_zh, region.name_en, _unaccented(region.name_en)]
             names += [a for a in (row["aliases"] or "").split("|") if a]
             for name in names:
                 key = normalise_key(name)
@@ -95,8 +100,9 @@ class Gazetteer:
         return adcode in self.regions
 
     def provinces(self, counted_in_31_only: bool = False) -> list[Region]:
-        return [r for r in self.regions.values()
-                if r.level == "province" and (r.counted_in_31 or not counted_in_31_only)]
+        return [
+            r for r in self.regions.values() if r.level == "province" and (r.counted_in_31 or not counted_in_31_only)
+        ]
 
     def children(self, adcode: str) -> list[Region]:
         return [r for r in self.regions.values() if r.parent == adcode]
@@ -144,8 +150,7 @@ class Gazetteer:
         key = normalise_key(value)
         if not key:
             return []
-        keys = [k for k, codes in self._keys.items()
-                if not level or any(self.regions[c].level == level for c in codes)]
+        keys = [k for k, codes in self._keys.items() if not level or any(self.regions[c].level == level for c in codes)]
         close = difflib.get_close_matches(key, keys, n=limit * 3, cutoff=0.5)
         close += [k for k in keys if len(key) >= 2 and (key in k or k in key) and k not in close]
         seen: list[Region] = []
@@ -191,6 +196,9 @@ def region_label(adcode: str, lang: str) -> str:
     if region.level == "prefecture" and region.parent is not None and region.parent in gazetteer:
         parent = gazetteer[region.parent]
         if parent.short_zh != region.short_zh:
-            return (f"{region.name(lang)}（{parent.name(lang)}）" if lang == "zh"
-                    else f"{region.name(lang)} ({parent.name(lang)})")
+            return (
+                f"{region.name(lang)}（{parent.name(lang)}）"
+                if lang == "zh"
+                else f"{region.name(lang)} ({parent.name(lang)})"
+            )
     return region.name(lang)

@@ -78,20 +78,21 @@ class Setting:
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("DIGIGOV_DATA_DIR", None, "accepted datasets (Parquet + manifest.json); default ./userdata", _path),
-    Setting("DIGIGOV_IMPORT_DIR", None, "the import folder for large files; default $DIGIGOV_DATA_DIR/import",
-            _path),
+    Setting("DIGIGOV_IMPORT_DIR", None, "the import folder for large files; default $DIGIGOV_DATA_DIR/import", _path),
     Setting("DIGIGOV_IMPORT_BLOCK_MB", 8.0, "block size of the large-file import in MB", _positive_float),
     Setting("DIGIGOV_MAX_UPLOAD_MB", 50.0, "upload cap in MB, checked by the reader", _positive_float),
-    Setting("DIGIGOV_STRICT_I18N", False, "1: a missing catalog key raises instead of showing ⟦key⟧ (tests)",
-            _flag),
-    Setting("BROWSER_PATH", None, "the Chromium used for image and briefing export; default: found on PATH",
-            _path),
+    Setting("DIGIGOV_STRICT_I18N", False, "1: a missing catalog key raises instead of showing ⟦key⟧ (tests)", _flag),
+    Setting("BROWSER_PATH", None, "the Chromium used for image and briefing export; default: found on PATH", _path),
     Setting("DIGIGOV_SERVE_ADDRESS", "127.0.0.1", "where the proxy of `make serve` listens"),
     Setting("DIGIGOV_SERVE_PORT", 8501, "the proxy's port", _port),
     Setting("DIGIGOV_SERVE_WORKERS", None, "Streamlit worker processes; default one per core", _positive_int),
     Setting("DIGIGOV_SERVE_BASE_PORT", 8601, "first worker's loopback port; the others follow", _port),
-    Setting("DIGIGOV_SERVE_HANG_AFTER_S", 20.0, "seconds of silence with no CPU before a worker is restarted",
-            _positive_float),
+    Setting(
+        "DIGIGOV_SERVE_HANG_AFTER_S",
+        20.0,
+        "seconds of silence with no CPU before a worker is restarted",
+        _positive_float,
+    ),
     Setting("DIGIGOV_COOKIE_SECRET", None, "cookie secret shared by the workers; default random per start"),
 )
 _BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}

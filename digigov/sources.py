@@ -21,8 +21,16 @@ BUILTIN = "builtin"
 KIND_COLUMNS: dict[str, tuple[str, ...]] = {
     "province_index": ("adcode", "year", "organisation", "institutions", "capacity", "effect", "index"),
     "city_index": ("adcode", "year", "parent", "index"),
-    "city_channels": ("adcode", "year", "respondents", "web", "mobile_app", "self_service_terminal", "counter",
-                      "prefers_offline"),
+    "city_channels": (
+        "adcode",
+        "year",
+        "respondents",
+        "web",
+        "mobile_app",
+        "self_service_terminal",
+        "counter",
+        "prefers_offline",
+    ),
     "demand_funnel": ("adcode", "year", "service_category", "respondents", "need", "aware", "used"),
     "open_data": ("adcode", "year", "platforms", "updated_on_time"),
 }

@@ -388,8 +388,9 @@ class DatasetStore:
                 except BlockingIOError:
                     # Polling (not a blocking flock) so that a stuck holder gives an error instead of a hung page.
                     if time.monotonic() >= deadline:
-                        log.warning("the lock of the data store %s was held for over %.0f s", self.root,
-                                    self.lock_timeout)
+                        log.warning(
+                            "the lock of the data store %s was held for over %.0f s", self.root, self.lock_timeout
+                        )
                         raise StorageBusyError("storage.busy", seconds=f"{self.lock_timeout:.0f}") from None
                     time.sleep(random.uniform(0.001, 0.01))
             yield
@@ -418,8 +419,9 @@ class DatasetStore:
         where = {"name": rec.name, "version": ver.version}
         path = self._resolve(rec.id, ver.path)
         if path is None:
-            log.error("dataset %s version %d: manifest path %r points outside its folder", rec.id, ver.version,
-                      ver.path)
+            log.error(
+                "dataset %s version %d: manifest path %r points outside its folder", rec.id, ver.version, ver.path
+            )
             raise CorruptDatasetError("storage.file_outside", **where)
         try:
             data = path.read_bytes()
@@ -429,8 +431,14 @@ class DatasetStore:
         # Hash and parse the same bytes, so what is returned is exactly what was checked.
         digest = hashlib.sha256(data).hexdigest()
         if digest != ver.sha256:
-            log.error("dataset %s version %d: file %s is damaged (SHA-256 %s…, expected %s…)", rec.id, ver.version,
-                      path, digest[:12], ver.sha256[:12])
+            log.error(
+                "dataset %s version %d: file %s is damaged (SHA-256 %s…, expected %s…)",
+                rec.id,
+                ver.version,
+                path,
+                digest[:12],
+                ver.sha256[:12],
+            )
             raise CorruptDatasetError("storage.file_damaged", **where)
         try:
             return pl.read_parquet(io.BytesIO(data))
@@ -523,9 +531,19 @@ class DatasetStore:
         ds_dir = self._datasets_dir / dataset_id
         try:
             return self._save_payload(
-                payload, sha, created, ds_dir, dataset_id, is_new, known_max,
-                name=clean_name, source_file=clean_source, shape=shape,
-                column_mapping=dict(column_mapping), meta=meta, rows=frame.height,
+                payload,
+                sha,
+                created,
+                ds_dir,
+                dataset_id,
+                is_new,
+                known_max,
+                name=clean_name,
+                source_file=clean_source,
+                shape=shape,
+                column_mapping=dict(column_mapping),
+                meta=meta,
+                rows=frame.height,
             )
         except FileNotFoundError as exc:
             # A concurrent delete removed the dataset folder under us.

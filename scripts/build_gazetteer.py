@@ -27,8 +27,14 @@ PROVINCES: list[tuple[str, str, str, str, str, tuple[str, ...]]] = [
     ("120000", "天津市", "天津", "Tianjin", "east", ("津",)),
     ("130000", "河北省", "河北", "Hebei", "east", ("冀",)),
     ("140000", "山西省", "山西", "Shanxi", "central", ("晋",)),
-    ("150000", "内蒙古自治区", "内蒙古", "Inner Mongolia", "west",
-     ("Nei Mongol", "Neimenggu", "Nei Menggu", "内蒙", "Inner Mongolia Autonomous Region")),
+    (
+        "150000",
+        "内蒙古自治区",
+        "内蒙古",
+        "Inner Mongolia",
+        "west",
+        ("Nei Mongol", "Neimenggu", "Nei Menggu", "内蒙", "Inner Mongolia Autonomous Region"),
+    ),
     ("210000", "辽宁省", "辽宁", "Liaoning", "northeast", ("辽",)),
     ("220000", "吉林省", "吉林", "Jilin", "northeast", ("吉",)),
     ("230000", "黑龙江省", "黑龙江", "Heilongjiang", "northeast", ("黑",)),
@@ -43,8 +49,7 @@ PROVINCES: list[tuple[str, str, str, str, str, tuple[str, ...]]] = [
     ("420000", "湖北省", "湖北", "Hubei", "central", ("鄂",)),
     ("430000", "湖南省", "湖南", "Hunan", "central", ("湘",)),
     ("440000", "广东省", "广东", "Guangdong", "east", ("粤", "Canton")),
-    ("450000", "广西壮族自治区", "广西", "Guangxi", "west",
-     ("广西自治区", "Guangxi Zhuang Autonomous Region", "桂")),
+    ("450000", "广西壮族自治区", "广西", "Guangxi", "west", ("广西自治区", "Guangxi Zhuang Autonomous Region", "桂")),
     ("460000", "海南省", "海南", "Hainan", "east", ("琼",)),
     ("500000", "重庆市", "重庆", "Chongqing", "west", ("渝", "Chungking")),
     ("510000", "四川省", "四川", "Sichuan", "west", ("川", "蜀", "Szechuan", "Szechwan")),
@@ -55,8 +60,14 @@ PROVINCES: list[tuple[str, str, str, str, str, tuple[str, ...]]] = [
     ("620000", "甘肃省", "甘肃", "Gansu", "west", ("甘", "陇")),
     ("630000", "青海省", "青海", "Qinghai", "west", ("青",)),
     ("640000", "宁夏回族自治区", "宁夏", "Ningxia", "west", ("宁", "Ningxia Hui Autonomous Region")),
-    ("650000", "新疆维吾尔自治区", "新疆", "Xinjiang", "west",
-     ("新", "新疆自治区", "Xinjiang Uygur Autonomous Region", "Xinjiang Uyghur")),
+    (
+        "650000",
+        "新疆维吾尔自治区",
+        "新疆",
+        "Xinjiang",
+        "west",
+        ("新", "新疆自治区", "Xinjiang Uygur Autonomous Region", "Xinjiang Uyghur"),
+    ),
     ("710000", "台湾省", "台湾", "Taiwan", "hmt", ("台", "臺灣", "台灣")),
     ("810000", "香港特别行政区", "香港", "Hong Kong", "hmt", ("港", "Hongkong", "HK", "HKSAR", "Xianggang")),
     ("820000", "澳门特别行政区", "澳门", "Macao", "hmt", ("澳", "Macau", "Aomen", "澳門")),
@@ -64,29 +75,88 @@ PROVINCES: list[tuple[str, str, str, str, str, tuple[str, ...]]] = [
 
 # 新疆生产建设兵团 reports like a province but has no GB/T 2260 code and no boundary of its own; 660000 is
 # the code statistical yearbooks use for it.
-CORPS = ("660000", "新疆生产建设兵团", "兵团", "Xinjiang Production and Construction Corps", "west",
-         ("XPCC", "新疆兵团", "建设兵团"))
+CORPS = (
+    "660000",
+    "新疆生产建设兵团",
+    "兵团",
+    "Xinjiang Production and Construction Corps",
+    "west",
+    ("XPCC", "新疆兵团", "建设兵团"),
+)
 
 # Conventional English names where plain pinyin is not what readers know.
 PREFECTURE_ENGLISH = {
-    "150100": "Hohhot", "540100": "Lhasa", "650100": "Urumqi", "230100": "Harbin", "610100": "Xi'an",
-    "653100": "Kashgar", "540200": "Shigatse", "632300": "Huangnan", "654000": "Ili",
-    "110100": "Beijing", "120100": "Tianjin", "310100": "Shanghai", "500100": "Chongqing",
+    "150100": "Hohhot",
+    "540100": "Lhasa",
+    "650100": "Urumqi",
+    "230100": "Harbin",
+    "610100": "Xi'an",
+    "653100": "Kashgar",
+    "540200": "Shigatse",
+    "632300": "Huangnan",
+    "654000": "Ili",
+    "110100": "Beijing",
+    "120100": "Tianjin",
+    "310100": "Shanghai",
+    "500100": "Chongqing",
     # pypinyin reads these polyphones wrongly
-    "140400": "Changzhi", "211300": "Chaoyang", "411100": "Luohe", "141100": "Lüliang", "540300": "Qamdo",
+    "140400": "Changzhi",
+    "211300": "Chaoyang",
+    "411100": "Luohe",
+    "141100": "Lüliang",
+    "540300": "Qamdo",
     # names with an established non-pinyin form
-    "150600": "Ordos", "150700": "Hulunbuir", "150800": "Bayannur", "150900": "Ulanqab", "152200": "Hinggan",
-    "152500": "Xilingol", "152900": "Alxa", "230200": "Qiqihar", "232700": "Da Hinggan Ling",
-    "540400": "Nyingchi", "540600": "Nagqu", "542500": "Ngari", "650200": "Karamay", "650400": "Turpan",
-    "652700": "Bortala", "652800": "Bayingolin", "652900": "Aksu", "653000": "Kizilsu", "653200": "Hotan",
-    "654300": "Altay", "632600": "Golog", "530800": "Pu'er", "632500": "Hainan Prefecture",
+    "150600": "Ordos",
+    "150700": "Hulunbuir",
+    "150800": "Bayannur",
+    "150900": "Ulanqab",
+    "152200": "Hinggan",
+    "152500": "Xilingol",
+    "152900": "Alxa",
+    "230200": "Qiqihar",
+    "232700": "Da Hinggan Ling",
+    "540400": "Nyingchi",
+    "540600": "Nagqu",
+    "542500": "Ngari",
+    "650200": "Karamay",
+    "650400": "Turpan",
+    "652700": "Bortala",
+    "652800": "Bayingolin",
+    "652900": "Aksu",
+    "653000": "Kizilsu",
+    "653200": "Hotan",
+    "654300": "Altay",
+    "632600": "Golog",
+    "530800": "Pu'er",
+    "632500": "Hainan Prefecture",
 }
 
 PREFECTURE_CODE_FIXES = {"500000": "500100"}
 
 ETHNIC = (
-    "土家族", "苗族", "布依族", "侗族", "彝族", "藏族", "羌族", "傣族", "景颇族", "白族", "哈尼族", "壮族",
-    "傈僳族", "回族", "蒙古族", "朝鲜族", "黎族", "哈萨克", "柯尔克孜", "蒙古", "纳西族", "怒族", "独龙族",
+    "土家族",
+    "苗族",
+    "布依族",
+    "侗族",
+    "彝族",
+    "藏族",
+    "羌族",
+    "傣族",
+    "景颇族",
+    "白族",
+    "哈尼族",
+    "壮族",
+    "傈僳族",
+    "回族",
+    "蒙古族",
+    "朝鲜族",
+    "黎族",
+    "哈萨克",
+    "柯尔克孜",
+    "蒙古",
+    "纳西族",
+    "怒族",
+    "独龙族",
 )
 SUFFIXES = ("自治州", "自治县", "地区", "林区", "盟", "市", "县")
 
@@ -134,23 +204,39 @@ def build_rows(index_db: Path) -> list[dict[str, str]]:
     province_by_full = {p[1]: p for p in PROVINCES}
     rows: list[dict[str, str]] = []
     for adcode, full, short, english, macro, aliases in [*PROVINCES, CORPS]:
-        rows.append({
-            "adcode": adcode, "level": "province", "name_zh": full, "short_zh": short, "name_en": english,
-            "parent": "", "macro_region": macro, "has_boundary": str(adcode != CORPS[0]).lower(),
-            "counted_in_31": str(macro != "hmt" and adcode != CORPS[0]).lower(),
-            "aliases": "|".join(aliases),
-        })
+        rows.append(
+            {
+                "adcode": adcode,
+                "level": "province",
+                "name_zh": full,
+                "short_zh": short,
+                "name_en": english,
+                "parent": "",
+                "macro_region": macro,
+                "has_boundary": str(adcode != CORPS[0]).lower(),
+                "counted_in_31": str(macro != "hmt" and adcode != CORPS[0]).lower(),
+                "aliases": "|".join(aliases),
+            }
+        )
     for adcode, province_full, city_full in read_prefectures(index_db):
         parent = province_by_full[province_full]
-        short = parent[2] if adcode in {"110100", "120100", "310100", "500100"} else short_prefecture_name(
-            city_full)
+        short = parent[2] if adcode in {"110100", "120100", "310100", "500100"} else short_prefecture_name(city_full)
         english = PREFECTURE_ENGLISH.get(adcode, romanise(short))
         aliases = {romanise(short)} - {english}
-        rows.append({
-            "adcode": adcode, "level": "prefecture", "name_zh": city_full, "short_zh": short,
-            "name_en": english, "parent": parent[0], "macro_region": parent[4], "has_boundary": "true",
-            "counted_in_31": "true", "aliases": "|".join(sorted(aliases)),
-        })
+        rows.append(
+            {
+                "adcode": adcode,
+                "level": "prefecture",
+                "name_zh": city_full,
+                "short_zh": short,
+                "name_en": english,
+                "parent": parent[0],
+                "macro_region": parent[4],
+                "has_boundary": "true",
+                "counted_in_31": "true",
+                "aliases": "|".join(sorted(aliases)),
+            }
+        )
     return rows
 
 

@@ -42,8 +42,7 @@ OPEN_DATA_YEARS = (2021, 2022, 2023, 2024)
 DIMENSIONS = ("organisation", "institutions", "capacity", "effect")
 ENTITY_TYPES = ("enterprise", "individual_business", "individual")
 CATEGORIES = ("business_registration", "tax", "social_insurance", "permits", "certificates")
-REASONS = ("reason_no_guidance", "reason_no_answer", "reason_prefers_face", "reason_tech_failure",
-           "reason_other")
+REASONS = ("reason_no_guidance", "reason_no_answer", "reason_prefers_face", "reason_tech_failure", "reason_other")
 CITY_INDEX_PROVINCES = ("330000", "440000", "510000", "520000")  # 浙江, 广东, 四川, 贵州
 
 # The article's ranking fixes places 1-10; the rest only need to sit plausibly below them with the
@@ -51,37 +50,114 @@ CITY_INDEX_PROVINCES = ("330000", "440000", "510000", "520000")  # 浙江, 广�
 # faster growth does not reorder the top 10 in 2021.
 TOP10 = ("上海", "浙江", "北京", "广东", "四川", "福建", "贵州", "山东", "江西", "江苏")
 INDEX_2024: dict[str, float] = {
-    "上海": 91.0, "浙江": 89.5, "北京": 88.0, "广东": 86.5, "四川": 85.0, "福建": 81.5, "贵州": 80.0,
-    "山东": 76.5, "江西": 75.5, "江苏": 74.5,
-    "天津": 72.5, "安徽": 72.0, "湖北": 71.5, "重庆": 71.0, "湖南": 69.5, "河南": 68.0, "海南": 67.5,
-    "陕西": 66.5, "广西": 66.0, "河北": 65.0, "宁夏": 64.0, "辽宁": 63.5, "山西": 62.0, "吉林": 61.0,
-    "内蒙古": 60.0, "云南": 59.5, "黑龙江": 58.5, "甘肃": 56.5, "新疆": 55.0, "青海": 52.0, "西藏": 47.5,
+    "上海": 91.0,
+    "浙江": 89.5,
+    "北京": 88.0,
+    "广东": 86.5,
+    "四川": 85.0,
+    "福建": 81.5,
+    "贵州": 80.0,
+    "山东": 76.5,
+    "江西": 75.5,
+    "江苏": 74.5,
+    "天津": 72.5,
+    "安徽": 72.0,
+    "湖北": 71.5,
+    "重庆": 71.0,
+    "湖南": 69.5,
+    "河南": 68.0,
+    "海南": 67.5,
+    "陕西": 66.5,
+    "广西": 66.0,
+    "河北": 65.0,
+    "宁夏": 64.0,
+    "辽宁": 63.5,
+    "山西": 62.0,
+    "吉林": 61.0,
+    "内蒙古": 60.0,
+    "云南": 59.5,
+    "黑龙江": 58.5,
+    "甘肃": 56.5,
+    "新疆": 55.0,
+    "青海": 52.0,
+    "西藏": 47.5,
 }
 # (mean yearly growth 2018->2024, yearly growth 2021->2024): the catch-up was fastest before 2021, so the two
 # are the fastest growers overall while keeping their 2021 places in the ranking.
 CATCH_UP: dict[str, tuple[float, float]] = {"四川": (0.058, 0.044), "贵州": (0.060, 0.048)}
 # Dimension stories (organisation, institutions, capacity, effect), in index points, on top of random profiles.
 DIMENSION_STORIES: dict[str, tuple[float, float, float, float]] = {
-    "北京": (4, 5, -2, -3), "浙江": (-2, -1, 0, 6), "广东": (-3, -2, 4, 3), "贵州": (0, -1, 7, -5),
-    "江西": (2, 5, -2, -4), "上海": (1, 2, 1, 2), "西藏": (3, 1, -6, -2), "四川": (-1, 0, 3, 1),
+    "北京": (4, 5, -2, -3),
+    "浙江": (-2, -1, 0, 6),
+    "广东": (-3, -2, 4, 3),
+    "贵州": (0, -1, 7, -5),
+    "江西": (2, 5, -2, -4),
+    "上海": (1, 2, 1, 2),
+    "西藏": (3, 1, -6, -2),
+    "四川": (-1, 0, 3, 1),
 }
 
 # City-level development (within a province) by kind of prefecture; "big" are non-capital economic centres.
-BIG_CITIES = frozenset({
-    "440300", "330200", "320500", "350200", "370200", "210200", "320200", "441900", "440600", "440400",
-    "330300", "510700", "520300", "130200", "340200", "420500", "410300", "450200", "530300", "610300",
-})
-LOCAL_DEV = {"municipality": 0.8, "capital": 1.0, "big": 0.7, "ordinary": 0.0, "remote": -0.8,
-             "county": -0.4, "tiny": -0.6}
-SIZE = {"municipality": 6.0, "capital": 3.0, "big": 2.2, "ordinary": 1.0, "remote": 0.5, "county": 0.3,
-        "tiny": 0.02}
+BIG_CITIES = frozenset(
+    {
+        "440300",
+        "330200",
+        "320500",
+        "350200",
+        "370200",
+        "210200",
+        "320200",
+        "441900",
+        "440600",
+        "440400",
+        "330300",
+        "510700",
+        "520300",
+        "130200",
+        "340200",
+        "420500",
+        "410300",
+        "450200",
+        "530300",
+        "610300",
+    }
+)
+LOCAL_DEV = {
+    "municipality": 0.8,
+    "capital": 1.0,
+    "big": 0.7,
+    "ordinary": 0.0,
+    "remote": -0.8,
+    "county": -0.4,
+    "tiny": -0.6,
+}
+SIZE = {"municipality": 6.0, "capital": 3.0, "big": 2.2, "ordinary": 1.0, "remote": 0.5, "county": 0.3, "tiny": 0.02}
 # Known within-province contrasts for the four provinces that have a city index (Pearl River Delta vs.
 # the rest of 广东, the plateau prefectures of 四川, the mountain prefectures of 浙江 and 贵州).
 LOCAL_ADJUST = {
-    "440300": 0.3, "441900": -0.1, "440600": -0.1, "440400": -0.1, "442000": 0.3, "441300": 0.2,
-    "440200": -0.3, "441600": -0.4, "441400": -0.4, "441500": -0.4, "441700": -0.3, "440800": -0.3,
-    "440900": -0.3, "445300": -0.4, "441800": -0.3, "445100": -0.2, "445200": -0.3,
-    "510600": 0.3, "510800": -0.3, "511900": -0.4, "330800": -0.3, "331100": -0.3, "520500": -0.2,
+    "440300": 0.3,
+    "441900": -0.1,
+    "440600": -0.1,
+    "440400": -0.1,
+    "442000": 0.3,
+    "441300": 0.2,
+    "440200": -0.3,
+    "441600": -0.4,
+    "441400": -0.4,
+    "441500": -0.4,
+    "441700": -0.3,
+    "440800": -0.3,
+    "440900": -0.3,
+    "445300": -0.4,
+    "441800": -0.3,
+    "445100": -0.2,
+    "445200": -0.3,
+    "510600": 0.3,
+    "510800": -0.3,
+    "511900": -0.4,
+    "330800": -0.3,
+    "331100": -0.3,
+    "520500": -0.2,
 }
 MUNICIPALITIES = frozenset({"110000", "120000", "310000", "500000"})
 TINY = frozenset({"460300"})  # 三沙: a few thousand residents, so tiny samples
@@ -91,24 +167,40 @@ CITY_SPREAD = {"330000": 0.35, "440000": 0.55, "510000": 0.60, "520000": 0.42}
 
 # Offline preference multipliers: individuals and permit/certificate matters stay offline more.
 ENTITY_OFFLINE = {"enterprise": 0.80, "individual_business": 1.00, "individual": 1.20}
-CATEGORY_OFFLINE = {"business_registration": 0.88, "tax": 0.80, "social_insurance": 1.00, "permits": 1.17,
-                    "certificates": 1.15}
+CATEGORY_OFFLINE = {
+    "business_registration": 0.88,
+    "tax": 0.80,
+    "social_insurance": 1.00,
+    "permits": 1.17,
+    "certificates": 1.15,
+}
 YEAR_OFFLINE = {2022: 1.08, 2023: 1.04, 2024: 1.00}
 ENTITY_SAMPLE = {"enterprise": 1.0, "individual_business": 0.9, "individual": 1.3}
-CATEGORY_SAMPLE = {"business_registration": 0.9, "tax": 1.1, "social_insurance": 1.0, "permits": 0.9,
-                   "certificates": 1.0}
+CATEGORY_SAMPLE = {
+    "business_registration": 0.9,
+    "tax": 1.1,
+    "social_insurance": 1.0,
+    "permits": 0.9,
+    "certificates": 1.0,
+}
 # Main online channel mix (web, mobile app / mini-program, self-service terminal) among online users.
-ONLINE_MIX = {"enterprise": (0.45, 0.40, 0.15), "individual_business": (0.30, 0.55, 0.15),
-              "individual": (0.15, 0.70, 0.15)}
+ONLINE_MIX = {
+    "enterprise": (0.45, 0.40, 0.15),
+    "individual_business": (0.30, 0.55, 0.15),
+    "individual": (0.15, 0.70, 0.15),
+}
 
 # Demand funnel: share of entities for which a category is relevant (every entity files annual reports
 # through the registration system and pays taxes; fewer need permits).
-AFFECTED = {"business_registration": 1.00, "tax": 0.95, "social_insurance": 0.60, "permits": 0.35,
-            "certificates": 0.50}
-POTENTIAL = {"business_registration": 0.72, "tax": 0.84, "social_insurance": 0.78, "permits": 0.66,
-             "certificates": 0.70}
-DEFICIT = {"business_registration": -0.03, "tax": -0.05, "social_insurance": 0.0, "permits": 0.06,
-           "certificates": 0.04}
+AFFECTED = {"business_registration": 1.00, "tax": 0.95, "social_insurance": 0.60, "permits": 0.35, "certificates": 0.50}
+POTENTIAL = {
+    "business_registration": 0.72,
+    "tax": 0.84,
+    "social_insurance": 0.78,
+    "permits": 0.66,
+    "certificates": 0.70,
+}
+DEFICIT = {"business_registration": -0.03, "tax": -0.05, "social_insurance": 0.0, "permits": 0.06, "certificates": 0.04}
 REASON_MIX = (0.30, 0.20, 0.25, 0.15, 0.10)  # no guidance, no answer, prefers face, tech failure, other
 
 
@@ -123,14 +215,14 @@ class Area:
 
 @dataclass(frozen=True)
 class Profile:
-    dev: float    # digital development, roughly N(0, 1): drives offline preference, shortfalls, staleness
+    dev: float  # digital development, roughly N(0, 1): drives offline preference, shortfalls, staleness
     local: float  # the within-province part of dev: ranks cities inside their province
-    size: float   # relative size: 1 = an ordinary prefecture; drives entity counts and sample sizes
+    size: float  # relative size: 1 = an ordinary prefecture; drives entity counts and sample sizes
 
 
 @dataclass(frozen=True)
 class Regions:
-    provinces: list[Area]    # the 31 mainland provinces, in adcode order
+    provinces: list[Area]  # the 31 mainland provinces, in adcode order
     prefectures: list[Area]  # all prefectures of the gazetteer, in adcode order
     corps: Area
 
@@ -140,6 +232,7 @@ def stream(dataset: int) -> np.random.Generator:
 
 
 # -- regions ---------------------------------------------------------------------------------------------
+
 
 def _kind(adcode: str, name_zh: str, parent: str) -> str:
     if parent in MUNICIPALITIES:
@@ -185,13 +278,16 @@ def province_z(regions: Regions) -> dict[str, float]:
 def profiles(regions: Regions) -> dict[str, Profile]:
     rng = stream(0)
     pz = province_z(regions)
-    local = {a.adcode: LOCAL_DEV[a.kind] + LOCAL_ADJUST.get(a.adcode, 0.0) + 0.2 * rng.standard_normal()
-             for a in regions.prefectures}
+    local = {
+        a.adcode: LOCAL_DEV[a.kind] + LOCAL_ADJUST.get(a.adcode, 0.0) + 0.2 * rng.standard_normal()
+        for a in regions.prefectures
+    }
     # The capital leads its province (杭州, 广州, 成都, 贵阳 ...), also after the noise.
     for area in regions.prefectures:
         if area.kind == "capital":
-            others = [local[a.adcode] for a in regions.prefectures
-                      if a.parent == area.parent and a.adcode != area.adcode]
+            others = [
+                local[a.adcode] for a in regions.prefectures if a.parent == area.parent and a.adcode != area.adcode
+            ]
             local[area.adcode] = max([local[area.adcode], *[o + 0.15 for o in others]])
     result = {}
     for area in regions.prefectures:
@@ -204,6 +300,7 @@ def profiles(regions: Regions) -> dict[str, Profile]:
 
 
 # -- 1. province index -----------------------------------------------------------------------------------
+
 
 def _growth_path(v2024: float, g_early: float, g_late: float, rng: np.random.Generator) -> np.ndarray:
     """Index for 2018..2024: exact growth per 3-year period (so 2018, 2021, 2024 hit their anchors),
@@ -265,6 +362,7 @@ def _index_frame(rows: list[tuple], keys: list[str]) -> pl.DataFrame:
 
 # -- 2. city index ---------------------------------------------------------------------------------------
 
+
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1 / (1 + np.exp(-x))
 
@@ -281,8 +379,9 @@ def _centred_logits(logits: np.ndarray, target_mean: float) -> np.ndarray:
     return logits + (lo + hi) / 2
 
 
-def city_index(regions: Regions, prof: dict[str, Profile], provinces: pl.DataFrame,
-               offsets: dict[str, np.ndarray]) -> pl.DataFrame:
+def city_index(
+    regions: Regions, prof: dict[str, Profile], provinces: pl.DataFrame, offsets: dict[str, np.ndarray]
+) -> pl.DataFrame:
     rng = stream(2)
     rows = []
     for parent in CITY_INDEX_PROVINCES:
@@ -307,8 +406,10 @@ def city_index(regions: Regions, prof: dict[str, Profile], provinces: pl.DataFra
 
 # -- 3. city channels ------------------------------------------------------------------------------------
 
-def _channel_cell(n: int, p: float, entity: str, dev: float,
-                  rng: np.random.Generator) -> tuple[int, int, int, int, int]:
+
+def _channel_cell(
+    n: int, p: float, entity: str, dev: float, rng: np.random.Generator
+) -> tuple[int, int, int, int, int]:
     # Counter users are where the offline preference concentrates, so the counter share tracks it.
     counter_p = min(0.06 + 0.8 * p, 0.92)
     q_counter = min(0.85, 0.95 * p / counter_p)
@@ -337,19 +438,29 @@ def city_channels(regions: Regions, prof: dict[str, Profile]) -> pl.DataFrame:
                 for category in CATEGORIES:
                     p = base * ENTITY_OFFLINE[entity] * CATEGORY_OFFLINE[category] * YEAR_OFFLINE[year]
                     p = min(max(p, 0.03), 0.95)
-                    scale = 75 * unit_prof.size ** 0.6 * ENTITY_SAMPLE[entity] * CATEGORY_SAMPLE[category]
+                    scale = 75 * unit_prof.size**0.6 * ENTITY_SAMPLE[entity] * CATEGORY_SAMPLE[category]
                     n = max(3, round(scale * math.exp(0.3 * rng.standard_normal())))
                     cell = _channel_cell(n, p, entity, unit_prof.dev, rng)
                     rows.append((unit, year, entity, category, n, *cell))
-    schema = ["adcode", "year", "entity_type", "service_category", "respondents", "web", "mobile_app",
-              "self_service_terminal", "counter", "prefers_offline"]
+    schema = [
+        "adcode",
+        "year",
+        "entity_type",
+        "service_category",
+        "respondents",
+        "web",
+        "mobile_app",
+        "self_service_terminal",
+        "counter",
+        "prefers_offline",
+    ]
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 
 # -- 4. demand funnel ------------------------------------------------------------------------------------
 
-def _funnel_unit(unit: str, level: str, unit_prof: Profile, theta: float,
-                 rng: np.random.Generator) -> list[tuple]:
+
+def _funnel_unit(unit: str, level: str, unit_prof: Profile, theta: float, rng: np.random.Generator) -> list[tuple]:
     """One region's rows; theta splits its deficit between the awareness and the conversion gap."""
     total_entities = 150_000 * unit_prof.size * math.exp(0.3 * rng.standard_normal())
     reason_mix = np.array(REASON_MIX) * np.exp(rng.normal(0.0, 0.3, 5))
@@ -360,7 +471,7 @@ def _funnel_unit(unit: str, level: str, unit_prof: Profile, theta: float,
         growth = 1.0 if year == 2024 else 1 / 1.06
         for category in CATEGORIES:
             entities = round(total_entities * growth * AFFECTED[category])
-            n = max(8, round(160 * unit_prof.size ** 0.6 * math.exp(0.25 * rng.standard_normal())))
+            n = max(8, round(160 * unit_prof.size**0.6 * math.exp(0.25 * rng.standard_normal())))
             later = year - FUNNEL_YEARS[0]
             potential = POTENTIAL[category] + 0.02 * later + 0.03 * rng.standard_normal()
             potential = min(max(potential, 0.6), 0.9)
@@ -374,13 +485,41 @@ def _funnel_unit(unit: str, level: str, unit_prof: Profile, theta: float,
             completed = int(rng.binomial(used, min(max(0.90 + 0.03 * unit_prof.dev, 0.75), 0.98)))
             satisfied = int(rng.binomial(completed, min(max(0.80 + 0.05 * unit_prof.dev, 0.6), 0.95)))
             reasons = rng.multinomial(aware - used, reason_mix)
-            rows.append((unit, level, year, category, entities, n, need, aware, used, completed, satisfied,
-                         need - aware, *(int(r) for r in reasons)))
+            rows.append(
+                (
+                    unit,
+                    level,
+                    year,
+                    category,
+                    entities,
+                    n,
+                    need,
+                    aware,
+                    used,
+                    completed,
+                    satisfied,
+                    need - aware,
+                    *(int(r) for r in reasons),
+                )
+            )
     return rows
 
 
-FUNNEL_COLUMNS = ["adcode", "level", "year", "service_category", "entities", "respondents", "need", "aware",
-                  "used", "completed", "satisfied", "reason_unaware", *REASONS]
+FUNNEL_COLUMNS = [
+    "adcode",
+    "level",
+    "year",
+    "service_category",
+    "entities",
+    "respondents",
+    "need",
+    "aware",
+    "used",
+    "completed",
+    "satisfied",
+    "reason_unaware",
+    *REASONS,
+]
 
 
 def demand_funnel(regions: Regions, prof: dict[str, Profile]) -> pl.DataFrame:
@@ -457,24 +596,36 @@ def open_data(regions: Regions) -> pl.DataFrame:
                 platforms = min(20, max(1, round(full * (0.7 + 0.1 * i))))
             propensity = min(max(0.32 + 0.10 * dev + 0.05 * rng.standard_normal(), 0.05), 0.9)
             staleness = math.exp(math.log(200) - 0.35 * dev - 0.1 * i + 0.2 * rng.standard_normal())
-            rows.append({
-                "adcode": area.adcode, "year": year, "platforms": platforms,
-                "datasets": round(platforms * per_platform * 1.15 ** i),
-                "weight": platforms * propensity,
-                "median_staleness_days": min(max(round(staleness), 30), 720) if platforms else None,
-            })
+            rows.append(
+                {
+                    "adcode": area.adcode,
+                    "year": year,
+                    "platforms": platforms,
+                    "datasets": round(platforms * per_platform * 1.15**i),
+                    "weight": platforms * propensity,
+                    "median_staleness_days": min(max(round(staleness), 30), 720) if platforms else None,
+                }
+            )
         frame = pl.DataFrame(rows)
         platforms = frame["platforms"].to_numpy()
-        on_time = _apportion(frame["weight"].to_numpy(), round(NATIONAL_ON_TIME[year] * platforms.sum()),
-                             platforms)
+        on_time = _apportion(frame["weight"].to_numpy(), round(NATIONAL_ON_TIME[year] * platforms.sum()), platforms)
         frames.append(frame.with_columns(updated_on_time=pl.Series(on_time, dtype=pl.Int64)))
-    return pl.concat(frames).sort(["adcode", "year"]).select(
-        pl.col("adcode"), pl.col("year"), pl.col("platforms"), pl.col("datasets"), pl.col("updated_on_time"),
-        pl.col("median_staleness_days").cast(pl.Int64),
+    return (
+        pl.concat(frames)
+        .sort(["adcode", "year"])
+        .select(
+            pl.col("adcode"),
+            pl.col("year"),
+            pl.col("platforms"),
+            pl.col("datasets"),
+            pl.col("updated_on_time"),
+            pl.col("median_staleness_days").cast(pl.Int64),
+        )
     )
 
 
 # -- calibration checks ----------------------------------------------------------------------------------
+
 
 def _require(ok: bool, message: str) -> None:
     if not ok:
@@ -495,8 +646,12 @@ def check(regions: Regions, frames: dict[str, pl.DataFrame]) -> None:
     _require(bool((cv.diff().drop_nulls() < 0).all()), "CV falls every year")
     share = offline_share(frames["city_channels"], 2024)["share"]
     _require(0.37 <= share.max() - share.min() <= 0.43, f"offline spread {share.max() - share.min():.3f}")
-    data = (frames["open_data"].group_by("year")
-            .agg(pl.col("updated_on_time").sum() / pl.col("platforms").sum()).sort("year"))
+    data = (
+        frames["open_data"]
+        .group_by("year")
+        .agg(pl.col("updated_on_time").sum() / pl.col("platforms").sum())
+        .sort("year")
+    )
     _require(bool((data["updated_on_time"] < 0.5).all()), "on-time share below one half")
     _require(bool((data["updated_on_time"].diff().drop_nulls() > 0).all()), "on-time share improving")
 
@@ -510,6 +665,7 @@ def offline_share(channels: pl.DataFrame, year: int) -> pl.DataFrame:
 
 
 # -- output ----------------------------------------------------------------------------------------------
+
 
 def build(regions: Regions) -> dict[str, pl.DataFrame]:
     prof = profiles(regions)

@@ -42,8 +42,9 @@ def build_html(
     _filters: dict,
     filters_key: str,
 ) -> str:
-    text = presenter.BriefingText(title=title, subtitle=subtitle, date=date, scope=scope, findings=findings,
-                                  source=source)
+    text = presenter.BriefingText(
+        title=title, subtitle=subtitle, date=date, scope=scope, findings=findings, source=source
+    )
     return render_briefing_html(
         presenter.briefing_document(map_choice, charts, year, indicator_id, lang, text, _filters)
     )
@@ -155,10 +156,12 @@ if built:
         st.info(t("briefing.stale", lang))
     stem = presenter.download_stem(built_inputs[2], dt.date.today())
     cols = st.columns(2)
-    lazy_download(t("briefing.download_png", lang), lambda: html_to_png(page_html), stem, "png", f"{PAGE}_png",
-                  where=cols[0])
-    lazy_download(t("briefing.download_pdf", lang), lambda: html_to_pdf(page_html), stem, "pdf", f"{PAGE}_pdf",
-                  where=cols[1])
+    lazy_download(
+        t("briefing.download_png", lang), lambda: html_to_png(page_html), stem, "png", f"{PAGE}_png", where=cols[0]
+    )
+    lazy_download(
+        t("briefing.download_pdf", lang), lambda: html_to_pdf(page_html), stem, "pdf", f"{PAGE}_pdf", where=cols[1]
+    )
     st.subheader(t("briefing.preview", lang))
     try:
         st.image(preview_png(page_html), width=PREVIEW_WIDTH)

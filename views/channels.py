@@ -99,10 +99,22 @@ with right:
     for sentence in view.findings:
         st.markdown(f"- {sentence}")
 
-st.subheader(t("channels.distribution_header", lang,
-               units=t("channels.units_city" if level == "prefecture" else "channels.units_province", lang)))
-chart_with_table(view.distribution, tables.units, page=PAGE, name="distribution",
-                 chart_key=f"{PAGE}_distribution_chart", table_name="offline_share_distribution", lang=lang)
+st.subheader(
+    t(
+        "channels.distribution_header",
+        lang,
+        units=t("channels.units_city" if level == "prefecture" else "channels.units_province", lang),
+    )
+)
+chart_with_table(
+    view.distribution,
+    tables.units,
+    page=PAGE,
+    name="distribution",
+    chart_key=f"{PAGE}_distribution_chart",
+    table_name="offline_share_distribution",
+    lang=lang,
+)
 
 st.divider()
 st.subheader(t("channels.mix_header", lang))
@@ -115,28 +127,63 @@ mix_regions = url_multi(
     format_func=lambda a: region_label(a, lang),
 )
 mix = cached_mix(source.id, sel, tuple(mix_regions), lang)
-chart_with_table(mix.chart, mix.table, page=PAGE, name="channel_mix", chart_key=f"{PAGE}_mix_chart",
-                 table_name="channel_mix", lang=lang)
+chart_with_table(
+    mix.chart,
+    mix.table,
+    page=PAGE,
+    name="channel_mix",
+    chart_key=f"{PAGE}_mix_chart",
+    table_name="channel_mix",
+    lang=lang,
+)
 
 st.divider()
 st.subheader(t("channels.breakdown_header", lang))
 entity_slot, category_slot = st.columns(2)
 with entity_slot:
-    chart_with_table(view.entity, tables.entity, page=PAGE, name="entity_types", chart_key=f"{PAGE}_entity_chart",
-                     table_name="offline_share_by_entity_type", lang=lang)
+    chart_with_table(
+        view.entity,
+        tables.entity,
+        page=PAGE,
+        name="entity_types",
+        chart_key=f"{PAGE}_entity_chart",
+        table_name="offline_share_by_entity_type",
+        lang=lang,
+    )
 with category_slot:
-    chart_with_table(view.category, tables.category, page=PAGE, name="service_categories",
-                     chart_key=f"{PAGE}_category_chart", table_name="offline_share_by_service_category", lang=lang)
+    chart_with_table(
+        view.category,
+        tables.category,
+        page=PAGE,
+        name="service_categories",
+        chart_key=f"{PAGE}_category_chart",
+        table_name="offline_share_by_service_category",
+        lang=lang,
+    )
 
 st.divider()
 cols = st.columns(2)
 with cols[0]:
     st.subheader(t("channels.trend_header", lang))
-    chart_with_table(view.trend, tables.trend, page=PAGE, name="trend", chart_key=f"{PAGE}_trend_chart",
-                     table_name="offline_share_trend", lang=lang)
+    chart_with_table(
+        view.trend,
+        tables.trend,
+        page=PAGE,
+        name="trend",
+        chart_key=f"{PAGE}_trend_chart",
+        table_name="offline_share_trend",
+        lang=lang,
+    )
 with cols[1]:
     st.subheader(t("channels.relation_header", lang))
     if view.relation_sentence:
         st.markdown(view.relation_sentence)
-    chart_with_table(view.relation, tables.relation, page=PAGE, name="relation_to_index",
-                     chart_key=f"{PAGE}_relation_chart", table_name="offline_share_vs_index", lang=lang)
+    chart_with_table(
+        view.relation,
+        tables.relation,
+        page=PAGE,
+        name="relation_to_index",
+        chart_key=f"{PAGE}_relation_chart",
+        table_name="offline_share_vs_index",
+        lang=lang,
+    )

@@ -54,8 +54,9 @@ def cached_view(source_id: str, year: int, category: str, level: str, lang: str)
 
 
 @st.cache_resource(max_entries=128, show_spinner=False)
-def cached_region(source_id: str, year: int, category: str, level: str, region: str,
-                  lang: str) -> presenter.RegionFocus:
+def cached_region(
+    source_id: str, year: int, category: str, level: str, region: str, lang: str
+) -> presenter.RegionFocus:
     view = cached_view(source_id, year, category, level, lang)
     return presenter.region_focus(cached_frame(source_id), view, region, lang)
 
@@ -158,8 +159,16 @@ if province and demand_units.drill_province(province) == province:
     if drill.map is None:
         st.info(drill.note)
     else:
-        chart_with_table(drill.map, drill.table, page=PAGE, name=f"map_{province}", chart_key=f"{PAGE}_drill_map",
-                         table_name=f"shortfall_{province}", table_key=f"{PAGE}_drill", lang=lang)
+        chart_with_table(
+            drill.map,
+            drill.table,
+            page=PAGE,
+            name=f"map_{province}",
+            chart_key=f"{PAGE}_drill_map",
+            table_name=f"shortfall_{province}",
+            table_key=f"{PAGE}_drill",
+            lang=lang,
+        )
 else:
     st.query_params.pop("province", None)
 
@@ -171,9 +180,16 @@ if focus:
     with left:
         st.subheader(t("demand.funnel_header", lang, region=focus.title))
         st.caption(t("demand.funnel_note", lang))
-        chart_with_table(focus.funnel, focus.funnel_table, page=PAGE, name=f"funnel_{region}",
-                         chart_key=f"{PAGE}_funnel", table_name=f"funnel_{region}", table_key=f"{PAGE}_funnel_t",
-                         lang=lang)
+        chart_with_table(
+            focus.funnel,
+            focus.funnel_table,
+            page=PAGE,
+            name=f"funnel_{region}",
+            chart_key=f"{PAGE}_funnel",
+            table_name=f"funnel_{region}",
+            table_key=f"{PAGE}_funnel_t",
+            lang=lang,
+        )
     with right:
         st.subheader(t("demand.reasons_header", lang, region=focus.title))
         if focus.reasons_none:
@@ -181,9 +197,16 @@ if focus:
         else:
             if focus.reasons_hidden:
                 st.caption(t("demand.reasons_hidden", lang, region=focus.title, k=SUPPRESS_K))
-            chart_with_table(focus.reasons, focus.reasons_table, page=PAGE, name=f"reasons_{region}",
-                             chart_key=f"{PAGE}_reasons", table_name=f"reasons_{region}",
-                             table_key=f"{PAGE}_reasons_t", lang=lang)
+            chart_with_table(
+                focus.reasons,
+                focus.reasons_table,
+                page=PAGE,
+                name=f"reasons_{region}",
+                chart_key=f"{PAGE}_reasons",
+                table_name=f"reasons_{region}",
+                table_key=f"{PAGE}_reasons_t",
+                lang=lang,
+            )
 
 # --- potential vs actual, and the split of the shortfall -------------------------------------------
 st.divider()
@@ -191,13 +214,28 @@ left, right = st.columns(2)
 with left:
     st.subheader(t("demand.scatter_header", lang))
     st.caption(t("demand.scatter_note", lang, n=presenter.SCATTER_LABELS))
-    chart_with_table(view.scatter, view.tables.scatter, page=PAGE, name="potential_actual",
-                     chart_key=f"{PAGE}_scatter", table_name="potential_actual", table_key=f"{PAGE}_scatter_t",
-                     lang=lang)
+    chart_with_table(
+        view.scatter,
+        view.tables.scatter,
+        page=PAGE,
+        name="potential_actual",
+        chart_key=f"{PAGE}_scatter",
+        table_name="potential_actual",
+        table_key=f"{PAGE}_scatter_t",
+        lang=lang,
+    )
 with right:
     st.subheader(t("demand.gaps_header", lang, n=presenter.GAP_BARS))
-    chart_with_table(view.gaps, view.tables.gaps, page=PAGE, name="gap_split", chart_key=f"{PAGE}_gaps",
-                     table_name="gap_split", table_key=f"{PAGE}_gaps_t", lang=lang)
+    chart_with_table(
+        view.gaps,
+        view.tables.gaps,
+        page=PAGE,
+        name="gap_split",
+        chart_key=f"{PAGE}_gaps",
+        table_name="gap_split",
+        table_key=f"{PAGE}_gaps_t",
+        lang=lang,
+    )
 
 # --- priorities ------------------------------------------------------------------------------------
 st.divider()

@@ -25,7 +25,10 @@ MAP_INDICATORS = ["dgi_index", "dgi_organisation", "dgi_institutions", "dgi_capa
 def cached_view(source_id: str, is_sample: bool, year: int, indicator_id: str, lang: str) -> OverviewView:
     # The other analyses' headline sentences come from the samples only while the samples are shown.
     return overview_view(
-        load_source("province_index", source_id), year, indicator_id, lang,
+        load_source("province_index", source_id),
+        year,
+        indicator_id,
+        lang,
         channels=load_builtin("city_channels") if is_sample else None,
         open_data=load_builtin("open_data") if is_sample else None,
         watermark=sample_watermark(source_id, lang),
@@ -39,8 +42,9 @@ index = load_source("province_index", source.id)
 city_index = load_builtin("city_index") if source.is_sample else index.clear()
 
 years = sorted(index["year"].unique().to_list())
-year, indicator_id = year_and_indicator(PAGE, years, MAP_INDICATORS, t("overview.year", lang),
-                                        t("overview.indicator", lang), lang)
+year, indicator_id = year_and_indicator(
+    PAGE, years, MAP_INDICATORS, t("overview.year", lang), t("overview.indicator", lang), lang
+)
 remember(PAGE, year=year, indicator_id=indicator_id)
 view = cached_view(source.id, source.is_sample, year, indicator_id, lang)
 
@@ -62,8 +66,15 @@ with right:
     for sentence in view.findings:
         st.markdown(f"- {sentence}")
     st.subheader(t("overview.macro_header", lang))
-    chart_with_table(view.macro, view.tables.macro_regions, page=PAGE, name="macro_regions",
-                     chart_key="overview_macro", table_name="macro_regions", lang=lang)
+    chart_with_table(
+        view.macro,
+        view.tables.macro_regions,
+        page=PAGE,
+        name="macro_regions",
+        chart_key="overview_macro",
+        table_name="macro_regions",
+        lang=lang,
+    )
 
 province_drilldown(PAGE, clicked, index, city_index, year, get_indicator(indicator_id), lang)
 

@@ -25,8 +25,9 @@ PAGE = "regional"
 # their own widgets, so they are cached apart and a slider move does not rebuild the maps.
 @st.cache_resource(max_entries=64, show_spinner=False)
 def cached_view(source_id: str, year: int, indicator_id: str, lang: str) -> presenter.RegionalView:
-    return presenter.regional_view(load_source("province_index", source_id), year, indicator_id, lang,
-                                   watermark=sample_watermark(source_id, lang))
+    return presenter.regional_view(
+        load_source("province_index", source_id), year, indicator_id, lang, watermark=sample_watermark(source_id, lang)
+    )
 
 
 @st.cache_resource(max_entries=256, show_spinner=False)
@@ -35,10 +36,12 @@ def cached_profile(source_id: str, adcode: str, year: int, lang: str) -> present
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
-def cached_reweighting(source_id: str, year: int, weights: tuple[tuple[str, int], ...], normalisation: str,
-                       lang: str) -> presenter.ReweightingView:
-    return presenter.reweighting_view(load_source("province_index", source_id), year, dict(weights), normalisation,
-                                      lang)
+def cached_reweighting(
+    source_id: str, year: int, weights: tuple[tuple[str, int], ...], normalisation: str, lang: str
+) -> presenter.ReweightingView:
+    return presenter.reweighting_view(
+        load_source("province_index", source_id), year, dict(weights), normalisation, lang
+    )
 
 
 def enough_data(figure: object, lang: str) -> bool:
@@ -57,8 +60,14 @@ index = load_source("province_index", source.id)
 city_index = load_builtin("city_index") if source.is_sample else index.clear()
 st.caption(t("regional.intro", lang))
 
-year, indicator_id = year_and_indicator(PAGE, sorted(index["year"].unique().to_list()), presenter.INDICATORS,
-                                        t("regional.year", lang), t("regional.indicator", lang), lang)
+year, indicator_id = year_and_indicator(
+    PAGE,
+    sorted(index["year"].unique().to_list()),
+    presenter.INDICATORS,
+    t("regional.year", lang),
+    t("regional.indicator", lang),
+    lang,
+)
 indicator = get_indicator(indicator_id)
 remember(PAGE, year=year, indicator_id=indicator_id)
 view = cached_view(source.id, year, indicator_id, lang)
@@ -72,8 +81,15 @@ with left:
     st.caption(t("map.click_hint", lang) + " " + t("map.corps_note", lang))
 with right:
     st.subheader(t("regional.ranking_header", lang))
-    chart_with_table(view.ranking, tables.ranking, page=PAGE, name="ranking", chart_key="regional_ranking",
-                     table_name="ranking", lang=lang)
+    chart_with_table(
+        view.ranking,
+        tables.ranking,
+        page=PAGE,
+        name="ranking",
+        chart_key="regional_ranking",
+        table_name="ranking",
+        lang=lang,
+    )
 province_drilldown(PAGE, clicked, index, city_index, year, indicator, lang)
 
 # --- macro-regions and inequality ------------------------------------------------------------------
@@ -81,8 +97,15 @@ st.divider()
 left, right = st.columns(2)
 with left:
     st.subheader(t("regional.macro_header", lang))
-    chart_with_table(view.macro, tables.macro_regions, page=PAGE, name="macro_regions", chart_key="regional_macro",
-                     table_name="macro_regions", lang=lang)
+    chart_with_table(
+        view.macro,
+        tables.macro_regions,
+        page=PAGE,
+        name="macro_regions",
+        chart_key="regional_macro",
+        table_name="macro_regions",
+        lang=lang,
+    )
 with right:
     st.subheader(t("regional.inequality_header", lang))
     if enough_data(view.theil, lang):
@@ -91,8 +114,7 @@ with right:
         st.markdown(sentences.theil)
         chart(view.theil, key="regional_theil", page=PAGE, name="theil", lang=lang)
         st.markdown(f"**{t('regional.dagum_header', lang)}** — {sentences.dagum}")
-        table(tables.dagum_components, key=f"{PAGE}_dagum_components", page=PAGE, name="dagum_components",
-              lang=lang)
+        table(tables.dagum_components, key=f"{PAGE}_dagum_components", page=PAGE, name="dagum_components", lang=lang)
         table(tables.dagum_pairs, key=f"{PAGE}_dagum_pairs", page=PAGE, name="dagum_pairs", lang=lang)
 
 # --- trend and convergence -------------------------------------------------------------------------
@@ -100,17 +122,33 @@ st.divider()
 trend_col, sigma_col, beta_col = st.columns(3)
 with trend_col:
     st.subheader(t("regional.trend_header", lang))
-    chart_with_table(view.trend, tables.macro_trend, page=PAGE, name="trend", chart_key="regional_trend",
-                     table_name="macro_trend", lang=lang)
-convergence_sections = ((sigma_col, "sigma", view.sigma, sentences.sigma, tables.sigma),
-                        (beta_col, "beta", view.beta, sentences.beta, tables.beta))
+    chart_with_table(
+        view.trend,
+        tables.macro_trend,
+        page=PAGE,
+        name="trend",
+        chart_key="regional_trend",
+        table_name="macro_trend",
+        lang=lang,
+    )
+convergence_sections = (
+    (sigma_col, "sigma", view.sigma, sentences.sigma, tables.sigma),
+    (beta_col, "beta", view.beta, sentences.beta, tables.beta),
+)
 for slot, name, figure, sentence, frame in convergence_sections:
     with slot:
         st.subheader(t(f"regional.{name}_header", lang))
         if enough_data(figure, lang):
             st.markdown(sentence)
-            chart_with_table(figure, frame, page=PAGE, name=name, chart_key=f"regional_{name}",
-                             table_name=f"{name}_convergence", lang=lang)
+            chart_with_table(
+                figure,
+                frame,
+                page=PAGE,
+                name=name,
+                chart_key=f"regional_{name}",
+                table_name=f"{name}_convergence",
+                lang=lang,
+            )
 
 # --- spatial clustering ----------------------------------------------------------------------------
 st.divider()
@@ -119,19 +157,33 @@ if enough_data(view.lisa, lang):
     st.markdown(sentences.moran)
     if sentences.islands:
         st.caption(sentences.islands)
-    chart_with_table(view.lisa, tables.lisa, page=PAGE, name="lisa", chart_key="regional_lisa",
-                     table_name="lisa_clusters", lang=lang)
+    chart_with_table(
+        view.lisa, tables.lisa, page=PAGE, name="lisa", chart_key="regional_lisa", table_name="lisa_clusters", lang=lang
+    )
 
 # --- dimension profile -----------------------------------------------------------------------------
 st.divider()
 st.subheader(t("regional.profile_header", lang))
 provinces = [r.adcode for r in load_gazetteer().provinces(counted_in_31_only=True)]
 default_province = st.query_params.get("province") if st.query_params.get("province") in provinces else "510000"
-profile_region = url_choice(PAGE, "profile", provinces, default=default_province,
-                            label=t("regional.profile_region", lang), format_func=lambda a: region_name(a, lang))
+profile_region = url_choice(
+    PAGE,
+    "profile",
+    provinces,
+    default=default_province,
+    label=t("regional.profile_region", lang),
+    format_func=lambda a: region_name(a, lang),
+)
 profile = cached_profile(source.id, profile_region, year, lang)
-chart_with_table(profile.chart, profile.table, page=PAGE, name="profile", chart_key="regional_profile_chart",
-                 table_name="profile", lang=lang)
+chart_with_table(
+    profile.chart,
+    profile.table,
+    page=PAGE,
+    name="profile",
+    chart_key="regional_profile_chart",
+    table_name="profile",
+    lang=lang,
+)
 
 # --- re-weighting ----------------------------------------------------------------------------------
 st.divider()
@@ -141,9 +193,14 @@ slider_cols = st.columns([3, 2])
 with slider_cols[0]:
     weights = url_weights(PAGE, "w", list(presenter.DIMENSION_INDICATORS), presenter.dimension_labels(lang))
 with slider_cols[1]:
-    normalisation = url_choice(PAGE, "norm", list(presenter.NORMALISATIONS), default="minmax",
-                               label=t("regional.normalisation", lang),
-                               format_func=lambda n: t(f"regional.norm.{n}", lang))
+    normalisation = url_choice(
+        PAGE,
+        "norm",
+        list(presenter.NORMALISATIONS),
+        default="minmax",
+        label=t("regional.normalisation", lang),
+        format_func=lambda n: t(f"regional.norm.{n}", lang),
+    )
 if sum(weights.values()) == 0:
     st.error(t("regional.weights_error", lang))
 else:

@@ -25,26 +25,51 @@ JOB = f"{IMPORT}_job"  # session state: {"key": what was read with which options
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def ingest(name: str, digest: str, data: bytes, encoding: str | None, sheet: str | None, header_row: int | None,
-           mapping: tuple, units: tuple, regions: tuple):
+def ingest(
+    name: str,
+    digest: str,
+    data: bytes,
+    encoding: str | None,
+    sheet: str | None,
+    header_row: int | None,
+    mapping: tuple,
+    units: tuple,
+    regions: tuple,
+):
     # digest keys the cache on the content; the options on what the user changed.
-    return read_upload(name, data, encoding=encoding, sheet=sheet, header_row=header_row,
-                       mapping=dict(mapping) or None, units=dict(units) or None,
-                       region_overrides=dict(regions) or None)
+    return read_upload(
+        name,
+        data,
+        encoding=encoding,
+        sheet=sheet,
+        header_row=header_row,
+        mapping=dict(mapping) or None,
+        units=dict(units) or None,
+        region_overrides=dict(regions) or None,
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def preview_import(name: str, file_key: str, encoding: str | None, header_row: int | None, mapping: tuple,
-                   units: tuple, regions: tuple):
+def preview_import(
+    name: str, file_key: str, encoding: str | None, header_row: int | None, mapping: tuple, units: tuple, regions: tuple
+):
     # file_key (name, size, modified time) keys the cache on the file's version.
-    return preview_csv_file(import_file_path(name), encoding=encoding, header_row=header_row,
-                            mapping=dict(mapping) or None, units=dict(units) or None,
-                            region_overrides=dict(regions) or None)
+    return preview_csv_file(
+        import_file_path(name),
+        encoding=encoding,
+        header_row=header_row,
+        mapping=dict(mapping) or None,
+        units=dict(units) or None,
+        region_overrides=dict(regions) or None,
+    )
 
 
 def uploaded_file_tab(lang: str) -> None:
-    uploaded = st.file_uploader(t("upload.file", lang, mb=MAX_UPLOAD_BYTES // MIB), key=f"{PAGE}_file",
-                                type=["csv", "tsv", "txt", "xlsx", "parquet"])
+    uploaded = st.file_uploader(
+        t("upload.file", lang, mb=MAX_UPLOAD_BYTES // MIB),
+        key=f"{PAGE}_file",
+        type=["csv", "tsv", "txt", "xlsx", "parquet"],
+    )
     st.caption(t("upload.larger_files", lang, mb=MAX_UPLOAD_BYTES // MIB))
     if uploaded is None:
         return
@@ -58,10 +83,16 @@ def uploaded_file_tab(lang: str) -> None:
     sheet = None
     if first.sheets:
         sheet = cols[1].selectbox(t("upload.sheet", lang), first.sheets, key=review.widget_key(PAGE, "sheet", digest))
-    header_row = cols[2].number_input(t("upload.header_row", lang), min_value=0, max_value=1000,
-                                      value=first.header_row or 0, key=review.widget_key(PAGE, "header", digest))
-    result = ingest(uploaded.name, digest, data, encoding, sheet, int(header_row) or None,
-                    **review.read_options(choices))
+    header_row = cols[2].number_input(
+        t("upload.header_row", lang),
+        min_value=0,
+        max_value=1000,
+        value=first.header_row or 0,
+        key=review.widget_key(PAGE, "header", digest),
+    )
+    result = ingest(
+        uploaded.name, digest, data, encoding, sheet, int(header_row) or None, **review.read_options(choices)
+    )
     review.detected(result, cols[3], lang)
     review.corrections(result, choices, PAGE, digest, lang)
     review.report(result, PAGE, digest, lang)
@@ -75,8 +106,10 @@ def import_progress(job: ImportJob, lang: str) -> None:
     if job.done:
         st.rerun()
     progress = job.progress
-    st.progress(progress.fraction if progress else 0.0,
-                text=progress_text(progress, lang) if progress else t("upload.import_started", lang))
+    st.progress(
+        progress.fraction if progress else 0.0,
+        text=progress_text(progress, lang) if progress else t("upload.import_started", lang),
+    )
     if st.button(t("upload.import_cancel", lang), key=f"{IMPORT}_cancel"):
         job.cancel()
 
@@ -88,15 +121,27 @@ def import_folder_tab(lang: str) -> None:
     if not files:
         st.info(t("upload.import_none", lang))
         return
-    name = st.selectbox(t("upload.import_file", lang), list(files), key=f"{IMPORT}_file",
-                        format_func=lambda n: f"{n} · {files[n].size / MIB:,.1f} MB")
+    name = st.selectbox(
+        t("upload.import_file", lang),
+        list(files),
+        key=f"{IMPORT}_file",
+        format_func=lambda n: f"{n} · {files[n].size / MIB:,.1f} MB",
+    )
     chosen = files[name]
     ident = hashlib.sha256(chosen.key.encode("utf-8")).hexdigest()[:16]
     choices = review.choices_for(f"{IMPORT}_options", ident)
     cols = st.columns([1, 1, 1, 2])
     encoding = review.encoding_choice(cols[0], review.widget_key(IMPORT, "enc", ident), lang)
-    header_row = int(cols[1].number_input(t("upload.header_row", lang), min_value=0, max_value=1000, value=0,
-                                          key=review.widget_key(IMPORT, "header", ident), help=t("upload.auto", lang)))
+    header_row = int(
+        cols[1].number_input(
+            t("upload.header_row", lang),
+            min_value=0,
+            max_value=1000,
+            value=0,
+            key=review.widget_key(IMPORT, "header", ident),
+            help=t("upload.auto", lang),
+        )
+    )
     options = review.read_options(choices)
     try:
         sample = preview_import(name, chosen.key, encoding, header_row or None, **options)
@@ -111,11 +156,20 @@ def import_folder_tab(lang: str) -> None:
     result = job.result if job is not None and job.done else None
     running = job is not None and not job.done
     review_slot = st.container()  # filled below, once it is known whether the whole file has been read
-    if st.button(t("upload.import_run", lang, mb=f"{chosen.size / MIB:,.1f}"), disabled=running,
-                 key=review.widget_key(IMPORT, "run", ident), type="primary" if result is None else "secondary"):
-        job = start_import(import_file_path(name), encoding=encoding, header_row=header_row or None,
-                           mapping=dict(options["mapping"]) or None, units=dict(options["units"]) or None,
-                           region_overrides=dict(options["regions"]) or None)
+    if st.button(
+        t("upload.import_run", lang, mb=f"{chosen.size / MIB:,.1f}"),
+        disabled=running,
+        key=review.widget_key(IMPORT, "run", ident),
+        type="primary" if result is None else "secondary",
+    ):
+        job = start_import(
+            import_file_path(name),
+            encoding=encoding,
+            header_row=header_row or None,
+            mapping=dict(options["mapping"]) or None,
+            units=dict(options["units"]) or None,
+            region_overrides=dict(options["regions"]) or None,
+        )
         st.session_state[JOB] = {"key": run_key, "job": job}
         running, result = True, None
     if running:
@@ -133,8 +187,15 @@ def import_folder_tab(lang: str) -> None:
         review.report(sample, IMPORT, f"{ident}_sample", lang, clean=t("upload.import_sample_clean", lang, rows=rows))
         return
     done = job.progress
-    st.caption(t("upload.import_done", lang, mb=f"{chosen.size / MIB:,.1f}",
-                 seconds=f"{done.seconds if done else 0:.0f}", rows=f"{done.rows if done else 0:,}"))
+    st.caption(
+        t(
+            "upload.import_done",
+            lang,
+            mb=f"{chosen.size / MIB:,.1f}",
+            seconds=f"{done.seconds if done else 0:.0f}",
+            rows=f"{done.rows if done else 0:,}",
+        )
+    )
     review.report(result, IMPORT, ident, lang)
     review.preview(result, lang)
     review.accept(result, name, IMPORT, ident, lang)
@@ -153,10 +214,12 @@ def stored_datasets(lang: str) -> None:
     st.dataframe(stored_table(records, lang), hide_index=True)
     with st.expander(t("upload.manage", lang)):
         by_id = {r.id: r for r in records}
-        picked = st.selectbox(t("upload.pick", lang), list(by_id), key=f"{PAGE}_pick",
-                              format_func=lambda i: by_id[i].name)
-        new_name = st.text_input(t("upload.new_name", lang), value=by_id[picked].name, max_chars=200,
-                                 key=f"{PAGE}_new_name_{picked}")
+        picked = st.selectbox(
+            t("upload.pick", lang), list(by_id), key=f"{PAGE}_pick", format_func=lambda i: by_id[i].name
+        )
+        new_name = st.text_input(
+            t("upload.new_name", lang), value=by_id[picked].name, max_chars=200, key=f"{PAGE}_new_name_{picked}"
+        )
         cols = st.columns(3)
         if cols[0].button(t("upload.rename", lang), key=f"{PAGE}_rename"):
             store().rename(picked, new_name)

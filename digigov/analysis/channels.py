@@ -36,8 +36,8 @@ COUNT_COLUMNS: tuple[str, ...] = ("respondents", *CHANNELS, OFFLINE, "unweighted
 # share column -> the count column it is computed from
 SHARE_COUNTS: dict[str, str] = {**{f"{c}_share": c for c in CHANNELS}, "offline_share": OFFLINE}
 # The unit-level share columns a page shows (hidden together when a cell is suppressed).
-SHARE_COLUMNS: tuple[str, ...] = ("offline_share", "offline_low", "offline_high",
-                                  *(f"{c}_share" for c in CHANNELS))
+SHARE_COLUMNS: tuple[str, ...] = ("offline_share", "offline_low", "offline_high", *(f"{c}_share" for c in CHANNELS))
+
 
 # ---------------------------------------------------------------------------------------------------------------
 # Regions
@@ -89,12 +89,21 @@ def _as_list(value: int | str | Sequence[int] | Sequence[str] | None) -> list | 
     return list(value)
 
 
-def apply_filters(lf: pl.LazyFrame, *, year: int | Sequence[int] | None = None,
-                  entity_types: Sequence[str] | None = None, service_categories: Sequence[str] | None = None,
-                  adcodes: Sequence[str] | None = None) -> pl.LazyFrame:
+def apply_filters(
+    lf: pl.LazyFrame,
+    *,
+    year: int | Sequence[int] | None = None,
+    entity_types: Sequence[str] | None = None,
+    service_categories: Sequence[str] | None = None,
+    adcodes: Sequence[str] | None = None,
+) -> pl.LazyFrame:
     """Keep the rows of the given years, entity types, categories and adcodes (None = no filter on that column)."""
-    for column, values in (("year", _as_list(year)), ("entity_type", _as_list(entity_types)),
-                           ("service_category", _as_list(service_categories)), ("adcode", _as_list(adcodes))):
+    for column, values in (
+        ("year", _as_list(year)),
+        ("entity_type", _as_list(entity_types)),
+        ("service_category", _as_list(service_categories)),
+        ("adcode", _as_list(adcodes)),
+    ):
         if values is not None:
             lf = lf.filter(pl.col(column).is_in(values))
     return lf
@@ -106,7 +115,8 @@ def _with_shares(lf: pl.LazyFrame, min_n: int, confidence: float) -> pl.LazyFram
     if "sum_weight_sq" in names:
         # Kish effective sample size: the interval of a weighted share is as wide as this many unweighted records.
         lf = lf.with_columns(
-            pl.when(pl.col("sum_weight_sq") > 0).then(pl.col("respondents") ** 2 / pl.col("sum_weight_sq"))
+            pl.when(pl.col("sum_weight_sq") > 0)
+            .then(pl.col("respondents") ** 2 / pl.col("sum_weight_sq"))
             .alias("effective_n")
         )
         ci_n = "effective_n"
@@ -137,8 +147,9 @@ def channel_shares(
     ``unweighted_n`` for weighted data) and, for weighted data, ``effective_n``. ``by=()`` gives one row of
     totals. Returns the same kind of frame it was given (lazy stays lazy); rows are sorted by the keys.
     """
-    lf = apply_filters(frame.lazy(), year=year, entity_types=entity_types,
-                       service_categories=service_categories, adcodes=adcodes)
+    lf = apply_filters(
+        frame.lazy(), year=year, entity_types=entity_types, service_categories=service_categories, adcodes=adcodes
+    )
     names = lf.collect_schema().names()
     sums = [pl.col(c).sum() for c in COUNT_COLUMNS if c in names]
     keys = list(by)
@@ -185,21 +196,32 @@ def breakdown(
             lf = lf.filter((pl.col("adcode") == region) | (pl.col("province") == region))
     if year is None:
         keys = ["year", *keys]
-    out = channel_shares(lf, by=keys, year=year, entity_types=entity_types,
-                         service_categories=service_categories, min_n=min_n, confidence=confidence).collect()
+    out = channel_shares(
+        lf,
+        by=keys,
+        year=year,
+        entity_types=entity_types,
+        service_categories=service_categories,
+        min_n=min_n,
+        confidence=confidence,
+    ).collect()
     return _order_codes(out, keys)
 
 
 def _order_codes(frame: pl.DataFrame, keys: Sequence[str]) -> pl.DataFrame:
     """Sort by the code lists' conventional order (unknown codes after, alphabetically)."""
-    orders = {"entity_type": ENTITY_TYPES, "service_category": SERVICE_CATEGORIES, "scope": ("national",
-                                                                                            *MACRO_REGIONS)}
+    orders = {
+        "entity_type": ENTITY_TYPES,
+        "service_category": SERVICE_CATEGORIES,
+        "scope": ("national", *MACRO_REGIONS),
+    }
     sort_exprs = []
     for key in keys:
         if key in orders:
             codes = orders[key]
-            sort_exprs.append(pl.col(key).replace_strict(codes, list(range(len(codes))), default=len(codes),
-                                                         return_dtype=pl.Int64))
+            sort_exprs.append(
+                pl.col(key).replace_strict(codes, list(range(len(codes))), default=len(codes), return_dtype=pl.Int64)
+            )
         sort_exprs.append(pl.col(key))
     return frame.sort(sort_exprs, nulls_last=True) if sort_exprs else frame
 
@@ -218,8 +240,14 @@ def trend(
     lf = with_region_columns(frame.lazy())
 
     def shares_by(by: Sequence[str]) -> pl.LazyFrame:
-        return channel_shares(lf, by=by, entity_types=entity_types, service_categories=service_categories,
-                              min_n=min_n, confidence=confidence)
+        return channel_shares(
+            lf,
+            by=by,
+            entity_types=entity_types,
+            service_categories=service_categories,
+            min_n=min_n,
+            confidence=confidence,
+        )
 
     national = shares_by(("year",)).with_columns(pl.lit("national").alias("scope"))
     parts = [national]
@@ -228,7 +256,6 @@ def trend(
         parts.append(regional)
     out = pl.concat(pl.collect_all([p.select("scope", pl.exclude("scope")) for p in parts]), how="vertical")
     return _order_codes(out, ["scope", "year"])
-
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -277,17 +304,23 @@ def relation_to_index(
         frame = frame.filter(pl.col("year") == year)
     n_col = sample_size_column(frame, n_col)
     frame = frame.filter(eligible_units(frame, value, n_col, min_n))
-    index = (index_frame.lazy().filter(pl.col("year") == year)
-             .select(pl.col("adcode").cast(pl.String), pl.col(index_col).cast(pl.Float64).alias("__index"))
-             .collect())
+    index = (
+        index_frame.lazy()
+        .filter(pl.col("year") == year)
+        .select(pl.col("adcode").cast(pl.String), pl.col(index_col).cast(pl.Float64).alias("__index"))
+        .collect()
+    )
     pts = (
         with_region_columns(frame.select(pl.col(id).cast(pl.String).alias("adcode"), pl.col(value)))
         .join(index, on="adcode", how="left")
         .join(index.rename({"adcode": "province", "__index": "__pindex"}), on="province", how="left")
         .with_columns(
             pl.coalesce("__index", "__pindex").alias("index"),
-            pl.when(pl.col("__index").is_not_null()).then(pl.lit("own"))
-            .when(pl.col("__pindex").is_not_null()).then(pl.lit("province")).alias("index_source"),
+            pl.when(pl.col("__index").is_not_null())
+            .then(pl.lit("own"))
+            .when(pl.col("__pindex").is_not_null())
+            .then(pl.lit("province"))
+            .alias("index_source"),
         )
         .drop_nulls("index")
         .select(pl.col("adcode").alias(id), "index", pl.col(value).cast(pl.Float64).alias("value"), "index_source")
@@ -309,7 +342,9 @@ def relation_to_index(
     with np.errstate(divide="ignore", invalid="ignore"):
         std_resid = resid / (s * np.sqrt(1 - leverage)) if s > 0 else np.zeros(n)
     pts = pts.with_columns(
-        pl.Series("fitted", fitted), pl.Series("residual", resid), pl.Series("std_residual", std_resid),
+        pl.Series("fitted", fitted),
+        pl.Series("residual", resid),
+        pl.Series("std_residual", std_resid),
     ).with_columns((pl.col("std_residual").abs() > threshold).alias("outlier"))
     outliers = tuple(pts.filter(pl.col("outlier")).sort(pl.col("std_residual").abs(), descending=True)[id])
     return RelationResult(year, n, float(r), float(p_value), float(slope), float(intercept), pts, outliers)
@@ -402,7 +437,9 @@ def findings_numbers(
     top, bottom = tuple(desc[:top_k]), tuple(asc[:top_k])
     comparisons = tuple(
         Comparison(h.id, lo.id, (h.share - lo.share) * 100, differences_within_ci(h.low, h.high, lo.low, lo.high))
-        for h in top for lo in bottom if h.id != lo.id
+        for h in top
+        for lo in bottom
+        if h.id != lo.id
     )
     highest: RankedUnit | None = None
     lowest: RankedUnit | None = None
@@ -418,14 +455,27 @@ def findings_numbers(
     national: tuple[float | None, float | None, float | None] = (None, None, None)
     count_col = SHARE_COUNTS.get(value)
     if count_col in frame.columns and "respondents" in frame.columns:
-        totals = channel_shares(frame.select([c for c in COUNT_COLUMNS if c in frame.columns]), by=(),
-                                min_n=min_n, confidence=confidence)
+        totals = channel_shares(
+            frame.select([c for c in COUNT_COLUMNS if c in frame.columns]), by=(), min_n=min_n, confidence=confidence
+        )
         row = totals.row(0, named=True)
         national = (row[value], row[low_col], row[high_col])
     return ChannelFindings(
-        year=year, value=value, spread=result, spread_pp=_pp(result.range), p90_p10_pp=_pp(result.p90_p10),
-        iqr_pp=_pp(result.iqr), highest=highest, lowest=lowest, top=top, bottom=bottom, comparisons=comparisons,
+        year=year,
+        value=value,
+        spread=result,
+        spread_pp=_pp(result.range),
+        p90_p10_pp=_pp(result.p90_p10),
+        iqr_pp=_pp(result.iqr),
+        highest=highest,
+        lowest=lowest,
+        top=top,
+        bottom=bottom,
+        comparisons=comparisons,
         highest_vs_lowest_within_ci=highest_lowest_within_ci,
-        tied_with_highest=tied_high, tied_with_lowest=tied_low,
-        national_share=national[0], national_low=national[1], national_high=national[2],
+        tied_with_highest=tied_high,
+        tied_with_lowest=tied_low,
+        national_share=national[0],
+        national_low=national[1],
+        national_high=national[2],
     )

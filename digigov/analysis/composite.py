@@ -100,16 +100,23 @@ def composite_index(
     # Dimensions with zero weight are skipped so a missing value there does not void the composite.
     used = [d for d in dimensions if w[d] > 0]
     normalised = frame.select(id, year, *_normalised(frame, normalisation, used, year))
-    scored = normalised.select(
-        id, year, pl.sum_horizontal([pl.col(d) * w[d] for d in used]).alias("composite"),
-        pl.any_horizontal([pl.col(d).is_null() for d in used]).alias("_incomplete"),
-    ).with_columns(
-        pl.when(pl.col("_incomplete")).then(None).otherwise(pl.col("composite")).alias("composite")
-    ).drop("_incomplete").with_columns(_rank_expr("composite", year).alias("rank"))
+    scored = (
+        normalised.select(
+            id,
+            year,
+            pl.sum_horizontal([pl.col(d) * w[d] for d in used]).alias("composite"),
+            pl.any_horizontal([pl.col(d).is_null() for d in used]).alias("_incomplete"),
+        )
+        .with_columns(pl.when(pl.col("_incomplete")).then(None).otherwise(pl.col("composite")).alias("composite"))
+        .drop("_incomplete")
+        .with_columns(_rank_expr("composite", year).alias("rank"))
+    )
 
     years = sorted(scored[year].unique().to_list())
-    previous = pl.DataFrame({year: years[1:], "_previous_year": years[:-1]},
-                            schema={year: scored.schema[year], "_previous_year": scored.schema[year]})
+    previous = pl.DataFrame(
+        {year: years[1:], "_previous_year": years[:-1]},
+        schema={year: scored.schema[year], "_previous_year": scored.schema[year]},
+    )
     prior_ranks = scored.select(id, pl.col(year).alias("_previous_year"), pl.col("rank").alias("_previous_rank"))
     return (
         scored.join(previous, on=year, how="left")
@@ -214,11 +221,13 @@ def rank_stability(
     drawn = rng.dirichlet(concentration * base_w, size=draws) if len(used) > 1 else np.ones((draws, 1))
     base_rank = _min_ranks(x @ base_w)
     ranks = _min_ranks(drawn @ x.T)  # draws × units
-    return pl.DataFrame({
-        id: normalised[id],
-        "base_rank": base_rank.astype(np.int32),
-        "min_rank": ranks.min(axis=0).astype(np.int32),
-        "max_rank": ranks.max(axis=0).astype(np.int32),
-        "median_rank": np.median(ranks, axis=0),
-        "share_base_rank": (ranks == base_rank).mean(axis=0),
-    }).sort(["base_rank", id])
+    return pl.DataFrame(
+        {
+            id: normalised[id],
+            "base_rank": base_rank.astype(np.int32),
+            "min_rank": ranks.min(axis=0).astype(np.int32),
+            "max_rank": ranks.max(axis=0).astype(np.int32),
+            "median_rank": np.median(ranks, axis=0),
+            "share_base_rank": (ranks == base_rank).mean(axis=0),
+        }
+    ).sort(["base_rank", id])

@@ -48,21 +48,31 @@ def sigma_convergence(
         values = part[value].to_numpy()
         mean = float(values.mean())
         sd = float(values.std(ddof=0))
-        rows.append({
-            **dict(zip(keys, key, strict=True)),
-            "n": int(values.size), "mean": mean, "sd": sd,
-            "cv": sd / mean if mean > 0 else math.nan,
-            "gini": gini(values), "theil": theil(values).total,
-        })
+        rows.append(
+            {
+                **dict(zip(keys, key, strict=True)),
+                "n": int(values.size),
+                "mean": mean,
+                "sd": sd,
+                "cv": sd / mean if mean > 0 else math.nan,
+                "gini": gini(values),
+                "theil": theil(values).total,
+            }
+        )
     schema = {k: frame.schema[k] for k in keys} | {
-        "n": pl.Int64, "mean": pl.Float64, "sd": pl.Float64, "cv": pl.Float64,
-        "gini": pl.Float64, "theil": pl.Float64,
+        "n": pl.Int64,
+        "mean": pl.Float64,
+        "sd": pl.Float64,
+        "cv": pl.Float64,
+        "gini": pl.Float64,
+        "theil": pl.Float64,
     }
     return pl.DataFrame(rows, schema=schema).sort(keys)
 
 
-def sigma_trend(table: pl.DataFrame, measure: str = "cv", year: str = "year",
-                groups: str | None = None) -> pl.DataFrame:
+def sigma_trend(
+    table: pl.DataFrame, measure: str = "cv", year: str = "year", groups: str | None = None
+) -> pl.DataFrame:
     """From a ``sigma_convergence`` table: per group, the measure in the first and last year.
 
     Columns: [groups,] first_year, last_year, first, last, change (last − first), fell (change < 0).
@@ -72,8 +82,10 @@ def sigma_trend(table: pl.DataFrame, measure: str = "cv", year: str = "year",
     if measure not in DISPERSION_MEASURES:
         raise ValueError(f"measure must be one of {DISPERSION_MEASURES}, got {measure!r}")
     ends = [
-        pl.col(year).first().alias("first_year"), pl.col(year).last().alias("last_year"),
-        pl.col(measure).first().alias("first"), pl.col(measure).last().alias("last"),
+        pl.col(year).first().alias("first_year"),
+        pl.col(year).last().alias("last_year"),
+        pl.col(measure).first().alias("first"),
+        pl.col(measure).last().alias("last"),
     ]
     ordered = table.drop_nulls(measure).sort([groups, year] if groups else [year])
     summary = ordered.group_by(groups, maintain_order=True).agg(ends) if groups else ordered.select(ends)
@@ -131,7 +143,11 @@ def implied_speed(beta: float, years: int) -> float | None:
 
 
 def beta_convergence(
-    frame: pl.DataFrame, start_year: int, end_year: int, value: str = "index", id: str = "adcode",
+    frame: pl.DataFrame,
+    start_year: int,
+    end_year: int,
+    value: str = "index",
+    id: str = "adcode",
     year: str = "year",
 ) -> BetaResult:
     """Absolute β-convergence between ``start_year`` and ``end_year`` (T = end − start years).
@@ -188,10 +204,17 @@ def beta_convergence(
         p_value = 0.0 if beta != 0 else math.nan
     speed = implied_speed(beta, years)
     return BetaResult(
-        start_year=start_year, end_year=end_year, years=years, n=n, beta=beta, intercept=intercept,
-        std_error=std_error, t=t_stat, p_value=p_value,
+        start_year=start_year,
+        end_year=end_year,
+        years=years,
+        n=n,
+        beta=beta,
+        intercept=intercept,
+        std_error=std_error,
+        t=t_stat,
+        p_value=p_value,
         r_squared=1 - ssr / sst if sst > 0 else math.nan,
-        speed=speed, half_life=math.log(2) / speed if speed else None,
+        speed=speed,
+        half_life=math.log(2) / speed if speed else None,
         points=points,
     )
-

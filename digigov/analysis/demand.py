@@ -120,12 +120,16 @@ def shortfall(funnel_frame: Frame, *, confidence: float = 0.95) -> Frame:
     ).with_columns(
         *wilson_exprs("non_users", "respondents", "shortfall", confidence=confidence, share_name="shortfall"),
         *wilson_exprs("unaware", "respondents", "awareness_gap", confidence=confidence, share_name="awareness_gap"),
-        *wilson_exprs("aware_non_users", "respondents", "conversion_gap", confidence=confidence,
-                      share_name="conversion_gap"),
-        pl.when(pl.col("non_users") > 0).then(
+        *wilson_exprs(
+            "aware_non_users", "respondents", "conversion_gap", confidence=confidence, share_name="conversion_gap"
+        ),
+        pl.when(pl.col("non_users") > 0)
+        .then(
             pl.when(pl.col("unaware") >= pl.col("aware_non_users"))
-            .then(pl.lit("awareness")).otherwise(pl.lit("conversion"))
-        ).alias("dominant_gap"),
+            .then(pl.lit("awareness"))
+            .otherwise(pl.lit("conversion"))
+        )
+        .alias("dominant_gap"),
     )
     return out
 
@@ -147,8 +151,7 @@ def reasons(
     count / non_users with ``share_low/_high`` (Wilson). In consistent data the six shares sum to 1 per group.
     """
     keys: list[str] = list(by)
-    funnel_frame = funnel(frame, keys, year=year, service_categories=service_categories, adcodes=adcodes,
-                          level=level)
+    funnel_frame = funnel(frame, keys, year=year, service_categories=service_categories, adcodes=adcodes, level=level)
     agg = funnel_frame.collect() if isinstance(funnel_frame, pl.LazyFrame) else funnel_frame
     present = [c for c in REASON_COLUMNS if c in agg.columns]
     if not present:
@@ -159,12 +162,17 @@ def reasons(
         .unpivot(index=[*keys, "non_users"], on=present, variable_name="reason", value_name="count")
         .with_columns(pl.col("reason").str.strip_prefix("reason_"))
         .with_columns(
-            pl.when(pl.col("reason") == "unaware").then(pl.lit("awareness")).otherwise(pl.lit("conversion"))
+            pl.when(pl.col("reason") == "unaware")
+            .then(pl.lit("awareness"))
+            .otherwise(pl.lit("conversion"))
             .alias("gap"),
             *wilson_exprs("count", "non_users", "share", confidence=confidence, share_name="share"),
         )
-        .with_columns(pl.col("reason").replace_strict(REASONS, list(range(len(REASONS))), default=len(REASONS),
-                                                      return_dtype=pl.Int64).alias("__order"))
+        .with_columns(
+            pl.col("reason")
+            .replace_strict(REASONS, list(range(len(REASONS))), default=len(REASONS), return_dtype=pl.Int64)
+            .alias("__order")
+        )
         .sort([*keys, "__order"], nulls_last=True)
         .drop("__order")
     )
@@ -199,8 +207,9 @@ def priorities(
         is_prefecture = pl.col("level") == "prefecture"
         lf = lf.filter(is_prefecture | ~is_prefecture.any() if level == "auto" else pl.col("level") == level)
     keys = [*by, "year"] if "year" not in by else list(by)
-    agg = shortfall(funnel(lf, keys, year=year, level=None, min_n=min_n, confidence=confidence),
-                    confidence=confidence).collect()
+    agg = shortfall(
+        funnel(lf, keys, year=year, level=None, min_n=min_n, confidence=confidence), confidence=confidence
+    ).collect()
     score = pl.col("shortfall") * pl.col(weight) if weight else pl.col("shortfall")
     conversion = [c for c in REASON_COLUMNS[1:] if c in agg.columns]
     if conversion:
@@ -208,8 +217,13 @@ def priorities(
         top = pl.concat_list(conversion).list.arg_max()
         agg = agg.with_columns(
             pl.when(pl.col("aware_non_users") > 0)
-            .then(top.replace_strict(list(range(len(conversion))), [c.removeprefix("reason_") for c in conversion],
-                                     return_dtype=pl.String))
+            .then(
+                top.replace_strict(
+                    list(range(len(conversion))),
+                    [c.removeprefix("reason_") for c in conversion],
+                    return_dtype=pl.String,
+                )
+            )
             .alias("top_reason")
         )
     out = (
@@ -220,7 +234,22 @@ def priorities(
         )
         .sort(["rank", *keys], nulls_last=True)
     )
-    columns = ["rank", *keys, "priority_score", *([weight] if weight else []), "respondents", "potential_rate",
-               "actual_rate", "shortfall", "shortfall_low", "shortfall_high", "awareness_gap", "conversion_gap",
-               "dominant_gap", "action", *(["top_reason"] if conversion else []), "small_sample"]
+    columns = [
+        "rank",
+        *keys,
+        "priority_score",
+        *([weight] if weight else []),
+        "respondents",
+        "potential_rate",
+        "actual_rate",
+        "shortfall",
+        "shortfall_low",
+        "shortfall_high",
+        "awareness_gap",
+        "conversion_gap",
+        "dominant_gap",
+        "action",
+        *(["top_reason"] if conversion else []),
+        "small_sample",
+    ]
     return out.select(list(dict.fromkeys(columns)))

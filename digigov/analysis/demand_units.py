@@ -36,13 +36,14 @@ _GROUP = "__group"
 _MAX_ROUNDS = 20
 
 # Everything computed from a cell's respondents: nulled together when the cell is hidden.
-_HIDDEN_COUNTS: tuple[str, ...] = ("respondents", *STAGES, *REASON_COLUMNS, "non_users", "unaware",
-                                   "aware_non_users")
+_HIDDEN_COUNTS: tuple[str, ...] = ("respondents", *STAGES, *REASON_COLUMNS, "non_users", "unaware", "aware_non_users")
 RATE_COLUMNS: tuple[str, ...] = tuple(
-    f"{prefix}{suffix}" for prefix in ("potential", "aware", "actual", "completion", "satisfaction")
+    f"{prefix}{suffix}"
+    for prefix in ("potential", "aware", "actual", "completion", "satisfaction")
     for suffix in ("_rate", "_low", "_high")
-) + tuple(f"{gap}{suffix}" for gap in ("shortfall", "awareness_gap", "conversion_gap")
-          for suffix in ("", "_low", "_high"))
+) + tuple(
+    f"{gap}{suffix}" for gap in ("shortfall", "awareness_gap", "conversion_gap") for suffix in ("", "_low", "_high")
+)
 HIDDEN_COLUMNS: tuple[str, ...] = (*_HIDDEN_COUNTS, *RATE_COLUMNS, "dominant_gap")
 
 
@@ -65,16 +66,16 @@ class Selection:
 # Units with suppression
 # ---------------------------------------------------------------------------------------------------------------
 def _gazetteer_columns() -> pl.DataFrame:
-    return load_gazetteer().frame.select("adcode", pl.col("level").alias("__gz_level"),
-                                         pl.col("parent").alias("__parent"))
+    return load_gazetteer().frame.select(
+        "adcode", pl.col("level").alias("__gz_level"), pl.col("parent").alias("__parent")
+    )
 
 
 def with_level(frame: pl.DataFrame) -> pl.DataFrame:
     """Add ``level`` from the gazetteer when a file (an upload) does not carry it."""
     if "level" in frame.columns:
         return frame
-    return (frame.join(_gazetteer_columns(), on="adcode", how="left")
-            .rename({"__gz_level": "level"}).drop("__parent"))
+    return frame.join(_gazetteer_columns(), on="adcode", how="left").rename({"__gz_level": "level"}).drop("__parent")
 
 
 OPTIONAL_COLUMNS: tuple[str, ...] = ("entities", "completed", "satisfied", *REASON_COLUMNS)
@@ -103,7 +104,7 @@ def levels_present(frame: pl.DataFrame) -> list[str]:
 
 
 def categories_present(frame: pl.DataFrame) -> list[str]:
-    """"all" first, then the categories of the data: the known ones in code-list order, then any others."""
+    """ "all" first, then the categories of the data: the known ones in code-list order, then any others."""
     present = set(frame["service_category"].drop_nulls().to_list())
     known = [c for c in SERVICE_CATEGORIES if c in present]
     return [ALL, *known, *sorted(present - set(SERVICE_CATEGORIES) - {ALL})]
@@ -113,8 +114,11 @@ def _with_group(rows: pl.DataFrame, level: str) -> pl.DataFrame:
     """The group whose total is shown elsewhere: a prefecture's province, or the nation for provinces."""
     if level == "prefecture":
         parents = _gazetteer_columns().select("adcode", "__parent")
-        return rows.join(parents, on="adcode", how="left").with_columns(
-            pl.col("__parent").fill_null(NATIONAL).alias(_GROUP)).drop("__parent")
+        return (
+            rows.join(parents, on="adcode", how="left")
+            .with_columns(pl.col("__parent").fill_null(NATIONAL).alias(_GROUP))
+            .drop("__parent")
+        )
     return rows.with_columns(pl.lit(NATIONAL).alias(_GROUP))
 
 
@@ -124,8 +128,9 @@ def suppression_grid(frame: pl.DataFrame, year: int, level: str, k: int = SUPPRE
     Primary: respondents < k. Secondary, repeated until stable: within a unit (its categories add up to the
     all-services figure) and within a parent × category (units add up to the parent's figure).
     """
-    cells = demand.funnel(with_level(frame), by=("adcode", "service_category"), year=year, level=level,
-                          min_n=0).select("adcode", "service_category", "respondents")
+    cells = demand.funnel(with_level(frame), by=("adcode", "service_category"), year=year, level=level, min_n=0).select(
+        "adcode", "service_category", "respondents"
+    )
     cells = _with_group(cells, level)
     previous = -1
     for _ in range(_MAX_ROUNDS):
@@ -138,8 +143,9 @@ def suppression_grid(frame: pl.DataFrame, year: int, level: str, k: int = SUPPRE
     return cells.select("adcode", "service_category", "suppressed", "suppression")
 
 
-def units(frame: pl.DataFrame, sel: Selection, level: str | None = None,
-          grid: pl.DataFrame | None = None) -> pl.DataFrame:
+def units(
+    frame: pl.DataFrame, sel: Selection, level: str | None = None, grid: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """One row per unit of ``level`` (default sel.level) for sel.year and sel.category.
 
     Columns: adcode, funnel counts and rates with Wilson intervals, shortfall, awareness_gap, conversion_gap
@@ -149,8 +155,11 @@ def units(frame: pl.DataFrame, sel: Selection, level: str | None = None,
     """
     level = level or sel.level
     data = with_level(frame)
-    rows = demand.shortfall(demand.funnel(data, by=("adcode", "year"), year=sel.year,
-                                          service_categories=sel.categories, level=level, min_n=sel.min_n))
+    rows = demand.shortfall(
+        demand.funnel(
+            data, by=("adcode", "year"), year=sel.year, service_categories=sel.categories, level=level, min_n=sel.min_n
+        )
+    )
     rows = _with_group(rows, level)
     if sel.category != ALL:
         grid = grid if grid is not None else suppression_grid(data, sel.year, level, sel.k)
@@ -163,8 +172,9 @@ def units(frame: pl.DataFrame, sel: Selection, level: str | None = None,
 
 def national_funnel(frame: pl.DataFrame, sel: Selection) -> dict:
     """The national funnel and shortfall (province rows summed, or all rows where there are no provinces)."""
-    row = demand.shortfall(demand.funnel(with_level(frame), by=(), year=sel.year,
-                                         service_categories=sel.categories, min_n=sel.min_n))
+    row = demand.shortfall(
+        demand.funnel(with_level(frame), by=(), year=sel.year, service_categories=sel.categories, min_n=sel.min_n)
+    )
     row = suppress_small_cells(row, "respondents", [c for c in HIDDEN_COLUMNS if c in row.columns], sel.k)
     return row.row(0, named=True)
 
@@ -215,8 +225,14 @@ def stage_rates(row: dict) -> list[dict]:
             continue
         count = row[stage]
         interval = wilson_interval(count, n) if count is not None and n else None
-        out.append({"stage": stage, "rate": count / n if interval else None,
-                    "low": interval[0] if interval else None, "high": interval[1] if interval else None})
+        out.append(
+            {
+                "stage": stage,
+                "rate": count / n if interval else None,
+                "low": interval[0] if interval else None,
+                "high": interval[1] if interval else None,
+            }
+        )
     return out
 
 
@@ -231,15 +247,25 @@ def reason_shares(frame: pl.DataFrame, sel: Selection, region: str | None, hidde
     """
     data = with_level(frame)
     if not any(c in data.columns for c in REASON_COLUMNS):
-        return pl.DataFrame(schema={"reason": pl.String, "gap": pl.String, "count": pl.Int64,
-                                    "non_users": pl.Int64, "share": pl.Float64, "share_low": pl.Float64,
-                                    "share_high": pl.Float64, "scope": pl.String})
+        return pl.DataFrame(
+            schema={
+                "reason": pl.String,
+                "gap": pl.String,
+                "count": pl.Int64,
+                "non_users": pl.Int64,
+                "share": pl.Float64,
+                "share_low": pl.Float64,
+                "share_high": pl.Float64,
+                "scope": pl.String,
+            }
+        )
     national = demand.reasons(data, by=(), year=sel.year, service_categories=sel.categories)
     parts = [national.with_columns(pl.lit(NATIONAL).alias("scope"))]
     if region and not hidden:
         level = load_gazetteer()[region].level if region in load_gazetteer() else sel.level
-        own = demand.reasons(data, by=("adcode",), adcodes=[region], level=level, year=sel.year,
-                             service_categories=sel.categories)
+        own = demand.reasons(
+            data, by=("adcode",), adcodes=[region], level=level, year=sel.year, service_categories=sel.categories
+        )
         if own.height and int(own["non_users"][0] or 0) >= sel.k:
             parts.append(own.drop("adcode").with_columns(pl.lit("region").alias("scope")))
     out = pl.concat(parts, how="vertical_relaxed")
@@ -258,8 +284,9 @@ def priority_rows(frame: pl.DataFrame, sel: Selection, grid: pl.DataFrame | None
     grid = grid if grid is not None else suppression_grid(data, sel.year, sel.level, sel.k)
     weight = "entities" if "entities" in data.columns else None
     rows = demand.priorities(data, weight, year=sel.year, level=sel.level, min_n=sel.min_n)
-    decided = rows.join(grid.select("adcode", "service_category", "suppressed"), on=["adcode", "service_category"],
-                        how="left")
+    decided = rows.join(
+        grid.select("adcode", "service_category", "suppressed"), on=["adcode", "service_category"], how="left"
+    )
     rows = visible_rows(decided).drop("suppressed").drop_nulls("priority_score")
     return rows.with_columns(
         pl.col("priority_score").rank(method="min", descending=True).cast(pl.Int64).alias("rank")

@@ -241,8 +241,14 @@ def theil(values: ArrayLike, groups: ArrayLike | None = None, weights: ArrayLike
         parts.append((name, int(member.sum()), pg, share_g, mean_g, theil_g))
     group_results = tuple(
         TheilGroup(
-            name=name, n=n, population_share=pg, value_share=sg, mean=mg, theil=tg,
-            contribution=sg * tg, share_of_total=(sg * tg / total) if total > 0 else math.nan,
+            name=name,
+            n=n,
+            population_share=pg,
+            value_share=sg,
+            mean=mg,
+            theil=tg,
+            contribution=sg * tg,
+            share_of_total=(sg * tg / total) if total > 0 else math.nan,
         )
         for name, n, pg, sg, mg, tg in parts
     )
@@ -376,8 +382,17 @@ def dagum_gini(values: ArrayLike, groups: ArrayLike) -> DagumResult:
         mean_g = float(y.mean())
         gini_g = _gini_array(y)  # equals Σ|y_i − y_r| / (2 n_j² μ_j)
         p_j, s_j = y.size / n, y.size * mean_g / (n * mean)
-        group_results.append(DagumGroup(name=name, n=int(y.size), mean=mean_g, gini=gini_g,
-                                        population_share=p_j, value_share=s_j, contribution=gini_g * p_j * s_j))
+        group_results.append(
+            DagumGroup(
+                name=name,
+                n=int(y.size),
+                mean=mean_g,
+                gini=gini_g,
+                population_share=p_j,
+                value_share=s_j,
+                contribution=gini_g * p_j * s_j,
+            )
+        )
     by_name = {g.name: g for g in group_results}
 
     pair_results = []
@@ -392,11 +407,18 @@ def dagum_gini(values: ArrayLike, groups: ArrayLike) -> DagumResult:
             gini_jh = (ahead + behind) / (pairs_count * (gj.mean + gh.mean)) if gj.mean + gh.mean > 0 else 0.0
             big_d = (d_jh - p_jh) / (d_jh + p_jh) if d_jh + p_jh > 0 else 0.0
             weight = gj.population_share * gh.value_share + gh.population_share * gj.value_share
-            pair_results.append(DagumPair(
-                high=gj.name, low=gh.name, gini=gini_jh, d=d_jh, p=p_jh, relative_affluence=big_d,
-                net_contribution=gini_jh * weight * big_d,
-                transvariation_contribution=gini_jh * weight * (1.0 - big_d),
-            ))
+            pair_results.append(
+                DagumPair(
+                    high=gj.name,
+                    low=gh.name,
+                    gini=gini_jh,
+                    d=d_jh,
+                    p=p_jh,
+                    relative_affluence=big_d,
+                    net_contribution=gini_jh * weight * big_d,
+                    transvariation_contribution=gini_jh * weight * (1.0 - big_d),
+                )
+            )
 
     return DagumResult(
         total=_gini_array(x),

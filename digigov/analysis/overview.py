@@ -27,8 +27,10 @@ def ranking(frame: pl.DataFrame, year: int, column: str = "index") -> pl.DataFra
     """adcode, value, rank (1 = highest) and rank change against the previous year (positive = moved up)."""
 
     def ranked(y: int) -> pl.DataFrame:
-        return values_for_year(frame, y, column).drop_nulls("value").with_columns(
-            pl.col("value").rank(method="min", descending=True).cast(pl.Int32).alias("rank")
+        return (
+            values_for_year(frame, y, column)
+            .drop_nulls("value")
+            .with_columns(pl.col("value").rank(method="min", descending=True).cast(pl.Int32).alias("rank"))
         )
 
     current = ranked(year)
@@ -74,9 +76,14 @@ def headline(frame: pl.DataFrame, year: int, column: str = "index") -> Headline:
     means = dict(macro_region_means(frame, year, column).select("macro_region", "mean").iter_rows())
     top, bottom = ranks.row(0, named=True), ranks.row(-1, named=True)
     return Headline(
-        year=year, provinces=ranks.height, national_mean=float(cast(float, ranks["value"].mean())),
-        top_adcode=top["adcode"], top_value=top["value"], bottom_adcode=bottom["adcode"],
-        bottom_value=bottom["value"], max_min_ratio=top["value"] / bottom["value"],
+        year=year,
+        provinces=ranks.height,
+        national_mean=float(cast(float, ranks["value"].mean())),
+        top_adcode=top["adcode"],
+        top_value=top["value"],
+        bottom_adcode=bottom["adcode"],
+        bottom_value=bottom["value"],
+        max_min_ratio=top["value"] / bottom["value"],
         east_west_gap=means.get("east", float("nan")) - means.get("west", float("nan")),
     )
 
@@ -117,13 +124,21 @@ def city_offline_spread(channels: pl.DataFrame, year: int, min_sample: int = MIN
         .sort("share", descending=True)
     )
     high, low = shares.row(0, named=True), shares.row(-1, named=True)
-    return OfflineSpread(high_adcode=high["adcode"], high=high["share"], low_adcode=low["adcode"], low=low["share"],
-                         spread=high["share"] - low["share"], cities=shares.height)
+    return OfflineSpread(
+        high_adcode=high["adcode"],
+        high=high["share"],
+        low_adcode=low["adcode"],
+        low=low["share"],
+        spread=high["share"] - low["share"],
+        cities=shares.height,
+    )
 
 
 def open_data_on_time(open_data: pl.DataFrame, year: int) -> float:
     """Share of open-data platforms updated on time in year (NaN when none were counted)."""
-    row = open_data.filter(pl.col("year") == year).select(
-        pl.col("updated_on_time").sum(), pl.col("platforms").sum()
-    ).row(0)
+    row = (
+        open_data.filter(pl.col("year") == year)
+        .select(pl.col("updated_on_time").sum(), pl.col("platforms").sum())
+        .row(0)
+    )
     return row[0] / row[1] if row[1] else float("nan")

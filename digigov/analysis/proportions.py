@@ -130,8 +130,9 @@ def wilson_columns(
 # ---------------------------------------------------------------------------------------------------------------
 # Small samples and small cells
 # ---------------------------------------------------------------------------------------------------------------
-def flag_small_samples(frame: Frame, n_col: str = "respondents", min_n: int = MIN_N,
-                       column: str = "small_sample") -> Frame:
+def flag_small_samples(
+    frame: Frame, n_col: str = "respondents", min_n: int = MIN_N, column: str = "small_sample"
+) -> Frame:
     """Add a boolean ``small_sample`` column: ``n < min_n`` (a missing n counts as small).
 
     Small samples are still shown (with their wide interval) but are kept out of "highest / lowest" claims.
@@ -183,20 +184,18 @@ def suppress_small_cells(
             pl.when(~pl.col(tmp_primary)).then(pl.col(n_col)).rank(method="ordinal").over(keys).alias(tmp_rank)
         )
         secondary = (
-            (pl.col(tmp_primary).cast(pl.Int32).sum().over(keys) == 1)
-            & ~pl.col(tmp_primary)
-            & (pl.col(tmp_rank) == 1)
+            (pl.col(tmp_primary).cast(pl.Int32).sum().over(keys) == 1) & ~pl.col(tmp_primary) & (pl.col(tmp_rank) == 1)
         )
     out = out.with_columns(
-        pl.when(small & ~earlier).then(pl.lit("primary"))
-        .when(secondary).then(pl.lit("secondary"))
+        pl.when(small & ~earlier)
+        .then(pl.lit("primary"))
+        .when(secondary)
+        .then(pl.lit("secondary"))
         .otherwise(pl.col("suppression") if "suppression" in names else pl.lit(None, dtype=pl.String))
         .alias("suppression"),
         (pl.col(tmp_primary) | secondary).alias("suppressed"),
     )
-    out = out.with_columns(
-        [pl.when(pl.col("suppressed")).then(None).otherwise(pl.col(c)).alias(c) for c in value_cols]
-    )
+    out = out.with_columns([pl.when(pl.col("suppressed")).then(None).otherwise(pl.col(c)).alias(c) for c in value_cols])
     return out.drop([c for c in (tmp_primary, tmp_rank) if c in out.collect_schema().names()])
 
 
@@ -219,8 +218,7 @@ def flagged_units(rows: pl.DataFrame, id: str = "adcode") -> tuple[list[str], li
 # ---------------------------------------------------------------------------------------------------------------
 # Comparing two intervals
 # ---------------------------------------------------------------------------------------------------------------
-def differences_within_ci(a_low: float | None, a_high: float | None,
-                          b_low: float | None, b_high: float | None) -> bool:
+def differences_within_ci(a_low: float | None, a_high: float | None, b_low: float | None, b_high: float | None) -> bool:
     """True when two intervals overlap, i.e. the two shares are *not distinguishable* at this confidence level.
 
     Overlap is a conservative check (two 95 % intervals can overlap slightly while the difference is still

@@ -15,16 +15,19 @@ from digigov.analysis.overview import region_table, values_for_year
 from digigov.regions import MACRO_REGIONS, load_gazetteer
 
 DIMENSION_INDICATORS: dict[str, str] = {
-    "organisation": "dgi_organisation", "institutions": "dgi_institutions",
-    "capacity": "dgi_capacity", "effect": "dgi_effect",
+    "organisation": "dgi_organisation",
+    "institutions": "dgi_institutions",
+    "capacity": "dgi_capacity",
+    "effect": "dgi_effect",
 }
 MIN_UNITS = 4  # fewer provinces than this make dispersion and clustering figures meaningless
 
 
 def mainland(frame: pl.DataFrame) -> pl.DataFrame:
     """Only the 31 mainland provinces: the NBS macro-regions and inequality figures are defined on them."""
-    return frame.join(region_table().filter(pl.col("counted_in_31")).select("adcode", "macro_region"),
-                      on="adcode", how="inner")
+    return frame.join(
+        region_table().filter(pl.col("counted_in_31")).select("adcode", "macro_region"), on="adcode", how="inner"
+    )
 
 
 def mainland_values(frame: pl.DataFrame, year: int, column: str) -> pl.DataFrame:
@@ -34,8 +37,13 @@ def mainland_values(frame: pl.DataFrame, year: int, column: str) -> pl.DataFrame
 
 def macro_trend(frame: pl.DataFrame, column: str) -> pl.DataFrame:
     """year, macro_region, mean."""
-    return (mainland(frame).group_by("year", "macro_region").agg(pl.col(column).mean().alias("mean"))
-            .filter(pl.col("macro_region").is_in(list(MACRO_REGIONS))).sort("year", "macro_region"))
+    return (
+        mainland(frame)
+        .group_by("year", "macro_region")
+        .agg(pl.col(column).mean().alias("mean"))
+        .filter(pl.col("macro_region").is_in(list(MACRO_REGIONS)))
+        .sort("year", "macro_region")
+    )
 
 
 def mean_growth_by_macro_region(points: pl.DataFrame) -> dict[str, float]:
@@ -51,11 +59,14 @@ def dimension_profile(frame: pl.DataFrame, adcode: str, year: int) -> pl.DataFra
     rows = []
     for dimension in DIMENSION_INDICATORS:
         own = data.filter(pl.col("adcode") == adcode)[dimension]
-        rows.append({
-            "dimension": dimension,
-            "province": float(own[0]) if own.len() else None,
-            "macro": float(cast(float, data.filter(pl.col("macro_region") == macro)[dimension].mean())),
-            "national": float(cast(float, data[dimension].mean())),
-        })
-    return pl.DataFrame(rows, schema={"dimension": pl.String, "province": pl.Float64, "macro": pl.Float64,
-                                      "national": pl.Float64})
+        rows.append(
+            {
+                "dimension": dimension,
+                "province": float(own[0]) if own.len() else None,
+                "macro": float(cast(float, data.filter(pl.col("macro_region") == macro)[dimension].mean())),
+                "national": float(cast(float, data[dimension].mean())),
+            }
+        )
+    return pl.DataFrame(
+        rows, schema={"dimension": pl.String, "province": pl.Float64, "macro": pl.Float64, "national": pl.Float64}
+    )

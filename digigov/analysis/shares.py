@@ -75,9 +75,25 @@ def spread(
     eligible = frame.filter(keep).select(pl.col(id).cast(pl.String), pl.col(value).cast(pl.Float64))
     excluded = frame.filter(~keep.fill_null(False)).get_column(id).cast(pl.String).sort().to_list()
     if eligible.height == 0:
-        return SpreadResult(value, 0, len(excluded), tuple(excluded), max_id=None, max_value=None, min_id=None,
-                            min_value=None, range=None, p90=None, p10=None, p90_p10=None, q1=None, median=None,
-                            q3=None, iqr=None, quantile_method=None)
+        return SpreadResult(
+            value,
+            0,
+            len(excluded),
+            tuple(excluded),
+            max_id=None,
+            max_value=None,
+            min_id=None,
+            min_value=None,
+            range=None,
+            p90=None,
+            p10=None,
+            p90_p10=None,
+            q1=None,
+            median=None,
+            q3=None,
+            iqr=None,
+            quantile_method=None,
+        )
     ordered = eligible.sort([value, id], descending=[True, False])
     top = ordered.row(0)
     bottom = eligible.sort([value, id]).row(0)
@@ -89,9 +105,20 @@ def spread(
 
     p90, p10, q1, med, q3 = q(0.9), q(0.1), q(0.25), q(0.5), q(0.75)
     return SpreadResult(
-        value=value, units=eligible.height, excluded=len(excluded), excluded_ids=tuple(excluded),
-        max_id=top[0], max_value=top[1], min_id=bottom[0], min_value=bottom[1], range=top[1] - bottom[1],
-        p90=p90, p10=p10, p90_p10=p90 - p10, q1=q1, median=med, q3=q3, iqr=q3 - q1,
+        value=value,
+        units=eligible.height,
+        excluded=len(excluded),
+        excluded_ids=tuple(excluded),
+        max_id=top[0],
+        max_value=top[1],
+        min_id=bottom[0],
+        min_value=bottom[1],
+        range=top[1] - bottom[1],
+        p90=p90,
+        p10=p10,
+        p90_p10=p90 - p10,
+        q1=q1,
+        median=med,
+        q3=q3,
+        iqr=q3 - q1,
     )
-
-

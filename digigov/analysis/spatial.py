@@ -81,8 +81,9 @@ class SpatialWeights:
 
 
 @cache
-def _neighbours(ids: tuple[str, ...], k: int, island_distance: IslandDistance
-                ) -> tuple[tuple[tuple[str, tuple[str, ...]], ...], tuple[IslandLink, ...]]:
+def _neighbours(
+    ids: tuple[str, ...], k: int, island_distance: IslandDistance
+) -> tuple[tuple[tuple[str, tuple[str, ...]], ...], tuple[IslandLink, ...]]:
     """Queen neighbours plus island links for a sorted tuple of adcodes (cached: geometry work is slow)."""
     layer = _province_frame().loc[list(ids)]
     queen = libpysal.weights.Queen.from_dataframe(layer, use_index=True, silence_warnings=True)
@@ -101,8 +102,9 @@ def _neighbours(ids: tuple[str, ...], k: int, island_distance: IslandDistance
         for target in targets:
             neighbours[island].add(target)
             neighbours[target].add(island)
-        links.append(IslandLink(adcode=island, neighbours=targets,
-                                distances_km=tuple(round(d / 1000, 1) for d, _ in nearest)))
+        links.append(
+            IslandLink(adcode=island, neighbours=targets, distances_km=tuple(round(d / 1000, 1) for d, _ in nearest))
+        )
     frozen = tuple((i, tuple(sorted(neighbours[i]))) for i in ids)
     return frozen, tuple(links)
 
@@ -132,11 +134,9 @@ def queen_weights(adcodes: Iterable[str], k: int = 1, island_distance: IslandDis
     ids = tuple(sorted(codes))
     neighbours, links = _neighbours(ids, k, island_distance)
     neighbour_map = dict(neighbours)
-    w = libpysal.weights.W({i: list(nb) for i, nb in neighbour_map.items()}, id_order=list(ids),
-                           silence_warnings=True)
+    w = libpysal.weights.W({i: list(nb) for i, nb in neighbour_map.items()}, id_order=list(ids), silence_warnings=True)
     w.transform = "r"
-    return SpatialWeights(ids=ids, neighbours=neighbour_map, attached=links, k=k,
-                          island_distance=island_distance, w=w)
+    return SpatialWeights(ids=ids, neighbours=neighbour_map, attached=links, k=k, island_distance=island_distance, w=w)
 
 
 def _unit_values(frame: pl.DataFrame, value: str, id: str) -> tuple[list[str], np.ndarray]:
@@ -188,8 +188,12 @@ class MoranResult:
 
 
 def global_moran(
-    frame: pl.DataFrame, value: str = "index", id: str = "adcode", permutations: int = 999,
-    seed: int = DEFAULT_SEED, weights: SpatialWeights | None = None,
+    frame: pl.DataFrame,
+    value: str = "index",
+    id: str = "adcode",
+    permutations: int = 999,
+    seed: int = DEFAULT_SEED,
+    weights: SpatialWeights | None = None,
 ) -> MoranResult:
     """Global Moran's I of ``value`` across the units of ``frame`` (one row per unit: filter a year first).
 
@@ -211,15 +215,28 @@ def global_moran(
         finally:
             np.random.set_state(state)
     return MoranResult(
-        i=float(moran.I), expected_i=float(moran.EI), z=float(moran.z_norm), p_norm=float(moran.p_norm),
-        z_sim=float(moran.z_sim), p_sim=float(moran.p_sim), n=len(ids), permutations=permutations, seed=seed,
-        ids=tuple(ids), attached=sw.attached,
+        i=float(moran.I),
+        expected_i=float(moran.EI),
+        z=float(moran.z_norm),
+        p_norm=float(moran.p_norm),
+        z_sim=float(moran.z_sim),
+        p_sim=float(moran.p_sim),
+        n=len(ids),
+        permutations=permutations,
+        seed=seed,
+        ids=tuple(ids),
+        attached=sw.attached,
     )
 
 
 def local_lisa(
-    frame: pl.DataFrame, value: str = "index", id: str = "adcode", permutations: int = 999,
-    seed: int = DEFAULT_SEED, significance: float = 0.05, weights: SpatialWeights | None = None,
+    frame: pl.DataFrame,
+    value: str = "index",
+    id: str = "adcode",
+    permutations: int = 999,
+    seed: int = DEFAULT_SEED,
+    significance: float = 0.05,
+    weights: SpatialWeights | None = None,
 ) -> pl.DataFrame:
     """Local Moran's I (LISA) per unit with cluster categories.
 
@@ -254,7 +271,15 @@ def local_lisa(
     quadrant = [_QUADRANTS[int(q)] for q in lisa.q]
     p_sim = np.asarray(lisa.p_sim, dtype=float)
     category = [q if p < significance else "not_significant" for q, p in zip(quadrant, p_sim, strict=True)]
-    return pl.DataFrame({
-        id: ids, "value": y, "z": z, "lag": np.asarray(lag, dtype=float), "local_i": np.asarray(lisa.Is, dtype=float),
-        "p_sim": p_sim, "quadrant": quadrant, "category": category,
-    })
+    return pl.DataFrame(
+        {
+            id: ids,
+            "value": y,
+            "z": z,
+            "lag": np.asarray(lag, dtype=float),
+            "local_i": np.asarray(lisa.Is, dtype=float),
+            "p_sim": p_sim,
+            "quadrant": quadrant,
+            "category": category,
+        }
+    )

@@ -28,12 +28,22 @@ from digigov.export.pdf_text import fix_cjk_text
 from digigov.i18n import LANGUAGES, normalise_language, t
 
 __all__ = [
-    "CJK_FONT_STACK", "Briefing", "BriefingOverflow", "BriefingSection", "briefing_to_pdf", "briefing_to_png",
-    "html_to_pdf", "html_to_png", "is_map", "layout_problems", "render_briefing_html",
+    "CJK_FONT_STACK",
+    "Briefing",
+    "BriefingOverflow",
+    "BriefingSection",
+    "briefing_to_pdf",
+    "briefing_to_png",
+    "html_to_pdf",
+    "html_to_png",
+    "is_map",
+    "layout_problems",
+    "render_briefing_html",
 ]
 
-CJK_FONT_STACK = ('"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", '
-                  "sans-serif")
+CJK_FONT_STACK = (
+    '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif'
+)
 # A4 at CSS's 96 px per inch: 210 mm = 793.7 px, 297 mm = 1122.5 px.
 PAGE_WIDTH_PX = 794
 PAGE_HEIGHT_PX = 1123
@@ -46,10 +56,32 @@ MAP_ASPECT = 1.45
 CHART_ASPECT = 1.6  # a chart box below the map grows no taller than width / this
 CHART_MIN_HEIGHT_PX = 110
 CHART_PREFERRED_HEIGHT_PX = 150  # the lead map grows only while the other charts keep this
-GEO_TRACES = frozenset({"choropleth", "scattergeo", "choroplethmap", "choroplethmapbox", "scattermap",
-                        "scattermapbox", "densitymap", "densitymapbox"})
-_MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-              "October", "November", "December")
+GEO_TRACES = frozenset(
+    {
+        "choropleth",
+        "scattergeo",
+        "choroplethmap",
+        "choroplethmapbox",
+        "scattermap",
+        "scattermapbox",
+        "densitymap",
+        "densitymapbox",
+    }
+)
+_MONTHS_EN = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 class BriefingSection(NamedTuple):
@@ -88,6 +120,7 @@ def is_map(fig: go.Figure) -> bool:
 
 # ---------------------------------------------------------------- layout
 
+
 @dataclass(frozen=True)
 class _Cell:
     section: BriefingSection
@@ -122,7 +155,7 @@ def _plan(sections: list[BriefingSection]) -> tuple[list[_Cell], list[float]]:
         rest = others
     for start in range(0, len(rest), 2):
         row = len(rows) + 1
-        pair = rest[start:start + 2]
+        pair = rest[start : start + 2]
         if len(pair) == 2:
             cells += [chart(pair[0], "1 / 4", row), chart(pair[1], "4 / 7", row)]
         else:
@@ -238,16 +271,17 @@ _FIT_SCRIPT = """
 """
 
 
-def _page_html(b: Briefing, cells: list[_Cell], rows: list[float] | str, font_scale: float,
-               images: Sequence[str | None]) -> str:
+def _page_html(
+    b: Briefing, cells: list[_Cell], rows: list[float] | str, font_scale: float, images: Sequence[str | None]
+) -> str:
     lang = normalise_language(b.lang)
     e = html.escape
     has_map = any(is_map(c.section.figure) for c in cells)
     map_note = b.map_note if b.map_note is not None else (t("map.note", lang) if has_map else "")
     badge = f'<span class="badge">{e(t("export.sample_badge", lang))}</span>' if b.sample_data else ""
-    meta = [f'<span><b>{e(t("export.date_label", lang))}</b>{e(_format_date(b.date, lang))}</span>']
+    meta = [f"<span><b>{e(t('export.date_label', lang))}</b>{e(_format_date(b.date, lang))}</span>"]
     if b.scope:
-        meta.append(f'<span><b>{e(t("export.scope_label", lang))}</b>{e(b.scope)}</span>')
+        meta.append(f"<span><b>{e(t('export.scope_label', lang))}</b>{e(b.scope)}</span>")
     parts = [
         "<header>",
         f'<div class="kicker"><span>{e(t("export.kicker", lang))}</span>{badge}</div>',
@@ -259,8 +293,9 @@ def _page_html(b: Briefing, cells: list[_Cell], rows: list[float] | str, font_sc
     findings = [f for f in (s.strip() for s in b.findings) if f]
     if findings:
         items = "".join(f"<li>{e(f)}</li>" for f in findings)
-        parts.append(f'<section class="findings"><h2>{e(t("export.findings_heading", lang))}</h2>'
-                     f"<ol>{items}</ol></section>")
+        parts.append(
+            f'<section class="findings"><h2>{e(t("export.findings_heading", lang))}</h2><ol>{items}</ol></section>'
+        )
     if cells:
         figures = []
         for cell, image in zip(cells, images, strict=True):
@@ -285,7 +320,7 @@ def _page_html(b: Briefing, cells: list[_Cell], rows: list[float] | str, font_sc
     if b.sample_data:
         foot.append(f'<p class="sample-note">{e(t("export.sample_footer", lang))}</p>')
     if foot:
-        parts.append(f'<footer>{"".join(foot)}</footer>')
+        parts.append(f"<footer>{''.join(foot)}</footer>")
     if b.sample_data:
         mark = " / ".join(t("export.watermark", language) for language in LANGUAGES)  # 示例数据 / SAMPLE DATA
         parts.append(f'<div class="watermark" aria-hidden="true">{e(mark)}</div>')
@@ -339,19 +374,26 @@ async def _render_html(k: Any, b: Briefing) -> str:
     page = await PageTab.open(k, PAGE_WIDTH_PX, PAGE_HEIGHT_PX)
     try:
         await page.set_html(_page_html(b, cells, rows, 1.0, [None] * len(cells)))
-        fit = await page.evaluate(_FIT_SCRIPT.replace("MIN_SCALE", str(MIN_FONT_SCALE))
-                                  .replace("MAP_ASPECT", str(MAP_ASPECT))
-                                  .replace("CHART_ASPECT", str(CHART_ASPECT)))
+        fit = await page.evaluate(
+            _FIT_SCRIPT.replace("MIN_SCALE", str(MIN_FONT_SCALE))
+            .replace("MAP_ASPECT", str(MAP_ASPECT))
+            .replace("CHART_ASPECT", str(CHART_ASPECT))
+        )
     finally:
         await page.close()
     if not fit["fits"]:
         raise BriefingOverflow()
     sizes = [(max(1, math.floor(w)), max(1, math.floor(h))) for w, h in fit["boxes"]]
-    svgs = await asyncio.gather(*(
-        k.calc_fig(_chart_spec(cell.section.figure, b.sample_data), opts={"format": "svg", "width": w, "height": h},
-                   topojson=TOPOJSON_URL)
-        for cell, (w, h) in zip(cells, sizes, strict=True)
-    ))
+    svgs = await asyncio.gather(
+        *(
+            k.calc_fig(
+                _chart_spec(cell.section.figure, b.sample_data),
+                opts={"format": "svg", "width": w, "height": h},
+                topojson=TOPOJSON_URL,
+            )
+            for cell, (w, h) in zip(cells, sizes, strict=True)
+        )
+    )
     return _page_html(b, cells, fit["rows"] or rows, fit["scale"], [_svg_data_uri(svg) for svg in svgs])
 
 
@@ -369,8 +411,9 @@ async def _print_pdf(k: Any, page_html: str) -> bytes:
     page = await PageTab.open(k, PAGE_WIDTH_PX, PAGE_HEIGHT_PX)
     try:
         await page.set_html(page_html)
-        return await page.print_pdf(paperWidth=A4_INCHES[0], paperHeight=A4_INCHES[1], marginTop=0,
-                                    marginBottom=0, marginLeft=0, marginRight=0)
+        return await page.print_pdf(
+            paperWidth=A4_INCHES[0], paperHeight=A4_INCHES[1], marginTop=0, marginBottom=0, marginLeft=0, marginRight=0
+        )
     finally:
         await page.close()
 
@@ -463,6 +506,7 @@ _LAYOUT_SCRIPT = """
 def layout_problems(page_html: str, timeout_s: float = 30) -> list[str]:
     """What is out of place in briefing HTML as Chromium lays it out: blocks outside the page or on top of
     each other, text wider than its box, charts not drawn. Empty when the layout is clean."""
+
     async def job(k: Any) -> list[str]:
         page = await PageTab.open(k, PAGE_WIDTH_PX, PAGE_HEIGHT_PX)
         try:

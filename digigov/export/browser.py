@@ -112,8 +112,9 @@ class _Server:
         thread.start()
 
         async def open_browser() -> Any:
-            k = kaleido.Kaleido(n=KALEIDO_TABS, timeout=HARD_LIMIT_S, mathjax=False, path=path,
-                                browser_cls=_browser_class())
+            k = kaleido.Kaleido(
+                n=KALEIDO_TABS, timeout=HARD_LIMIT_S, mathjax=False, path=path, browser_cls=_browser_class()
+            )
             await k.open()
             return k
 
@@ -129,8 +130,7 @@ class _Server:
                 self._started = self._launch(path)
             started, loop = self._started, self._loop
         try:
-            k = started.result(timeout=max(0.0, min(deadline, time.monotonic() + _START_TIMEOUT_S)
-                                           - time.monotonic()))
+            k = started.result(timeout=max(0.0, min(deadline, time.monotonic() + _START_TIMEOUT_S) - time.monotonic()))
         except concurrent.futures.TimeoutError:
             # Leave the start running: the next request will find the browser warm.
             raise ExportTimeout(timeout_s) from None
@@ -229,6 +229,7 @@ def run_in_browser(job: Callable[[Any], Awaitable[T]], timeout_s: float) -> T:
 
 def warm_up(timeout_s: float = _START_TIMEOUT_S) -> None:
     """Start Chromium now (e.g. while a page loads) so the first export is fast."""
+
     async def nothing(_k: Any) -> None:
         return None
 
@@ -247,9 +248,15 @@ class PageTab:
         tab = await k.create_tab("about:blank", window=True)
         page = cls(k, tab)
         await page.command("Page.enable")
-        await page.command("Emulation.setDeviceMetricsOverride", {
-            "width": width_px, "height": height_px, "deviceScaleFactor": device_scale, "mobile": False,
-        })
+        await page.command(
+            "Emulation.setDeviceMetricsOverride",
+            {
+                "width": width_px,
+                "height": height_px,
+                "deviceScaleFactor": device_scale,
+                "mobile": False,
+            },
+        )
         return page
 
     async def command(self, method: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -268,9 +275,14 @@ class PageTab:
         )
 
     async def evaluate(self, expression: str) -> Any:
-        result = await self.command("Runtime.evaluate", {
-            "expression": expression, "awaitPromise": True, "returnByValue": True,
-        })
+        result = await self.command(
+            "Runtime.evaluate",
+            {
+                "expression": expression,
+                "awaitPromise": True,
+                "returnByValue": True,
+            },
+        )
         if "exceptionDetails" in result:
             raise RuntimeError(f"script failed: {result['exceptionDetails'].get('text')}")
         return result.get("result", {}).get("value")
@@ -278,17 +290,20 @@ class PageTab:
     async def print_pdf(self, **params: Any) -> bytes:
         import base64
 
-        result = await self.command("Page.printToPDF", {"printBackground": True, "preferCSSPageSize": True,
-                                                         **params})
+        result = await self.command("Page.printToPDF", {"printBackground": True, "preferCSSPageSize": True, **params})
         return base64.b64decode(result["data"])
 
     async def screenshot(self, width_css: float, height_css: float) -> bytes:
         import base64
 
-        result = await self.command("Page.captureScreenshot", {
-            "format": "png", "fromSurface": True,
-            "clip": {"x": 0, "y": 0, "width": width_css, "height": height_css, "scale": 1},
-        })
+        result = await self.command(
+            "Page.captureScreenshot",
+            {
+                "format": "png",
+                "fromSurface": True,
+                "clip": {"x": 0, "y": 0, "width": width_css, "height": height_css, "scale": 1},
+            },
+        )
         return base64.b64decode(result["data"])
 
     async def close(self) -> None:

@@ -24,8 +24,16 @@ from digigov.export.browser import (
 from digigov.export.pdf_text import fix_cjk_text
 
 __all__ = [
-    "INSTALL_HINT", "ExportError", "ExportTimeout", "ExportUnavailable", "chromium_available",
-    "figure_to_pdf", "figure_to_png", "figure_to_svg", "render_figure", "warm_up",
+    "INSTALL_HINT",
+    "ExportError",
+    "ExportTimeout",
+    "ExportUnavailable",
+    "chromium_available",
+    "figure_to_pdf",
+    "figure_to_png",
+    "figure_to_svg",
+    "render_figure",
+    "warm_up",
 ]
 
 Format = Literal["png", "pdf", "svg"]
@@ -37,8 +45,14 @@ def _size(fig: go.Figure, width: int | None, height: int | None) -> tuple[int, i
     return int(width or layout.width or 900), int(height or layout.height or 500)
 
 
-def render_figure(fig: go.Figure | dict[str, Any], fmt: Format, width: int | None = None,
-                  height: int | None = None, scale: float = 1, timeout_s: float = 30) -> bytes:
+def render_figure(
+    fig: go.Figure | dict[str, Any],
+    fmt: Format,
+    width: int | None = None,
+    height: int | None = None,
+    scale: float = 1,
+    timeout_s: float = 30,
+) -> bytes:
     """fig as fmt at width x height CSS pixels (times scale for PNG)."""
     figure = fig if isinstance(fig, go.Figure) else go.Figure(fig)
     w, h = _size(figure, width, height)
@@ -51,19 +65,18 @@ def render_figure(fig: go.Figure | dict[str, Any], fmt: Format, width: int | Non
     return run_in_browser(job, timeout_s)
 
 
-def figure_to_png(fig: go.Figure, width: int | None = None, height: int | None = None, scale: float = 2,
-                  timeout_s: float = 30) -> bytes:
+def figure_to_png(
+    fig: go.Figure, width: int | None = None, height: int | None = None, scale: float = 2, timeout_s: float = 30
+) -> bytes:
     """PNG at print resolution: width x height CSS pixels, times scale (2 by default)."""
     return render_figure(fig, "png", width, height, scale, timeout_s)
 
 
-def figure_to_pdf(fig: go.Figure, width: int | None = None, height: int | None = None,
-                  timeout_s: float = 30) -> bytes:
+def figure_to_pdf(fig: go.Figure, width: int | None = None, height: int | None = None, timeout_s: float = 30) -> bytes:
     """Vector PDF of the figure, one page of the figure's size; Chinese text copies as written (pdf_text)."""
     return fix_cjk_text(render_figure(fig, "pdf", width, height, 1, timeout_s))
 
 
-def figure_to_svg(fig: go.Figure, width: int | None = None, height: int | None = None,
-                  timeout_s: float = 30) -> bytes:
+def figure_to_svg(fig: go.Figure, width: int | None = None, height: int | None = None, timeout_s: float = 30) -> bytes:
     """SVG (UTF-8 bytes); text stays text, set in the system's fonts (Noto CJK for Chinese)."""
     return render_figure(fig, "svg", width, height, 1, timeout_s)

@@ -62,8 +62,13 @@ def _flatten_nested(frame: pl.DataFrame) -> pl.DataFrame:
 
 def _remove_identifiers(frame: pl.DataFrame) -> tuple[pl.DataFrame, list[str], dict[str, int]]:
     # Long integers may be phone or ID numbers stored as numbers: check them as text, restore them if clean.
-    long_ints = [c for c, d in frame.schema.items() if d.is_integer() and frame.height
-                 and (cast(float | None, frame.get_column(c).cast(pl.Float64).abs().max()) or 0) >= 1e10]
+    long_ints = [
+        c
+        for c, d in frame.schema.items()
+        if d.is_integer()
+        and frame.height
+        and (cast(float | None, frame.get_column(c).cast(pl.Float64).abs().max()) or 0) >= 1e10
+    ]
     probe = frame.with_columns(pl.col(long_ints).cast(pl.String)) if long_ints else frame
     cleaned, dropped, redacted = _drop_identifiers(probe)
     restore = [c for c in long_ints if c in cleaned.columns and c not in redacted]
@@ -120,10 +125,16 @@ def to_xlsx_bytes(frame: pl.DataFrame, sheet_name: str = "data") -> bytes:
     from xlsxwriter import Workbook
 
     buffer = io.BytesIO()
-    workbook = Workbook(buffer, {
-        "in_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
-        "nan_inf_to_errors": True,
-    })
+    workbook = Workbook(
+        buffer,
+        {
+            "in_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+            "nan_inf_to_errors": True,
+        },
+    )
     try:
         safe_frame(frame).write_excel(workbook, worksheet=valid_sheet_name(sheet_name), autofit=True, float_precision=6)
     finally:

@@ -49,8 +49,14 @@ INSET_GEO: dict[str, Any] = {
     "domain": {"x": [0.82, 0.98], "y": [0.09, 0.36]},
 }
 _BARE_GEO = {
-    "showframe": False, "showcoastlines": False, "showcountries": False, "showland": False,
-    "showocean": False, "showlakes": False, "showrivers": False, "showsubunits": False,
+    "showframe": False,
+    "showcoastlines": False,
+    "showcountries": False,
+    "showland": False,
+    "showocean": False,
+    "showlakes": False,
+    "showrivers": False,
+    "showsubunits": False,
     "bgcolor": "rgba(0,0,0,0)",
 }
 
@@ -76,17 +82,13 @@ def _values_by_adcode(values: pl.DataFrame) -> dict[str, float]:
 def _hover(indicator: Indicator | None, lang: str) -> str:
     if indicator is None:  # category maps: the name only
         return "<b>%{customdata[1]}</b><extra></extra>"
-    return (
-        "<b>%{customdata[1]}</b><br>"
-        + html.escape(indicator.name(lang))
-        + ": %{customdata[2]}<extra></extra>"
-    )
+    return "<b>%{customdata[1]}</b><br>" + html.escape(indicator.name(lang)) + ": %{customdata[2]}<extra></extra>"
 
 
-def _customdata(ids: list[str], data: Mapping[str, float], indicator: Indicator | None,
-                lang: str) -> list[list[str]]:
-    return [[i, html.escape(region_label(i, lang)), indicator.format(data.get(i), lang) if indicator else ""]
-            for i in ids]
+def _customdata(ids: list[str], data: Mapping[str, float], indicator: Indicator | None, lang: str) -> list[list[str]]:
+    return [
+        [i, html.escape(region_label(i, lang)), indicator.format(data.get(i), lang) if indicator else ""] for i in ids
+    ]
 
 
 def build_china_map(
@@ -134,7 +136,11 @@ def build_china_map(
         "colorscale": SCALE_HIGHER_BETTER if indicator.polarity == "higher_better" else SCALE_LOWER_BETTER,
         "colorbar": {
             "title": {"text": html.escape(indicator.unit_label(lang)), "side": "top"},
-            "thickness": 12, "len": 0.55, "x": 0.0, "xanchor": "left", "y": 0.62,
+            "thickness": 12,
+            "len": 0.55,
+            "x": 0.0,
+            "xanchor": "left",
+            "y": 0.62,
         },
     }
     if present:
@@ -143,39 +149,72 @@ def build_china_map(
         colour_axis.update(cmin=min(numbers), cmax=max(numbers))
 
     fig = go.Figure()
-    common = {"featureidkey": "id", "locationmode": "geojson-id",
-              "marker": {"line": {"color": BORDER_COLOUR, "width": 0.6}}}
+    common = {
+        "featureidkey": "id",
+        "locationmode": "geojson-id",
+        "marker": {"line": {"color": BORDER_COLOUR, "width": 0.6}},
+    }
     source = _GeojsonSource(layer, LAYER_FILES[level], geojson_base_url)
-    fig.add_trace(go.Choropleth(
-        locations=present, z=[indicator.display_number(data[i]) for i in present], geojson=source.of(present),
-        coloraxis="coloraxis", customdata=_customdata(present, data, indicator, lang),
-        hovertemplate=_hover(indicator, lang), name=indicator.name(lang), showlegend=False, **common,
-    ))
+    fig.add_trace(
+        go.Choropleth(
+            locations=present,
+            z=[indicator.display_number(data[i]) for i in present],
+            geojson=source.of(present),
+            coloraxis="coloraxis",
+            customdata=_customdata(present, data, indicator, lang),
+            hovertemplate=_hover(indicator, lang),
+            name=indicator.name(lang),
+            showlegend=False,
+            **common,
+        )
+    )
     if missing:
         fig.add_trace(_no_data_trace(missing, data, indicator, lang, {**common, "geojson": source.of(missing)}))
     if hidden_drawn:
-        fig.add_trace(go.Choropleth(
-            locations=hidden_drawn, z=[0] * len(hidden_drawn), geojson=source.of(hidden_drawn),
-            colorscale=[[0, SUPPRESSED_COLOUR], [1, SUPPRESSED_COLOUR]], showscale=False,
-            customdata=[[i, html.escape(region_label(i, lang)), html.escape(suppressed_label)] for i in hidden_drawn],
-            hovertemplate="<b>%{customdata[1]}</b><br>%{customdata[2]}<extra></extra>",
-            name=html.escape(suppressed_label), showlegend=True, **common,
-        ))
+        fig.add_trace(
+            go.Choropleth(
+                locations=hidden_drawn,
+                z=[0] * len(hidden_drawn),
+                geojson=source.of(hidden_drawn),
+                colorscale=[[0, SUPPRESSED_COLOUR], [1, SUPPRESSED_COLOUR]],
+                showscale=False,
+                customdata=[
+                    [i, html.escape(region_label(i, lang)), html.escape(suppressed_label)] for i in hidden_drawn
+                ],
+                hovertemplate="<b>%{customdata[1]}</b><br>%{customdata[2]}<extra></extra>",
+                name=html.escape(suppressed_label),
+                showlegend=True,
+                **common,
+            )
+        )
     flagged = [i for i in ids if i in set(outlined)]
     if flagged:
         # Transparent fill, heavy outline: the value stays visible underneath, the flag on top.
-        fig.add_trace(go.Choropleth(
-            locations=flagged, z=[0] * len(flagged), geojson=source.of(flagged),
-            colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]], showscale=False,
-            featureidkey="id", locationmode="geojson-id", marker={"line": {"color": "#222222", "width": 1.8}},
-            hoverinfo="skip", name=html.escape(outlined_label), showlegend=True,
-        ))
+        fig.add_trace(
+            go.Choropleth(
+                locations=flagged,
+                z=[0] * len(flagged),
+                geojson=source.of(flagged),
+                colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
+                showscale=False,
+                featureidkey="id",
+                locationmode="geojson-id",
+                marker={"line": {"color": "#222222", "width": 1.8}},
+                hoverinfo="skip",
+                name=html.escape(outlined_label),
+                showlegend=True,
+            )
+        )
 
     fig.update_layout(
-        height=height, margin={"l": 0, "r": 0, "t": 10, "b": 10},
-        coloraxis=colour_axis, clickmode="event+select", dragmode=False,
+        height=height,
+        margin={"l": 0, "r": 0, "t": 10, "b": 10},
+        coloraxis=colour_axis,
+        clickmode="event+select",
+        dragmode=False,
         legend={"x": 0.0, "y": 0.02, "xanchor": "left", "yanchor": "bottom", "bgcolor": "rgba(255,255,255,0.8)"},
-        paper_bgcolor="white", font={"family": "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, sans-serif"},
+        paper_bgcolor="white",
+        font={"family": "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, sans-serif"},
         uirevision=f"{level}-{within}",
     )
     if within:
@@ -202,55 +241,103 @@ class _GeojsonSource:
         return {"type": "FeatureCollection", "features": [f for f in self.collection["features"] if f["id"] in wanted]}
 
 
-def _no_data_trace(missing: list[str], data: Mapping[str, float], indicator: Indicator | None, lang: str,
-                   common: dict[str, Any], geo: str = "geo") -> go.Choropleth:
+def _no_data_trace(
+    missing: list[str],
+    data: Mapping[str, float],
+    indicator: Indicator | None,
+    lang: str,
+    common: dict[str, Any],
+    geo: str = "geo",
+) -> go.Choropleth:
     return go.Choropleth(
-        locations=missing, z=[0] * len(missing), colorscale=[[0, NO_DATA_COLOUR], [1, NO_DATA_COLOUR]],
-        showscale=False, customdata=_customdata(missing, data, indicator, lang),
-        hovertemplate=_hover(indicator, lang), name=t("map.no_data", lang), showlegend=geo == "geo",
-        legendgroup="no_data", geo=geo, **common,
+        locations=missing,
+        z=[0] * len(missing),
+        colorscale=[[0, NO_DATA_COLOUR], [1, NO_DATA_COLOUR]],
+        showscale=False,
+        customdata=_customdata(missing, data, indicator, lang),
+        hovertemplate=_hover(indicator, lang),
+        name=t("map.no_data", lang),
+        showlegend=geo == "geo",
+        legendgroup="no_data",
+        geo=geo,
+        **common,
     )
 
 
-def _add_south_china_sea_inset(fig: go.Figure, data: Mapping[str, float], indicator: Indicator | None,
-                               lang: str, geojson_base_url: str | None) -> None:
+def _add_south_china_sea_inset(
+    fig: go.Figure, data: Mapping[str, float], indicator: Indicator | None, lang: str, geojson_base_url: str | None
+) -> None:
     scs = load_south_china_sea()
     # Feature ids in the file: the adcode for each province clip, "islands" for the islands.
     source = _GeojsonSource(scs, SOUTH_CHINA_SEA_FILE, geojson_base_url)
     clip_ids = [f["id"] for f in features_of_kind(scs, "province_clip")]
-    common = {"featureidkey": "id", "locationmode": "geojson-id",
-              "marker": {"line": {"color": BORDER_COLOUR, "width": 0.4}}}
+    common = {
+        "featureidkey": "id",
+        "locationmode": "geojson-id",
+        "marker": {"line": {"color": BORDER_COLOUR, "width": 0.4}},
+    }
     coloured = [i for i in clip_ids if i in data]
     grey = [i for i in clip_ids if i not in data]
     if coloured and indicator is not None:  # a category map passes no data, so nothing is coloured
-        fig.add_trace(go.Choropleth(
-            locations=coloured, z=[indicator.display_number(data[i]) for i in coloured],
-            coloraxis="coloraxis", geo="geo2", customdata=_customdata(coloured, data, indicator, lang),
-            hovertemplate=_hover(indicator, lang), showlegend=False, geojson=source.of(coloured), **common,
-        ))
+        fig.add_trace(
+            go.Choropleth(
+                locations=coloured,
+                z=[indicator.display_number(data[i]) for i in coloured],
+                coloraxis="coloraxis",
+                geo="geo2",
+                customdata=_customdata(coloured, data, indicator, lang),
+                hovertemplate=_hover(indicator, lang),
+                showlegend=False,
+                geojson=source.of(coloured),
+                **common,
+            )
+        )
     if grey:
-        fig.add_trace(_no_data_trace(grey, data, indicator, lang, {**common, "geojson": source.of(grey)},
-                                     geo="geo2"))
+        fig.add_trace(_no_data_trace(grey, data, indicator, lang, {**common, "geojson": source.of(grey)}, geo="geo2"))
 
     if features_of_kind(scs, "islands"):
-        fig.add_trace(go.Choropleth(
-            geojson=source.of(["islands"]), featureidkey="id", locationmode="geojson-id", locations=["islands"],
-            z=[0], colorscale=[[0, "#9e9e9e"], [1, "#9e9e9e"]], showscale=False, geo="geo2",
-            marker={"line": {"color": "#333333", "width": 0.8}}, hoverinfo="skip", showlegend=False,
-        ))
+        fig.add_trace(
+            go.Choropleth(
+                geojson=source.of(["islands"]),
+                featureidkey="id",
+                locationmode="geojson-id",
+                locations=["islands"],
+                z=[0],
+                colorscale=[[0, "#9e9e9e"], [1, "#9e9e9e"]],
+                showscale=False,
+                geo="geo2",
+                marker={"line": {"color": "#333333", "width": 0.8}},
+                hoverinfo="skip",
+                showlegend=False,
+            )
+        )
     lons, lats = _line_coordinates(features_of_kind(scs, "nine_dash_line"))
-    fig.add_trace(go.Scattergeo(
-        lon=lons, lat=lats, mode="lines", line={"color": "#555555", "width": 1.2}, geo="geo2",
-        hoverinfo="skip", showlegend=False,
-    ))
-    fig.update_layout(geo2={**INSET_GEO, **_BARE_GEO, "showframe": True, "framecolor": "#444444",
-                            "framewidth": 1, "bgcolor": "white"})
+    fig.add_trace(
+        go.Scattergeo(
+            lon=lons,
+            lat=lats,
+            mode="lines",
+            line={"color": "#555555", "width": 1.2},
+            geo="geo2",
+            hoverinfo="skip",
+            showlegend=False,
+        )
+    )
+    fig.update_layout(
+        geo2={**INSET_GEO, **_BARE_GEO, "showframe": True, "framecolor": "#444444", "framewidth": 1, "bgcolor": "white"}
+    )
     domain = INSET_GEO["domain"]
     fig.add_annotation(
-        text=t("map.inset_label", lang), showarrow=False, xref="paper", yref="paper",
+        text=t("map.inset_label", lang),
+        showarrow=False,
+        xref="paper",
+        yref="paper",
         # Below the frame, flush with its right edge: the English label is wider than the inset and must not
         # run off the figure.
-        x=domain["x"][1], y=domain["y"][0] - 0.005, xanchor="right", yanchor="top",
+        x=domain["x"][1],
+        y=domain["y"][0] - 0.005,
+        xanchor="right",
+        yanchor="top",
         font={"size": 10, "color": "#333333"},
     )
 
@@ -270,13 +357,26 @@ def _line_coordinates(features: list[dict[str, Any]]) -> tuple[list[float | None
 
 def _add_notes(fig: go.Figure, lang: str, watermark: str | None) -> None:
     fig.add_annotation(
-        text=t("map.note", lang), showarrow=False, xref="paper", yref="paper", x=1.0, y=0.0,
-        xanchor="right", yanchor="bottom", font={"size": 10, "color": "#666666"},
+        text=t("map.note", lang),
+        showarrow=False,
+        xref="paper",
+        yref="paper",
+        x=1.0,
+        y=0.0,
+        xanchor="right",
+        yanchor="bottom",
+        font={"size": 10, "color": "#666666"},
     )
     if watermark:
         fig.add_annotation(
-            text=html.escape(watermark), showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5,
-            font={"size": 44, "color": "rgba(120,120,120,0.13)"}, textangle=-20,
+            text=html.escape(watermark),
+            showarrow=False,
+            xref="paper",
+            yref="paper",
+            x=0.5,
+            y=0.5,
+            font={"size": 44, "color": "rgba(120,120,120,0.13)"},
+            textangle=-20,
         )
 
 
@@ -316,31 +416,53 @@ def build_category_map(
     by_code = dict(zip(categories["adcode"].to_list(), categories["category"].to_list(), strict=True))
     source = _GeojsonSource(layer, LAYER_FILES["province"], geojson_base_url)
     fig = go.Figure()
-    common = {"featureidkey": "id", "locationmode": "geojson-id",
-              "marker": {"line": {"color": BORDER_COLOUR, "width": 0.6}}, "showscale": False}
+    common = {
+        "featureidkey": "id",
+        "locationmode": "geojson-id",
+        "marker": {"line": {"color": BORDER_COLOUR, "width": 0.6}},
+        "showscale": False,
+    }
     for category in order:
         members = [i for i in ids if by_code.get(i) == category]
         if not members:
             continue
         colour = colours[category]
-        fig.add_trace(go.Choropleth(
-            locations=members, z=[1] * len(members), colorscale=[[0, colour], [1, colour]],
-            geojson=source.of(members), name=html.escape(labels[category]), showlegend=True,
-            customdata=[[i, html.escape(region_label(i, lang)), html.escape(labels[category])] for i in members],
-            hovertemplate="<b>%{customdata[1]}</b><br>%{customdata[2]}<extra></extra>", **common,
-        ))
+        fig.add_trace(
+            go.Choropleth(
+                locations=members,
+                z=[1] * len(members),
+                colorscale=[[0, colour], [1, colour]],
+                geojson=source.of(members),
+                name=html.escape(labels[category]),
+                showlegend=True,
+                customdata=[[i, html.escape(region_label(i, lang)), html.escape(labels[category])] for i in members],
+                hovertemplate="<b>%{customdata[1]}</b><br>%{customdata[2]}<extra></extra>",
+                **common,
+            )
+        )
     missing = [i for i in ids if i not in by_code]
     if missing:
-        fig.add_trace(go.Choropleth(
-            locations=missing, z=[0] * len(missing), colorscale=[[0, NO_DATA_COLOUR], [1, NO_DATA_COLOUR]],
-            geojson=source.of(missing), name=t("map.no_data", lang), showlegend=True,
-            customdata=[[i, html.escape(region_label(i, lang)), t("map.no_data", lang)] for i in missing],
-            hovertemplate="<b>%{customdata[1]}</b><br>%{customdata[2]}<extra></extra>", **common,
-        ))
+        fig.add_trace(
+            go.Choropleth(
+                locations=missing,
+                z=[0] * len(missing),
+                colorscale=[[0, NO_DATA_COLOUR], [1, NO_DATA_COLOUR]],
+                geojson=source.of(missing),
+                name=t("map.no_data", lang),
+                showlegend=True,
+                customdata=[[i, html.escape(region_label(i, lang)), t("map.no_data", lang)] for i in missing],
+                hovertemplate="<b>%{customdata[1]}</b><br>%{customdata[2]}<extra></extra>",
+                **common,
+            )
+        )
     fig.update_layout(
-        height=height, margin={"l": 0, "r": 0, "t": 10, "b": 10}, clickmode="event+select", dragmode=False,
+        height=height,
+        margin={"l": 0, "r": 0, "t": 10, "b": 10},
+        clickmode="event+select",
+        dragmode=False,
         legend={"x": 0.0, "y": 0.02, "xanchor": "left", "yanchor": "bottom", "bgcolor": "rgba(255,255,255,0.8)"},
-        paper_bgcolor="white", font={"family": "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, sans-serif"},
+        paper_bgcolor="white",
+        font={"family": "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, sans-serif"},
         geo={**MAIN_GEO, **_BARE_GEO},
     )
     _add_south_china_sea_inset(fig, {}, None, lang, geojson_base_url)

@@ -73,16 +73,22 @@ def aggregate_raw_records(
     return period_as_year(_sum_counts(counts, out_keys, offline_col, weight_col)).sort(out_keys, nulls_last=True)
 
 
-def _group_raw_labels(lf: pl.LazyFrame, keys: dict[str, str], channel_col: str, offline_col: str | None,
-                      weight_col: str | None) -> pl.DataFrame:
+def _group_raw_labels(
+    lf: pl.LazyFrame, keys: dict[str, str], channel_col: str, offline_col: str | None, weight_col: str | None
+) -> pl.DataFrame:
     """The one lazy pass: records grouped by the raw labels (region, keys, channel, offline answer), with the
     record count and, for weighted data, the weights' sum, sum of squares, nulls and minimum."""
-    select = [pl.col(keys["__region"]).cast(pl.String).alias("__region"),
-              pl.col(channel_col).cast(pl.String).alias("__channel")]
+    select = [
+        pl.col(keys["__region"]).cast(pl.String).alias("__region"),
+        pl.col(channel_col).cast(pl.String).alias("__channel"),
+    ]
     if "year" in keys:
         select.append(pl.col(keys["year"]).alias("year"))
-    select += [pl.col(keys[alias]).cast(pl.String).alias(alias)
-               for alias in ("entity_type", "service_category") if alias in keys]
+    select += [
+        pl.col(keys[alias]).cast(pl.String).alias(alias)
+        for alias in ("entity_type", "service_category")
+        if alias in keys
+    ]
     if offline_col:
         select.append(pl.col(offline_col).cast(pl.String).alias("__offline"))
     if weight_col:
@@ -90,8 +96,12 @@ def _group_raw_labels(lf: pl.LazyFrame, keys: dict[str, str], channel_col: str, 
     group = [*keys, "__channel", *(["__offline"] if offline_col else [])]
     aggs = [pl.len().alias("__n")]
     if weight_col:
-        aggs += [pl.col("__w").sum().alias("__wsum"), (pl.col("__w") ** 2).sum().alias("__w2"),
-                 pl.col("__w").null_count().alias("__wnull"), pl.col("__w").min().alias("__wmin")]
+        aggs += [
+            pl.col("__w").sum().alias("__wsum"),
+            (pl.col("__w") ** 2).sum().alias("__w2"),
+            pl.col("__w").null_count().alias("__wnull"),
+            pl.col("__w").min().alias("__wmin"),
+        ]
     return lf.select(select).group_by(group).agg(aggs).collect()
 
 
@@ -104,24 +114,30 @@ def _check_weights(counts: pl.DataFrame, weight_col: str) -> None:
         raise ValueError(f"column {weight_col!r}: negative weights are not allowed")
 
 
-def _code_exprs(counts: pl.DataFrame, keys: dict[str, str], channel_col: str,
-                offline_col: str | None) -> list[pl.Expr]:
+def _code_exprs(counts: pl.DataFrame, keys: dict[str, str], channel_col: str, offline_col: str | None) -> list[pl.Expr]:
     """Expressions replacing the raw channel, offline, entity-type and category labels by their codes."""
-    channel_map = labels_or_raise(counts, "__channel", channel_col, lambda v: map_label(v, CHANNEL_LABELS),
-                                  "a channel: web (网站/PC), mobile_app (App/小程序), "
-                                  "self_service_terminal (自助终端), counter (窗口/柜台/现场)")
+    channel_map = labels_or_raise(
+        counts,
+        "__channel",
+        channel_col,
+        lambda v: map_label(v, CHANNEL_LABELS),
+        "a channel: web (网站/PC), mobile_app (App/小程序), self_service_terminal (自助终端), counter (窗口/柜台/现场)",
+    )
     exprs = [pl.col("__channel").replace_strict(channel_map, return_dtype=pl.String).alias("__channel")]
     if offline_col:
         offline_map = labels_or_raise(counts, "__offline", offline_col, parse_yes_no, YES_NO_EXPECTED)
         exprs.append(pl.col("__offline").replace_strict(offline_map, return_dtype=pl.Boolean).alias("__offline"))
-    exprs += [free_dimension_codes(counts, alias, table)
-              for alias, table in (("entity_type", ENTITY_LABELS), ("service_category", CATEGORY_LABELS))
-              if alias in keys]
+    exprs += [
+        free_dimension_codes(counts, alias, table)
+        for alias, table in (("entity_type", ENTITY_LABELS), ("service_category", CATEGORY_LABELS))
+        if alias in keys
+    ]
     return exprs
 
 
-def _sum_counts(counts: pl.DataFrame, out_keys: list[str], offline_col: str | None,
-                weight_col: str | None) -> pl.DataFrame:
+def _sum_counts(
+    counts: pl.DataFrame, out_keys: list[str], offline_col: str | None, weight_col: str | None
+) -> pl.DataFrame:
     """The coded groups summed into respondents and one count per channel (weights when weighted)."""
     weight = pl.col("__wsum") if weight_col else pl.col("__n")
     aggs = [weight.sum().alias("respondents")]
@@ -132,6 +148,7 @@ def _sum_counts(counts: pl.DataFrame, out_keys: list[str], offline_col: str | No
         aggs += [pl.col("__n").sum().cast(pl.Int64).alias("unweighted_n"), pl.col("__w2").sum().alias("sum_weight_sq")]
     out = counts.group_by(out_keys).agg(aggs)
     if not weight_col:
-        out = out.with_columns(pl.col(c).cast(pl.Int64) for c in ("respondents", *CHANNELS,
-                                                                    *([OFFLINE] if offline_col else [])))
+        out = out.with_columns(
+            pl.col(c).cast(pl.Int64) for c in ("respondents", *CHANNELS, *([OFFLINE] if offline_col else []))
+        )
     return out

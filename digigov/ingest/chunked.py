@@ -43,11 +43,26 @@ PREVIEW_ROWS = 1000  # rows of the first block kept on the result for the page's
 RAW_SHAPES = ("raw_channels", "raw_demand")
 # Notes about the file as a whole: the first block says them; later blocks (read as UTF-8 with the header
 # prepended) would only repeat them or describe the prepended header.
-FILE_LEVEL_CODES = frozenset({
-    "encoding_detected", "encoding_uncertain", "delimiter_detected", "extension_mismatch", "header_guessed",
-    "title_rows_skipped", "header_only", "empty_header", "header_renamed", "duplicate_header", "pii_in_header",
-    "pii_column_named", "mapping_invalid", "no_year_column", "year_from_parameter", "no_indicator_columns",
-})
+FILE_LEVEL_CODES = frozenset(
+    {
+        "encoding_detected",
+        "encoding_uncertain",
+        "delimiter_detected",
+        "extension_mismatch",
+        "header_guessed",
+        "title_rows_skipped",
+        "header_only",
+        "empty_header",
+        "header_renamed",
+        "duplicate_header",
+        "pii_in_header",
+        "pii_column_named",
+        "mapping_invalid",
+        "no_year_column",
+        "year_from_parameter",
+        "no_indicator_columns",
+    }
+)
 PER_COLUMN_CODES = frozenset({"formula_like_text", "pii_cells_redacted"})  # one row per column, counts summed
 _STREAM_CODEC = {"gbk": "gb18030"}  # a file whose first megabyte is GBK may use GB18030's extra characters later
 
@@ -176,8 +191,11 @@ def _merge_privacy(first: PrivacyNotice | None, other: PrivacyNotice | None) -> 
     redacted = dict(first.redacted)
     for column, count in other.redacted.items():
         redacted[column] = redacted.get(column, 0) + count
-    return PrivacyNotice(dropped=list(dict.fromkeys([*first.dropped, *other.dropped])), redacted=redacted,
-                         hashed=list(dict.fromkeys([*first.hashed, *other.hashed])))
+    return PrivacyNotice(
+        dropped=list(dict.fromkeys([*first.dropped, *other.dropped])),
+        redacted=redacted,
+        hashed=list(dict.fromkeys([*first.hashed, *other.hashed])),
+    )
 
 
 def _merge_block(result: IngestResult, block: IngestResult, header_line_number: int) -> None:
@@ -192,13 +210,22 @@ def _merge_block(result: IngestResult, block: IngestResult, header_line_number: 
         result.regions.unresolved.setdefault(value, missing)
 
 
-def import_csv_file(path: str | Path, *, name: str | None = None, encoding: str | None = None,
-                    delimiter: str | None = None, header_row: int | None = None,
-                    mapping: dict[str, str | None] | None = None, units: dict[str, str] | None = None,
-                    region_overrides: dict[str, str] | None = None, year: int | None = None,
-                    salt: bytes | str | None = None, block_bytes: int | None = None,
-                    on_progress: ProgressCallback | None = None, scratch_dir: str | Path | None = None,
-                    ) -> IngestResult:
+def import_csv_file(
+    path: str | Path,
+    *,
+    name: str | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    header_row: int | None = None,
+    mapping: dict[str, str | None] | None = None,
+    units: dict[str, str] | None = None,
+    region_overrides: dict[str, str] | None = None,
+    year: int | None = None,
+    salt: bytes | str | None = None,
+    block_bytes: int | None = None,
+    on_progress: ProgressCallback | None = None,
+    scratch_dir: str | Path | None = None,
+) -> IngestResult:
     """Read, validate and aggregate a CSV/TSV file of any size from disk; the options are read_upload's.
 
     Never raises for anything about the file; problems are rows of result.report, with the file's line numbers.
@@ -208,8 +235,16 @@ def import_csv_file(path: str | Path, *, name: str | None = None, encoding: str 
     path = Path(path)
     block_bytes = block_bytes or block_size()
     name = name or path.name
-    options = dict(encoding=encoding, delimiter=delimiter, header_row=header_row, mapping=mapping, units=units,
-                   region_overrides=region_overrides, year=year, salt=salt)
+    options = dict(
+        encoding=encoding,
+        delimiter=delimiter,
+        header_row=header_row,
+        mapping=mapping,
+        units=units,
+        region_overrides=region_overrides,
+        year=year,
+        salt=salt,
+    )
     started = time.monotonic()
     size = path.stat().st_size
 
@@ -229,8 +264,9 @@ def import_csv_file(path: str | Path, *, name: str | None = None, encoding: str 
     after = path.stat()
     if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
         # Still being copied into the folder, or replaced: what was read is not the file as it is now.
-        result.report.add("import_file_changed", "error", size_mb=f"{before.st_size / MIB:.1f}",
-                          now_mb=f"{after.st_size / MIB:.1f}")
+        result.report.add(
+            "import_file_changed", "error", size_mb=f"{before.st_size / MIB:.1f}", now_mb=f"{after.st_size / MIB:.1f}"
+        )
         result.frame = result.aggregated = None
     return result
 
@@ -240,8 +276,9 @@ def block_size() -> int:
     return int(settings.read_or_default(ENV_BLOCK_MB) * MIB)
 
 
-def preview_csv_file(path: str | Path, *, name: str | None = None, sample_bytes: int | None = None,
-                     **options) -> IngestResult:
+def preview_csv_file(
+    path: str | Path, *, name: str | None = None, sample_bytes: int | None = None, **options
+) -> IngestResult:
     """What the page shows before a large file is imported: read_upload on its first records (about
     sample_bytes, cut after a whole record) — the detected encoding, delimiter, header, proposed mapping and
     shape, and the problems in those records. A file no larger than sample_bytes (default: 2 MB or one block,
@@ -261,8 +298,15 @@ def preview_csv_file(path: str | Path, *, name: str | None = None, sample_bytes:
         first = next(blocks)
     except StreamDecodeError as exc:
         result = IngestResult(name=name, size=size, report=ValidationReport(file=name))
-        result.report.add("decode_failed", "error", row=exc.line, value=exc.encoding, encoding=exc.encoding,
-                          offset=exc.offset, hint="-")
+        result.report.add(
+            "decode_failed",
+            "error",
+            row=exc.line,
+            value=exc.encoding,
+            encoding=exc.encoding,
+            offset=exc.offset,
+            hint="-",
+        )
         return result
     finally:
         blocks.close()
@@ -296,8 +340,14 @@ def _open_stream(path: Path, name: str, size: int, options: dict) -> tuple[str, 
     return codec, bom
 
 
-def _whole(path: Path, name: str, size: int, options: dict, progress: Callable[[Stage, int, int], None],
-           limit: int | None = None) -> IngestResult:
+def _whole(
+    path: Path,
+    name: str,
+    size: int,
+    options: dict,
+    progress: Callable[[Stage, int, int], None],
+    limit: int | None = None,
+) -> IngestResult:
     limit = limit or max_upload_bytes()
     if size > limit:
         report = ValidationReport(file=name)
@@ -313,8 +363,17 @@ def _refused(result: IngestResult, size: int) -> IngestResult:
     return result
 
 
-def _stream(path: Path, name: str, size: int, codec: str, bom: bytes, options: dict, block_bytes: int,
-            scratch: Path, progress: Callable[[Stage, int, int], None]) -> IngestResult:
+def _stream(
+    path: Path,
+    name: str,
+    size: int,
+    codec: str,
+    bom: bytes,
+    options: dict,
+    block_bytes: int,
+    scratch: Path,
+    progress: Callable[[Stage, int, int], None],
+) -> IngestResult:
     result: IngestResult | None = None
     header = ""
     rows = 0
@@ -332,9 +391,15 @@ def _stream(path: Path, name: str, size: int, codec: str, bom: bytes, options: d
             else:
                 text = f"{header}\n{block.text}"
                 chunk_options = {**options, "encoding": "utf-8", "delimiter": result.delimiter, "header_row": 1}
-                chunk = read_upload(name, text.encode("utf-8"), max_bytes=len(text) * 4 + 1,
-                                    line_offset=block.first_line - 2, aggregate=False,
-                                    shape=result.shape_result, **chunk_options)
+                chunk = read_upload(
+                    name,
+                    text.encode("utf-8"),
+                    max_bytes=len(text) * 4 + 1,
+                    line_offset=block.first_line - 2,
+                    aggregate=False,
+                    shape=result.shape_result,
+                    **chunk_options,
+                )
                 _merge_block(result, chunk, block.first_line - 1)
             if chunk.raw is not None and chunk.raw.frame.height:
                 frame = chunk.raw.frame if schema is None else chunk.raw.frame.cast(schema, strict=False)
@@ -348,8 +413,15 @@ def _stream(path: Path, name: str, size: int, codec: str, bom: bytes, options: d
             progress("reading", block.bytes_done, rows)
     except StreamDecodeError as exc:
         result = result or IngestResult(name=name, size=size, report=ValidationReport(file=name))
-        result.report.add("decode_failed", "error", row=exc.line, value=exc.encoding, encoding=exc.encoding,
-                          offset=exc.offset, hint="-")
+        result.report.add(
+            "decode_failed",
+            "error",
+            row=exc.line,
+            value=exc.encoding,
+            encoding=exc.encoding,
+            offset=exc.offset,
+            hint="-",
+        )
         return _refused(result, size)
     if result is None:
         result = IngestResult(name=name, size=size, report=ValidationReport(file=name))
@@ -372,8 +444,9 @@ def _keep_preview(result: IngestResult) -> None:
         result.raw = RawRecords(result.raw.kind, result.raw.frame.head(0), result.raw.arguments)
 
 
-def _not_raw(path: Path, name: str, size: int, first: IngestResult, options: dict,
-             progress: Callable[[Stage, int, int], None]) -> IngestResult:
+def _not_raw(
+    path: Path, name: str, size: int, first: IngestResult, options: dict, progress: Callable[[Stage, int, int], None]
+) -> IngestResult:
     """The first block is not raw records: a summary table is read whole when it is small enough; otherwise
     the first block's problems are returned with the reason the file was not read further."""
     if first.shape in ("wide", "long") and first.report.ok:

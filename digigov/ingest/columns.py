@@ -18,8 +18,24 @@ from digigov.indicators import load_catalog
 from digigov.ingest.privacy import pii_column_name
 
 ROLES: tuple[str, ...] = (
-    "region", "region_code", "city", "year", "indicator", "value", "sample_size", "channel", "entity_type",
-    "service_category", "weight", "level", "entities", "record_id", "reason", "note", "identifier", "ignore",
+    "region",
+    "region_code",
+    "city",
+    "year",
+    "indicator",
+    "value",
+    "sample_size",
+    "channel",
+    "entity_type",
+    "service_category",
+    "weight",
+    "level",
+    "entities",
+    "record_id",
+    "reason",
+    "note",
+    "identifier",
+    "ignore",
 )
 # Raw answer columns of a demand survey (one row per respondent): yes/no answers.
 ANSWER_ROLES: tuple[str, ...] = ("need", "aware", "used", "completed", "satisfied", "prefers_offline")
@@ -27,25 +43,89 @@ ALL_ROLES: tuple[str, ...] = ROLES + ANSWER_ROLES
 SINGLE_ROLES = frozenset(set(ALL_ROLES) - {"note", "identifier", "ignore"})
 
 SYNONYMS: dict[str, tuple[str, ...]] = {
-    "region": ("地区", "省份", "省", "省市", "省区市", "省级行政区", "地区名称", "省份名称", "区域", "行政区",
-               "行政区划", "行政区划名称", "region", "province", "regionname", "provincename", "area"),
+    "region": (
+        "地区",
+        "省份",
+        "省",
+        "省市",
+        "省区市",
+        "省级行政区",
+        "地区名称",
+        "省份名称",
+        "区域",
+        "行政区",
+        "行政区划",
+        "行政区划名称",
+        "region",
+        "province",
+        "regionname",
+        "provincename",
+        "area",
+    ),
     "city": ("城市", "市", "地市", "地级市", "城市名称", "地市名称", "市州", "city", "cityname", "prefecture"),
-    "region_code": ("行政区划代码", "区划代码", "代码", "地区代码", "省份代码", "城市代码", "adcode", "code",
-                    "regioncode", "areacode", "gbcode", "divisioncode"),
+    "region_code": (
+        "行政区划代码",
+        "区划代码",
+        "代码",
+        "地区代码",
+        "省份代码",
+        "城市代码",
+        "adcode",
+        "code",
+        "regioncode",
+        "areacode",
+        "gbcode",
+        "divisioncode",
+    ),
     "year": ("年份", "年度", "年", "时间", "统计年度", "调查年份", "日期", "期间", "period", "year", "date", "time"),
     "indicator": ("指标", "指标名称", "指标名", "项目", "indicator", "indicatorname", "measure", "metric", "item"),
     "value": ("数值", "值", "指标值", "取值", "数据", "value", "amount"),
-    "sample_size": ("样本量", "样本数", "样本", "受访数", "受访者数", "受访人数", "有效样本", "调查样本量", "n",
-                    "respondents", "samplesize", "sample"),
+    "sample_size": (
+        "样本量",
+        "样本数",
+        "样本",
+        "受访数",
+        "受访者数",
+        "受访人数",
+        "有效样本",
+        "调查样本量",
+        "n",
+        "respondents",
+        "samplesize",
+        "sample",
+    ),
     "channel": ("渠道", "办理渠道", "主要渠道", "主要办理渠道", "办事渠道", "办理方式", "channel", "mainchannel"),
     "entity_type": ("主体类型", "市场主体类型", "企业类型", "受访主体类型", "entitytype", "entity", "respondenttype"),
-    "service_category": ("服务类别", "事项类别", "事项类型", "服务类型", "业务类别", "办理事项", "category",
-                         "servicecategory", "service"),
+    "service_category": (
+        "服务类别",
+        "事项类别",
+        "事项类型",
+        "服务类型",
+        "业务类别",
+        "办理事项",
+        "category",
+        "servicecategory",
+        "service",
+    ),
     "weight": ("权重", "抽样权重", "weight", "samplingweight"),
     "level": ("层级", "行政层级", "级别", "level"),
     "entities": ("主体数", "市场主体数", "市场主体数量", "entities", "entitycount"),
-    "record_id": ("统一社会信用代码", "信用代码", "企业代码", "组织机构代码", "受访者编号", "问卷编号", "样本编号",
-                  "记录编号", "编号", "序号", "respondentid", "recordid", "responseid", "id"),
+    "record_id": (
+        "统一社会信用代码",
+        "信用代码",
+        "企业代码",
+        "组织机构代码",
+        "受访者编号",
+        "问卷编号",
+        "样本编号",
+        "记录编号",
+        "编号",
+        "序号",
+        "respondentid",
+        "recordid",
+        "responseid",
+        "id",
+    ),
     "reason": ("原因", "未使用原因", "未网办原因", "主要原因", "reason"),
     "note": ("备注", "说明", "注", "note", "notes", "remark", "remarks", "comment"),
     "need": ("是否有需求", "是否需要", "有无需求", "需求"),
@@ -129,8 +209,12 @@ class ColumnMapping:
 def _indicator_names() -> dict[str, tuple[str, float]]:
     names: dict[str, tuple[str, float]] = {}
     for indicator in load_catalog().values():
-        for name, confidence in ((indicator.id, 1.0), (indicator.name_zh, 1.0), (indicator.name_en, 1.0),
-                                 (indicator.column, 0.9)):
+        for name, confidence in (
+            (indicator.id, 1.0),
+            (indicator.name_zh, 1.0),
+            (indicator.name_en, 1.0),
+            (indicator.column, 0.9),
+        ):
             key = fold(name)
             if key and key not in names:
                 names[key] = (indicator.id, confidence)
@@ -157,10 +241,14 @@ def _match(header: str, indicator_names: dict[str, tuple[str, float]], synonyms:
         return ColumnMatch(header, synonyms[key], None, 1.0, base, unit)
     if pii_column_name(header):
         return ColumnMatch(header, "identifier", confidence=1.0, matched=pii_column_name(header), unit_hint=unit)
-    contained = [(len(word), role, word) for word, role in synonyms.items()
-                 if len(word) >= _MIN_CONTAINED and word in key]
-    contained += [(len(name), "indicator_column", name) for name in indicator_names
-                  if len(name) >= 3 and name in key and indicator_names[name][1] == 1.0]
+    contained = [
+        (len(word), role, word) for word, role in synonyms.items() if len(word) >= _MIN_CONTAINED and word in key
+    ]
+    contained += [
+        (len(name), "indicator_column", name)
+        for name in indicator_names
+        if len(name) >= 3 and name in key and indicator_names[name][1] == 1.0
+    ]
     if contained:
         _, role, word = max(contained)
         if role == "indicator_column":
@@ -203,8 +291,9 @@ class MappingError(ValueError):
         super().__init__(f"column {column!r}: unknown role or indicator {target!r}")
 
 
-def apply_user_mapping(proposal: ColumnMapping, user: Mapping[str, str | None] | None
-                       ) -> tuple[ColumnMapping, list[MappingError]]:
+def apply_user_mapping(
+    proposal: ColumnMapping, user: Mapping[str, str | None] | None
+) -> tuple[ColumnMapping, list[MappingError]]:
     """The proposal with the user's choices laid over it. Values: a role, an indicator id (or "indicator:<id>"),
     or None / "ignore". Unknown columns and targets are returned as errors (and left as proposed)."""
     if not user:

@@ -38,8 +38,9 @@ class _Records:
     _Malformed; `bulk` hands rows to a callback without a generator frame per row (the hot loop)."""
 
     def __init__(self, text: str, delimiter: str) -> None:
-        self.reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"',
-                                 doublequote=True, strict=True)
+        self.reader = csv.reader(
+            io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', doublequote=True, strict=True
+        )
         self.previous = 0
 
     def __iter__(self) -> Iterator[tuple[int, list[str]]]:
@@ -107,7 +108,7 @@ class _Scan:
         if not "".join(fields).strip():
             self.blank_lines.append(line)
             return
-        if len(fields) > self.width and not "".join(fields[self.width:]).strip():
+        if len(fields) > self.width and not "".join(fields[self.width :]).strip():
             self.trimmed.append(line)
             fields = fields[: self.width]
         if len(fields) != self.width:
@@ -133,15 +134,24 @@ class _Scan:
         return pl.concat(self.chunks) if self.chunks else rows_frame([], self.names or [], [])
 
 
-def _polars_frame(text: str, delimiter: str, names: list[str], header_end: int, lines: list[int],
-                  checks: list[tuple[int, list[str]]]) -> pl.DataFrame | None:
+def _polars_frame(
+    text: str, delimiter: str, names: list[str], header_end: int, lines: list[int], checks: list[tuple[int, list[str]]]
+) -> pl.DataFrame | None:
     """The data rows read by polars (fast), or None when its reading does not match the strict scan exactly:
     the same number of rows, and the same cells in the first and last rows."""
     placeholders = [f"c{i}" for i in range(len(names))]
     try:
-        body = pl.read_csv(text.encode("utf-8"), has_header=False, separator=delimiter, quote_char='"',
-                           skip_lines=header_end, infer_schema=False, new_columns=placeholders,
-                           raise_if_empty=False, truncate_ragged_lines=False)
+        body = pl.read_csv(
+            text.encode("utf-8"),
+            has_header=False,
+            separator=delimiter,
+            quote_char='"',
+            skip_lines=header_end,
+            infer_schema=False,
+            new_columns=placeholders,
+            raise_if_empty=False,
+            truncate_ragged_lines=False,
+        )
     except Exception:  # any disagreement with the strict reader: take the slow, exact path
         return None
     if not lines:
@@ -154,7 +164,7 @@ def _polars_frame(text: str, delimiter: str, names: list[str], header_end: int, 
     body = body.with_columns(pl.col(c).replace("", None) for c in placeholders)  # a quoted "" is empty too
     body = body.rename(dict(zip(placeholders, names, strict=True)))
     frame = body.with_columns(pl.Series(ROW, lines, dtype=pl.Int64)).select(ROW, *names)
-    last = lines[-_TAIL - 1:]
+    last = lines[-_TAIL - 1 :]
     index = {line: i for i, line in enumerate(lines[:25])}
     index.update({line: len(lines) - len(last) + i for i, line in enumerate(last)})
     for line, fields in checks:
@@ -220,8 +230,9 @@ def _field_counts(sample: str, delimiter: str) -> list[int]:
     return counts
 
 
-def read_csv_text(text: str, report: ValidationReport, *, delimiter: str | None = None,
-                  header_row: int | None = None) -> RawTable | None:
+def read_csv_text(
+    text: str, report: ValidationReport, *, delimiter: str | None = None, header_row: int | None = None
+) -> RawTable | None:
     """Parse decoded text into a RawTable, reporting structural problems; None when there is no table at all."""
     if delimiter is not None and delimiter not in DELIMITERS:
         report.add("delimiter_invalid", "error", value=delimiter)
@@ -241,29 +252,30 @@ def read_csv_text(text: str, report: ValidationReport, *, delimiter: str | None 
     header_line, header_fields = head[position]
     skipped = [(line, f) for line, f in head[:position] if filled(f)]
     if skipped:
-        report.add("title_rows_skipped", "info", row=skipped[0][0], value=filled(skipped[0][1])[0],
-                   count=len(skipped))
+        report.add("title_rows_skipped", "info", row=skipped[0][0], value=filled(skipped[0][1])[0], count=len(skipped))
 
     names, changes = clean_headers(header_fields)
     width = len(names)
     header_end = head[position + 1][0] - 1 if position + 1 < len(head) else records.previous
-    scan, malformed = _scan_body(records, head[position + 1:], width, malformed)
+    scan, malformed = _scan_body(records, head[position + 1 :], width, malformed)
     note_lines = _report_structure(report, scan, chosen, malformed)
 
     frame = None
     if not scan.odd and not scan.trimmed and malformed is None:
-        checks = [(line, f) for line, f in [*head[position + 1:position + 21], *scan.tail]
-                  if len(f) == width and any(f)]
+        checks = [
+            (line, f) for line, f in [*head[position + 1 : position + 21], *scan.tail] if len(f) == width and any(f)
+        ]
         frame = _polars_frame(text, chosen, names, header_end, scan.lines, checks)
     if frame is None:
-        frame = _python_frame(text, chosen, names, len(head[:position + 1]))
+        frame = _python_frame(text, chosen, names, len(head[: position + 1]))
     frame = _drop_notes_and_blanks(frame, names, scan, note_lines, report)
     frame = _drop_empty_generated(frame, changes, report, header_line)
     return RawTable(frame=frame, header_row=header_line, delimiter=chosen)
 
 
-def _scan_body(records: _Records, rest_of_head: list[tuple[int, list[str]]], width: int,
-               malformed: _Malformed | None) -> tuple[_Scan, _Malformed | None]:
+def _scan_body(
+    records: _Records, rest_of_head: list[tuple[int, list[str]]], width: int, malformed: _Malformed | None
+) -> tuple[_Scan, _Malformed | None]:
     """Sort the records after the header (those already read, then the rest of the file unless a malformed
     record stopped the reading) into a _Scan; with the malformed-record error, if any."""
     scan = _Scan(width)
@@ -293,8 +305,7 @@ def _read_head(records: _Records, header_row: int | None) -> tuple[list[tuple[in
     return head, None
 
 
-def _header_position(head: list[tuple[int, list[str]]], header_row: int | None,
-                     report: ValidationReport) -> int | None:
+def _header_position(head: list[tuple[int, list[str]]], header_row: int | None, report: ValidationReport) -> int | None:
     """Index in head of the header: the given header row (None, reported, when it is not a filled line of the
     file), else the detected header, else the first filled row (reported as a guess)."""
     if header_row is not None:
@@ -315,7 +326,7 @@ def _report_structure(report: ValidationReport, scan: _Scan, chosen: str, malfor
     lines of the trailing notes (left out of the table)."""
     tail, width = scan.tail, scan.width
     note_count = trailing_notes([f for _, f in tail])
-    note_lines = {line for line, _ in list(tail)[len(tail) - note_count:]} if note_count else set()
+    note_lines = {line for line, _ in list(tail)[len(tail) - note_count :]} if note_count else set()
     notes = [(line, f) for line, f in tail if line in note_lines and filled(f)]
     if notes:
         report.add("notes_skipped", "info", row=notes[0][0], value=filled(notes[0][1])[0], count=len(notes))
@@ -330,8 +341,9 @@ def _report_structure(report: ValidationReport, scan: _Scan, chosen: str, malfor
     return note_lines
 
 
-def _drop_notes_and_blanks(frame: pl.DataFrame, names: list[str], scan: _Scan, note_lines: set[int],
-                           report: ValidationReport) -> pl.DataFrame:
+def _drop_notes_and_blanks(
+    frame: pl.DataFrame, names: list[str], scan: _Scan, note_lines: set[int], report: ValidationReport
+) -> pl.DataFrame:
     """The table without its trailing notes and blank rows; blank rows inside the table are reported."""
     blank_lines = scan.blank_lines
     if note_lines:
@@ -352,8 +364,9 @@ def lines_before_end(line: int, tail: deque[tuple[int, list[str]]]) -> bool:
     return line < last_filled
 
 
-def _drop_empty_generated(frame: pl.DataFrame, changes: list[tuple[int, str, str]], report: ValidationReport,
-                          header_line: int) -> pl.DataFrame:
+def _drop_empty_generated(
+    frame: pl.DataFrame, changes: list[tuple[int, str, str]], report: ValidationReport, header_line: int
+) -> pl.DataFrame:
     """Columns without a header and without data are trailing delimiters: drop them. Report the others."""
     drop: list[str] = []
     for _, kind, name in changes:
@@ -362,8 +375,9 @@ def _drop_empty_generated(frame: pl.DataFrame, changes: list[tuple[int, str, str
         elif kind == "empty":
             report.add("empty_header", "warning", row=header_line, column=name)
         else:
-            report.add("duplicate_header" if kind == "duplicate" else "header_renamed", "warning", row=header_line,
-                       column=name)
+            report.add(
+                "duplicate_header" if kind == "duplicate" else "header_renamed", "warning", row=header_line, column=name
+            )
     return frame.drop(drop) if drop else frame
 
 

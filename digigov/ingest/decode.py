@@ -15,7 +15,15 @@ from dataclasses import dataclass
 
 # Offered to the user as a manual override ("auto" = detect).
 ENCODING_CHOICES: tuple[str, ...] = (
-    "auto", "utf-8", "utf-8-sig", "gb18030", "gbk", "utf-16", "utf-16-le", "utf-16-be", "big5",
+    "auto",
+    "utf-8",
+    "utf-8-sig",
+    "gb18030",
+    "gbk",
+    "utf-16",
+    "utf-16-le",
+    "utf-16-be",
+    "big5",
 )
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF8, "utf-8"),
@@ -36,8 +44,9 @@ class Decoded:
 class DecodeError(ValueError):
     """The bytes are not valid in any accepted encoding (or in the one the user chose)."""
 
-    def __init__(self, code: str, *, encoding: str = "", offset: int = 0, line: int = 1,
-                 hint: str | None = None) -> None:
+    def __init__(
+        self, code: str, *, encoding: str = "", offset: int = 0, line: int = 1, hint: str | None = None
+    ) -> None:
         self.code = code
         self.encoding = encoding
         self.offset = offset
@@ -73,9 +82,24 @@ def _guess(data: bytes) -> str | None:
 
 
 _PLAUSIBLE_RANGES = (
-    (0x20, 0x7E), (0xA0, 0x24F), (0x370, 0x3FF), (0x400, 0x4FF), (0x2000, 0x206F), (0x2100, 0x22FF),
-    (0x2460, 0x24FF), (0x2500, 0x25FF), (0x3000, 0x303F), (0x3040, 0x30FF), (0x3100, 0x312F), (0x31C0, 0x31EF),
-    (0x3200, 0x33FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0xFE30, 0xFE4F), (0xFF00, 0xFFEF),
+    (0x20, 0x7E),
+    (0xA0, 0x24F),
+    (0x370, 0x3FF),
+    (0x400, 0x4FF),
+    (0x2000, 0x206F),
+    (0x2100, 0x22FF),
+    (0x2460, 0x24FF),
+    (0x2500, 0x25FF),
+    (0x3000, 0x303F),
+    (0x3040, 0x30FF),
+    (0x3100, 0x312F),
+    (0x31C0, 0x31EF),
+    (0x3200, 0x33FF),
+    (0x3400, 0x4DBF),
+    (0x4E00, 0x9FFF),
+    (0xF900, 0xFAFF),
+    (0xFE30, 0xFE4F),
+    (0xFF00, 0xFFEF),
     (0x20000, 0x3FFFF),
 )
 
@@ -124,8 +148,9 @@ def _override(data: bytes, encoding: str) -> Decoded:
         text = _strict(payload, name)
     except UnicodeDecodeError as exc:
         offset = exc.start + (len(data) - len(payload))
-        raise DecodeError("decode_override_failed", encoding=name, offset=offset,
-                          line=_line_of(data, offset, name), hint=_guess(data)) from None
+        raise DecodeError(
+            "decode_override_failed", encoding=name, offset=offset, line=_line_of(data, offset, name), hint=_guess(data)
+        ) from None
     return Decoded(text, name, bom)
 
 
@@ -139,13 +164,14 @@ def decode_bytes(data: bytes, encoding: str | None = None) -> Decoded:
         return _override(data, encoding)
     for bom_bytes, name in _BOMS:
         if data.startswith(bom_bytes):
-            payload = data[len(bom_bytes):]
+            payload = data[len(bom_bytes) :]
             try:
                 return Decoded(_strict(payload, name), name, True)
             except UnicodeDecodeError as exc:
                 offset = exc.start + len(bom_bytes)
-                raise DecodeError("decode_failed", encoding=name, offset=offset,
-                                  line=_line_of(data, offset, name), hint=_guess(data)) from None
+                raise DecodeError(
+                    "decode_failed", encoding=name, offset=offset, line=_line_of(data, offset, name), hint=_guess(data)
+                ) from None
     try:
         return Decoded(_strict(data, "utf-8"), "utf-8", False)
     except UnicodeDecodeError as exc:
@@ -154,8 +180,9 @@ def decode_bytes(data: bytes, encoding: str | None = None) -> Decoded:
         text = _strict(data, "gb18030")
     except UnicodeDecodeError:
         offset = utf8_error.start
-        raise DecodeError("decode_failed", encoding="utf-8", offset=offset,
-                          line=_line_of(data, offset, "utf-8"), hint=_guess(data)) from None
+        raise DecodeError(
+            "decode_failed", encoding="utf-8", offset=offset, line=_line_of(data, offset, "utf-8"), hint=_guess(data)
+        ) from None
     try:
         label = "gbk" if data.decode("gbk") == text else "gb18030"
     except UnicodeDecodeError:

@@ -85,10 +85,17 @@ def aggregate_raw_answers(
         raise ValueError("satisfied_col needs completed_col: satisfaction is asked of those who completed")
     lf = records.lazy()
     names = lf.collect_schema().names()
-    require_columns(names, (region_col, need_col, aware_col, used_col, completed_col, satisfied_col, reason_col,
-                             period_col, category_col))
-    given = {"need": need_col, "aware": aware_col, "used": used_col, "completed": completed_col,
-             "satisfied": satisfied_col}
+    require_columns(
+        names,
+        (region_col, need_col, aware_col, used_col, completed_col, satisfied_col, reason_col, period_col, category_col),
+    )
+    given = {
+        "need": need_col,
+        "aware": aware_col,
+        "used": used_col,
+        "completed": completed_col,
+        "satisfied": satisfied_col,
+    }
     stage_cols = {k: v for k, v in given.items() if v}
     select = [pl.col(region_col).cast(pl.String).alias("__region")]
     select += [pl.col(col).cast(pl.String).alias(f"__{stage}") for stage, col in stage_cols.items()]
@@ -101,8 +108,14 @@ def aggregate_raw_answers(
     raw = [e.meta.output_name() for e in select]
     combos = lf.select(select).group_by(raw).agg(pl.len().alias("__n")).collect()
 
-    combos = _code_answers(combos, stage_cols, reason_col, region_col if resolve_regions else None, level,
-                           has_category=category_col is not None)
+    combos = _code_answers(
+        combos,
+        stage_cols,
+        reason_col,
+        region_col if resolve_regions else None,
+        level,
+        has_category=category_col is not None,
+    )
 
     # The funnel's nested definition, and the contradictions against it.
     stages = list(stage_cols)
@@ -127,18 +140,30 @@ def aggregate_raw_answers(
         reason = pl.col("__reason")
         issues["reason_from_user"] = derived["used"] & reason.is_not_null()
         issues["missing_reason"] = aware_non_user & reason.is_null()
-        issues["reason_conflict"] = ((aware_non_user & (reason == "unaware"))
-                                     | (unaware & reason.is_not_null() & (reason != "unaware"))).fill_null(False)
+        issues["reason_conflict"] = (
+            (aware_non_user & (reason == "unaware")) | (unaware & reason.is_not_null() & (reason != "unaware"))
+        ).fill_null(False)
         # Aware non-users with no usable reason are "other"; unaware non-users are "unaware" by definition.
-        effective = (pl.when(unaware).then(pl.lit("unaware"))
-                     .when(aware_non_user & (reason.is_null() | (reason == "unaware"))).then(pl.lit("other"))
-                     .when(aware_non_user).then(reason))
+        effective = (
+            pl.when(unaware)
+            .then(pl.lit("unaware"))
+            .when(aware_non_user & (reason.is_null() | (reason == "unaware")))
+            .then(pl.lit("other"))
+            .when(aware_non_user)
+            .then(reason)
+        )
     counted = combos.with_columns(
         *[pl.when(expr).then(pl.col("__n")).otherwise(0).alias(f"__issue_{key}") for key, expr in issues.items()],
         *[pl.when(expr).then(pl.col("__n")).otherwise(0).alias(stage) for stage, expr in derived.items()],
         pl.when(respondent).then(pl.col("__n")).otherwise(0).alias("respondents"),
-        *([pl.when(non_user & (effective == r)).then(pl.col("__n")).otherwise(0).alias(f"reason_{r}")
-           for r in REASONS] if reason_col else []),
+        *(
+            [
+                pl.when(non_user & (effective == r)).then(pl.col("__n")).otherwise(0).alias(f"reason_{r}")
+                for r in REASONS
+            ]
+            if reason_col
+            else []
+        ),
     )
     keys = ["adcode", *(["year"] if period_col else []), *(["service_category"] if category_col else [])]
     value_cols = ["respondents", *stages, *(REASON_COLUMNS if reason_col else [])]
@@ -146,14 +171,22 @@ def aggregate_raw_answers(
     out = period_as_year(out).sort(keys, nulls_last=True)
     totals = counted.select(pl.col("__n").sum(), *[pl.col(f"__issue_{k}").sum() for k in issues]).row(0)
     report = ConsistencyReport(
-        rows=int(totals[0] or 0), respondents=int(out["respondents"].sum()),
+        rows=int(totals[0] or 0),
+        respondents=int(out["respondents"].sum()),
         issues={k: int(v or 0) for k, v in zip(issues, totals[1:], strict=True)},
     )
     return AggregatedAnswers(out, report)
 
 
-def _code_answers(combos: pl.DataFrame, stage_cols: dict[str, str], reason_col: str | None,
-                  region_col: str | None, level: Level | None, *, has_category: bool) -> pl.DataFrame:
+def _code_answers(
+    combos: pl.DataFrame,
+    stage_cols: dict[str, str],
+    reason_col: str | None,
+    region_col: str | None,
+    level: Level | None,
+    *,
+    has_category: bool,
+) -> pl.DataFrame:
     """The raw answers of each combination replaced by booleans and codes (regions resolved when region_col is
     given); every unknown value of a column is reported at once."""
     exprs = []
@@ -176,7 +209,11 @@ def _yes_no_mapping(combos: pl.DataFrame, raw_col: str, column: str) -> dict:
 
 
 def _reason_mapping(combos: pl.DataFrame, column: str) -> Mapping[str, str]:
-    expected = ("a reason: " + ", ".join(REASONS)
-                + " (或中文: 不知道可网办, 缺少指引, 问题无人解答, 偏好面对面, 系统故障, 其他)")
-    return labels_or_raise(combos, "__reason", column, lambda v: map_label(v, REASON_LABELS), expected,
-                           blanks_allowed=True)
+    expected = (
+        "a reason: "
+        + ", ".join(REASONS)
+        + " (或中文: 不知道可网办, 缺少指引, 问题无人解答, 偏好面对面, 系统故障, 其他)"
+    )
+    return labels_or_raise(
+        combos, "__reason", column, lambda v: map_label(v, REASON_LABELS), expected, blanks_allowed=True
+    )

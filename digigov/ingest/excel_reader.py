@@ -52,8 +52,7 @@ def inspect_xlsx(data: bytes) -> XlsxRejection | None:
                 rejection = _scan_entry(archive, info)
                 if rejection:
                     return rejection
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, RuntimeError, NotImplementedError,
-            EOFError):
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, RuntimeError, NotImplementedError, EOFError):
         return XlsxRejection("xlsx_corrupt")
     return None
 
@@ -119,8 +118,9 @@ def _load_grid(reader, index: int) -> pl.DataFrame:
     return sheet.to_polars()
 
 
-def read_xlsx(data: bytes, report: ValidationReport, *, sheet: str | int | None = None,
-              header_row: int | None = None) -> tuple[RawTable | None, list[str]]:
+def read_xlsx(
+    data: bytes, report: ValidationReport, *, sheet: str | int | None = None, header_row: int | None = None
+) -> tuple[RawTable | None, list[str]]:
     """Read one sheet as a RawTable (None on failure, reported). Returns the table and all sheet names."""
     try:
         reader = _reader(data)
@@ -185,8 +185,9 @@ def _safe_grid(reader, index: int, report: ValidationReport) -> pl.DataFrame | N
         return None
 
 
-def _table_from_grid(grid: pl.DataFrame, report: ValidationReport, sheet: str,
-                     header_row: int | None) -> RawTable | None:
+def _table_from_grid(
+    grid: pl.DataFrame, report: ValidationReport, sheet: str, header_row: int | None
+) -> RawTable | None:
     if grid.width == 0 or grid.height == 0:
         report.add("empty_file", "error")
         return None
@@ -196,8 +197,13 @@ def _table_from_grid(grid: pl.DataFrame, report: ValidationReport, sheet: str,
         return None
     title_rows = [i for i in range(position) if filled(head_rows[i])]
     if title_rows:
-        report.add("title_rows_skipped", "info", row=title_rows[0] + 1, value=filled(head_rows[title_rows[0]])[0],
-                   count=len(title_rows))
+        report.add(
+            "title_rows_skipped",
+            "info",
+            row=title_rows[0] + 1,
+            value=filled(head_rows[title_rows[0]])[0],
+            count=len(title_rows),
+        )
     names, changes = clean_headers(grid.row(position))
     body = grid.slice(position + 1).with_row_index(ROW, offset=position + 2).with_columns(pl.col(ROW).cast(pl.Int64))
     body = body.rename(dict(zip(grid.columns, names, strict=True)))
@@ -209,14 +215,19 @@ def _table_from_grid(grid: pl.DataFrame, report: ValidationReport, sheet: str,
         elif kind == "empty":
             report.add("empty_header", "warning", row=position + 1, column=name)
         else:
-            report.add("duplicate_header" if kind == "duplicate" else "header_renamed", "warning",
-                       row=position + 1, column=name)
+            report.add(
+                "duplicate_header" if kind == "duplicate" else "header_renamed",
+                "warning",
+                row=position + 1,
+                column=name,
+            )
     body = body.drop(drop).select(ROW, *[c for c in body.columns if c != ROW and c not in drop])
     return RawTable(frame=body, header_row=position + 1, sheet=sheet)
 
 
-def _grid_header_position(grid: pl.DataFrame, head_rows: list[tuple], header_row: int | None,
-                          report: ValidationReport) -> int | None:
+def _grid_header_position(
+    grid: pl.DataFrame, head_rows: list[tuple], header_row: int | None, report: ValidationReport
+) -> int | None:
     """Grid row index of the header: the given (1-based) header row, else the detected header, else the first
     filled row (reported as a guess); None, reported, when there is none."""
     if header_row is not None:

@@ -22,8 +22,13 @@ class UnknownLabelError(ValueError):
     The UI lists them so that the analyst can fix the file or extend the mapping.
     """
 
-    def __init__(self, column: str, unknown: Mapping[str | None, float], expected: str,
-                 suggestions: Mapping[str | None, str] | None = None) -> None:
+    def __init__(
+        self,
+        column: str,
+        unknown: Mapping[str | None, float],
+        expected: str,
+        suggestions: Mapping[str | None, str] | None = None,
+    ) -> None:
         self.column = column
         self.unknown = dict(sorted(unknown.items(), key=lambda kv: (-kv[1], str(kv[0]))))
         self.expected = expected
@@ -57,35 +62,128 @@ def label_table(spec: Mapping[str, Iterable[str]]) -> dict[str, str]:
     return table
 
 
-CHANNEL_LABELS = label_table({
-    "web": ("网站", "网页", "网页端", "网站端", "pc", "pc端", "电脑", "电脑端", "门户", "门户网站", "政务网",
-            "网上办事大厅", "网上大厅", "web portal", "website", "portal", "internet", "online portal", "browser"),
-    "mobile_app": ("app", "mobile", "mobile app", "移动端", "移动", "手机", "手机app", "手机端", "掌上办",
-                   "小程序", "微信小程序", "支付宝小程序", "微信", "支付宝", "mini program", "miniprogram",
-                   "applet", "phone", "smartphone", "h5"),
-    "self_service_terminal": ("自助终端", "自助机", "自助", "终端", "一体机", "自助服务终端", "自助服务机",
-                              "terminal", "kiosk", "self service", "self-service terminal", "self service kiosk"),
-    "counter": ("窗口", "柜台", "现场", "线下", "大厅", "政务大厅", "办事大厅", "服务大厅", "政务服务中心",
-                "窗口办理", "现场办理", "面对面", "on site", "onsite", "in person", "face to face", "offline",
-                "desk", "window", "service hall"),
-})
-ENTITY_LABELS = label_table({
-    "enterprise": ("企业", "公司", "企业法人", "company", "firm", "corporation"),
-    "individual_business": ("个体工商户", "个体户", "个体", "individual business", "self employed",
-                            "sole proprietor", "sole trader"),
-    "individual": ("个人", "自然人", "person", "natural person"),
-})
-CATEGORY_LABELS = label_table({
-    "business_registration": ("市场主体登记", "登记", "注册", "工商登记", "商事登记", "企业登记", "年报",
-                              "registration", "business registration", "company registration"),
-    "tax": ("税务", "纳税", "办税", "税", "taxation", "taxes"),
-    "social_insurance": ("社保", "社会保险", "医保", "social security"),
-    "permits": ("行政许可", "许可", "审批", "permit", "licence", "license", "licensing", "approvals"),
-    "certificates": ("证照", "证明", "证照办理", "证明办理", "证照证明", "certificate", "certification"),
-})
+CHANNEL_LABELS = label_table(
+    {
+        "web": (
+            "网站",
+            "网页",
+            "网页端",
+            "网站端",
+            "pc",
+            "pc端",
+            "电脑",
+            "电脑端",
+            "门户",
+            "门户网站",
+            "政务网",
+            "网上办事大厅",
+            "网上大厅",
+            "web portal",
+            "website",
+            "portal",
+            "internet",
+            "online portal",
+            "browser",
+        ),
+        "mobile_app": (
+            "app",
+            "mobile",
+            "mobile app",
+            "移动端",
+            "移动",
+            "手机",
+            "手机app",
+            "手机端",
+            "掌上办",
+            "小程序",
+            "微信小程序",
+            "支付宝小程序",
+            "微信",
+            "支付宝",
+            "mini program",
+            "miniprogram",
+            "applet",
+            "phone",
+            "smartphone",
+            "h5",
+        ),
+        "self_service_terminal": (
+            "自助终端",
+            "自助机",
+            "自助",
+            "终端",
+            "一体机",
+            "自助服务终端",
+            "自助服务机",
+            "terminal",
+            "kiosk",
+            "self service",
+            "self-service terminal",
+            "self service kiosk",
+        ),
+        "counter": (
+            "窗口",
+            "柜台",
+            "现场",
+            "线下",
+            "大厅",
+            "政务大厅",
+            "办事大厅",
+            "服务大厅",
+            "政务服务中心",
+            "窗口办理",
+            "现场办理",
+            "面对面",
+            "on site",
+            "onsite",
+            "in person",
+            "face to face",
+            "offline",
+            "desk",
+            "window",
+            "service hall",
+        ),
+    }
+)
+ENTITY_LABELS = label_table(
+    {
+        "enterprise": ("企业", "公司", "企业法人", "company", "firm", "corporation"),
+        "individual_business": (
+            "个体工商户",
+            "个体户",
+            "个体",
+            "individual business",
+            "self employed",
+            "sole proprietor",
+            "sole trader",
+        ),
+        "individual": ("个人", "自然人", "person", "natural person"),
+    }
+)
+CATEGORY_LABELS = label_table(
+    {
+        "business_registration": (
+            "市场主体登记",
+            "登记",
+            "注册",
+            "工商登记",
+            "商事登记",
+            "企业登记",
+            "年报",
+            "registration",
+            "business registration",
+            "company registration",
+        ),
+        "tax": ("税务", "纳税", "办税", "税", "taxation", "taxes"),
+        "social_insurance": ("社保", "社会保险", "医保", "social security"),
+        "permits": ("行政许可", "许可", "审批", "permit", "licence", "license", "licensing", "approvals"),
+        "certificates": ("证照", "证明", "证照办理", "证明办理", "证照证明", "certificate", "certification"),
+    }
+)
 _YES = {label_key(v) for v in ("是", "有", "对", "需要", "yes", "y", "true", "t", "1", "1.0", "√", "✓", "✔")}
-_NO = {label_key(v) for v in ("否", "无", "没有", "不", "错", "不需要", "no", "n", "false", "f", "0", "0.0",
-                              "×", "✗", "✘")}
+_NO = {
+    label_key(v) for v in ("否", "无", "没有", "不", "错", "不需要", "no", "n", "false", "f", "0", "0.0", "×", "✗", "✘")
+}
 YES_NO_EXPECTED = "是/否, yes/no, y/n, true/false, 1/0, √/×"
 
 
@@ -122,29 +220,96 @@ def parse_yes_no(value: object) -> bool | None:
 
 
 # Why a respondent who needs a service does not use it online (digigov.codes.REASONS).
-REASON_LABELS = label_table({
-    "unaware": ("不知道可网办", "不知道可以网上办", "不知道", "不知晓", "不了解", "未听说", "reason_unaware",
-                "not aware", "did not know", "didn't know", "didnt know", "unaware of online service"),
-    "no_guidance": ("缺少指引", "缺乏指引", "没有指引", "无指引", "指引不清", "不会用", "不会操作", "操作复杂",
-                    "流程复杂", "reason_no_guidance", "no guidance", "lack of guidance", "did not know how",
-                    "too complicated"),
-    "no_answer": ("问题无人解答", "无人解答", "没人解答", "咨询无回应", "没有回应", "无人回复", "reason_no_answer",
-                  "no answer", "no response", "questions unanswered", "unanswered"),
-    "prefers_face": ("偏好面对面", "喜欢面对面", "偏好线下", "习惯线下", "更喜欢现场", "面对面",
-                     "reason_prefers_face", "prefers face to face", "prefer face to face", "prefers in person",
-                     "prefer in person", "face to face"),
-    "tech_failure": ("系统故障", "技术故障", "系统卡顿", "系统问题", "网站打不开", "登录失败",
-                     "reason_tech_failure", "technical failure", "tech failure", "system failure", "system error",
-                     "technical problem"),
-    "other": ("其他", "其它", "reason_other", "others"),
-})
+REASON_LABELS = label_table(
+    {
+        "unaware": (
+            "不知道可网办",
+            "不知道可以网上办",
+            "不知道",
+            "不知晓",
+            "不了解",
+            "未听说",
+            "reason_unaware",
+            "not aware",
+            "did not know",
+            "didn't know",
+            "didnt know",
+            "unaware of online service",
+        ),
+        "no_guidance": (
+            "缺少指引",
+            "缺乏指引",
+            "没有指引",
+            "无指引",
+            "指引不清",
+            "不会用",
+            "不会操作",
+            "操作复杂",
+            "流程复杂",
+            "reason_no_guidance",
+            "no guidance",
+            "lack of guidance",
+            "did not know how",
+            "too complicated",
+        ),
+        "no_answer": (
+            "问题无人解答",
+            "无人解答",
+            "没人解答",
+            "咨询无回应",
+            "没有回应",
+            "无人回复",
+            "reason_no_answer",
+            "no answer",
+            "no response",
+            "questions unanswered",
+            "unanswered",
+        ),
+        "prefers_face": (
+            "偏好面对面",
+            "喜欢面对面",
+            "偏好线下",
+            "习惯线下",
+            "更喜欢现场",
+            "面对面",
+            "reason_prefers_face",
+            "prefers face to face",
+            "prefer face to face",
+            "prefers in person",
+            "prefer in person",
+            "face to face",
+        ),
+        "tech_failure": (
+            "系统故障",
+            "技术故障",
+            "系统卡顿",
+            "系统问题",
+            "网站打不开",
+            "登录失败",
+            "reason_tech_failure",
+            "technical failure",
+            "tech failure",
+            "system failure",
+            "system error",
+            "technical problem",
+        ),
+        "other": ("其他", "其它", "reason_other", "others"),
+    }
+)
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # Shared by the aggregators: they group by the raw labels first, then map each distinct label once
 # ---------------------------------------------------------------------------------------------------------------
-def labels_or_raise(counts: pl.DataFrame, raw_col: str, column: str, mapper: Callable[[object], object],
-                    expected: str, *, blanks_allowed: bool = False) -> dict:
+def labels_or_raise(
+    counts: pl.DataFrame,
+    raw_col: str,
+    column: str,
+    mapper: Callable[[object], object],
+    expected: str,
+    *,
+    blanks_allowed: bool = False,
+) -> dict:
     """Map each distinct raw value with ``mapper``; raise listing every unmapped value with its row count.
 
     ``blanks_allowed``: a missing or blank answer maps to None instead of being unknown (survey skip logic
@@ -204,4 +369,3 @@ def require_columns(names: Sequence[str], wanted: Iterable[str | None]) -> None:
     missing = [c for c in wanted if c is not None and c not in names]
     if missing:
         raise ValueError(f"columns not found: {', '.join(map(repr, missing))}; the file has {', '.join(names)}")
-

@@ -31,6 +31,7 @@ def dim_column(name: str) -> str:
 def indicator_column(indicator_id: str) -> str:
     return f"__ind_{indicator_id}"
 
+
 Cells = Sequence[str | None]
 
 _NOTE_START = re.compile(

@@ -11,8 +11,7 @@ from digigov.ingest.layout import ROW, RawTable, clean_headers
 from digigov.ingest.limits import MIB, PARQUET_MAX_UNCOMPRESSED_BYTES
 from digigov.ingest.report import ValidationReport
 
-_TEXTUAL = (pl.String, pl.Categorical, pl.Enum, pl.Boolean, pl.Date, pl.Datetime, pl.Time, pl.Duration,
-            pl.Decimal)
+_TEXTUAL = (pl.String, pl.Categorical, pl.Enum, pl.Boolean, pl.Date, pl.Datetime, pl.Time, pl.Duration, pl.Decimal)
 
 
 def _as_text(series: pl.Series) -> pl.Series | None:
@@ -49,6 +48,5 @@ def read_parquet_bytes(data: bytes, report: ValidationReport) -> RawTable | None
         columns[name] = text.alias(name).replace("", None)
     for _, kind, name in changes:
         if kind in ("duplicate", "renamed"):
-            report.add("duplicate_header" if kind == "duplicate" else "header_renamed", "warning", row=1,
-                       column=name)
+            report.add("duplicate_header" if kind == "duplicate" else "header_renamed", "warning", row=1, column=name)
     return RawTable(frame=pl.DataFrame(columns), header_row=1)

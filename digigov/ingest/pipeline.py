@@ -79,8 +79,17 @@ log = logging.getLogger(__name__)
 
 EXTRA_NUMBERS: tuple[str, ...] = ("sample_size", "entities")
 DELIMITER_ZH = {"comma": "逗号", "tab": "制表符", "semicolon": "分号", "pipe": "竖线"}
-KIND_LABELS = {"text": "CSV/TSV", "xlsx": "Excel .xlsx", "parquet": "Parquet", "xls": "Excel 97-2003 .xls",
-               "ods": "OpenDocument .ods", "office": "Office", "zip": "ZIP", "binary": "binary", "empty": "empty"}
+KIND_LABELS = {
+    "text": "CSV/TSV",
+    "xlsx": "Excel .xlsx",
+    "parquet": "Parquet",
+    "xls": "Excel 97-2003 .xls",
+    "ods": "OpenDocument .ods",
+    "office": "Office",
+    "zip": "ZIP",
+    "binary": "binary",
+    "empty": "empty",
+}
 
 
 @dataclass
@@ -134,12 +143,24 @@ class _Options:
     shape: ShapeResult | None = None
 
 
-def read_upload(name: str, data: bytes, *, encoding: str | None = None, sheet: str | int | None = None,
-                header_row: int | None = None, mapping: Mapping[str, str | None] | None = None,
-                region_overrides: Mapping[str, str] | None = None, delimiter: str | None = None,
-                units: Mapping[str, str] | None = None, year: int | None = None, salt: bytes | str | None = None,
-                max_bytes: int | None = None, line_offset: int = 0, aggregate: bool = True,
-                shape: ShapeResult | None = None) -> IngestResult:
+def read_upload(
+    name: str,
+    data: bytes,
+    *,
+    encoding: str | None = None,
+    sheet: str | int | None = None,
+    header_row: int | None = None,
+    mapping: Mapping[str, str | None] | None = None,
+    region_overrides: Mapping[str, str] | None = None,
+    delimiter: str | None = None,
+    units: Mapping[str, str] | None = None,
+    year: int | None = None,
+    salt: bytes | str | None = None,
+    max_bytes: int | None = None,
+    line_offset: int = 0,
+    aggregate: bool = True,
+    shape: ShapeResult | None = None,
+) -> IngestResult:
     """Read, validate and normalise one uploaded file.
 
     name: the user's file name (shown in the report only; the kind is judged from the bytes).
@@ -156,8 +177,20 @@ def read_upload(name: str, data: bytes, *, encoding: str | None = None, sheet: s
     file's first chunk.
     """
     report = ValidationReport(file=str(name or "upload"), row_offset=line_offset)
-    options = _Options(encoding, sheet, header_row, mapping, region_overrides, delimiter, units, year, salt,
-                       max_bytes, aggregate, shape)
+    options = _Options(
+        encoding,
+        sheet,
+        header_row,
+        mapping,
+        region_overrides,
+        delimiter,
+        units,
+        year,
+        salt,
+        max_bytes,
+        aggregate,
+        shape,
+    )
     try:
         payload = bytes(data) if isinstance(data, bytes | bytearray | memoryview) else None
     except Exception:
@@ -199,15 +232,25 @@ def _accepted_kind(result: IngestResult, data: bytes, options: _Options) -> str 
     if sniffed.kind == "binary" and not sniffed.detail and options.encoding and options.encoding != "auto":
         sniffed = Sniffed("text")  # NUL bytes, but the user says it is text (UTF-16 without a BOM): decode strictly
     result.kind = sniffed.kind
-    refusals = {"empty": "empty_file", "binary": "binary_file", "xls": "legacy_xls", "ods": "ods_unsupported",
-                "office": "office_unsupported", "zip": "zip_unsupported"}
+    refusals = {
+        "empty": "empty_file",
+        "binary": "binary_file",
+        "xls": "legacy_xls",
+        "ods": "ods_unsupported",
+        "office": "office_unsupported",
+        "zip": "zip_unsupported",
+    }
     if sniffed.kind in refusals:
         report.add(refusals[sniffed.kind], "error", kind=sniffed.detail or "?")
         return None
     promised = extension_kind(result.name)
     if promised is not None and promised != sniffed.kind:
-        report.add("extension_mismatch", "info", value=PurePath(result.name).suffix,
-                   actual=KIND_LABELS.get(sniffed.kind, sniffed.kind))
+        report.add(
+            "extension_mismatch",
+            "info",
+            value=PurePath(result.name).suffix,
+            actual=KIND_LABELS.get(sniffed.kind, sniffed.kind),
+        )
     return sniffed.kind
 
 
@@ -215,8 +258,14 @@ def _read_workbook(result: IngestResult, data: bytes, options: _Options) -> RawT
     report = result.report
     rejection = inspect_xlsx(data)
     if rejection is not None:
-        report.add(rejection.code, "error", value=rejection.entry or None, entry=rejection.entry,
-                   size_mb=f"{rejection.size_mb:.0f}", ratio=f"{rejection.ratio:.0f}")
+        report.add(
+            rejection.code,
+            "error",
+            value=rejection.entry or None,
+            entry=rejection.entry,
+            size_mb=f"{rejection.size_mb:.0f}",
+            ratio=f"{rejection.ratio:.0f}",
+        )
         return None
     table, sheets = read_xlsx(data, report, sheet=options.sheet, header_row=options.header_row)
     result.sheets = sheets
@@ -229,8 +278,15 @@ def _read_text(result: IngestResult, data: bytes, options: _Options) -> RawTable
     try:
         decoded = decode_bytes(data, options.encoding)
     except DecodeError as exc:
-        report.add(exc.code, "error", row=exc.line, value=exc.encoding or options.encoding,
-                   encoding=exc.encoding or str(options.encoding), offset=exc.offset, hint=exc.hint or "-")
+        report.add(
+            exc.code,
+            "error",
+            row=exc.line,
+            value=exc.encoding or options.encoding,
+            encoding=exc.encoding or str(options.encoding),
+            offset=exc.offset,
+            hint=exc.hint or "-",
+        )
         return None
     result.encoding, result.bom = decoded.encoding, decoded.bom
     if "\x00" in decoded.text:
@@ -239,14 +295,14 @@ def _read_text(result: IngestResult, data: bytes, options: _Options) -> RawTable
     label = f"{decoded.encoding} + BOM" if decoded.bom else decoded.encoding
     report.add("encoding_detected", "info", value=label, encoding=label)
     if decoded.uncertain:
-        report.add("encoding_uncertain", "warning", value=decoded.encoding, encoding=decoded.encoding,
-                   hint=decoded.hint or "-")
+        report.add(
+            "encoding_uncertain", "warning", value=decoded.encoding, encoding=decoded.encoding, hint=decoded.hint or "-"
+        )
     table = read_csv_text(decoded.text, report, delimiter=options.delimiter, header_row=options.header_row)
     if table is not None:
         result.delimiter = table.delimiter
         name = DELIMITER_NAMES.get(table.delimiter or ",", "comma")
-        report.add("delimiter_detected", "info", value=name,
-                   delimiter={"zh": DELIMITER_ZH.get(name, name), "en": name})
+        report.add("delimiter_detected", "info", value=name, delimiter={"zh": DELIMITER_ZH.get(name, name), "en": name})
     return table
 
 
@@ -287,8 +343,9 @@ def _run(result: IngestResult, data: bytes, options: _Options) -> None:
     _normalise(result, dated, mapping, shape, options)
 
 
-def _normalise(result: IngestResult, work: pl.DataFrame, mapping: ColumnMapping, shape: ShapeResult,
-               options: _Options) -> None:
+def _normalise(
+    result: IngestResult, work: pl.DataFrame, mapping: ColumnMapping, shape: ShapeResult, options: _Options
+) -> None:
     """Records with their regions and years attached → the keyed frame (wide, long) or the aggregated counts
     (raw records), then the normalised result.frame."""
     report = result.report
@@ -329,8 +386,9 @@ def _finish(result: IngestResult, keyed: pl.DataFrame | None, values: list[str])
 
 
 # -- privacy -------------------------------------------------------------------------------------------
-def _remove_identifiers(result: IngestResult, frame: pl.DataFrame, mapping: ColumnMapping,
-                        options: _Options) -> tuple[pl.DataFrame, ColumnMapping]:
+def _remove_identifiers(
+    result: IngestResult, frame: pl.DataFrame, mapping: ColumnMapping, options: _Options
+) -> tuple[pl.DataFrame, ColumnMapping]:
     report = result.report
     named = mapping.columns_for("identifier")
     findings = scan_identifiers(frame.drop(ROW), by_name=named)
@@ -341,16 +399,29 @@ def _remove_identifiers(result: IngestResult, frame: pl.DataFrame, mapping: Colu
         if finding.column in notice.dropped and finding.by_name and not finding.cells:
             report.add("pii_column_named", "warning", column=finding.column)
         elif finding.column in notice.dropped:
-            report.add("pii_column_removed", "warning", column=finding.column, value=finding.example,
-                       ids=finding.id_cells, phones=finding.phone_cells)
+            report.add(
+                "pii_column_removed",
+                "warning",
+                column=finding.column,
+                value=finding.example,
+                ids=finding.id_cells,
+                phones=finding.phone_cells,
+            )
         elif finding.column in notice.hashed:
             report.add("pii_column_hashed", "warning", column=finding.column, value=finding.example)
         elif finding.column in notice.redacted:
-            report.add("pii_cells_redacted", "warning", column=finding.column, value=finding.example,
-                       count=notice.redacted[finding.column])
+            report.add(
+                "pii_cells_redacted",
+                "warning",
+                column=finding.column,
+                value=finding.example,
+                count=notice.redacted[finding.column],
+            )
     if notice.dropped:
-        matches = tuple(ColumnMatch(m.column, "identifier", None, 1.0, m.matched, m.unit_hint)
-                        if m.column in notice.dropped else m for m in mapping.matches)
+        matches = tuple(
+            ColumnMatch(m.column, "identifier", None, 1.0, m.matched, m.unit_hint) if m.column in notice.dropped else m
+            for m in mapping.matches
+        )
         mapping = ColumnMapping(matches)
     return cleaned, mapping
 
@@ -377,8 +448,14 @@ def _note_formula_text(work: pl.DataFrame, report: ValidationReport) -> None:
             continue
         hits = work.filter(pl.col(column).str.contains(r"^\s*(?:=|@|\+[^\d.\s])").fill_null(False))
         if hits.height:
-            report.add("formula_like_text", "info", row=hits.item(0, ROW), column=column,
-                       value=hits.item(0, column), count=hits.height)
+            report.add(
+                "formula_like_text",
+                "info",
+                row=hits.item(0, ROW),
+                column=column,
+                value=hits.item(0, column),
+                count=hits.height,
+            )
 
 
 def _check_code_like(work: pl.DataFrame, mapping: ColumnMapping, report: ValidationReport) -> None:
@@ -391,8 +468,9 @@ def _check_code_like(work: pl.DataFrame, mapping: ColumnMapping, report: Validat
 
 
 # -- years and dimensions ----------------------------------------------------------------------------------
-def _attach_year(work: pl.DataFrame, mapping: ColumnMapping, report: ValidationReport,
-                 options: _Options) -> pl.DataFrame | None:
+def _attach_year(
+    work: pl.DataFrame, mapping: ColumnMapping, report: ValidationReport, options: _Options
+) -> pl.DataFrame | None:
     column = mapping.first("year")
     if column is None:
         if options.year is None:
@@ -402,8 +480,9 @@ def _attach_year(work: pl.DataFrame, mapping: ColumnMapping, report: ValidationR
         return work.with_columns(pl.lit(options.year, dtype=pl.Int32).alias(YEAR))
     years, errors = parse_year_column(work.get_column(column))
     work = work.with_columns(years.alias(YEAR), errors.alias("__year_error"))
-    report.add_rows("year_unparseable", "error", work.filter(pl.col("__year_error")), row=ROW, value=column,
-                    column=column)
+    report.add_rows(
+        "year_unparseable", "error", work.filter(pl.col("__year_error")), row=ROW, value=column, column=column
+    )
     missing = work.filter(pl.col(YEAR).is_null() & ~pl.col("__year_error"))
     report.add_rows("year_missing", "error", missing, row=ROW, column=column)
     return work.drop("__year_error")
@@ -461,59 +540,98 @@ def _scale_override(options: _Options, *keys: str) -> str | None:
     return None
 
 
-def _store(result: IngestResult, work: pl.DataFrame, column: str, indicator: Indicator, parsed: ParsedColumn,
-           inference: UnitInference, denominator: pl.Series | None) -> pl.Series:
+def _store(
+    result: IngestResult,
+    work: pl.DataFrame,
+    column: str,
+    indicator: Indicator,
+    parsed: ParsedColumn,
+    inference: UnitInference,
+    denominator: pl.Series | None,
+) -> pl.Series:
     """Stored values of one indicator, with the unit's range checks reported per row."""
     report = result.report
     if inference.scale == "count_of" and denominator is not None:
-        stored = pl.DataFrame({"v": parsed.values, "d": denominator}).select(
-            pl.when(pl.col("d") > 0).then(pl.col("v") / pl.col("d")).otherwise(None)).to_series()
+        stored = (
+            pl.DataFrame({"v": parsed.values, "d": denominator})
+            .select(pl.when(pl.col("d") > 0).then(pl.col("v") / pl.col("d")).otherwise(None))
+            .to_series()
+        )
     else:
         stored = parsed.values * inference.factor
     checks = pl.DataFrame({ROW: work.get_column(ROW), "raw": work.get_column(column), "s": stored})
     unit = indicator.unit
     eps = 1e-9
     if unit == "share":
-        report.add_rows("share_negative", "error", checks.filter(pl.col("s") < -eps), row=ROW, value="raw",
-                        column=column)
-        report.add_rows("share_above_100", "error", checks.filter(pl.col("s") > 1 + eps), row=ROW, value="raw",
-                        column=column)
+        report.add_rows(
+            "share_negative", "error", checks.filter(pl.col("s") < -eps), row=ROW, value="raw", column=column
+        )
+        report.add_rows(
+            "share_above_100", "error", checks.filter(pl.col("s") > 1 + eps), row=ROW, value="raw", column=column
+        )
     elif unit == "pp":
-        report.add_rows("pp_out_of_range", "error", checks.filter(pl.col("s").abs() > 1 + eps), row=ROW,
-                        value="raw", column=column)
+        report.add_rows(
+            "pp_out_of_range", "error", checks.filter(pl.col("s").abs() > 1 + eps), row=ROW, value="raw", column=column
+        )
     elif unit == "points":
-        report.add_rows("points_out_of_range", "warning", checks.filter((pl.col("s") < 0) | (pl.col("s") > 100)),
-                        row=ROW, value="raw", column=column)
+        report.add_rows(
+            "points_out_of_range",
+            "warning",
+            checks.filter((pl.col("s") < 0) | (pl.col("s") > 100)),
+            row=ROW,
+            value="raw",
+            column=column,
+        )
     else:
-        report.add_rows("negative_value", "error", checks.filter(pl.col("s") < 0), row=ROW, value="raw",
-                        column=column)
+        report.add_rows("negative_value", "error", checks.filter(pl.col("s") < 0), row=ROW, value="raw", column=column)
     return stored
 
 
-def _report_scale(report: ValidationReport, column: str, inference: UnitInference, raw: pl.Series,
-                  stored: pl.Series) -> None:
+def _report_scale(
+    report: ValidationReport, column: str, inference: UnitInference, raw: pl.Series, stored: pl.Series
+) -> None:
     """Say how a share column was read, with one example: "45.3%" is stored as 0.453."""
     if inference.unit not in ("share", "pp"):
         return
     pairs = pl.DataFrame({"raw": raw, "stored": stored}).drop_nulls()
     example, value = pairs.row(0) if pairs.height else (None, None)
-    code = {"percent": "scale_percent", "fraction": "scale_fraction", "count_of": "scale_count_of"}.get(
-        inference.scale)
+    code = {"percent": "scale_percent", "fraction": "scale_fraction", "count_of": "scale_count_of"}.get(inference.scale)
     if code:
-        report.add(code, "info", column=column, value=example, denominator=inference.denominator or "-",
-                   stored=_fmt(value), percent=_fmt(value * 100 if value is not None else None))
+        report.add(
+            code,
+            "info",
+            column=column,
+            value=example,
+            denominator=inference.denominator or "-",
+            stored=_fmt(value),
+            percent=_fmt(value * 100 if value is not None else None),
+        )
     if inference.mixed:
         report.add("share_mixed_notation", "warning", column=column, value=example)
 
 
-def _infer(column: str, indicator: Indicator, parsed: ParsedColumn, options: _Options, work: pl.DataFrame,
-           mapping: ColumnMapping, header_percent: bool) -> tuple[UnitInference, pl.Series | None]:
+def _infer(
+    column: str,
+    indicator: Indicator,
+    parsed: ParsedColumn,
+    options: _Options,
+    work: pl.DataFrame,
+    mapping: ColumnMapping,
+    header_percent: bool,
+) -> tuple[UnitInference, pl.Series | None]:
     denominator_col = _denominator(indicator, work, mapping) if indicator.unit == "share" else None
     denominator = None
     if denominator_col and denominator_col != column:
         denominator = parse_number_column(work.get_column(denominator_col)).values
-    inference = infer_scale(column, indicator.id, indicator.unit, parsed, header_percent=header_percent,
-                            denominator=denominator_col, denominator_values=denominator)
+    inference = infer_scale(
+        column,
+        indicator.id,
+        indicator.unit,
+        parsed,
+        header_percent=header_percent,
+        denominator=denominator_col,
+        denominator_values=denominator,
+    )
     override = _scale_override(options, column, indicator.id)
     allowed = override in ("percent", "fraction", "as_is") or (override == "count_of" and denominator is not None)
     if allowed and override != inference.scale:
@@ -522,16 +640,16 @@ def _infer(column: str, indicator: Indicator, parsed: ParsedColumn, options: _Op
     return inference, denominator
 
 
-def _wide(result: IngestResult, work: pl.DataFrame, mapping: ColumnMapping,
-          options: _Options) -> tuple[pl.DataFrame | None, list[str]]:
+def _wide(
+    result: IngestResult, work: pl.DataFrame, mapping: ColumnMapping, options: _Options
+) -> tuple[pl.DataFrame | None, list[str]]:
     report = result.report
     catalog = load_catalog()
     values: list[str] = []
     for column, indicator_id in mapping.indicators().items():
         indicator = catalog[indicator_id]
         parsed = _numbers(work, column, report)
-        inference, denominator = _infer(column, indicator, parsed, options, work, mapping,
-                                        header_says_percent(column))
+        inference, denominator = _infer(column, indicator, parsed, options, work, mapping, header_says_percent(column))
         result.units[column] = inference
         stored = _store(result, work, column, indicator, parsed, inference, denominator)
         _report_scale(report, column, inference, work.get_column(column), stored)
@@ -541,8 +659,9 @@ def _wide(result: IngestResult, work: pl.DataFrame, mapping: ColumnMapping,
     return work, values + extra
 
 
-def _attach_extra_numbers(work: pl.DataFrame, mapping: ColumnMapping,
-                          report: ValidationReport) -> tuple[pl.DataFrame, list[str]]:
+def _attach_extra_numbers(
+    work: pl.DataFrame, mapping: ColumnMapping, report: ValidationReport
+) -> tuple[pl.DataFrame, list[str]]:
     """sample_size and entities: counts, checked (numeric, not negative) and kept next to the indicators."""
     names = []
     for role in EXTRA_NUMBERS:
@@ -551,15 +670,15 @@ def _attach_extra_numbers(work: pl.DataFrame, mapping: ColumnMapping,
             continue
         parsed = _numbers(work, column, report)
         checks = pl.DataFrame({ROW: work.get_column(ROW), "raw": work.get_column(column), "v": parsed.values})
-        report.add_rows("negative_value", "error", checks.filter(pl.col("v") < 0), row=ROW, value="raw",
-                        column=column)
+        report.add_rows("negative_value", "error", checks.filter(pl.col("v") < 0), row=ROW, value="raw", column=column)
         work = work.with_columns(parsed.values.alias(f"__{role}"))
         names.append(f"__{role}")
     return work, names
 
 
-def _long(result: IngestResult, work: pl.DataFrame, mapping: ColumnMapping,
-          options: _Options) -> tuple[pl.DataFrame | None, list[str]]:
+def _long(
+    result: IngestResult, work: pl.DataFrame, mapping: ColumnMapping, options: _Options
+) -> tuple[pl.DataFrame | None, list[str]]:
     report = result.report
     catalog = load_catalog()
     name_col, value_col = mapping.first("indicator"), mapping.first("value")
@@ -583,10 +702,18 @@ def _long(result: IngestResult, work: pl.DataFrame, mapping: ColumnMapping,
             continue
         hits = work.filter(pl.col(name_col) == raw)
         close = difflib.get_close_matches(fold(base), list(lookup), n=3, cutoff=0.6)
-        report.add("unknown_indicator", "error", row=hits.item(0, ROW), column=name_col, value=raw,
-                   count=hits.height, suggestions=", ".join(dict.fromkeys(lookup[c] for c in close)) or "-")
+        report.add(
+            "unknown_indicator",
+            "error",
+            row=hits.item(0, ROW),
+            column=name_col,
+            value=raw,
+            count=hits.height,
+            suggestions=", ".join(dict.fromkeys(lookup[c] for c in close)) or "-",
+        )
     work = work.with_columns(
-        pl.col(name_col).replace_strict(resolved, default=None, return_dtype=pl.String).alias("__indicator"))
+        pl.col(name_col).replace_strict(resolved, default=None, return_dtype=pl.String).alias("__indicator")
+    )
     parsed = _numbers(work, value_col, report)
     work = work.with_columns(parsed.values.alias("__v"), parsed.percent.alias("__p"), parsed.errors.alias("__e"))
     work, extra = _attach_extra_numbers(work, mapping, report)
@@ -607,8 +734,10 @@ def _long(result: IngestResult, work: pl.DataFrame, mapping: ColumnMapping,
     keys = _keys(long)
     long = _deduplicate(long, ["__stored"], report, extra_keys=["__indicator"], column=value_col)
     index = long.group_by(keys, maintain_order=True).agg(
-        pl.col(ROW).min(), *[pl.col(c).first() for c in (LEVEL, DRAWN)],
-        *[pl.col(c).drop_nulls().first() for c in extra])
+        pl.col(ROW).min(),
+        *[pl.col(c).first() for c in (LEVEL, DRAWN)],
+        *[pl.col(c).drop_nulls().first() for c in extra],
+    )
     wide = long.pivot(on="__indicator", index=keys, values="__stored", aggregate_function="first")
     wide = wide.rename({c: indicator_column(c) for c in wide.columns if c not in keys})
     keyed = index.join(wide, on=keys, how="left", maintain_order="left")
@@ -616,19 +745,28 @@ def _long(result: IngestResult, work: pl.DataFrame, mapping: ColumnMapping,
 
 
 # -- keys, duplicates, output ----------------------------------------------------------------------------------
-def _deduplicate(frame: pl.DataFrame, values: list[str], report: ValidationReport, *,
-                 extra_keys: list[str] | None = None, column: str | None = None,
-                 labels: Mapping[str, str] | None = None) -> pl.DataFrame:
+def _deduplicate(
+    frame: pl.DataFrame,
+    values: list[str],
+    report: ValidationReport,
+    *,
+    extra_keys: list[str] | None = None,
+    column: str | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> pl.DataFrame:
     """Rows sharing a key: identical ones are a warning (the first is kept), conflicting ones an error."""
     keys = [*_keys(frame), *(extra_keys or [])]
     valid = frame.filter(pl.col(ADCODE).is_not_null() & pl.col(YEAR).is_not_null())
     present = [v for v in values if v in valid.columns]
     if valid.height == 0 or valid.select(keys).n_unique() == valid.height:
         return valid
-    groups = (valid.group_by(keys, maintain_order=True)
-              .agg(pl.col(ROW), pl.len().alias("__n"), *[pl.col(v).n_unique().alias(f"__u{i}")
-                                                          for i, v in enumerate(present)])
-              .filter(pl.col("__n") > 1))
+    groups = (
+        valid.group_by(keys, maintain_order=True)
+        .agg(
+            pl.col(ROW), pl.len().alias("__n"), *[pl.col(v).n_unique().alias(f"__u{i}") for i, v in enumerate(present)]
+        )
+        .filter(pl.col("__n") > 1)
+    )
     for record in groups.iter_rows(named=True):
         rows = sorted(r for r in record[ROW] if r is not None)
         conflicting = [v for i, v in enumerate(present) if record[f"__u{i}"] > 1]
@@ -636,8 +774,14 @@ def _deduplicate(frame: pl.DataFrame, values: list[str], report: ValidationRepor
         if conflicting:
             label = column or (labels or {}).get(conflicting[0]) or conflicting[0].removeprefix("__ind_")
             subset = valid.filter(pl.col(ROW).is_in(rows)).get_column(conflicting[0]).to_list()
-            report.add("duplicate_conflict", "error", row=rows[1] if len(rows) > 1 else None, column=label,
-                       value=" / ".join(_fmt(v) for v in subset[:5]), rows=shown_rows)
+            report.add(
+                "duplicate_conflict",
+                "error",
+                row=rows[1] if len(rows) > 1 else None,
+                column=label,
+                value=" / ".join(_fmt(v) for v in subset[:5]),
+                rows=shown_rows,
+            )
         else:
             report.add("duplicate_identical", "warning", row=rows[1] if len(rows) > 1 else None, rows=shown_rows)
     return valid.unique(subset=keys, keep="first", maintain_order=True)
@@ -650,11 +794,18 @@ def _fmt(value: object) -> str:
 
 
 def _output(keyed: pl.DataFrame, values: list[str]) -> pl.DataFrame:
-    columns = [pl.col(ADCODE).alias("adcode"), pl.col(LEVEL).alias("level"), pl.col(DRAWN).alias("drawn"),
-               pl.col(YEAR).cast(pl.Int32).alias("year")]
+    columns = [
+        pl.col(ADCODE).alias("adcode"),
+        pl.col(LEVEL).alias("level"),
+        pl.col(DRAWN).alias("drawn"),
+        pl.col(YEAR).cast(pl.Int32).alias("year"),
+    ]
     columns += [pl.col(dim_column(n)).alias(n) for n in DIMENSIONS if dim_column(n) in keyed.columns]
     columns += [pl.col(f"__{n}").cast(pl.Float64).alias(n) for n in EXTRA_NUMBERS if f"__{n}" in keyed.columns]
-    columns += [pl.col(v).cast(pl.Float64).alias(v.removeprefix("__ind_")) for v in values
-                if v.startswith("__ind_") and v in keyed.columns]
+    columns += [
+        pl.col(v).cast(pl.Float64).alias(v.removeprefix("__ind_"))
+        for v in values
+        if v.startswith("__ind_") and v in keyed.columns
+    ]
     sort = ["adcode", "year", *[n for n in DIMENSIONS if dim_column(n) in keyed.columns]]
     return keyed.select(columns).sort(sort, nulls_last=True)

@@ -24,27 +24,103 @@ from digigov.i18n import t
 ID_WEIGHTS: tuple[int, ...] = tuple(pow(2, 17 - i, 11) for i in range(17))  # 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2
 ID_CHECK_CHARS = "10X98765432"
 # First two digits of GB/T 2260 codes (incl. 71 台湾, 81 香港, 82 澳门, 83 for residence permits).
-ID_PROVINCE_PREFIXES = frozenset({
-    "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41", "42", "43",
-    "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65", "71", "81", "82", "83", "91",
-})
+ID_PROVINCE_PREFIXES = frozenset(
+    {
+        "11",
+        "12",
+        "13",
+        "14",
+        "15",
+        "21",
+        "22",
+        "23",
+        "31",
+        "32",
+        "33",
+        "34",
+        "35",
+        "36",
+        "37",
+        "41",
+        "42",
+        "43",
+        "44",
+        "45",
+        "46",
+        "50",
+        "51",
+        "52",
+        "53",
+        "54",
+        "61",
+        "62",
+        "63",
+        "64",
+        "65",
+        "71",
+        "81",
+        "82",
+        "83",
+        "91",
+    }
+)
 
 _ID_CANDIDATE = re.compile(r"(?<![0-9A-Za-z])(\d{17}[0-9Xx]|\d{15})(?![0-9A-Za-z])", re.ASCII)
-_MOBILE = re.compile(
-    r"(?<![\d+])(?:(?:\+|00)?86[\s-]?)?(1[3-9]\d)[\s-]?(\d{4})[\s-]?(\d{4})(?!\d)", re.ASCII)
+_MOBILE = re.compile(r"(?<![\d+])(?:(?:\+|00)?86[\s-]?)?(1[3-9]\d)[\s-]?(\d{4})[\s-]?(\d{4})(?!\d)", re.ASCII)
 _LONG_DIGITS = re.compile(r"\d{15,}", re.ASCII)
 # Cheap prefilter for polars (Rust regex has no look-around): cells that could hold an ID or a mobile number.
 _PREFILTER = r"\d{15}|1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}"
 
 # Column names that announce personal identifiers (after folding case, width, spaces and punctuation).
-PII_NAME_EXACT = frozenset({
-    "姓名", "名字", "联系人", "受访者姓名", "申请人", "法人", "法定代表人", "name", "fullname", "personname",
-    "tel", "电话号码", "手机号", "手机号码", "身份证", "身份证号", "身份证号码", "证件号", "证件号码", "idno", "idcard",
-})
+PII_NAME_EXACT = frozenset(
+    {
+        "姓名",
+        "名字",
+        "联系人",
+        "受访者姓名",
+        "申请人",
+        "法人",
+        "法定代表人",
+        "name",
+        "fullname",
+        "personname",
+        "tel",
+        "电话号码",
+        "手机号",
+        "手机号码",
+        "身份证",
+        "身份证号",
+        "身份证号码",
+        "证件号",
+        "证件号码",
+        "idno",
+        "idcard",
+    }
+)
 PII_NAME_PARTS: tuple[str, ...] = (
-    "姓名", "身份证", "证件号", "手机", "电话", "联系方式", "联系电话", "住址", "邮箱", "微信号",
-    "phone", "mobile", "idnumber", "idcard", "idno", "identitycard", "identitynumber", "nationalid", "email",
-    "firstname", "lastname", "surname", "contactnumber",
+    "姓名",
+    "身份证",
+    "证件号",
+    "手机",
+    "电话",
+    "联系方式",
+    "联系电话",
+    "住址",
+    "邮箱",
+    "微信号",
+    "phone",
+    "mobile",
+    "idnumber",
+    "idcard",
+    "idno",
+    "identitycard",
+    "identitynumber",
+    "nationalid",
+    "email",
+    "firstname",
+    "lastname",
+    "surname",
+    "contactnumber",
 )
 _FOLD = re.compile(r"[\s_\-.·:：()（）\[\]【】/\\#]+")
 
@@ -91,8 +167,12 @@ def is_valid_resident_id(value: str) -> bool:
         return False
     if len(text) == 18:
         body, check = text[:17], text[17].upper()
-        return (body.isdigit() and text[:2] in ID_PROVINCE_PREFIXES and _valid_date(text[6:14])
-                and id_check_digit(body) == check)
+        return (
+            body.isdigit()
+            and text[:2] in ID_PROVINCE_PREFIXES
+            and _valid_date(text[6:14])
+            and id_check_digit(body) == check
+        )
     if len(text) == 15:
         return text.isdigit() and text[:2] in ID_PROVINCE_PREFIXES and _valid_date("19" + text[6:12])
     return False
@@ -184,13 +264,17 @@ class PrivacyFindings:
         return next((f for f in self.columns if f.column == column), None)
 
 
-def scan_identifiers(frame: pl.DataFrame, *, by_name: Iterable[str] | None = None,
-                     skip: Iterable[str] = ()) -> PrivacyFindings:
+def scan_identifiers(
+    frame: pl.DataFrame, *, by_name: Iterable[str] | None = None, skip: Iterable[str] = ()
+) -> PrivacyFindings:
     """Which columns hold identifiers, and in how many cells. by_name: the columns whose names count as
     identifier names (default: judged by pii_column_name); skip: columns not to look at at all."""
     skip_set = set(skip)
-    named = ({c: (pii_column_name(c) or "name") for c in by_name} if by_name is not None
-             else {c: k for c in frame.columns if (k := pii_column_name(c))})
+    named = (
+        {c: (pii_column_name(c) or "name") for c in by_name}
+        if by_name is not None
+        else {c: k for c in frame.columns if (k := pii_column_name(c))}
+    )
     findings: list[ColumnFinding] = []
     for column in frame.columns:
         if column in skip_set or frame.schema[column] != pl.String:
@@ -228,8 +312,14 @@ class PrivacyNotice:
         parts: list[str] = []
         sep = "、" if lang != "en" else ", "
         if self.dropped:
-            parts.append(t("ingest.privacy.dropped", lang, columns=sep.join(safe_text(c) for c in self.dropped),
-                           count=len(self.dropped)))
+            parts.append(
+                t(
+                    "ingest.privacy.dropped",
+                    lang,
+                    columns=sep.join(safe_text(c) for c in self.dropped),
+                    count=len(self.dropped),
+                )
+            )
         if self.hashed:
             parts.append(t("ingest.privacy.hashed", lang, columns=sep.join(safe_text(c) for c in self.hashed)))
         if self.redacted:
@@ -263,9 +353,13 @@ def new_salt() -> bytes:
     return secrets.token_bytes(16)
 
 
-def drop_identifiers(frame: pl.DataFrame, findings: PrivacyFindings | None = None, *,
-                     hash_columns: Iterable[str] = (), salt: bytes | str | None = None,
-                     ) -> tuple[pl.DataFrame, PrivacyNotice]:
+def drop_identifiers(
+    frame: pl.DataFrame,
+    findings: PrivacyFindings | None = None,
+    *,
+    hash_columns: Iterable[str] = (),
+    salt: bytes | str | None = None,
+) -> tuple[pl.DataFrame, PrivacyNotice]:
     """Remove identifiers: drop identifier columns, replace identifiers inside other text cells with ***.
 
     hash_columns: identifier columns that are needed as a key; they are replaced by salted_hash(..., salt)

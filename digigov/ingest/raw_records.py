@@ -33,8 +33,7 @@ class RawRecords:
     arguments: dict[str, Any]  # keyword arguments for aggregate_raw_records / aggregate_raw_answers
 
 
-def check_raw(work: pl.DataFrame, mapping: ColumnMapping, shape: ShapeResult,
-              report: ValidationReport) -> RawRecords:
+def check_raw(work: pl.DataFrame, mapping: ColumnMapping, shape: ShapeResult, report: ValidationReport) -> RawRecords:
     """Check the answers (labels, yes/no, weights) and name the aggregator's arguments: the cleaned records to
     aggregate. Problems go to the report."""
     valid = work.filter(pl.col(ADCODE).is_not_null() & pl.col(YEAR).is_not_null())
@@ -45,38 +44,65 @@ def check_raw(work: pl.DataFrame, mapping: ColumnMapping, shape: ShapeResult,
     weight_col = mapping.first("weight") if shape.shape == "raw_channels" else None
     if weight_col:
         errors = parse_number_column(valid.get_column(weight_col)).errors
-        report.add_rows("not_a_number", "error", valid.select(ROW, weight_col).filter(errors), row=ROW,
-                        value=weight_col, column=weight_col)
+        report.add_rows(
+            "not_a_number",
+            "error",
+            valid.select(ROW, weight_col).filter(errors),
+            row=ROW,
+            value=weight_col,
+            column=weight_col,
+        )
     if shape.shape == "raw_channels":
         channel = shape.channel
         if channel is None:  # detect_shape always names the channel column of a raw_channels shape
             raise ValueError("raw_channels shape without a channel column")
-        _check_labels(report, valid, channel, lambda v: map_label(v, CHANNEL_LABELS),
-                      "unknown_channel", missing_is_error=True)
+        _check_labels(
+            report, valid, channel, lambda v: map_label(v, CHANNEL_LABELS), "unknown_channel", missing_is_error=True
+        )
         arguments: dict[str, Any] = dict(
-            region_col=ADCODE, channel_col=channel, offline_col=answer_cols.get("prefers_offline"),
-            weight_col=weight_col, period_col=YEAR, entity_col=dims.get("entity_type"),
-            category_col=dims.get("service_category"), resolve_regions=False)
+            region_col=ADCODE,
+            channel_col=channel,
+            offline_col=answer_cols.get("prefers_offline"),
+            weight_col=weight_col,
+            period_col=YEAR,
+            entity_col=dims.get("entity_type"),
+            category_col=dims.get("service_category"),
+            resolve_regions=False,
+        )
         kind = "channels"
     else:
         reason_col = mapping.first("reason")
         if reason_col:
-            _check_labels(report, valid, reason_col, lambda v: map_label(v, REASON_LABELS),
-                          "unknown_reason")
+            _check_labels(report, valid, reason_col, lambda v: map_label(v, REASON_LABELS), "unknown_reason")
         completed = answer_cols.get("completed")
         arguments = dict(
-            region_col=ADCODE, need_col=answer_cols["need"], aware_col=answer_cols["aware"],
-            used_col=answer_cols["used"], completed_col=completed,
-            satisfied_col=answer_cols.get("satisfied") if completed else None, reason_col=reason_col,
-            period_col=YEAR, category_col=dims.get("service_category"), resolve_regions=False)
+            region_col=ADCODE,
+            need_col=answer_cols["need"],
+            aware_col=answer_cols["aware"],
+            used_col=answer_cols["used"],
+            completed_col=completed,
+            satisfied_col=answer_cols.get("satisfied") if completed else None,
+            reason_col=reason_col,
+            period_col=YEAR,
+            category_col=dims.get("service_category"),
+            resolve_regions=False,
+        )
         kind = "demand"
-    keep = [c for c in dict.fromkeys([ROW, ADCODE, YEAR, LEVEL, DRAWN, *[a for a in arguments.values()
-                                                                        if isinstance(a, str)]]) if c]
+    keep = [
+        c
+        for c in dict.fromkeys(
+            [ROW, ADCODE, YEAR, LEVEL, DRAWN, *[a for a in arguments.values() if isinstance(a, str)]]
+        )
+        if c
+    ]
     return RawRecords(kind, valid.select(keep), arguments)
 
 
-def aggregate_records(raw: RawRecords, report: ValidationReport, records: pl.DataFrame | pl.LazyFrame | None = None,
-                      ) -> tuple[pl.DataFrame | None, pl.DataFrame | None, list[str]]:
+def aggregate_records(
+    raw: RawRecords,
+    report: ValidationReport,
+    records: pl.DataFrame | pl.LazyFrame | None = None,
+) -> tuple[pl.DataFrame | None, pl.DataFrame | None, list[str]]:
     """Aggregate checked records (raw.frame, or the same columns from `records`, e.g. a lazy scan of a large file's
     cleaned chunks) into the aggregator's counts and the keyed shares frame with its value columns (Nones on
     errors). Call only when the report has no errors."""
@@ -101,8 +127,9 @@ def aggregate_records(raw: RawRecords, report: ValidationReport, records: pl.Dat
     return counts, keyed, values
 
 
-def _check_labels(report: ValidationReport, frame: pl.DataFrame, column: str, mapper, code: str,
-                  missing_is_error: bool = False) -> None:
+def _check_labels(
+    report: ValidationReport, frame: pl.DataFrame, column: str, mapper, code: str, missing_is_error: bool = False
+) -> None:
     counts = frame.group_by(column).agg(pl.col(ROW).min(), pl.len()).sort(ROW)
     for value, row, count in counts.iter_rows():
         if value is None or is_missing(value):
@@ -122,16 +149,22 @@ def _shares_from_counts(counts: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
         parts = [p.strip() for p in indicator.formula.split("/")]
         if len(parts) == 2 and parts[0] in counts.columns and parts[1] in counts.columns:
             denominator = pl.col(parts[1]).cast(pl.Float64)
-            exprs.append(pl.when(denominator > 0).then(pl.col(parts[0]).cast(pl.Float64) / denominator)
-                         .alias(indicator_column(indicator.id)))
+            exprs.append(
+                pl.when(denominator > 0)
+                .then(pl.col(parts[0]).cast(pl.Float64) / denominator)
+                .alias(indicator_column(indicator.id))
+            )
             values.append(indicator_column(indicator.id))
     rename = {"adcode": ADCODE, "year": YEAR, **{n: dim_column(n) for n in DIMENSIONS}, "respondents": "__sample_size"}
     frame = counts.with_columns(exprs).rename({k: v for k, v in rename.items() if k in counts.columns})
     frame = frame.with_columns(pl.col(YEAR).cast(pl.Int32, strict=False), pl.lit(None, dtype=pl.Int64).alias(ROW))
     codes = [c for c in frame.get_column(ADCODE).drop_nulls().unique().to_list() if c in gazetteer]
     frame = frame.with_columns(
-        pl.col(ADCODE).replace_strict({c: gazetteer[c].level for c in codes}, default=None,
-                                      return_dtype=pl.String).alias(LEVEL),
-        pl.col(ADCODE).replace_strict({c: gazetteer[c].has_boundary for c in codes}, default=None,
-                                      return_dtype=pl.Boolean).alias(DRAWN))
+        pl.col(ADCODE)
+        .replace_strict({c: gazetteer[c].level for c in codes}, default=None, return_dtype=pl.String)
+        .alias(LEVEL),
+        pl.col(ADCODE)
+        .replace_strict({c: gazetteer[c].has_boundary for c in codes}, default=None, return_dtype=pl.Boolean)
+        .alias(DRAWN),
+    )
     return frame, [*values, "__sample_size"]

@@ -33,8 +33,13 @@ def _known_keys() -> frozenset[str]:
     frame = load_gazetteer().frame
     keys: set[str] = set()
     for row in frame.iter_rows(named=True):
-        names = [row["adcode"], row["name_zh"], row["short_zh"], row["name_en"],
-                 "".join(c for c in unicodedata.normalize("NFKD", row["name_en"]) if not unicodedata.combining(c))]
+        names = [
+            row["adcode"],
+            row["name_zh"],
+            row["short_zh"],
+            row["name_en"],
+            "".join(c for c in unicodedata.normalize("NFKD", row["name_en"]) if not unicodedata.combining(c)),
+        ]
         names += [a for a in (row["aliases"] or "").split("|") if a]
         keys.update(normalise_key(n) for n in names)
     return frozenset(k for k in keys if k)
@@ -74,9 +79,13 @@ def _clean(value: str) -> str:
     return match.group(1) if match else text
 
 
-def resolve_region_values(values: Iterable[str | None], *, level: str | None = None,
-                          overrides: Mapping[str, str] | None = None,
-                          within: str | None = None) -> RegionResolution:
+def resolve_region_values(
+    values: Iterable[str | None],
+    *,
+    level: str | None = None,
+    overrides: Mapping[str, str] | None = None,
+    within: str | None = None,
+) -> RegionResolution:
     """Resolve distinct raw values. level: "province" / "prefecture" / None. within: a province adcode that
     prefectures must belong to (for a city column next to a province column). Never raises for any input."""
     result = RegionResolution()
@@ -111,8 +120,9 @@ def _apply_override(gazetteer: Gazetteer, raw: str, code: str, result: RegionRes
         result.invalid_overrides[raw] = code
 
 
-def _resolve_value(gazetteer: Gazetteer, raw: str, key: str, level: str | None, within: str | None,
-                   result: RegionResolution) -> None:
+def _resolve_value(
+    gazetteer: Gazetteer, raw: str, key: str, level: str | None, within: str | None, result: RegionResolution
+) -> None:
     if looks_scientific(key):
         result.unresolved[raw] = Unresolved(raw, scientific=True)
         return

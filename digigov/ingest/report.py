@@ -18,11 +18,26 @@ Severity = Literal["error", "warning", "info"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
 _RANK = {s: i for i, s in enumerate(SEVERITIES)}
 REPORT_COLUMNS: tuple[str, ...] = (
-    "severity", "code", "file", "sheet", "row", "column", "value", "message_zh", "message_en",
+    "severity",
+    "code",
+    "file",
+    "sheet",
+    "row",
+    "column",
+    "value",
+    "message_zh",
+    "message_en",
 )
 REPORT_SCHEMA = {
-    "severity": pl.String, "code": pl.String, "file": pl.String, "sheet": pl.String, "row": pl.Int64,
-    "column": pl.String, "value": pl.String, "message_zh": pl.String, "message_en": pl.String,
+    "severity": pl.String,
+    "code": pl.String,
+    "file": pl.String,
+    "sheet": pl.String,
+    "row": pl.Int64,
+    "column": pl.String,
+    "value": pl.String,
+    "message_zh": pl.String,
+    "message_en": pl.String,
 }
 
 
@@ -67,8 +82,18 @@ class ValidationReport:
     _suppressed_severity: dict[str, Severity] = field(default_factory=dict)
     _per_code: Counter = field(default_factory=Counter)
 
-    def add(self, code: str, severity: Severity, /, *, row: int | None = None, column: str | None = None,
-            value: object = None, sheet: str | None = None, **params: object) -> Issue | None:
+    def add(
+        self,
+        code: str,
+        severity: Severity,
+        /,
+        *,
+        row: int | None = None,
+        column: str | None = None,
+        value: object = None,
+        sheet: str | None = None,
+        **params: object,
+    ) -> Issue | None:
         """Record a problem; message texts come from the catalog key ingest.issue.<code>.
 
         A parameter given as {"zh": ..., "en": ...} is filled per language. Every parameter is passed through
@@ -82,14 +107,29 @@ class ValidationReport:
             return None
         if row is not None:
             row += self.row_offset
-        issue = self._render(code, severity, row=row, column=None if column is None else safe_text(column, limit=80),
-                             value=None if value is None else safe_text(value),
-                             sheet=sheet if sheet is not None else self.sheet, params=params)
+        issue = self._render(
+            code,
+            severity,
+            row=row,
+            column=None if column is None else safe_text(column, limit=80),
+            value=None if value is None else safe_text(value),
+            sheet=sheet if sheet is not None else self.sheet,
+            params=params,
+        )
         self._issues.append(issue)
         return issue
 
-    def _render(self, code: str, severity: Severity, *, row: int | None, column: str | None, value: str | None,
-                sheet: str | None, params: dict[str, object]) -> Issue:
+    def _render(
+        self,
+        code: str,
+        severity: Severity,
+        *,
+        row: int | None,
+        column: str | None,
+        value: str | None,
+        sheet: str | None,
+        params: dict[str, object],
+    ) -> Issue:
         key = f"ingest.issue.{code}"
         texts = {}
         for lang in ("zh", "en"):
@@ -98,18 +138,43 @@ class ValidationReport:
             filled.setdefault("column", column if column is not None else "")
             filled.setdefault("row", row if row is not None else "")
             texts[lang] = t(key, lang, **filled)
-        return Issue(code=code, severity=severity, message_zh=texts["zh"], message_en=texts["en"],
-                     file=safe_text(self.file, limit=120), sheet=safe_text(sheet) if sheet else None, row=row,
-                     column=column, value=value, params=dict(params))
+        return Issue(
+            code=code,
+            severity=severity,
+            message_zh=texts["zh"],
+            message_en=texts["en"],
+            file=safe_text(self.file, limit=120),
+            sheet=safe_text(sheet) if sheet else None,
+            row=row,
+            column=column,
+            value=value,
+            params=dict(params),
+        )
 
-    def add_rows(self, code: str, severity: Severity, rows: pl.DataFrame, /, *, row: str, value: str | None = None,
-                 column: str | None = None, **params: Any) -> None:
+    def add_rows(
+        self,
+        code: str,
+        severity: Severity,
+        rows: pl.DataFrame,
+        /,
+        *,
+        row: str,
+        value: str | None = None,
+        column: str | None = None,
+        **params: Any,
+    ) -> None:
         """One issue per row of `rows` (a frame holding the row numbers in column `row` and the values in
         column `value`), listing at most max_per_code of them and counting the rest without iterating."""
         room = max(self.max_per_code - self._per_code[code], 0)
         for record in rows.head(room).iter_rows(named=True):
-            self.add(code, severity, row=record[row], column=column,
-                     value=record[value] if value is not None else None, **params)
+            self.add(
+                code,
+                severity,
+                row=record[row],
+                column=column,
+                value=record[value] if value is not None else None,
+                **params,
+            )
         rest = rows.height - min(room, rows.height)
         if rest > 0:
             self._per_code[code] += rest
@@ -121,8 +186,13 @@ class ValidationReport:
         self._suppressed.update(other._suppressed)
         self._suppressed_severity.update(other._suppressed_severity)
 
-    def absorb(self, other: ValidationReport, *, keep: Callable[[Issue], bool] = lambda issue: True,
-               per_column: frozenset[str] = frozenset()) -> None:
+    def absorb(
+        self,
+        other: ValidationReport,
+        *,
+        keep: Callable[[Issue], bool] = lambda issue: True,
+        per_column: frozenset[str] = frozenset(),
+    ) -> None:
         """Take in the report of the next chunk of the same file, as if one report had been written.
 
         A row about a value already reported (same code, column and value, with a {count}) adds its count to the
@@ -145,8 +215,15 @@ class ValidationReport:
                 # a {count} parameter is always an int (params is typed object for the other parameters)
                 count = int(cast(int, first.params["count"])) + int(cast(int, issue.params["count"]))
                 params = {**first.params, "count": count}
-                self._issues[known] = self._render(first.code, first.severity, row=first.row, column=first.column,
-                                                   value=first.value, sheet=first.sheet, params=params)
+                self._issues[known] = self._render(
+                    first.code,
+                    first.severity,
+                    row=first.row,
+                    column=first.column,
+                    value=first.value,
+                    sheet=first.sheet,
+                    params=params,
+                )
                 continue
             if known is not None and (issue.row is None or issue.code in per_column):
                 continue
@@ -170,9 +247,17 @@ class ValidationReport:
         for code, count in self._suppressed.items():
             key = "ingest.issue.more_issues"
             params = {"count": count, "code": code, "value": "", "column": "", "row": ""}
-            rows.append(Issue(code="more_issues", severity=self._suppressed_severity[code],
-                              message_zh=t(key, "zh", **params), message_en=t(key, "en", **params),
-                              file=safe_text(self.file, limit=120), sheet=self.sheet, value=code))
+            rows.append(
+                Issue(
+                    code="more_issues",
+                    severity=self._suppressed_severity[code],
+                    message_zh=t(key, "zh", **params),
+                    message_en=t(key, "en", **params),
+                    file=safe_text(self.file, limit=120),
+                    sheet=self.sheet,
+                    value=code,
+                )
+            )
         return rows
 
     @property
@@ -219,13 +304,14 @@ class ValidationReport:
             frame = frame.drop("message_en" if lang == "zh" else "message_zh")
         text_columns = [c for c, dtype in frame.schema.items() if dtype == pl.String]
         frame = frame.with_columns(
-            pl.when(pl.col(c).str.contains(FORMULA_PATTERN)).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c))
-            .alias(c)
-            for c in text_columns)
+            pl.when(pl.col(c).str.contains(FORMULA_PATTERN)).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c)
+            for c in text_columns
+        )
         buffer = io.BytesIO()
         frame.write_csv(buffer)
         return b"\xef\xbb\xbf" + buffer.getvalue()
 
     def summary(self, lang: str = "zh") -> str:
-        return t("ingest.report.summary", lang, errors=len(self.errors), warnings=len(self.warnings),
-                 infos=len(self.infos))
+        return t(
+            "ingest.report.summary", lang, errors=len(self.errors), warnings=len(self.warnings), infos=len(self.infos)
+        )

@@ -25,10 +25,34 @@ ANSWER_OF_INDICATOR: dict[str, str] = {
     "offline_pref_share": "prefers_offline",
 }
 DEMAND_STAGES: tuple[str, ...] = ("need", "aware", "used", "completed", "satisfied")
-_YES_NO_WORDS = frozenset({
-    "是", "否", "有", "无", "没有", "对", "不", "错", "需要", "不需要",
-    "yes", "no", "y", "n", "true", "false", "t", "f", "√", "×", "✓", "✗", "✔", "✘",
-})
+_YES_NO_WORDS = frozenset(
+    {
+        "是",
+        "否",
+        "有",
+        "无",
+        "没有",
+        "对",
+        "不",
+        "错",
+        "需要",
+        "不需要",
+        "yes",
+        "no",
+        "y",
+        "n",
+        "true",
+        "false",
+        "t",
+        "f",
+        "√",
+        "×",
+        "✓",
+        "✗",
+        "✔",
+        "✘",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -39,7 +63,7 @@ class ShapeResult:
 
 
 def _answer_kind(series: pl.Series) -> str | None:
-    """"words" when the filled cells are yes/no words, "binary" when they are all 0/1, else None."""
+    """ "words" when the filled cells are yes/no words, "binary" when they are all 0/1, else None."""
     counts: dict[str, int] = {}
     for value, n in series.drop_nulls().str.strip_chars().str.to_lowercase().value_counts().iter_rows():
         if not is_missing(value):
@@ -92,8 +116,14 @@ def detect_shape(frame: pl.DataFrame, mapping: ColumnMapping) -> ShapeResult:
 
 
 def _rows_per_key(frame: pl.DataFrame, mapping: ColumnMapping) -> float:
-    keys = [c for c in (mapping.first("region_code") or mapping.first("city") or mapping.first("region"),
-                        mapping.first("year")) if c]
+    keys = [
+        c
+        for c in (
+            mapping.first("region_code") or mapping.first("city") or mapping.first("region"),
+            mapping.first("year"),
+        )
+        if c
+    ]
     if not keys or frame.height == 0:
         return float(frame.height)
     return frame.height / max(frame.select(keys).n_unique(), 1)

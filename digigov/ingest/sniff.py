@@ -37,8 +37,16 @@ TEXT_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 
 # The kind that a file name's extension promises; used only to tell the user when name and content disagree.
 EXTENSION_KINDS: dict[str, Kind] = {
-    ".csv": "text", ".tsv": "text", ".txt": "text", ".tab": "text",
-    ".xlsx": "xlsx", ".xlsm": "xlsx", ".parquet": "parquet", ".pq": "parquet", ".xls": "xls", ".ods": "ods",
+    ".csv": "text",
+    ".tsv": "text",
+    ".txt": "text",
+    ".tab": "text",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".xls": "xls",
+    ".ods": "ods",
 }
 
 

@@ -15,10 +15,35 @@ from typing import Literal, cast
 import polars as pl
 
 # Missing-value markers, compared after NFKC folding, stripping and case folding.
-MISSING_TOKENS = frozenset({
-    "", "—", "——", "-", "--", "–", "−", "…", "...", "……", "n/a", "na", "#n/a", "无", "空", "null", "none", "nan",
-    "/", "\\", "?", "？", "不详", "暂无", "缺失",
-})
+MISSING_TOKENS = frozenset(
+    {
+        "",
+        "—",
+        "——",
+        "-",
+        "--",
+        "–",
+        "−",
+        "…",
+        "...",
+        "……",
+        "n/a",
+        "na",
+        "#n/a",
+        "无",
+        "空",
+        "null",
+        "none",
+        "nan",
+        "/",
+        "\\",
+        "?",
+        "？",
+        "不详",
+        "暂无",
+        "缺失",
+    }
+)
 YEAR_MIN, YEAR_MAX = 1949, 2100
 _GROUPED = re.compile(r"^[+-]?(?:\d+|\d{1,3}(?:,\d{3})+)(?:\.\d+)?$")
 _PLAIN = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
@@ -56,7 +81,7 @@ def is_missing(text: object) -> bool:
 
 
 def parse_number(text: object) -> Number | None:
-    """"45.3%", "45.3", "0.453", "1,234", "1，234", "１２３", "-5", "1.5e3" → Number; missing markers → None.
+    """ "45.3%", "45.3", "0.453", "1,234", "1，234", "１２３", "-5", "1.5e3" → Number; missing markers → None.
 
     Thousands separators must group by three ("1,23" is an error, not 123). Raises ValueParseError.
     """
@@ -85,7 +110,7 @@ def parse_number(text: object) -> Number | None:
 
 
 def looks_scientific(text: object) -> bool:
-    """"1.1E+17": what Excel shows for a long code or ID number in a General-format cell (digits lost)."""
+    """ "1.1E+17": what Excel shows for a long code or ID number in a General-format cell (digits lost)."""
     return text is not None and bool(_SCIENTIFIC.match(_fold(str(text))))
 
 
@@ -96,8 +121,10 @@ _YEAR_PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(r"^(?P<y>\d{4})年度?(?:第?[1-4一二三四]季度|[上下]半年|q[1-4]|h[12])$"),
     re.compile(r"^(?P<y>\d{4})(?:q[1-4]|h[12]|-q[1-4])$"),
     re.compile(r"^(?P<y>\d{4})[-/年](?P<m>\d{1,2})月?$"),
-    re.compile(r"^(?P<y>\d{4})(?P<sep>[-/.])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})"
-               r"(?:[ t]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"),
+    re.compile(
+        r"^(?P<y>\d{4})(?P<sep>[-/.])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})"
+        r"(?:[ t]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
+    ),
     re.compile(r"^(?P<y>\d{4})年(?P<m>\d{1,2})月(?:(?P<d>\d{1,2})[日号])?$"),
     re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})$"),
 )
@@ -176,15 +203,24 @@ def parse_number_column(series: pl.Series) -> ParsedColumn:
         slow_error[raw] = False
     frame = pl.DataFrame({"t": text, "fast": fast, "fv": fast_values})
     out = frame.select(
-        pl.when(pl.col("fast")).then(pl.col("fv"))
-        .otherwise(pl.col("t").replace_strict(slow_value, default=None, return_dtype=pl.Float64)).alias("v"),
-        pl.when(pl.col("fast")).then(pl.col("t").str.ends_with("%"))
-        .otherwise(pl.col("t").replace_strict(slow_percent, default=False, return_dtype=pl.Boolean)).alias("p"),
-        pl.when(pl.col("fast")).then(pl.lit(False))
-        .otherwise(pl.col("t").replace_strict(slow_error, default=False, return_dtype=pl.Boolean)).alias("e"),
+        pl.when(pl.col("fast"))
+        .then(pl.col("fv"))
+        .otherwise(pl.col("t").replace_strict(slow_value, default=None, return_dtype=pl.Float64))
+        .alias("v"),
+        pl.when(pl.col("fast"))
+        .then(pl.col("t").str.ends_with("%"))
+        .otherwise(pl.col("t").replace_strict(slow_percent, default=False, return_dtype=pl.Boolean))
+        .alias("p"),
+        pl.when(pl.col("fast"))
+        .then(pl.lit(False))
+        .otherwise(pl.col("t").replace_strict(slow_error, default=False, return_dtype=pl.Boolean))
+        .alias("e"),
     )
-    return ParsedColumn(out.get_column("v").alias(series.name), out.get_column("p").fill_null(False),
-                        out.get_column("e").fill_null(False))
+    return ParsedColumn(
+        out.get_column("v").alias(series.name),
+        out.get_column("p").fill_null(False),
+        out.get_column("e").fill_null(False),
+    )
 
 
 def parse_year_column(series: pl.Series) -> tuple[pl.Series, pl.Series]:
@@ -230,8 +266,16 @@ class UnitInference:
         return 0.01 if self.scale == "percent" else 1.0
 
 
-def infer_scale(column: str, indicator: str, unit: str, parsed: ParsedColumn, *, header_percent: bool = False,
-                denominator: str | None = None, denominator_values: pl.Series | None = None) -> UnitInference:
+def infer_scale(
+    column: str,
+    indicator: str,
+    unit: str,
+    parsed: ParsedColumn,
+    *,
+    header_percent: bool = False,
+    denominator: str | None = None,
+    denominator_values: pl.Series | None = None,
+) -> UnitInference:
     """The scale of a share (or pp) column: percent if any value carries %, the header says % or the largest
     absolute value exceeds 1.5; a count when the catalog formula divides by a column that is present and every
     value is a whole number not above it; else a fraction. Other units are taken as written."""
@@ -245,8 +289,12 @@ def infer_scale(column: str, indicator: str, unit: str, parsed: ParsedColumn, *,
     if denominator is not None and denominator_values is not None and not any_percent and largest > 1.5:
         whole = values.drop_nulls()
         pairs = pl.DataFrame({"v": values, "d": denominator_values}).drop_nulls()
-        if (whole.len() and bool((whole == whole.round(0)).all())
-                and pairs.height and bool((pairs["v"] <= pairs["d"]).all())):
+        if (
+            whole.len()
+            and bool((whole == whole.round(0)).all())
+            and pairs.height
+            and bool((pairs["v"] <= pairs["d"]).all())
+        ):
             return UnitInference(column, indicator, unit, "count_of", "count_of", denominator=denominator)
     if any_percent:
         return UnitInference(column, indicator, unit, "percent", "percent_sign", mixed=mixed)

@@ -193,9 +193,13 @@ def sections(
     out = []
     for choice in chosen:
         section_year, section_indicator = effective_filters(choice, year, indicator_id, page_filters)
-        out.append(BriefingSection(heading(choice, section_year, section_indicator, lang),
-                                   BUILDERS[choice](section_year, section_indicator, lang, page_filters),
-                                   caption(choice, page_filters, lang)))
+        out.append(
+            BriefingSection(
+                heading(choice, section_year, section_indicator, lang),
+                BUILDERS[choice](section_year, section_indicator, lang, page_filters),
+                caption(choice, page_filters, lang),
+            )
+        )
     return out
 
 
@@ -212,8 +216,9 @@ class BriefingForm:
 
 def briefing_form(year: int, indicator_id: str, lang: str) -> BriefingForm:
     index = _index()
-    findings = draft_findings(index, year, lang, channels=load_builtin("city_channels"),
-                              open_data=load_builtin("open_data"))[:MAX_FINDINGS]
+    findings = draft_findings(
+        index, year, lang, channels=load_builtin("city_channels"), open_data=load_builtin("open_data")
+    )[:MAX_FINDINGS]
     return BriefingForm(
         headings={choice: heading(choice, year, indicator_id, lang) for choice in (*MAPS, *CHARTS)},
         scope=t("briefing.default_scope", lang, year=year),
@@ -240,14 +245,25 @@ class BriefingText:
 
 
 def briefing_document(
-    map_choice: str | None, charts: Sequence[str], year: int, indicator_id: str, lang: str, text: BriefingText,
+    map_choice: str | None,
+    charts: Sequence[str],
+    year: int,
+    indicator_id: str,
+    lang: str,
+    text: BriefingText,
     page_filters: PageFilters | None = None,
 ) -> Briefing:
     """The one-page briefing: the user's text around the chosen sections (on the built-in samples)."""
     return Briefing(
-        title=text.title, subtitle=text.subtitle, date=text.date, scope=text.scope, findings=text.findings,
-        source=text.source, sections=sections(map_choice, charts, year, indicator_id, lang, page_filters),
-        sample_data=True, lang=lang,
+        title=text.title,
+        subtitle=text.subtitle,
+        date=text.date,
+        scope=text.scope,
+        findings=text.findings,
+        source=text.source,
+        sections=sections(map_choice, charts, year, indicator_id, lang, page_filters),
+        sample_data=True,
+        lang=lang,
     )
 
 

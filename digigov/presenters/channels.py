@@ -37,8 +37,11 @@ class Selection:
 
     def filters(self) -> dict:
         """The keyword filters of digigov.analysis.channels.channel_shares for this selection."""
-        return {"entity_types": list(self.entity_types), "service_categories": list(self.categories),
-                "min_n": self.min_n}
+        return {
+            "entity_types": list(self.entity_types),
+            "service_categories": list(self.categories),
+            "min_n": self.min_n,
+        }
 
 
 @dataclass(frozen=True)
@@ -109,38 +112,70 @@ def unit_findings(shares: pl.DataFrame, sel: Selection) -> channels.ChannelFindi
     return channels.findings_numbers(visible_rows(shares), year=sel.year, min_n=sel.min_n)
 
 
-def findings(numbers: channels.ChannelFindings, whole: dict, by_entity: pl.DataFrame, sel: Selection,
-             lang: str) -> list[str]:
+def findings(
+    numbers: channels.ChannelFindings, whole: dict, by_entity: pl.DataFrame, sel: Selection, lang: str
+) -> list[str]:
     """The findings sentences: the spread across units and its caveats, the national share, the entity types
     (by_entity: :func:`breakdown_table` by entity type)."""
     sentences: list[str] = []
     if numbers.highest and numbers.lowest:
-        sentences.append(t(
-            "channels.finding_spread", lang, year=sel.year,
-            unit_kind=t("channels.unit_city" if sel.level == "prefecture" else "channels.unit_province", lang),
-            high=region_label(numbers.highest.id, lang), high_share=percent_text(numbers.highest.share),
-            low=region_label(numbers.lowest.id, lang), low_share=percent_text(numbers.lowest.share),
-            spread=f"{numbers.spread_pp:.1f}", p9010=f"{numbers.p90_p10_pp:.1f}", iqr=f"{numbers.iqr_pp:.1f}",
-        ))
-        sentences.append(t("channels.finding_not_distinct" if numbers.highest_vs_lowest_within_ci
-                           else "channels.finding_distinct", lang))
+        sentences.append(
+            t(
+                "channels.finding_spread",
+                lang,
+                year=sel.year,
+                unit_kind=t("channels.unit_city" if sel.level == "prefecture" else "channels.unit_province", lang),
+                high=region_label(numbers.highest.id, lang),
+                high_share=percent_text(numbers.highest.share),
+                low=region_label(numbers.lowest.id, lang),
+                low_share=percent_text(numbers.lowest.share),
+                spread=f"{numbers.spread_pp:.1f}",
+                p9010=f"{numbers.p90_p10_pp:.1f}",
+                iqr=f"{numbers.iqr_pp:.1f}",
+            )
+        )
+        sentences.append(
+            t(
+                "channels.finding_not_distinct" if numbers.highest_vs_lowest_within_ci else "channels.finding_distinct",
+                lang,
+            )
+        )
         # With few units one can be tied with both ends: name it once.
         ties = list(dict.fromkeys([*numbers.tied_with_highest[:2], *numbers.tied_with_lowest[:2]]))
         if ties:
-            sentences.append(t("channels.finding_ties", lang, n_high=len(numbers.tied_with_highest),
-                               n_low=len(numbers.tied_with_lowest),
-                               examples=t("list.separator", lang).join(region_label(a, lang) for a in ties)))
+            sentences.append(
+                t(
+                    "channels.finding_ties",
+                    lang,
+                    n_high=len(numbers.tied_with_highest),
+                    n_low=len(numbers.tied_with_lowest),
+                    examples=t("list.separator", lang).join(region_label(a, lang) for a in ties),
+                )
+            )
         if numbers.spread.excluded:
             sentences.append(t("channels.finding_excluded", lang, n=numbers.spread.excluded, min_n=sel.min_n))
-    sentences.append(t("channels.finding_national", lang, share=percent_text(whole["offline_share"]),
-                       low=percent_text(whole["offline_low"]), high=percent_text(whole["offline_high"]),
-                       counter=percent_text(whole["counter_share"])))
+    sentences.append(
+        t(
+            "channels.finding_national",
+            lang,
+            share=percent_text(whole["offline_share"]),
+            low=percent_text(whole["offline_low"]),
+            high=percent_text(whole["offline_high"]),
+            counter=percent_text(whole["counter_share"]),
+        )
+    )
     if by_entity.height >= 2:
         most, least = by_entity.row(0, named=True), by_entity.row(-1, named=True)
-        sentences.append(t("channels.finding_entity", lang,
-                           most=t(f"channels.entity.{most['key']}", lang), most_share=percent_text(most["share"]),
-                           least=t(f"channels.entity.{least['key']}", lang),
-                           least_share=percent_text(least["share"])))
+        sentences.append(
+            t(
+                "channels.finding_entity",
+                lang,
+                most=t(f"channels.entity.{most['key']}", lang),
+                most_share=percent_text(most["share"]),
+                least=t(f"channels.entity.{least['key']}", lang),
+                least_share=percent_text(least["share"]),
+            )
+        )
     return sentences
 
 
@@ -149,16 +184,17 @@ def details_table(shares: pl.DataFrame, lang: str) -> pl.DataFrame:
     ordered = shares.sort("offline_share", descending=True, nulls_last=True)
     flags = []
     for small, hidden in zip(ordered["small_sample"], ordered["suppressed"], strict=True):
-        flags.append(t("channels.flag_suppressed", lang) if hidden else
-                     t("channels.flag_small", lang) if small else "")
+        flags.append(t("channels.flag_suppressed", lang) if hidden else t("channels.flag_small", lang) if small else "")
     columns = {
         t("column.region", lang): [region_label(a, lang) for a in ordered["adcode"]],
         t("column.adcode", lang): ordered["adcode"],
         t("channels.col_share", lang): [percent_text(v) for v in ordered["offline_share"]],
-        t("channels.col_ci", lang): [interval_text(lo, hi) for lo, hi in
-                                    zip(ordered["offline_low"], ordered["offline_high"], strict=True)],
-        t("channels.col_n", lang): [None if hidden else n for n, hidden in
-                                   zip(ordered["respondents"], ordered["suppressed"], strict=True)],
+        t("channels.col_ci", lang): [
+            interval_text(lo, hi) for lo, hi in zip(ordered["offline_low"], ordered["offline_high"], strict=True)
+        ],
+        t("channels.col_n", lang): [
+            None if hidden else n for n, hidden in zip(ordered["respondents"], ordered["suppressed"], strict=True)
+        ],
     }
     for channel in CHANNELS:
         columns[t(f"channels.channel.{channel}", lang)] = [percent_text(v) for v in ordered[f"{channel}_share"]]
@@ -177,8 +213,9 @@ def mix_frame(shares: pl.DataFrame, whole: dict, regions: Sequence[str], lang: s
     rows = [{"label": t("channels.national", lang), "channel": c, "share": whole[f"{c}_share"]} for c in CHANNELS]
     chosen = visible_rows(shares.filter(pl.col("adcode").is_in(list(regions))))
     for row in chosen.sort("offline_share", descending=True).iter_rows(named=True):
-        rows += [{"label": region_label(row["adcode"], lang), "channel": c, "share": row[f"{c}_share"]}
-                 for c in CHANNELS]
+        rows += [
+            {"label": region_label(row["adcode"], lang), "channel": c, "share": row[f"{c}_share"]} for c in CHANNELS
+        ]
     return pl.DataFrame(rows, schema={"label": pl.String, "channel": pl.String, "share": pl.Float64})
 
 
@@ -186,23 +223,34 @@ def breakdown_table(frame: pl.DataFrame, sel: Selection, by: str, lang: str) -> 
     """key, group (localised), share, low, high, n, highest share first; by is entity_type or service_category."""
     table = channels.breakdown(frame, by, year=sel.year, **sel.filters()).sort("offline_share", descending=True)
     prefix = "channels.entity" if by == "entity_type" else "channels.category"
-    return pl.DataFrame({
-        "key": table[by], "group": [t(f"{prefix}.{g}", lang) for g in table[by]],
-        "share": table["offline_share"], "low": table["offline_low"], "high": table["offline_high"],
-        "n": table["respondents"],
-    })
+    return pl.DataFrame(
+        {
+            "key": table[by],
+            "group": [t(f"{prefix}.{g}", lang) for g in table[by]],
+            "share": table["offline_share"],
+            "low": table["offline_low"],
+            "high": table["offline_high"],
+            "n": table["respondents"],
+        }
+    )
 
 
 def trend_table(frame: pl.DataFrame, sel: Selection, lang: str) -> pl.DataFrame:
     """scope (localised: the nation, then each macro region), year, share, low, high."""
-    table = channels.trend(frame, entity_types=list(sel.entity_types), service_categories=list(sel.categories),
-                           min_n=sel.min_n)
+    table = channels.trend(
+        frame, entity_types=list(sel.entity_types), service_categories=list(sel.categories), min_n=sel.min_n
+    )
     # A dict lookup, not a Python callback: polars callbacks deadlock against the GIL under concurrent sessions.
-    scope_label = {s: t("channels.national", lang) if s == "national" else t(f"macro.{s}", lang)
-                   for s in table["scope"].unique().to_list() if s is not None}
+    scope_label = {
+        s: t("channels.national", lang) if s == "national" else t(f"macro.{s}", lang)
+        for s in table["scope"].unique().to_list()
+        if s is not None
+    }
     return table.select(
         pl.col("scope").replace_strict(scope_label, default=None, return_dtype=pl.String).alias("scope"),
-        "year", pl.col("offline_share").alias("share"), pl.col("offline_low").alias("low"),
+        "year",
+        pl.col("offline_share").alias("share"),
+        pl.col("offline_low").alias("low"),
         pl.col("offline_high").alias("high"),
     )
 
@@ -220,8 +268,9 @@ def relation_sentence(result: channels.RelationResult, lang: str) -> str | None:
     return t("channels.relation_sentence", lang, r=f"{result.r:.2f}", direction=t(direction, lang))
 
 
-def present(frame: pl.DataFrame, sel: Selection, lang: str, *, index: pl.DataFrame | None = None,
-            watermark: str | None = None) -> ChannelsView:
+def present(
+    frame: pl.DataFrame, sel: Selection, lang: str, *, index: pl.DataFrame | None = None, watermark: str | None = None
+) -> ChannelsView:
     """The whole page for one selection: ``frame`` is city_channels (built-in or an upload), ``index`` the
     province index the relation chart uses (default: the built-in one), ``watermark`` the sample-data mark."""
     index = load_builtin("province_index") if index is None else index
@@ -236,8 +285,17 @@ def present(frame: pl.DataFrame, sel: Selection, lang: str, *, index: pl.DataFra
     units = details_table(shares, lang)
     return ChannelsView(
         selection=sel,
-        map=protected_map(shares, "offline_share", "offline_pref_share", "channels", lang, min_n=sel.min_n,
-                          k=sel.k, level=sel.level, watermark=watermark),
+        map=protected_map(
+            shares,
+            "offline_share",
+            "offline_pref_share",
+            "channels",
+            lang,
+            min_n=sel.min_n,
+            k=sel.k,
+            level=sel.level,
+            watermark=watermark,
+        ),
         distribution=figures.distribution_chart(shares, numbers.spread, numbers.spread_pp, names, lang),
         entity=figures.breakdown_chart(entity, lang),
         category=figures.breakdown_chart(category, lang),

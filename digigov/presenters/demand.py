@@ -109,13 +109,13 @@ def split_rounded(parts: Sequence[float], decimals: int = 1) -> tuple[float, lis
     largest remainders, so every part is within one last digit of its true value and the sentence
     "shortfall = awareness + conversion" holds in the shown digits.
     """
-    scale = 10 ** decimals
+    scale = 10**decimals
     scaled = [p * scale for p in parts]
     total = _round_half_up(sum(scaled))
     floors = [math.floor(s) for s in scaled]
     remainder = total - sum(floors)
     order = sorted(range(len(parts)), key=lambda i: scaled[i] - floors[i], reverse=True)
-    for i in order[:max(0, remainder)]:
+    for i in order[: max(0, remainder)]:
         floors[i] += 1
     return total / scale, [f / scale for f in floors]
 
@@ -136,10 +136,27 @@ def funnel_long(region_row: dict | None, national_row: dict, region_title: str, 
         if row is None:
             continue
         for r in stage_rates(row):
-            records.append({"stage": r["stage"], "stage_label": t(f"demand.stage.{r['stage']}", lang),
-                            "scope": scope, "rate": r["rate"], "low": r["low"], "high": r["high"]})
-    return pl.DataFrame(records, schema={"stage": pl.String, "stage_label": pl.String, "scope": pl.String,
-                                         "rate": pl.Float64, "low": pl.Float64, "high": pl.Float64})
+            records.append(
+                {
+                    "stage": r["stage"],
+                    "stage_label": t(f"demand.stage.{r['stage']}", lang),
+                    "scope": scope,
+                    "rate": r["rate"],
+                    "low": r["low"],
+                    "high": r["high"],
+                }
+            )
+    return pl.DataFrame(
+        records,
+        schema={
+            "stage": pl.String,
+            "stage_label": pl.String,
+            "scope": pl.String,
+            "rate": pl.Float64,
+            "low": pl.Float64,
+            "high": pl.Float64,
+        },
+    )
 
 
 def funnel_table(long: pl.DataFrame, lang: str) -> pl.DataFrame:
@@ -148,10 +165,12 @@ def funnel_table(long: pl.DataFrame, lang: str) -> pl.DataFrame:
     columns: dict[str, list] = {t("demand.col_stage", lang): stages}
     for scope in dict.fromkeys(long["scope"].to_list()):
         part = {r["stage_label"]: r for r in long.filter(pl.col("scope") == scope).iter_rows(named=True)}
-        columns[t("demand.col_rate", lang, scope=scope)] = [percent(part[s]["rate"]) if s in part else None
-                                                            for s in stages]
+        columns[t("demand.col_rate", lang, scope=scope)] = [
+            percent(part[s]["rate"]) if s in part else None for s in stages
+        ]
         columns[t("demand.col_ci", lang, scope=scope)] = [
-            interval_text(part[s]["low"], part[s]["high"]) if s in part else NO_VALUE for s in stages]
+            interval_text(part[s]["low"], part[s]["high"]) if s in part else NO_VALUE for s in stages
+        ]
     return pl.DataFrame(columns, strict=False)
 
 
@@ -171,22 +190,27 @@ def scatter_points(rows: pl.DataFrame, lang: str, label_top: int = SCATTER_LABEL
         "adcode",
         pl.col("adcode").replace_strict(names, default=None, return_dtype=pl.String).alias("name"),
         pl.col("adcode").replace_strict(own_names, default=None, return_dtype=pl.String).alias("label_name"),
-        (pl.col("potential_rate") * 100).alias("potential"), (pl.col("actual_rate") * 100).alias("actual"),
-        (pl.col("shortfall") * 100).alias("shortfall"), "dominant_gap", "small_sample",
+        (pl.col("potential_rate") * 100).alias("potential"),
+        (pl.col("actual_rate") * 100).alias("actual"),
+        (pl.col("shortfall") * 100).alias("shortfall"),
+        "dominant_gap",
+        "small_sample",
         pl.col("adcode").is_in(list(top)).alias("label"),
     ).sort("shortfall", descending=True)
 
 
 def scatter_table(points: pl.DataFrame, lang: str) -> pl.DataFrame:
     """The scatter's table alternative: one row per visible unit, potential, actual and shortfall in %/pp."""
-    return pl.DataFrame({
-        t("demand.col_region", lang): points["name"],
-        t("demand.col_adcode", lang): points["adcode"],
-        t("demand.col_potential", lang): points["potential"].round(1),
-        t("demand.col_actual", lang): points["actual"].round(1),
-        t("demand.col_shortfall", lang): points["shortfall"].round(1),
-        t("demand.col_flag", lang): [t("demand.flag_small", lang) if s else "" for s in points["small_sample"]],
-    })
+    return pl.DataFrame(
+        {
+            t("demand.col_region", lang): points["name"],
+            t("demand.col_adcode", lang): points["adcode"],
+            t("demand.col_potential", lang): points["potential"].round(1),
+            t("demand.col_actual", lang): points["actual"].round(1),
+            t("demand.col_shortfall", lang): points["shortfall"].round(1),
+            t("demand.col_flag", lang): [t("demand.flag_small", lang) if s else "" for s in points["small_sample"]],
+        }
+    )
 
 
 def gap_bars(rows: pl.DataFrame, lang: str, top: int = GAP_BARS) -> pl.DataFrame:
@@ -195,22 +219,40 @@ def gap_bars(rows: pl.DataFrame, lang: str, top: int = GAP_BARS) -> pl.DataFrame
     records = []
     for row in ranked(rows).head(top).iter_rows(named=True):
         total, aware, conv = gap_numbers(row)
-        records.append({"adcode": row["adcode"], "name": region_label(row["adcode"], lang), "awareness": aware,
-                        "conversion": conv, "shortfall": total, "dominant_gap": row["dominant_gap"]})
-    return pl.DataFrame(records, schema={"adcode": pl.String, "name": pl.String, "awareness": pl.Float64,
-                                         "conversion": pl.Float64, "shortfall": pl.Float64,
-                                         "dominant_gap": pl.String})
+        records.append(
+            {
+                "adcode": row["adcode"],
+                "name": region_label(row["adcode"], lang),
+                "awareness": aware,
+                "conversion": conv,
+                "shortfall": total,
+                "dominant_gap": row["dominant_gap"],
+            }
+        )
+    return pl.DataFrame(
+        records,
+        schema={
+            "adcode": pl.String,
+            "name": pl.String,
+            "awareness": pl.Float64,
+            "conversion": pl.Float64,
+            "shortfall": pl.Float64,
+            "dominant_gap": pl.String,
+        },
+    )
 
 
 def gap_table(bars: pl.DataFrame, lang: str) -> pl.DataFrame:
     """The gap chart's table alternative: shortfall and its two parts (pp) with the dominant gap."""
-    return pl.DataFrame({
-        t("demand.col_region", lang): bars["name"],
-        t("demand.col_shortfall", lang): bars["shortfall"],
-        t("demand.col_awareness", lang): bars["awareness"],
-        t("demand.col_conversion", lang): bars["conversion"],
-        t("demand.col_dominant", lang): [t(f"demand.gap.{g}", lang) if g else "" for g in bars["dominant_gap"]],
-    })
+    return pl.DataFrame(
+        {
+            t("demand.col_region", lang): bars["name"],
+            t("demand.col_shortfall", lang): bars["shortfall"],
+            t("demand.col_awareness", lang): bars["awareness"],
+            t("demand.col_conversion", lang): bars["conversion"],
+            t("demand.col_dominant", lang): [t(f"demand.gap.{g}", lang) if g else "" for g in bars["dominant_gap"]],
+        }
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -225,26 +267,29 @@ def _flag(small: bool, hidden: bool, sel: Selection, lang: str) -> str:
 def units_table(rows: pl.DataFrame, sel: Selection, lang: str) -> pl.DataFrame:
     """Every unit (hidden ones too, with no numbers), largest shortfall first: rates, gaps, interval, flags."""
     ordered = rows.sort(["shortfall", "adcode"], descending=[True, False], nulls_last=True)
-    gaps = [gap_numbers(r) if r["shortfall"] is not None else (None, None, None)
-            for r in ordered.iter_rows(named=True)]
+    gaps = [gap_numbers(r) if r["shortfall"] is not None else (None, None, None) for r in ordered.iter_rows(named=True)]
     totals, awareness, conversion = ([g[i] for g in gaps] for i in range(3))
-    return pl.DataFrame({
-        t("demand.col_region", lang): [region_label(a, lang) for a in ordered["adcode"]],
-        t("demand.col_adcode", lang): ordered["adcode"],
-        t("demand.col_n", lang): ordered["respondents"],
-        t("demand.col_potential", lang): [percent(v) for v in ordered["potential_rate"]],
-        t("demand.col_actual", lang): [percent(v) for v in ordered["actual_rate"]],
-        t("demand.col_shortfall", lang): totals,
-        t("demand.col_shortfall_ci", lang): [interval_text(lo, hi) for lo, hi in
-                                             zip(ordered["shortfall_low"], ordered["shortfall_high"], strict=True)],
-        t("demand.col_awareness", lang): awareness,
-        t("demand.col_conversion", lang): conversion,
-        t("demand.col_dominant", lang): [t(f"demand.gap.{g}", lang) if g else "" for g in ordered["dominant_gap"]],
-        t("demand.col_flag", lang): [_flag(s, h, sel, lang) for s, h in
-                                     zip(ordered["small_sample"], ordered["suppressed"], strict=True)],
-    }, strict=False)
-
-
+    return pl.DataFrame(
+        {
+            t("demand.col_region", lang): [region_label(a, lang) for a in ordered["adcode"]],
+            t("demand.col_adcode", lang): ordered["adcode"],
+            t("demand.col_n", lang): ordered["respondents"],
+            t("demand.col_potential", lang): [percent(v) for v in ordered["potential_rate"]],
+            t("demand.col_actual", lang): [percent(v) for v in ordered["actual_rate"]],
+            t("demand.col_shortfall", lang): totals,
+            t("demand.col_shortfall_ci", lang): [
+                interval_text(lo, hi)
+                for lo, hi in zip(ordered["shortfall_low"], ordered["shortfall_high"], strict=True)
+            ],
+            t("demand.col_awareness", lang): awareness,
+            t("demand.col_conversion", lang): conversion,
+            t("demand.col_dominant", lang): [t(f"demand.gap.{g}", lang) if g else "" for g in ordered["dominant_gap"]],
+            t("demand.col_flag", lang): [
+                _flag(s, h, sel, lang) for s, h in zip(ordered["small_sample"], ordered["suppressed"], strict=True)
+            ],
+        },
+        strict=False,
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -255,17 +300,20 @@ def reasons_table(shares: pl.DataFrame, region_title: str, lang: str) -> pl.Data
     labels = {NATIONAL: t("demand.national", lang), "region": region_title}
     columns: dict[str, list] = {
         t("demand.col_reason", lang): [t(f"demand.reason.{r}", lang) for r in REASONS],
-        t("demand.col_gap_type", lang): [t("demand.gap.awareness" if r == "unaware" else "demand.gap.conversion",
-                                           lang) for r in REASONS],
+        t("demand.col_gap_type", lang): [
+            t("demand.gap.awareness" if r == "unaware" else "demand.gap.conversion", lang) for r in REASONS
+        ],
     }
     for scope in (NATIONAL, "region"):
         part = {r["reason"]: r for r in shares.filter(pl.col("scope") == scope).iter_rows(named=True)}
         if part:
             rows = [part.get(r) for r in REASONS]
-            columns[t("demand.col_share", lang, scope=labels[scope])] = [percent(r["share"]) if r else None
-                                                                         for r in rows]
+            columns[t("demand.col_share", lang, scope=labels[scope])] = [
+                percent(r["share"]) if r else None for r in rows
+            ]
             columns[t("demand.col_ci", lang, scope=labels[scope])] = [
-                interval_text(r["share_low"], r["share_high"]) if r else NO_VALUE for r in rows]
+                interval_text(r["share_low"], r["share_high"]) if r else NO_VALUE for r in rows
+            ]
     return pl.DataFrame(columns, strict=False)
 
 
@@ -279,20 +327,29 @@ def priority_table(rows: pl.DataFrame, sel: Selection, lang: str, top: int = PRI
     gaps = [gap_numbers(r) for r in head.iter_rows(named=True)]
     reasons = head["top_reason"].to_list() if "top_reason" in head.columns else [None] * head.height
     weighted = "entities" in head.columns
-    return pl.DataFrame({
-        t("demand.col_rank", lang): head["rank"],
-        t("demand.col_region", lang): [region_label(a, lang) for a in head["adcode"]],
-        t("demand.col_category", lang): [category_name(c, lang, standalone=True) for c in head["service_category"]],
-        **({t("demand.col_score", lang): [round(v) for v in head["priority_score"]],
-            t("demand.col_entities", lang): head["entities"]} if weighted else {}),
-        t("demand.col_shortfall", lang): [g[0] for g in gaps],
-        t("demand.col_awareness", lang): [g[1] for g in gaps],
-        t("demand.col_conversion", lang): [g[2] for g in gaps],
-        t("demand.col_dominant", lang): [t(f"demand.gap.{g}", lang) if g else "" for g in head["dominant_gap"]],
-        t("demand.col_action", lang): [t(f"demand.action.{a}", lang) if a else "" for a in head["action"]],
-        t("demand.col_top_reason", lang): [t(f"demand.reason.{r}", lang) if r else "" for r in reasons],
-        t("demand.col_flag", lang): [t("demand.flag_small", lang) if s else "" for s in head["small_sample"]],
-    }, strict=False)
+    return pl.DataFrame(
+        {
+            t("demand.col_rank", lang): head["rank"],
+            t("demand.col_region", lang): [region_label(a, lang) for a in head["adcode"]],
+            t("demand.col_category", lang): [category_name(c, lang, standalone=True) for c in head["service_category"]],
+            **(
+                {
+                    t("demand.col_score", lang): [round(v) for v in head["priority_score"]],
+                    t("demand.col_entities", lang): head["entities"],
+                }
+                if weighted
+                else {}
+            ),
+            t("demand.col_shortfall", lang): [g[0] for g in gaps],
+            t("demand.col_awareness", lang): [g[1] for g in gaps],
+            t("demand.col_conversion", lang): [g[2] for g in gaps],
+            t("demand.col_dominant", lang): [t(f"demand.gap.{g}", lang) if g else "" for g in head["dominant_gap"]],
+            t("demand.col_action", lang): [t(f"demand.action.{a}", lang) if a else "" for a in head["action"]],
+            t("demand.col_top_reason", lang): [t(f"demand.reason.{r}", lang) if r else "" for r in reasons],
+            t("demand.col_flag", lang): [t("demand.flag_small", lang) if s else "" for s in head["small_sample"]],
+        },
+        strict=False,
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -306,51 +363,86 @@ def findings(rows: pl.DataFrame, whole: dict, priorities: pl.DataFrame, sel: Sel
     unit_kind = t(f"demand.unit_{sel.level}", lang)
     if whole.get("shortfall") is not None:
         total, aware, conv = gap_numbers(whole)
-        sentences.append(t("demand.finding_national", lang, year=sel.year, category=category,
-                           potential=points_text(percent(whole["potential_rate"])),
-                           actual=points_text(percent(whole["actual_rate"])), shortfall=points_text(total),
-                           awareness=points_text(aware), conversion=points_text(conv)))
+        sentences.append(
+            t(
+                "demand.finding_national",
+                lang,
+                year=sel.year,
+                category=category,
+                potential=points_text(percent(whole["potential_rate"])),
+                actual=points_text(percent(whole["actual_rate"])),
+                shortfall=points_text(total),
+                awareness=points_text(aware),
+                conversion=points_text(conv),
+            )
+        )
     best = ranked(rows)
     if best.height >= 2:
         top, low = best.row(0, named=True), best.row(-1, named=True)
         total, aware, conv = gap_numbers(top)
-        sentences.append(t("demand.finding_largest", lang, unit_kind=unit_kind,
-                           region=region_label(top["adcode"], lang), shortfall=points_text(total),
-                           awareness=points_text(aware), conversion=points_text(conv),
-                           low=region_label(low["adcode"], lang),
-                           low_shortfall=points_text(gap_numbers(low)[0])))
+        sentences.append(
+            t(
+                "demand.finding_largest",
+                lang,
+                unit_kind=unit_kind,
+                region=region_label(top["adcode"], lang),
+                shortfall=points_text(total),
+                awareness=points_text(aware),
+                conversion=points_text(conv),
+                low=region_label(low["adcode"], lang),
+                low_shortfall=points_text(gap_numbers(low)[0]),
+            )
+        )
     shown = visible_rows(rows).drop_nulls("dominant_gap")
     if shown.height:
         counts = dict(shown.group_by("dominant_gap").len().iter_rows())
-        sentences.append(t("demand.finding_dominance", lang, total=shown.height, unit_kind=unit_kind,
-                           awareness_n=counts.get("awareness", 0), conversion_n=counts.get("conversion", 0)))
+        sentences.append(
+            t(
+                "demand.finding_dominance",
+                lang,
+                total=shown.height,
+                unit_kind=unit_kind,
+                awareness_n=counts.get("awareness", 0),
+                conversion_n=counts.get("conversion", 0),
+            )
+        )
     first = priorities.row(0, named=True) if priorities.height else None
     if first and first["priority_score"] > 0 and first["dominant_gap"] and first["action"]:
-        common = {"region": region_label(first["adcode"], lang),
-                  "category": category_name(first["service_category"], lang),
-                  "gap": t(f"demand.gap.{first['dominant_gap']}", lang),
-                  "action": t(f"demand.action.{first['action']}", lang)}
+        common = {
+            "region": region_label(first["adcode"], lang),
+            "category": category_name(first["service_category"], lang),
+            "gap": t(f"demand.gap.{first['dominant_gap']}", lang),
+            "action": t(f"demand.action.{first['action']}", lang),
+        }
         if "entities" in priorities.columns:
             sentence = t("demand.finding_priority", lang, score=f"{round(first['priority_score']):,}", **common)
         else:
-            sentence = t("demand.finding_priority_rate", lang, shortfall=points_text(gap_numbers(first)[0]),
-                         **common)
+            sentence = t("demand.finding_priority_rate", lang, shortfall=points_text(gap_numbers(first)[0]), **common)
         if first["dominant_gap"] == "conversion" and first.get("top_reason"):
-            sentence += (" " if lang == "en" else "") + t("demand.finding_priority_reason", lang,
-                                                          reason=t(f"demand.reason.{first['top_reason']}", lang))
+            sentence += (" " if lang == "en" else "") + t(
+                "demand.finding_priority_reason", lang, reason=t(f"demand.reason.{first['top_reason']}", lang)
+            )
         sentences.append(sentence)
     small, hidden = flagged_units(rows)
     if small or hidden:
-        sentences.append(t("demand.finding_flags", lang, small=len(small), min_n=sel.min_n, hidden=len(hidden),
-                           k=sel.k))
+        sentences.append(
+            t("demand.finding_flags", lang, small=len(small), min_n=sel.min_n, hidden=len(hidden), k=sel.k)
+        )
     return sentences
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # The page
 # ---------------------------------------------------------------------------------------------------------------
-def present(frame: pl.DataFrame, sel: Selection, rows: pl.DataFrame, grid: pl.DataFrame, lang: str, *,
-            watermark: str | None = None) -> DemandView:
+def present(
+    frame: pl.DataFrame,
+    sel: Selection,
+    rows: pl.DataFrame,
+    grid: pl.DataFrame,
+    lang: str,
+    *,
+    watermark: str | None = None,
+) -> DemandView:
     """The page for one selection: ``frame`` is the prepared dataset (demand_units.prepare), ``rows`` its
     protected units for ``sel`` (demand_units.units) and ``grid`` the suppression grid of sel.year and sel.level
     (the view caches both, since they do not depend on the language)."""
@@ -360,13 +452,26 @@ def present(frame: pl.DataFrame, sel: Selection, rows: pl.DataFrame, grid: pl.Da
     bars = gap_bars(rows, lang)
     return DemandView(
         selection=sel,
-        map=protected_map(rows, "shortfall", "usage_shortfall", "demand", lang, min_n=sel.min_n, k=sel.k,
-                          level=sel.level, watermark=watermark),
+        map=protected_map(
+            rows,
+            "shortfall",
+            "usage_shortfall",
+            "demand",
+            lang,
+            min_n=sel.min_n,
+            k=sel.k,
+            level=sel.level,
+            watermark=watermark,
+        ),
         scatter=figures.scatter_chart(points, lang),
         gaps=figures.gap_chart(bars, lang),
         findings=tuple(findings(rows, whole, priorities, sel, lang)),
-        tables=DemandTables(units=units_table(rows, sel, lang), scatter=scatter_table(points, lang),
-                            gaps=gap_table(bars, lang), priorities=priority_table(priorities, sel, lang)),
+        tables=DemandTables(
+            units=units_table(rows, sel, lang),
+            scatter=scatter_table(points, lang),
+            gaps=gap_table(bars, lang),
+            priorities=priority_table(priorities, sel, lang),
+        ),
         rows=rows,
         national=whole,
         region_options=tuple(region_options(rows)),
@@ -393,8 +498,9 @@ def region_focus(frame: pl.DataFrame, view: DemandView, region: str, lang: str) 
     )
 
 
-def province_drill(prefectures: pl.DataFrame, sel: Selection, province: str, lang: str, *,
-                   watermark: str | None = None) -> ProvinceDrill:
+def province_drill(
+    prefectures: pl.DataFrame, sel: Selection, province: str, lang: str, *, watermark: str | None = None
+) -> ProvinceDrill:
     """The prefectures of ``province``: ``prefectures`` are the protected prefecture-level units of the
     selection (demand_units.units with level "prefecture")."""
     name = region_name(province, lang)
@@ -403,6 +509,16 @@ def province_drill(prefectures: pl.DataFrame, sel: Selection, province: str, lan
     if rows.is_empty():
         return ProvinceDrill(title=title, map=None, table=None, note=t("demand.drill_no_data", lang, region=name))
     drill_sel = Selection(sel.year, sel.category, "prefecture", sel.k, sel.min_n)
-    figure = protected_map(rows, "shortfall", "usage_shortfall", "demand", lang, min_n=drill_sel.min_n,
-                           k=drill_sel.k, within=province, watermark=watermark, height=DRILL_MAP_HEIGHT)
+    figure = protected_map(
+        rows,
+        "shortfall",
+        "usage_shortfall",
+        "demand",
+        lang,
+        min_n=drill_sel.min_n,
+        k=drill_sel.k,
+        within=province,
+        watermark=watermark,
+        height=DRILL_MAP_HEIGHT,
+    )
     return ProvinceDrill(title=title, map=figure, table=units_table(rows, drill_sel, lang), note=None)

@@ -48,8 +48,11 @@ def inequality_summary(frame: pl.DataFrame, year: int, column: str) -> Inequalit
         return None
     values, groups = data["value"], data["macro_region"]
     return InequalitySummary(
-        year=year, gini=inequality.gini(values), cv=inequality.coefficient_of_variation(values),
-        max_min=inequality.max_min_ratio(values), theil=inequality.theil(values, groups),
+        year=year,
+        gini=inequality.gini(values),
+        cv=inequality.coefficient_of_variation(values),
+        max_min=inequality.max_min_ratio(values),
+        theil=inequality.theil(values, groups),
         dagum=inequality.dagum_gini(values, groups),
     )
 
@@ -98,8 +101,9 @@ class Reweighting:
     stability: pl.DataFrame  # adcode, base_rank, min_rank, max_rank, median_rank, share_base_rank
 
 
-def reweight(frame: pl.DataFrame, year: int, weights: dict[str, float],
-             normalisation: composite.Normalisation) -> Reweighting:
+def reweight(
+    frame: pl.DataFrame, year: int, weights: dict[str, float], normalisation: composite.Normalisation
+) -> Reweighting:
     data = regional.mainland(frame).drop("macro_region")
     return Reweighting(
         changes=composite.rank_changes_vs_equal(data, weights, normalisation, year),
@@ -118,14 +122,26 @@ def _pct(share: float) -> str:
 
 def theil_sentence(summary: InequalitySummary, lang: str) -> str:
     west = next((g.share_of_total for g in summary.theil.groups if g.name == "west"), 0.0)
-    return t("regional.theil_sentence", lang, year=summary.year, between=_pct(summary.theil.between_share),
-             within=_pct(summary.theil.within_share), west=_pct(west))
+    return t(
+        "regional.theil_sentence",
+        lang,
+        year=summary.year,
+        between=_pct(summary.theil.between_share),
+        within=_pct(summary.theil.within_share),
+        west=_pct(west),
+    )
 
 
 def dagum_sentence(summary: InequalitySummary, lang: str) -> str:
     dagum = summary.dagum
-    return t("regional.dagum_sentence", lang, gini=f"{dagum.total:.4f}", within=_pct(dagum.within_share),
-             between=_pct(dagum.net_between_share), trans=_pct(dagum.transvariation_share))
+    return t(
+        "regional.dagum_sentence",
+        lang,
+        gini=f"{dagum.total:.4f}",
+        within=_pct(dagum.within_share),
+        between=_pct(dagum.net_between_share),
+        trans=_pct(dagum.transvariation_share),
+    )
 
 
 def inequality_cards(summary: InequalitySummary, lang: str) -> tuple[Kpi, ...]:
@@ -140,37 +156,66 @@ def inequality_cards(summary: InequalitySummary, lang: str) -> tuple[Kpi, ...]:
 def dagum_tables(summary: InequalitySummary, lang: str) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(components with their shares, between-region Gini of every pair of macro-regions)."""
     dagum = summary.dagum
-    components = pl.DataFrame({
-        t("regional.dagum_part", lang): [t("regional.dagum_within", lang), t("regional.dagum_net_between", lang),
-                                         t("regional.dagum_transvariation", lang), t("regional.gini", lang)],
-        t("column.value", lang): [round(dagum.within, 4), round(dagum.net_between, 4),
-                                  round(dagum.transvariation, 4), round(dagum.total, 4)],
-        t("regional.dagum_share", lang): [f"{_pct(dagum.within_share)}%", f"{_pct(dagum.net_between_share)}%",
-                                          f"{_pct(dagum.transvariation_share)}%", "100.0%"],
-    })
-    pairs = pl.DataFrame({
-        t("regional.pair", lang): [f"{t('macro.' + str(p.high), lang)} – {t('macro.' + str(p.low), lang)}"
-                                   for p in dagum.pairs],
-        t("regional.pair_gini", lang): [round(p.gini, 4) for p in dagum.pairs],
-    })
+    components = pl.DataFrame(
+        {
+            t("regional.dagum_part", lang): [
+                t("regional.dagum_within", lang),
+                t("regional.dagum_net_between", lang),
+                t("regional.dagum_transvariation", lang),
+                t("regional.gini", lang),
+            ],
+            t("column.value", lang): [
+                round(dagum.within, 4),
+                round(dagum.net_between, 4),
+                round(dagum.transvariation, 4),
+                round(dagum.total, 4),
+            ],
+            t("regional.dagum_share", lang): [
+                f"{_pct(dagum.within_share)}%",
+                f"{_pct(dagum.net_between_share)}%",
+                f"{_pct(dagum.transvariation_share)}%",
+                "100.0%",
+            ],
+        }
+    )
+    pairs = pl.DataFrame(
+        {
+            t("regional.pair", lang): [
+                f"{t('macro.' + str(p.high), lang)} – {t('macro.' + str(p.low), lang)}" for p in dagum.pairs
+            ],
+            t("regional.pair_gini", lang): [round(p.gini, 4) for p in dagum.pairs],
+        }
+    )
     return components, pairs
 
 
 def sigma_sentence(sigma: pl.DataFrame, lang: str) -> str:
     first, last = sigma.row(0, named=True), sigma.row(-1, named=True)
     key = "regional.sigma_fell" if last["cv"] < first["cv"] else "regional.sigma_rose"
-    return t(key, lang, start=first["year"], end=last["year"], cv_start=f"{first['cv']:.3f}",
-             cv_end=f"{last['cv']:.3f}")
+    return t(
+        key, lang, start=first["year"], end=last["year"], cv_start=f"{first['cv']:.3f}", cv_end=f"{last['cv']:.3f}"
+    )
 
 
 def beta_sentence(beta: convergence.BetaResult, lang: str, top: int = 2) -> str:
     fastest = beta.points.sort("growth", descending=True).head(top)
-    listed = _join([t("finding.growth_item", lang, region=region_name(r["adcode"], lang), growth=_pct(r["growth"]))
-                    for r in fastest.iter_rows(named=True)], lang)
+    listed = _join(
+        [
+            t("finding.growth_item", lang, region=region_name(r["adcode"], lang), growth=_pct(r["growth"]))
+            for r in fastest.iter_rows(named=True)
+        ],
+        lang,
+    )
     significant = beta.converging and beta.p_value < 0.05 and beta.half_life is not None
     key = "regional.beta_converging" if significant else "regional.beta_not"
-    sentence = t(key, lang, beta=f"{beta.beta:.4f}", p=f"{beta.p_value:.3f}", fastest=listed,
-                 half_life=f"{beta.half_life:.0f}" if beta.half_life else "—")
+    sentence = t(
+        key,
+        lang,
+        beta=f"{beta.beta:.4f}",
+        p=f"{beta.p_value:.3f}",
+        fastest=listed,
+        half_life=f"{beta.half_life:.0f}" if beta.half_life else "—",
+    )
     growth = regional.mean_growth_by_macro_region(beta.points)
     if growth.get("west", 0) > growth.get("east", 0):
         sentence += t("regional.west_catching_up", lang, west=_pct(growth["west"]), east=_pct(growth["east"]))
@@ -180,33 +225,51 @@ def beta_sentence(beta: convergence.BetaResult, lang: str, top: int = 2) -> str:
 def moran_sentence(result: Clustering, lang: str) -> str:
     moran = result.moran
     meaning = t("regional.moran_clustered" if moran.i > 0 and moran.p_sim < 0.05 else "regional.moran_not", lang)
-    return t("regional.moran_sentence", lang, i=f"{moran.i:.3f}", p=f"{moran.p_sim:.3f}",
-             permutations=moran.permutations, meaning=meaning)
+    return t(
+        "regional.moran_sentence",
+        lang,
+        i=f"{moran.i:.3f}",
+        p=f"{moran.p_sim:.3f}",
+        permutations=moran.permutations,
+        meaning=meaning,
+    )
 
 
 def islands_sentence(result: Clustering, lang: str) -> str | None:
-    links = [f"{region_name(link.adcode, lang)} → {_join([region_name(n, lang) for n in link.neighbours], lang)}"
-             for link in result.moran.attached]
+    links = [
+        f"{region_name(link.adcode, lang)} → {_join([region_name(n, lang) for n in link.neighbours], lang)}"
+        for link in result.moran.attached
+    ]
     return t("regional.islands_rule", lang, links=_join(links, lang)) if links else None
 
 
 def lisa_table(result: Clustering, indicator_id: str, lang: str) -> pl.DataFrame:
     indicator = get_indicator(indicator_id)
     lisa = result.lisa.sort("category", "adcode")
-    return pl.DataFrame({
-        t("column.region", lang): [region_name(a, lang) for a in lisa["adcode"]],
-        indicator.name(lang): [indicator.format(v, lang) for v in lisa["value"]],
-        t("regional.lisa_category", lang): [t(f"regional.lisa.{c}", lang) for c in lisa["category"]],
-        "p": [round(p, 3) for p in lisa["p_sim"]],
-    })
+    return pl.DataFrame(
+        {
+            t("column.region", lang): [region_name(a, lang) for a in lisa["adcode"]],
+            indicator.name(lang): [indicator.format(v, lang) for v in lisa["value"]],
+            t("regional.lisa_category", lang): [t(f"regional.lisa.{c}", lang) for c in lisa["category"]],
+            "p": [round(p, 3) for p in lisa["p_sim"]],
+        }
+    )
 
 
-def lisa_map(result: Clustering, lang: str, *, watermark: str | None = None,
-             geojson_base_url: str | None = None) -> go.Figure:
+def lisa_map(
+    result: Clustering, lang: str, *, watermark: str | None = None, geojson_base_url: str | None = None
+) -> go.Figure:
     """The provinces coloured by LISA category (geojson_base_url None: boundaries embedded, for exports)."""
     labels = {c: t(f"regional.lisa.{c}", lang) for c in figures.LISA_ORDER}
-    return build_category_map(result.lisa.select("adcode", "category"), figures.LISA_ORDER, figures.LISA_COLOURS,
-                              labels, lang, watermark=watermark, geojson_base_url=geojson_base_url)
+    return build_category_map(
+        result.lisa.select("adcode", "category"),
+        figures.LISA_ORDER,
+        figures.LISA_COLOURS,
+        labels,
+        lang,
+        watermark=watermark,
+        geojson_base_url=geojson_base_url,
+    )
 
 
 # --------------------------------------------------------------------------------------------- the page
@@ -317,12 +380,14 @@ def profile_view(index: pl.DataFrame, adcode: str, year: int, lang: str) -> Prof
     )
     return ProfileView(
         chart=figures.profile_chart(profile, lang),
-        table=pl.DataFrame({
-            t("regional.dimension", lang): profile["label"],
-            t("regional.profile_province", lang): profile["province"].round(1),
-            t("regional.profile_macro", lang): profile["macro"].round(1),
-            t("regional.profile_national", lang): profile["national"].round(1),
-        }),
+        table=pl.DataFrame(
+            {
+                t("regional.dimension", lang): profile["label"],
+                t("regional.profile_province", lang): profile["province"].round(1),
+                t("regional.profile_macro", lang): profile["macro"].round(1),
+                t("regional.profile_national", lang): profile["national"].round(1),
+            }
+        ),
     )
 
 
@@ -338,22 +403,29 @@ def reweight_sentence(result: Reweighting, lang: str) -> str:
     if moved.is_empty():
         return t("regional.weights_same", lang)
     biggest = moved.sort(pl.col("change").abs(), descending=True).row(0, named=True)
-    return t("regional.weights_sentence", lang, moved=moved.height,
-             biggest=t("regional.move_item", lang, region=region_name(biggest["adcode"], lang),
-                       change=f"{biggest['change']:+d}"))
+    return t(
+        "regional.weights_sentence",
+        lang,
+        moved=moved.height,
+        biggest=t(
+            "regional.move_item", lang, region=region_name(biggest["adcode"], lang), change=f"{biggest['change']:+d}"
+        ),
+    )
 
 
 def reweight_table(result: Reweighting, lang: str) -> pl.DataFrame:
     joined = result.changes.join(result.stability, on="adcode", how="left").sort("rank_weighted")
-    return pl.DataFrame({
-        t("column.region", lang): [region_name(a, lang) for a in joined["adcode"]],
-        t("regional.rank_equal", lang): joined["rank_equal"],
-        t("regional.rank_weighted", lang): joined["rank_weighted"],
-        t("regional.rank_shift", lang): joined["change"],
-        t("regional.rank_min", lang): joined["min_rank"],
-        t("regional.rank_max", lang): joined["max_rank"],
-        t("regional.keep_share", lang): [f"{s * 100:.0f}%" for s in joined["share_base_rank"]],
-    })
+    return pl.DataFrame(
+        {
+            t("column.region", lang): [region_name(a, lang) for a in joined["adcode"]],
+            t("regional.rank_equal", lang): joined["rank_equal"],
+            t("regional.rank_weighted", lang): joined["rank_weighted"],
+            t("regional.rank_shift", lang): joined["change"],
+            t("regional.rank_min", lang): joined["min_rank"],
+            t("regional.rank_max", lang): joined["max_rank"],
+            t("regional.keep_share", lang): [f"{s * 100:.0f}%" for s in joined["share_base_rank"]],
+        }
+    )
 
 
 def reweighting_view(

@@ -27,10 +27,13 @@ class DetectedFormat:
 
 
 def detected_format(result: IngestResult, lang: str) -> DetectedFormat:
-    parts = [f"{t('upload.encoding', lang)}: {result.encoding}" if result.encoding else "",
-             f"{t('upload.delimiter', lang)}: {result.delimiter!r}" if result.delimiter else ""]
-    return DetectedFormat(shape=t(f"ingest.shape.{result.shape}", lang),
-                          details=" · ".join(part for part in parts if part))
+    parts = [
+        f"{t('upload.encoding', lang)}: {result.encoding}" if result.encoding else "",
+        f"{t('upload.delimiter', lang)}: {result.delimiter!r}" if result.delimiter else "",
+    ]
+    return DetectedFormat(
+        shape=t(f"ingest.shape.{result.shape}", lang), details=" · ".join(part for part in parts if part)
+    )
 
 
 def progress_text(progress: ImportProgress, lang: str) -> str:
@@ -38,8 +41,14 @@ def progress_text(progress: ImportProgress, lang: str) -> str:
     an estimate of the seconds left."""
     if progress.stage == "aggregating":
         return t("upload.import_aggregating", lang, rows=f"{progress.rows:,}")
-    text = t("upload.import_progress", lang, done=f"{progress.bytes_done / MIB:,.0f}",
-             total=f"{progress.bytes_total / MIB:,.0f}", rows=f"{progress.rows:,}", seconds=f"{progress.seconds:.0f}")
+    text = t(
+        "upload.import_progress",
+        lang,
+        done=f"{progress.bytes_done / MIB:,.0f}",
+        total=f"{progress.bytes_total / MIB:,.0f}",
+        rows=f"{progress.rows:,}",
+        seconds=f"{progress.seconds:.0f}",
+    )
     left = progress.remaining_seconds
     return text if left is None else text + t("upload.import_remaining", lang, seconds=f"{max(left, 1):.0f}")
 

@@ -38,9 +38,7 @@ def _ms(seconds: float) -> str:
 
 
 def render(config: ProxyConfig) -> str:
-    servers = "\n".join(
-        f"    server {name} 127.0.0.1:{port} cookie {name}" for name, port in config.backends
-    )
+    servers = "\n".join(f"    server {name} 127.0.0.1:{port} cookie {name}" for name, port in config.backends)
     return f"""# Written by digigov.serve at start-up; edits are overwritten.
 global
     maxconn 4096

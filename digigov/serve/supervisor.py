@@ -44,10 +44,25 @@ def worker_command(app: Path, port: int) -> list[str]:
     """`streamlit run` as production runs it: loopback only (the proxy is the way in), no file watcher (it costs
     a thread per session and reloads code on a server nobody edits), no run-on-save, no usage statistics."""
     return [
-        sys.executable, "-m", "streamlit", "run", str(app),
-        "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
-        "--server.fileWatcherType", "none", "--server.runOnSave", "false",
-        "--browser.gatherUsageStats", "false", "--client.showErrorDetails", "none",
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(app),
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+        "--server.fileWatcherType",
+        "none",
+        "--server.runOnSave",
+        "false",
+        "--browser.gatherUsageStats",
+        "false",
+        "--client.showErrorDetails",
+        "none",
     ]
 
 
@@ -125,8 +140,7 @@ class Worker:
         if verdict is Verdict.FAILING:
             log.warning("worker %s (pid %d) did not answer its health check", self.name, self.process.pid)
         if needs_restart(verdict):
-            log.error("worker %s (pid %d) is %s; killing and restarting it", self.name, self.process.pid,
-                      verdict.value)
+            log.error("worker %s (pid %d) is %s; killing and restarting it", self.name, self.process.pid, verdict.value)
             kill_process(self.process)
             self.restart()
         return verdict
@@ -158,16 +172,24 @@ class Supervisor:
 
     def _start_proxy(self) -> None:
         config = ProxyConfig(
-            self.options.address, self.options.port, tuple((w.name, w.port) for w in self.workers),
-            check_interval_s=self.options.check_interval_s, check_timeout_s=self.options.health_timeout_s,
+            self.options.address,
+            self.options.port,
+            tuple((w.name, w.port) for w in self.workers),
+            check_interval_s=self.options.check_interval_s,
+            check_timeout_s=self.options.health_timeout_s,
         )
         self.proxy_config.write_text(render(config))
         binary = shutil.which(self.options.haproxy) or shutil.which(self.options.haproxy, path="/usr/sbin:/sbin")
         if binary is None:
             raise SystemExit("haproxy is not installed: apt-get install haproxy (scripts/ensure_system_deps.sh)")
         self.proxy = _spawn([binary, "-W", "-db", "-f", str(self.proxy_config)], self.runtime_dir, dict(os.environ))
-        log.info("haproxy on %s:%d (pid %d) in front of %d workers", self.options.address, self.options.port,
-                 self.proxy.pid, len(self.workers))
+        log.info(
+            "haproxy on %s:%d (pid %d) in front of %d workers",
+            self.options.address,
+            self.options.port,
+            self.proxy.pid,
+            len(self.workers),
+        )
 
     def _watch_worker(self, worker: Worker) -> None:
         while not self.stopping.wait(self.options.check_interval_s):
@@ -180,8 +202,7 @@ class Supervisor:
             for worker in self.workers:
                 worker.start()
             self._start_proxy()
-            self.threads = [threading.Thread(target=self._watch_worker, args=(w,), daemon=True)
-                            for w in self.workers]
+            self.threads = [threading.Thread(target=self._watch_worker, args=(w,), daemon=True) for w in self.workers]
             for thread in self.threads:
                 thread.start()
             while not self.stopping.wait(1.0):

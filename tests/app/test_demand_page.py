@@ -26,8 +26,13 @@ def test_renders_every_section_with_sample_notice(demand):
     assert any("示例数据 / sample data" in w.value for w in at.warning)
     headers = subheaders(at)
     assert headers[0] == "需求匹配缺口（2024 年，全部事项）"
-    for expected in ("主要发现", "办事漏斗：西藏与全国", "未在网上办理的原因：西藏与全国", "潜在使用率与实际使用率",
-                     "优先行动清单（前 20 位）"):
+    for expected in (
+        "主要发现",
+        "办事漏斗：西藏与全国",
+        "未在网上办理的原因：西藏与全国",
+        "潜在使用率与实际使用率",
+        "优先行动清单（前 20 位）",
+    ):
         assert expected in headers
     assert len(chart_texts(at)) == 5  # map, funnel, reasons, scatter, gap split
     # every chart has a table alternative, plus the priority list
@@ -109,8 +114,9 @@ def test_map_click_selects_the_province_and_opens_its_prefectures(demand):
 
 
 def test_shared_link_opens_the_same_view(app):
-    app.query_params.update({"year": "2023", "cat": "permits", "level": "province", "region": "630000",
-                             "province": "630000"})
+    app.query_params.update(
+        {"year": "2023", "cat": "permits", "level": "province", "region": "630000", "province": "630000"}
+    )
     at = app.run()
     at.switch_page("views/demand.py").run()
     assert not at.exception
@@ -120,8 +126,7 @@ def test_shared_link_opens_the_same_view(app):
     assert at.selectbox(key="demand_region").value == "630000"
     assert "青海各地级单位的需求匹配缺口" in subheaders(at)
     state = {k: at.query_params[k] for k in ("year", "cat", "level", "region", "province")}
-    assert state == {"year": "2023", "cat": "permits", "level": "province", "region": "630000",
-                     "province": "630000"}
+    assert state == {"year": "2023", "cat": "permits", "level": "province", "region": "630000", "province": "630000"}
 
 
 def test_url_round_trip_after_changes(demand):
@@ -141,8 +146,9 @@ def test_url_round_trip_after_changes(demand):
 
 
 def test_bad_url_values_fall_back_to_defaults(app):
-    app.query_params.update({"year": "1999", "cat": "<script>", "level": "county", "region": "999999",
-                             "province": "660000"})
+    app.query_params.update(
+        {"year": "1999", "cat": "<script>", "level": "county", "region": "999999", "province": "660000"}
+    )
     at = app.run()
     at.switch_page("views/demand.py").run()
     assert not at.exception
@@ -185,8 +191,9 @@ def store(tmp_path, monkeypatch):
 
 
 def open_upload(store, frame, name="分析员上传 <b>x</b>"):
-    dataset_id = store.save(frame, name=name, source_file="demand.csv", shape="wide", column_mapping={},
-                            meta={"kinds": ["demand_funnel"]}).id
+    dataset_id = store.save(
+        frame, name=name, source_file="demand.csv", shape="wide", column_mapping={}, meta={"kinds": ["demand_funnel"]}
+    ).id
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.query_params["src"] = dataset_id
     at.run()
@@ -214,8 +221,11 @@ def test_runs_on_a_minimal_upload_without_entities_stages_or_reasons(store):
 
     from digigov.datasets import load_builtin
 
-    upload = (load_builtin("demand_funnel").filter(pl.col("level") == "province")
-              .select("adcode", "year", "service_category", "respondents", "need", "aware", "used"))
+    upload = (
+        load_builtin("demand_funnel")
+        .filter(pl.col("level") == "province")
+        .select("adcode", "year", "service_category", "respondents", "need", "aware", "used")
+    )
     at = open_upload(store, upload)
     assert not at.exception, at.exception
     assert "数据中没有记录未网办原因。" in [i.value for i in at.info]

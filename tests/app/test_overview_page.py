@@ -71,8 +71,9 @@ def test_bad_url_values_fall_back_to_defaults(app):
 
 def test_clicking_a_province_with_city_data_opens_its_prefecture_map(app):
     at = app.run()
-    at.session_state["overview_map_0"] = {"selection": {"points": [{"location": "330000"}], "point_indices": [0],
-                                                        "box": [], "lasso": []}}
+    at.session_state["overview_map_0"] = {
+        "selection": {"points": [{"location": "330000"}], "point_indices": [0], "box": [], "lasso": []}
+    }
     at.run()
     assert not at.exception
     assert any(s.value.startswith("浙江：指数") for s in at.subheader)

@@ -14,20 +14,34 @@ def store(tmp_path, monkeypatch):
 
 
 def save(store, kind, frame, name):
-    return store.save(frame, name=name, source_file=f"{kind}.csv", shape="wide", column_mapping={},
-                      meta={"kinds": [kind]}).id
+    return store.save(
+        frame, name=name, source_file=f"{kind}.csv", shape="wide", column_mapping={}, meta={"kinds": [kind]}
+    ).id
 
 
 @pytest.mark.parametrize(
     ("page", "kind", "make"),
     [
-        ("views/overview.py", "province_index",
-         lambda: load_builtin("province_index").filter(pl.col("year") >= 2022).with_columns(pl.col("index") * 0.9)),
-        ("views/regional.py", "province_index",
-         lambda: load_builtin("province_index").filter(pl.col("year") >= 2021)),
-        ("views/channels.py", "city_channels",
-         lambda: load_builtin("city_channels").filter(pl.col("year") == 2023).group_by("adcode", "year").agg(
-             pl.col("respondents", "web", "mobile_app", "self_service_terminal", "counter", "prefers_offline").sum())),
+        (
+            "views/overview.py",
+            "province_index",
+            lambda: load_builtin("province_index").filter(pl.col("year") >= 2022).with_columns(pl.col("index") * 0.9),
+        ),
+        ("views/regional.py", "province_index", lambda: load_builtin("province_index").filter(pl.col("year") >= 2021)),
+        (
+            "views/channels.py",
+            "city_channels",
+            lambda: (
+                load_builtin("city_channels")
+                .filter(pl.col("year") == 2023)
+                .group_by("adcode", "year")
+                .agg(
+                    pl.col(
+                        "respondents", "web", "mobile_app", "self_service_terminal", "counter", "prefers_offline"
+                    ).sum()
+                )
+            ),
+        ),
     ],
 )
 def test_page_runs_on_uploaded_dataset(app, store, page, kind, make):

@@ -73,8 +73,7 @@ def test_all_zero_weights_is_a_clear_error_not_a_crash(regional):
 
 
 def test_shared_link_opens_the_same_view(app):
-    app.query_params.update({"year": "2020", "ind": "dgi_capacity", "w": "10,20,30,40", "norm": "none",
-                             "lang": "en"})
+    app.query_params.update({"year": "2020", "ind": "dgi_capacity", "w": "10,20,30,40", "norm": "none", "lang": "en"})
     at = app.run()
     at.switch_page("views/regional.py").run()
     assert not at.exception
@@ -96,8 +95,9 @@ def test_english_page_has_no_chinese_text(app):
 
 def test_clicking_a_province_opens_its_prefecture_map(regional):
     at = regional
-    at.session_state["regional_map_0"] = {"selection": {"points": [{"location": "510000"}], "point_indices": [0],
-                                                         "box": [], "lasso": []}}
+    at.session_state["regional_map_0"] = {
+        "selection": {"points": [{"location": "510000"}], "point_indices": [0], "box": [], "lasso": []}
+    }
     at.run()
     assert any(s.value.startswith("四川：指数") for s in at.subheader)
     assert any('"510100"' in s for s in chart_texts(at))

@@ -53,8 +53,10 @@ def test_excel_with_title_rows_is_read(upload):
     assert at.dataframe  # the normalised preview
 
 
-@pytest.mark.parametrize("name", ["bad_ragged.csv", "bad_binary_png.csv", "bad_share_120.csv", "bad_year.csv",
-                                  "bad_empty.csv", "bad_doctype.xlsx"])
+@pytest.mark.parametrize(
+    "name",
+    ["bad_ragged.csv", "bad_binary_png.csv", "bad_share_120.csv", "bad_year.csv", "bad_empty.csv", "bad_doctype.xlsx"],
+)
 def test_bad_files_are_reported_and_cannot_be_saved(upload, name):
     at = upload(name)
     assert at.error and at.error[-1].value.startswith("存在错误")
@@ -91,7 +93,8 @@ def test_rename_and_delete(upload):
     at = upload("good_wide_utf8.csv")
     accept_button(at).click().run()
     at.text_input(key=next(t.key for t in at.text_input if t.key.startswith("upload_new_name"))).set_value(
-        "<b>重命名</b>").run()
+        "<b>重命名</b>"
+    ).run()
     at.button(key="upload_rename").click().run()
     assert upload.store.list()[0].name == "<b>重命名</b>"
     at.checkbox(key="upload_confirm").check().run()

@@ -78,8 +78,13 @@ def excel_title_notes() -> bytes:
     sheet.merge_range("A1:E1", "2023年部分城市线下办理偏好调查", title)
     sheet.write("A2", "单位：%，家")
     sheet.write_row("A4", ["城市", "年份", "线下办理偏好占比", "样本量", "备注"])
-    rows = [("杭州市", 2023, 0.213, 412, ""), ("宁波", 2023, 0.245, 266, "含县市"),
-            ("成都市", 2023, 0.287, 388, ""), ("遵义", 2023, 0.402, 150, ""), ("兵团", 2023, 0.455, 88, "")]
+    rows = [
+        ("杭州市", 2023, 0.213, 412, ""),
+        ("宁波", 2023, 0.245, 266, "含县市"),
+        ("成都市", 2023, 0.287, 388, ""),
+        ("遵义", 2023, 0.402, 150, ""),
+        ("兵团", 2023, 0.455, 88, ""),
+    ]
     for offset, (city, year, share, n, note) in enumerate(rows):
         row = 4 + offset
         sheet.write_string(row, 0, city)
@@ -153,26 +158,34 @@ _WORKBOOK_RELS = (
 
 def _sheet_xml(prolog: bytes = b"", extra_cell: bytes = b"") -> bytes:
     return (
-        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' + prolog +
-        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        + prolog
+        + b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
         b'<row r="1"><c r="A1" t="inlineStr"><is><t>region</t></is></c>'
         b'<c r="B1" t="inlineStr"><is><t>year</t></is></c><c r="C1" t="inlineStr"><is><t>index</t></is></c></row>'
-        b'<row r="2"><c r="A2" t="inlineStr"><is><t>' + (extra_cell or b"Beijing") + b'</t></is></c>'
+        b'<row r="2"><c r="A2" t="inlineStr"><is><t>' + (extra_cell or b"Beijing") + b"</t></is></c>"
         b'<c r="B2"><v>2023</v></c><c r="C2"><v>88.5</v></c></row>'
         b"</sheetData></worksheet>"
     )
 
 
 def minimal_xlsx(sheet_xml: bytes, extra: list[tuple[str, bytes]] | None = None) -> bytes:
-    entries = [("[Content_Types].xml", _CONTENT_TYPES), ("_rels/.rels", _RELS), ("xl/workbook.xml", _WORKBOOK),
-               ("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS), ("xl/worksheets/sheet1.xml", sheet_xml)]
+    entries = [
+        ("[Content_Types].xml", _CONTENT_TYPES),
+        ("_rels/.rels", _RELS),
+        ("xl/workbook.xml", _WORKBOOK),
+        ("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS),
+        ("xl/worksheets/sheet1.xml", sheet_xml),
+    ]
     return _fixed_zip(entries + (extra or []))
 
 
 def doctype_xlsx() -> bytes:
     """Billion-laughs style entity declarations in the sheet XML (small: the point is the DTD)."""
-    prolog = (b'<!DOCTYPE worksheet [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
-              b'<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>\n')
+    prolog = (
+        b'<!DOCTYPE worksheet [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
+        b'<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>\n'
+    )
     return minimal_xlsx(_sheet_xml(prolog, b"&lol3;"))
 
 
@@ -191,12 +204,14 @@ def zip_bomb_xlsx(megabytes: int = 150) -> bytes:
 def parquet_wide() -> bytes:
     import polars as pl
 
-    frame = pl.DataFrame({
-        "adcode": ["310000", "330000", "110000"],
-        "year": [2023, 2023, 2023],
-        "index": [90.5, 89.25, 88.85],
-        "offline_pref_share": [0.213, 0.245, 0.262],
-    })
+    frame = pl.DataFrame(
+        {
+            "adcode": ["310000", "330000", "110000"],
+            "year": [2023, 2023, 2023],
+            "index": [90.5, 89.25, 88.85],
+            "offline_pref_share": [0.213, 0.245, 0.262],
+        }
+    )
     buffer = io.BytesIO()
     frame.write_parquet(buffer, statistics=False)
     return buffer.getvalue()
@@ -217,18 +232,31 @@ def corpus() -> dict[str, bytes]:
 
     files["good_long_format.csv"] = csv_text(
         ["地区", "年份", "指标", "数值"],
-        [["浙江", "2023", "线下办理偏好占比", "21.3%"], ["浙江", "2023", "数字政府发展指数", "89.25"],
-         ["Jiangsu", "2023", "Share preferring on-site handling", "24.1%"],
-         ["Jiangsu", "2023", "dgi_index", "84.10"], ["四川省", "2022", "知晓率(%)", "61.5"],
-         ["四川省", "2022", "potential_usage_rate", "0.702"]],
+        [
+            ["浙江", "2023", "线下办理偏好占比", "21.3%"],
+            ["浙江", "2023", "数字政府发展指数", "89.25"],
+            ["Jiangsu", "2023", "Share preferring on-site handling", "24.1%"],
+            ["Jiangsu", "2023", "dgi_index", "84.10"],
+            ["四川省", "2022", "知晓率(%)", "61.5"],
+            ["四川省", "2022", "potential_usage_rate", "0.702"],
+        ],
     ).encode("utf-8")
 
     channels = ["网站", "App", "小程序", "自助终端", "窗口", "网站", "窗口", "柜台"]
     raw_rows = []
     for i in range(40):
         city = ("杭州", "宁波", "温州", "成都")[i % 4]
-        raw_rows.append([f"R{i + 1:04d}", city, "2024", ("企业", "个体工商户")[i % 2], ("税务", "社保")[(i // 2) % 2],
-                         channels[i % len(channels)], "是" if i % 3 == 0 else "否"])
+        raw_rows.append(
+            [
+                f"R{i + 1:04d}",
+                city,
+                "2024",
+                ("企业", "个体工商户")[i % 2],
+                ("税务", "社保")[(i // 2) % 2],
+                channels[i % len(channels)],
+                "是" if i % 3 == 0 else "否",
+            ]
+        )
     raw_header = ["受访者编号", "城市", "年份", "主体类型", "事项类别", "主要办理渠道", "是否偏好线下"]
     files["raw_channel_records.csv"] = csv_text(raw_header, raw_rows).encode("utf-8")
 
@@ -242,32 +270,73 @@ def corpus() -> dict[str, bytes]:
         happy = done and i % 3 != 0
         reason = "" if used or not need else ("不知道可以网上办" if not aware else reasons[1 + i % 5])
         yes = {True: "是", False: "否"}
-        demand_rows.append([f"Q{i + 1:03d}", ("浙江", "四川", "贵州")[i % 3], "2024", ("税务", "社保")[i % 2],
-                            yes[need], yes[aware] if need else "", yes[used] if need else "",
-                            yes[done] if used else "", yes[happy] if done else "", reason])
+        demand_rows.append(
+            [
+                f"Q{i + 1:03d}",
+                ("浙江", "四川", "贵州")[i % 3],
+                "2024",
+                ("税务", "社保")[i % 2],
+                yes[need],
+                yes[aware] if need else "",
+                yes[used] if need else "",
+                yes[done] if used else "",
+                yes[happy] if done else "",
+                reason,
+            ]
+        )
     files["raw_demand_answers.csv"] = csv_text(
-        ["问卷编号", "省份", "年份", "事项类别", "是否有需求", "是否知晓", "是否使用", "是否办成", "是否满意",
-         "未使用原因"], demand_rows).encode("utf-8")
+        [
+            "问卷编号",
+            "省份",
+            "年份",
+            "事项类别",
+            "是否有需求",
+            "是否知晓",
+            "是否使用",
+            "是否办成",
+            "是否满意",
+            "未使用原因",
+        ],
+        demand_rows,
+    ).encode("utf-8")
 
     files["good_percent_strings.csv"] = csv_text(
         ["城市", "年份", "网站办理占比", "移动端办理占比", "线下办理偏好占比"],
-        [["杭州", "2023", "35.2%", "41.0%", "21.3%"], ["宁波", "2023", "33.0%", "39.5%", "24.5%"],
-         ["温州", "2023", "30.1 %", "38.2%", "28.0%"], ["成都", "2023", "29.4%", "40.3%", "28.7%"]],
+        [
+            ["杭州", "2023", "35.2%", "41.0%", "21.3%"],
+            ["宁波", "2023", "33.0%", "39.5%", "24.5%"],
+            ["温州", "2023", "30.1 %", "38.2%", "28.0%"],
+            ["成都", "2023", "29.4%", "40.3%", "28.7%"],
+        ],
     ).encode("utf-8")
     files["good_thousands.csv"] = csv_text(
         ["省份", "年份", "市场主体数", "样本量", "潜在使用率", "实际使用率"],
-        [["浙江", "2024", "1,041,806", "1,234", "69.6", "61.6"], ["四川", "2024", "989,716", "1，019", "66.1", "52.3"],
-         ["贵州", "2024", "625,084", "729", "61.0", "45.0"], ["江西", "2024", "512,330", "—", "58.2", "—"]],
+        [
+            ["浙江", "2024", "1,041,806", "1,234", "69.6", "61.6"],
+            ["四川", "2024", "989,716", "1，019", "66.1", "52.3"],
+            ["贵州", "2024", "625,084", "729", "61.0", "45.0"],
+            ["江西", "2024", "512,330", "—", "58.2", "—"],
+        ],
     ).encode("utf-8")
     files["good_region_spellings.csv"] = csv_text(
         ["地区", "年份", "数字政府发展指数"],
-        [["上海", "2019", "85.1"], ["上海市", "2020", "86.4"], ["Shanghai", "2021", "87.9"],
-         ["310000", "2022", "89.0"], ["沪", "2023", "90.5"], ["SHANGHAI ", "2024", "91.2"]],
+        [
+            ["上海", "2019", "85.1"],
+            ["上海市", "2020", "86.4"],
+            ["Shanghai", "2021", "87.9"],
+            ["310000", "2022", "89.0"],
+            ["沪", "2023", "90.5"],
+            ["SHANGHAI ", "2024", "91.2"],
+        ],
     ).encode("utf-8")
     files["good_corps_rows.csv"] = csv_text(
         ["省份", "年份", "开放数据按时更新占比"],
-        [["新疆", "2023", "40%"], ["新疆生产建设兵团", "2023", "35%"], ["兵团", "2024", "38%"],
-         ["新疆", "2024", "42%"]],
+        [
+            ["新疆", "2023", "40%"],
+            ["新疆生产建设兵团", "2023", "35%"],
+            ["兵团", "2024", "38%"],
+            ["新疆", "2024", "42%"],
+        ],
     ).encode("utf-8")
     files["excel_title_notes.xlsx"] = excel_title_notes()
     files["excel_two_sheets.xlsx"] = excel_two_sheets()
@@ -276,56 +345,68 @@ def corpus() -> dict[str, bytes]:
     # -- bad files ----------------------------------------------------------------------------------------------
     files["bad_empty.csv"] = b""
     files["bad_header_only.csv"] = "地区,年份,数字政府发展指数\n".encode()
-    files["bad_binary_png.csv"] = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10\x00\x00\x00\x10\x08\x06"
-                                   b"\x00\x00\x00\x1f\xf3\xffa\x00\x00\x00\x0bIDAT\x08\xd7c\xf8\x0f\x00\x01\x01\x01"
-                                   b"\x00\x18\xdd\x8d\xb0\x00\x00\x00\x00IEND\xaeB`\x82")
+    files["bad_binary_png.csv"] = (
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10\x00\x00\x00\x10\x08\x06"
+        b"\x00\x00\x00\x1f\xf3\xffa\x00\x00\x00\x0bIDAT\x08\xd7c\xf8\x0f\x00\x01\x01\x01"
+        b"\x00\x18\xdd\x8d\xb0\x00\x00\x00\x00IEND\xaeB`\x82"
+    )
     files["bad_ragged.csv"] = (
         "地区,年份,数字政府发展指数\n上海,2023,90.5\n浙江,2023,89.25\n北京,2023,88.85,多出来的值\n"
-        "广东,2023,87.05\n四川,2023\n贵州,2023,80.40\n").encode()
+        "广东,2023,87.05\n四川,2023\n贵州,2023,80.40\n"
+    ).encode()
     files["bad_unclosed_quote.csv"] = (
         "地区,年份,数字政府发展指数,备注\n上海,2023,90.5,正常\n浙江,2023,89.25,正常\n北京,2023,88.85,正常\n"
-        '广东,2023,87.05,"引号没有闭合\n四川,2023,83.70,正常\n贵州,2023,80.40,正常\n').encode()
+        '广东,2023,87.05,"引号没有闭合\n四川,2023,83.70,正常\n贵州,2023,80.40,正常\n'
+    ).encode()
     files["bad_non_numeric.csv"] = (
         "地区,年份,数字政府发展指数,治理能力\n上海,2023,90.5,88.3\n浙江,2023,abc,87.6\n北京,2023,88.85,N/A\n"
-        "广东,2023,87.05,约86\n").encode()
+        "广东,2023,87.05,约86\n"
+    ).encode()
     files["bad_share_120.csv"] = (
         "城市,年份,线下办理偏好占比\n杭州,2023,21.3%\n宁波,2023,24.5%\n温州,2023,120%\n成都,2023,28.7%\n"
     ).encode()
     files["bad_share_negative.csv"] = (
-        "城市,年份,线下办理偏好占比\n杭州,2023,21.3%\n宁波,2023,-5%\n温州,2023,28.0%\n").encode()
+        "城市,年份,线下办理偏好占比\n杭州,2023,21.3%\n宁波,2023,-5%\n温州,2023,28.0%\n"
+    ).encode()
     files["bad_duplicates.csv"] = (
         "地区,年份,数字政府发展指数\n上海,2023,90.5\n浙江,2023,89.25\n北京,2023,88.85\n上海市,2023,91.0\n"
-        "浙江省,2023,89.25\n").encode()
+        "浙江省,2023,89.25\n"
+    ).encode()
     files["bad_unknown_region.csv"] = (
         "地区,年份,数字政府发展指数\n上海,2023,90.5\n浙江,2023,89.25\n火星市,2023,50.0\n北京,2023,88.85\n"
     ).encode()
     files["bad_year.csv"] = (
-        "地区,年份,数字政府发展指数\n上海,2023年,90.5\n浙江,去年,89.25\n北京,2023-06-30,88.85\n"
-        "广东,2023.0,87.05\n").encode()
+        "地区,年份,数字政府发展指数\n上海,2023年,90.5\n浙江,去年,89.25\n北京,2023-06-30,88.85\n广东,2023.0,87.05\n"
+    ).encode()
     phone_a, phone_b = "13812345678", "139 8765 4321"
     id_a = id_number("110101", "19900307", "123")
     id_b = id_number("330106", "19851120", "456")
     id_key = id_number("510104", "19770101", "789")
     files["bad_pii.csv"] = csv_text(
         ["受访者编号", "姓名", "身份证号", "联系电话", "城市", "年份", "主要办理渠道", "是否偏好线下", "备注"],
-        [[id_key, "张三", id_a, phone_a, "杭州", "2024", "网站", "否", "已回访"],
-         ["R0002", "李四", id_b, "+86 " + phone_b, "杭州", "2024", "窗口", "是", f"请回电 {phone_b}"],
-         ["R0003", "王五", "", "", "宁波", "2024", "App", "否", f"代办人证件 {id_b}"],
-         ["R0004", "赵六", "", "", "宁波", "2024", "自助终端", "否", "按时办结"]],
+        [
+            [id_key, "张三", id_a, phone_a, "杭州", "2024", "网站", "否", "已回访"],
+            ["R0002", "李四", id_b, "+86 " + phone_b, "杭州", "2024", "窗口", "是", f"请回电 {phone_b}"],
+            ["R0003", "王五", "", "", "宁波", "2024", "App", "否", f"代办人证件 {id_b}"],
+            ["R0004", "赵六", "", "", "宁波", "2024", "自助终端", "否", "按时办结"],
+        ],
     ).encode("utf-8")
     files["bad_scientific_code.csv"] = (
         "行政区划代码,年份,数字政府发展指数\n310000,2023,90.5\n1.1E+17,2023,89.25\n3.3E+05,2023,88.85\n"
     ).encode()
-    files["bad_encoding.csv"] = ("地区,年份,数字政府发展指数\n上海,2023,90.5\n".encode()
-                                 + b"Caf\xe9 \xff\xfe\xff,2023,1.0\n")
+    files["bad_encoding.csv"] = (
+        "地区,年份,数字政府发展指数\n上海,2023,90.5\n".encode() + b"Caf\xe9 \xff\xfe\xff,2023,1.0\n"
+    )
     files["bad_legacy.xls"] = bytes.fromhex("D0CF11E0A1B11AE1") + b"\x00" * 504 + b"legacy workbook body"
     files["bad_doctype.xlsx"] = doctype_xlsx()
     files["bad_zip_ratio.xlsx"] = ratio_bomb_xlsx()
     files["hostile_text.csv"] = csv_text(
         ["地区", "年份", "数字政府发展指数", "备注"],
-        [["<script>alert(1)</script>", "2023", "50.0", "<b>bold</b>"],
-         ['=HYPERLINK("http://x","y")', "2023", "51.0", '=HYPERLINK("http://x","y")'],
-         ["上海", "2023", "90.5", "@SUM(A1:A2)"]],
+        [
+            ["<script>alert(1)</script>", "2023", "50.0", "<b>bold</b>"],
+            ['=HYPERLINK("http://x","y")', "2023", "51.0", '=HYPERLINK("http://x","y")'],
+            ["上海", "2023", "90.5", "@SUM(A1:A2)"],
+        ],
     ).encode("utf-8")
     return files
 

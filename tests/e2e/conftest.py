@@ -18,8 +18,14 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
 ]
 
 pytestmark = pytest.mark.e2e
@@ -40,17 +46,35 @@ def data_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def app_url(data_dir) -> Iterator[str]:
     port = _free_port()
-    log = (ARTIFACTS / "streamlit.log")
+    log = ARTIFACTS / "streamlit.log"
     ARTIFACTS.mkdir(exist_ok=True)
     with log.open("w") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true",
-             "--server.fileWatcherType", "none"],
-            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+                "--server.fileWatcherType",
+                "none",
+            ],
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
             # 1 MB import blocks: a 20 MB file in the import folder is read in twenty, with visible progress.
-            env={**os.environ, "PYTHONUNBUFFERED": "1", "DIGIGOV_DATA_DIR": str(data_dir),
-                 "DIGIGOV_IMPORT_BLOCK_MB": "1"},
+            env={
+                **os.environ,
+                "PYTHONUNBUFFERED": "1",
+                "DIGIGOV_DATA_DIR": str(data_dir),
+                "DIGIGOV_IMPORT_BLOCK_MB": "1",
+            },
         )
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60

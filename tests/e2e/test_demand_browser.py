@@ -33,7 +33,8 @@ def test_demand_click_opens_prefecture_map(page, app_url):
     page.get_by_text("办事漏斗：四川与全国").wait_for(timeout=20_000)
     page.wait_for_function(
         "() => [...document.querySelectorAll('.js-plotly-plot')].some(p =>"
-        " p.querySelectorAll('.choroplethlocation').length === 21)", timeout=30_000,
+        " p.querySelectorAll('.choroplethlocation').length === 21)",
+        timeout=30_000,
     )
     assert "province=510000" in page.url and "region=510000" in page.url
     screenshot(page, "demand_zh_sichuan.png")

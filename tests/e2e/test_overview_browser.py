@@ -33,7 +33,8 @@ def wait_for_map(page, regions: int, nth: int = 0) -> None:
     page.wait_for_function(
         "([n, k]) => { const plots = document.querySelectorAll('.js-plotly-plot');"
         " return plots.length > k && plots[k].querySelectorAll('.choroplethlocation').length >= n; }",
-        arg=[regions, nth], timeout=45_000,
+        arg=[regions, nth],
+        timeout=45_000,
     )
 
 
@@ -53,7 +54,8 @@ def test_overview_map_draws_offline_and_click_drills_down(page, app_url):
     # the drill-down map holds Zhejiang's 11 prefectures
     page.wait_for_function(
         "() => [...document.querySelectorAll('.js-plotly-plot')].some(p =>"
-        " p.querySelectorAll('.choroplethlocation').length === 11)", timeout=30_000,
+        " p.querySelectorAll('.choroplethlocation').length === 11)",
+        timeout=30_000,
     )
     screenshot(page, "overview_zh_zhejiang.png")
 

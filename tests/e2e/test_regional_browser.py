@@ -20,7 +20,8 @@ def test_regional_click_opens_prefecture_map(page, app_url):
     page.get_by_text("贵州：指数").wait_for(timeout=20_000)
     page.wait_for_function(
         "() => [...document.querySelectorAll('.js-plotly-plot')].some(p =>"
-        " p.querySelectorAll('.choroplethlocation').length === 9)", timeout=30_000,
+        " p.querySelectorAll('.choroplethlocation').length === 9)",
+        timeout=30_000,
     )
     assert "province=520000" in page.url
     assert page.outside_requests == [] or all("topojson" not in u for u in page.outside_requests)

@@ -21,8 +21,13 @@ def index_workbook() -> bytes:
     sheet = book.add_worksheet("指数")
     sheet.merge_range(0, 0, 0, 5, "2024 年各省数字政府发展指数（单位：分）")
     sheet.write_row(1, 0, ["省份", "年份", "组织机构", "制度体系", "治理能力", "治理效果"])
-    rows = [("广东省", 2024, 80, 82, 84, 86), ("Sichuan", 2024, 70, 72, 74, 76), ("520000", 2024, 60, 61, 62, 63),
-            ("西藏", 2024, 40, 42, 44, 46), ("黑龙江", 2024, 50, 51, 52, 53)]
+    rows = [
+        ("广东省", 2024, 80, 82, 84, 86),
+        ("Sichuan", 2024, 70, 72, 74, 76),
+        ("520000", 2024, 60, 61, 62, 63),
+        ("西藏", 2024, 40, 42, 44, 46),
+        ("黑龙江", 2024, 50, 51, 52, 53),
+    ]
     for i, row in enumerate(rows, start=2):
         sheet.write_row(i, 0, row)
     sheet.write(8, 0, "注：示例用数据")
@@ -35,8 +40,9 @@ SAVED = re.compile(r"^已保存“")  # the success message, not the heading 已
 
 def upload_and_accept(page, app_url, name: str, data: bytes) -> None:
     page.goto(f"{app_url}/upload")
-    page.locator("input[type=file]").set_input_files(files=[{"name": name, "mimeType": "application/octet-stream",
-                                                              "buffer": data}])
+    page.locator("input[type=file]").set_input_files(
+        files=[{"name": name, "mimeType": "application/octet-stream", "buffer": data}]
+    )
     page.get_by_text("检查通过，没有发现问题。").wait_for(timeout=60_000)
     page.get_by_role("button", name="确认并保存").click()
     page.get_by_text(SAVED).first.wait_for(timeout=30_000)

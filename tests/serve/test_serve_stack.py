@@ -56,7 +56,7 @@ def _children(pid: int) -> list[int]:
 
 def _cmdline(pid: int) -> list[str]:
     try:
-        return (Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0"))
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
     except OSError:
         return []
 
@@ -105,9 +105,27 @@ def stack(tmp_path_factory) -> Iterator[dict]:
     log = tmp_path_factory.mktemp("serve") / "serve.log"
     with log.open("w") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "digigov.serve", "--port", str(port), "--base-port", str(base), "--workers", "2",
-             "--check-interval", "1", "--health-timeout", "2", "--hang-after", str(HANG_AFTER_S)],
-            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "DIGIGOV_DATA_DIR": str(log.parent)},
+            [
+                sys.executable,
+                "-m",
+                "digigov.serve",
+                "--port",
+                str(port),
+                "--base-port",
+                str(base),
+                "--workers",
+                "2",
+                "--check-interval",
+                "1",
+                "--health-timeout",
+                "2",
+                "--hang-after",
+                str(HANG_AFTER_S),
+            ],
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "DIGIGOV_DATA_DIR": str(log.parent)},
         )
         url = f"http://127.0.0.1:{port}"
         info = {"url": url, "process": process, "ports": (base, base + 1), "log": log}

@@ -1,13 +1,13 @@
 """Child process for the storage crash and concurrency tests (not collected by pytest: no test_ prefix).
 
-    python _storage_writer.py zygote ROOT
-        import everything once, print "zygote", then for each line "loop SEED" on stdin fork a worker that
-        prints "ready <pid>" and saves / adds versions / renames / deletes forever, logging each step on stdout
-        (flushed), until the test SIGKILLs it; then print "exited <pid> <signal>". Forking from a warm process
-        makes each of the many kill rounds cost milliseconds instead of a Python + polars start-up.
-    python _storage_writer.py batch ROOT WORKER COUNT [SHARED_ID]
-        print "ready", wait for a line on stdin (so that all workers start together), then save COUNT new
-        datasets named "w<WORKER>-<i>" and, with SHARED_ID, two new versions of that dataset.
+python _storage_writer.py zygote ROOT
+    import everything once, print "zygote", then for each line "loop SEED" on stdin fork a worker that
+    prints "ready <pid>" and saves / adds versions / renames / deletes forever, logging each step on stdout
+    (flushed), until the test SIGKILLs it; then print "exited <pid> <signal>". Forking from a warm process
+    makes each of the many kill rounds cost milliseconds instead of a Python + polars start-up.
+python _storage_writer.py batch ROOT WORKER COUNT [SHARED_ID]
+    print "ready", wait for a line on stdin (so that all workers start together), then save COUNT new
+    datasets named "w<WORKER>-<i>" and, with SHARED_ID, two new versions of that dataset.
 """
 
 from __future__ import annotations
@@ -51,17 +51,27 @@ def loop(root: Path, seed: int) -> None:
         op = rng.random()
         if op < 0.6 or not mine:
             say("saving")
-            rec = store.save(make_frame(rng, rng.randrange(2000, 6000), f"kill-{seed}-{i}"),
-                             name=f"kill-{seed}-{i}", source_file="loop.csv", shape="long",
-                             column_mapping={"adcode": "region"}, meta={"seed": seed, "i": i})
+            rec = store.save(
+                make_frame(rng, rng.randrange(2000, 6000), f"kill-{seed}-{i}"),
+                name=f"kill-{seed}-{i}",
+                source_file="loop.csv",
+                shape="long",
+                column_mapping={"adcode": "region"},
+                meta={"seed": seed, "i": i},
+            )
             mine.append(rec.id)
             say("saved", rec.id)
         elif op < 0.85:
             ds = rng.choice(mine)
             say("versioning", ds)
-            rec = store.save(make_frame(rng, rng.randrange(2000, 6000), f"kill-{seed}-{i}"),
-                             name=f"kill-{seed}-{i}", source_file="loop.csv", shape="long",
-                             column_mapping={"adcode": "region"}, dataset_id=ds)
+            rec = store.save(
+                make_frame(rng, rng.randrange(2000, 6000), f"kill-{seed}-{i}"),
+                name=f"kill-{seed}-{i}",
+                source_file="loop.csv",
+                shape="long",
+                column_mapping={"adcode": "region"},
+                dataset_id=ds,
+            )
             say("versioned", ds, rec.latest.version)
         elif op < 0.95:
             ds = rng.choice(mine)
@@ -99,12 +109,23 @@ def batch(root: Path, worker: int, count: int, shared: str | None) -> None:
     say("ready")
     sys.stdin.readline()
     for i in range(count):
-        rec = store.save(make_frame(rng, 3000, f"w{worker}-{i}"), name=f"w{worker}-{i}", source_file="b.csv",
-                         shape="wide", column_mapping={"adcode": "region"})
+        rec = store.save(
+            make_frame(rng, 3000, f"w{worker}-{i}"),
+            name=f"w{worker}-{i}",
+            source_file="b.csv",
+            shape="wide",
+            column_mapping={"adcode": "region"},
+        )
         say("saved", rec.id)
         if shared and i < 2:
-            store.save(make_frame(rng, 3000, f"shared-{worker}-{i}"), name="shared", source_file="b.csv",
-                       shape="wide", column_mapping={}, dataset_id=shared)
+            store.save(
+                make_frame(rng, 3000, f"shared-{worker}-{i}"),
+                name="shared",
+                source_file="b.csv",
+                shape="wide",
+                column_mapping={},
+                dataset_id=shared,
+            )
             say("versioned", shared)
 
 

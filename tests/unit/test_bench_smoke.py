@@ -25,10 +25,15 @@ import report  # noqa: E402
 def wrap(name: str, result: dict) -> dict:
     """A results document holding one benchmark, as run_all writes it."""
     load = {"loadavg": [0.0, 0.0, 0.0], "cpu_pressure": None}
-    return {"date": "2026-01-01T00:00:00+00:00", "quick": True, "machine": benchlib.machine_info(),
-            "total_seconds": 1.0,
-            "benchmarks": {name: {"status": "ok", "result": result, "seconds": 1.0, "load_before": load,
-                                  "load_after": load}}}
+    return {
+        "date": "2026-01-01T00:00:00+00:00",
+        "quick": True,
+        "machine": benchlib.machine_info(),
+        "total_seconds": 1.0,
+        "benchmarks": {
+            name: {"status": "ok", "result": result, "seconds": 1.0, "load_before": load, "load_after": load}
+        },
+    }
 
 
 def test_ingest_engines_agree_and_clean_up(tmp_path, monkeypatch):
@@ -77,8 +82,7 @@ def test_every_registered_page_is_benchmarked():
 
 
 def test_page_run_cold_and_warm():
-    out = bench_pages.run({"overview": bench_pages.PAGES["overview"]}, reruns=2, cold_repeats=1,
-                          log=lambda *_: None)
+    out = bench_pages.run({"overview": bench_pages.PAGES["overview"]}, reruns=2, cold_repeats=1, log=lambda *_: None)
     r = out["overview"]
     assert r["reruns"] == 2 and len(r["warm"]) == 2
     assert r["cold_s"] > 0 and r["imports"]["median"] > 0
@@ -104,12 +108,14 @@ def test_province_map_payload():
 def in_fresh_process(module: str, call: str) -> dict:
     """Run module.call in a new interpreter: Playwright's sync API refuses to start inside a process whose
     other tests (the e2e ones) already run a Playwright event loop."""
-    code = (f"import json, sys; sys.path.insert(0, {str(ROOT / 'bench')!r}); import {module}; "
-            f"print('RESULT' + json.dumps({module}.{call}, default=str))")
+    code = (
+        f"import json, sys; sys.path.insert(0, {str(ROOT / 'bench')!r}); import {module}; "
+        f"print('RESULT' + json.dumps({module}.{call}, default=str))"
+    )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     line = next(x for x in reversed(done.stdout.splitlines()) if x.startswith("RESULT"))
-    return json.loads(line[len("RESULT"):])
+    return json.loads(line[len("RESULT") :])
 
 
 @pytest.mark.e2e

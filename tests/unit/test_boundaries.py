@@ -47,9 +47,7 @@ def polygons(geom: BaseGeometry) -> list[shapely.Polygon]:
 
 def mainland_part(geom: BaseGeometry) -> BaseGeometry:
     """Drop the South China Sea islands, which only the prefecture layer and the inset carry."""
-    return shapely.MultiPolygon(
-        [p for p in polygons(geom) if p.representative_point().y >= SOUTH_SEA_LATITUDE]
-    )
+    return shapely.MultiPolygon([p for p in polygons(geom) if p.representative_point().y >= SOUTH_SEA_LATITUDE])
 
 
 @pytest.fixture(scope="module")
@@ -195,9 +193,7 @@ def test_no_gaps_between_units(name: str) -> None:
     assert holes == []
 
 
-def test_prefectures_tile_their_province(
-    prefectures_fc: dict[str, Any], provinces: dict[str, BaseGeometry]
-) -> None:
+def test_prefectures_tile_their_province(prefectures_fc: dict[str, Any], provinces: dict[str, BaseGeometry]) -> None:
     by_parent: dict[str, list[BaseGeometry]] = {}
     for f in prefectures_fc["features"]:
         by_parent.setdefault(f["properties"]["parent"], []).append(shape(f["geometry"]))
@@ -244,9 +240,7 @@ def test_inset_islands(inset_fc: dict[str, Any]) -> None:
 
 
 def test_inset_province_clips(inset_fc: dict[str, Any]) -> None:
-    clips = {
-        f["properties"]["adcode"]: shape(f["geometry"]) for f in inset_features(inset_fc, "province_clip")
-    }
+    clips = {f["properties"]["adcode"]: shape(f["geometry"]) for f in inset_features(inset_fc, "province_clip")}
     assert {"440000", "450000", "460000", "350000", "710000", "530000", "810000", "820000"} <= set(clips)
     assert set(clips) <= PROVINCE_IDS
     box = shapely.box(*INSET_BOX)

@@ -61,8 +61,9 @@ def test_every_map_and_chart_builds_on_the_samples():
 
 
 def test_document_wraps_the_users_text_around_the_sections():
-    text = presenter.BriefingText(title="简报", subtitle="副标题", date=dt.date(2025, 5, 6), scope="范围",
-                                  findings=("一", "二"), source="来源")
+    text = presenter.BriefingText(
+        title="简报", subtitle="副标题", date=dt.date(2025, 5, 6), scope="范围", findings=("一", "二"), source="来源"
+    )
     document = presenter.briefing_document(None, ["macro"], LATEST, "dgi_index", "zh", text)
     assert isinstance(document, Briefing)
     assert (document.title, document.subtitle, document.scope, document.source) == ("简报", "副标题", "范围", "来源")

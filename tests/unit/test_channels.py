@@ -21,22 +21,33 @@ COUNTS = ["respondents", *CHANNELS, "prefers_offline"]
 
 
 def cell(adcode, year, entity, category, web, app, term, counter, offline):
-    return {"adcode": adcode, "year": year, "entity_type": entity, "service_category": category,
-            "respondents": web + app + term + counter, "web": web, "mobile_app": app,
-            "self_service_terminal": term, "counter": counter, "prefers_offline": offline}
+    return {
+        "adcode": adcode,
+        "year": year,
+        "entity_type": entity,
+        "service_category": category,
+        "respondents": web + app + term + counter,
+        "web": web,
+        "mobile_app": app,
+        "self_service_terminal": term,
+        "counter": counter,
+        "prefers_offline": offline,
+    }
 
 
 def survey() -> pl.DataFrame:
     # 杭州 330100, 宁波 330200 (浙江, east), 广州 440100 (广东, east), 成都 510100 (四川, west), 兵团 660000 (west)
-    return pl.DataFrame([
-        cell("330100", 2024, "enterprise", "tax", 40, 30, 10, 20, 15),
-        cell("330100", 2024, "individual", "tax", 10, 50, 5, 35, 30),
-        cell("330100", 2023, "enterprise", "tax", 30, 30, 10, 30, 25),
-        cell("330200", 2024, "enterprise", "permits", 20, 20, 5, 15, 20),
-        cell("440100", 2024, "individual", "permits", 25, 25, 10, 40, 45),
-        cell("510100", 2024, "enterprise", "tax", 5, 5, 2, 8, 9),
-        cell("660000", 2024, "individual", "tax", 30, 40, 10, 20, 40),
-    ])
+    return pl.DataFrame(
+        [
+            cell("330100", 2024, "enterprise", "tax", 40, 30, 10, 20, 15),
+            cell("330100", 2024, "individual", "tax", 10, 50, 5, 35, 30),
+            cell("330100", 2023, "enterprise", "tax", 30, 30, 10, 30, 25),
+            cell("330200", 2024, "enterprise", "permits", 20, 20, 5, 15, 20),
+            cell("440100", 2024, "individual", "permits", 25, 25, 10, 40, 45),
+            cell("510100", 2024, "enterprise", "tax", 5, 5, 2, 8, 9),
+            cell("660000", 2024, "individual", "tax", 30, 40, 10, 20, 40),
+        ]
+    )
 
 
 # -- channel_shares ------------------------------------------------------------------------------------------------
@@ -89,7 +100,10 @@ def test_breakdown_by_entity_type_national_and_for_a_region():
     assert west["respondents"].to_list() == [20, 100]
     zj = breakdown(survey(), "service_category", region="330000")
     assert zj.select("year", "service_category", "respondents").rows() == [
-        (2023, "tax", 100), (2024, "tax", 200), (2024, "permits", 60)]
+        (2023, "tax", 100),
+        (2024, "tax", 200),
+        (2024, "permits", 60),
+    ]
 
 
 def test_trend_national_and_macro_regions():
@@ -104,14 +118,16 @@ def test_trend_national_and_macro_regions():
 
 # -- raw records ---------------------------------------------------------------------------------------------------
 def raw() -> pl.DataFrame:
-    return pl.DataFrame({
-        "城市": ["杭州", "杭州市", "Hangzhou", "330100", "宁波", "宁波", "宁波", "杭州"],
-        "年份": ["2024", "2024", "2024", "2024", "2024", "2024", "2024", "2023"],
-        "渠道": ["网站", "App", "小程序", "窗口", "web/PC", "自助终端", "柜台", "Mobile App"],
-        "偏好线下": ["否", "no", "0", "是", "False", "yes", "√", "1"],
-        "权重": [1.0, 2.0, 1.0, 3.0, 1.5, 1.0, 0.5, 2.0],
-        "主体": ["企业", "enterprise", "企业", "个体工商户", "企业", "个人", "个人", "企业"],
-    })
+    return pl.DataFrame(
+        {
+            "城市": ["杭州", "杭州市", "Hangzhou", "330100", "宁波", "宁波", "宁波", "杭州"],
+            "年份": ["2024", "2024", "2024", "2024", "2024", "2024", "2024", "2023"],
+            "渠道": ["网站", "App", "小程序", "窗口", "web/PC", "自助终端", "柜台", "Mobile App"],
+            "偏好线下": ["否", "no", "0", "是", "False", "yes", "√", "1"],
+            "权重": [1.0, 2.0, 1.0, 3.0, 1.5, 1.0, 0.5, 2.0],
+            "主体": ["企业", "enterprise", "企业", "个体工商户", "企业", "个人", "个人", "企业"],
+        }
+    )
 
 
 def test_aggregate_raw_records_maps_mixed_labels():
@@ -126,8 +142,9 @@ def test_aggregate_raw_records_maps_mixed_labels():
 
 
 def test_aggregate_raw_records_entity_labels_and_weights():
-    out = aggregate_raw_records(raw(), "城市", "渠道", "偏好线下", weight_col="权重", period_col="年份",
-                                entity_col="主体")
+    out = aggregate_raw_records(
+        raw(), "城市", "渠道", "偏好线下", weight_col="权重", period_col="年份", entity_col="主体"
+    )
     row = out.filter(pl.col("adcode") == "330100", pl.col("year") == 2024, pl.col("entity_type") == "enterprise")
     r = row.row(0, named=True)
     assert r["respondents"] == pytest.approx(4.0) and r["web"] == pytest.approx(1.0)
@@ -180,9 +197,16 @@ def test_negative_or_missing_weights_raise():
 
 @pytest.mark.parametrize(
     ("label", "code"),
-    [("网站/web/PC", "web"), ("App/小程序/mobile", "mobile_app"), ("自助终端/terminal", "self_service_terminal"),
-     ("窗口/柜台/counter/现场", "counter"), ("ＷＥＢ", "web"), ("Self-Service Terminal", "self_service_terminal"),
-     ("web/counter", None), ("fax", None)],
+    [
+        ("网站/web/PC", "web"),
+        ("App/小程序/mobile", "mobile_app"),
+        ("自助终端/terminal", "self_service_terminal"),
+        ("窗口/柜台/counter/现场", "counter"),
+        ("ＷＥＢ", "web"),
+        ("Self-Service Terminal", "self_service_terminal"),
+        ("web/counter", None),
+        ("fax", None),
+    ],
 )
 def test_map_label(label, code):
     assert map_label(label, CHANNEL_LABELS) == code
@@ -197,11 +221,13 @@ def test_parse_yes_no():
 # -- spread --------------------------------------------------------------------------------------------------------
 def five_cities() -> pl.DataFrame:
     # 330100 has the highest share but only 20 respondents: it must not be "the highest".
-    return pl.DataFrame({
-        "adcode": ["330100", "330200", "440100", "510100", "650100"],
-        "respondents": [20, 100, 200, 150, 80],
-        "offline_share": [0.60, 0.50, 0.40, 0.30, 0.20],
-    })
+    return pl.DataFrame(
+        {
+            "adcode": ["330100", "330200", "440100", "510100", "650100"],
+            "respondents": [20, 100, 200, 150, 80],
+            "offline_share": [0.60, 0.50, 0.40, 0.30, 0.20],
+        }
+    )
 
 
 def test_spread_hand_computed_and_small_samples_excluded():
@@ -227,16 +253,24 @@ def test_spread_with_no_eligible_units():
 
 # -- relation to the index -----------------------------------------------------------------------------------------
 def test_relation_to_index_uses_province_index_for_cities_and_flags_outliers():
-    index = pl.DataFrame({
-        "adcode": [f"{p}0000" for p in range(11, 21)] + ["330100"],
-        "year": [2024] * 11,
-        "index": [50.0, 55, 60, 65, 70, 75, 80, 85, 90, 95, 99.0],
-    })
+    index = pl.DataFrame(
+        {
+            "adcode": [f"{p}0000" for p in range(11, 21)] + ["330100"],
+            "year": [2024] * 11,
+            "index": [50.0, 55, 60, 65, 70, 75, 80, 85, 90, 95, 99.0],
+        }
+    )
     cities = [f"{p}0100" for p in range(11, 21)]
     shares = [0.8 - 0.005 * x for x in (50, 55, 60, 65, 70, 75, 80, 85, 90, 95)]
     noise = [0.01, -0.01, 0.005, -0.005, 0.0, 0.01, -0.01, 0.005, 0.25, -0.005]  # 190100 is far off the line
-    frame = pl.DataFrame({"adcode": cities, "year": [2024] * 10, "respondents": [100] * 10,
-                          "offline_share": [s + e for s, e in zip(shares, noise, strict=True)]})
+    frame = pl.DataFrame(
+        {
+            "adcode": cities,
+            "year": [2024] * 10,
+            "respondents": [100] * 10,
+            "offline_share": [s + e for s, e in zip(shares, noise, strict=True)],
+        }
+    )
     result = relation_to_index(frame, index, 2024)
     assert result.n == 10 and result.r < 0 and result.slope < 0
     assert result.outliers == ("190100",)
@@ -246,21 +280,31 @@ def test_relation_to_index_uses_province_index_for_cities_and_flags_outliers():
     # Pearson r matches numpy
     assert result.r == pytest.approx(np.corrcoef(pts["index"], pts["value"])[0, 1])
     # a unit present in the index table uses its own index
-    own = relation_to_index(frame.with_columns(pl.lit("330100").alias("adcode")).head(1).vstack(frame),
-                            index, 2024)
+    own = relation_to_index(frame.with_columns(pl.lit("330100").alias("adcode")).head(1).vstack(frame), index, 2024)
     assert own.points.filter(pl.col("adcode") == "330100")["index_source"][0] == "own"
 
 
 # -- findings ------------------------------------------------------------------------------------------------------
 def test_findings_numbers():
-    frame = pl.DataFrame({
-        "adcode": ["A", "B", "C", "D", "E"],
-        "year": [2024] * 5,
-        "respondents": [1000, 40, 1000, 1000, 20],
-        "prefers_offline": [600, 22, 400, 200, 2],
-    })
-    shares = channel_shares(pl.DataFrame({**frame.to_dict(), "web": frame["respondents"], "mobile_app": [0] * 5,
-                                          "self_service_terminal": [0] * 5, "counter": [0] * 5}))
+    frame = pl.DataFrame(
+        {
+            "adcode": ["A", "B", "C", "D", "E"],
+            "year": [2024] * 5,
+            "respondents": [1000, 40, 1000, 1000, 20],
+            "prefers_offline": [600, 22, 400, 200, 2],
+        }
+    )
+    shares = channel_shares(
+        pl.DataFrame(
+            {
+                **frame.to_dict(),
+                "web": frame["respondents"],
+                "mobile_app": [0] * 5,
+                "self_service_terminal": [0] * 5,
+                "counter": [0] * 5,
+            }
+        )
+    )
     f = findings_numbers(shares, year=2024, top_k=2)
     assert f.highest.id == "A" and f.lowest.id == "D"  # E (2/20) is a small sample
     assert f.spread_pp == pytest.approx(40.0)
@@ -279,13 +323,21 @@ def test_a_unit_tied_with_both_ends_is_named_once_in_the_findings():
     from digigov.presenters import channels as cp
 
     # Four provinces with overlapping intervals: the middle ones are tied with the highest and the lowest.
-    frame = pl.DataFrame({
-        "adcode": ["330000", "510000", "520000", "440000"], "year": [2024] * 4,
-        "entity_type": ["enterprise"] * 4, "service_category": ["tax"] * 4,
-        "respondents": [400] * 4, "web": [100] * 4, "mobile_app": [100] * 4, "self_service_terminal": [100] * 4,
-        "counter": [100] * 4, "prefers_offline": [190, 198, 202, 210],
-    })
+    frame = pl.DataFrame(
+        {
+            "adcode": ["330000", "510000", "520000", "440000"],
+            "year": [2024] * 4,
+            "entity_type": ["enterprise"] * 4,
+            "service_category": ["tax"] * 4,
+            "respondents": [400] * 4,
+            "web": [100] * 4,
+            "mobile_app": [100] * 4,
+            "self_service_terminal": [100] * 4,
+            "counter": [100] * 4,
+            "prefers_offline": [190, 198, 202, 210],
+        }
+    )
     sel = cp.Selection(year=2024, entity_types=("enterprise",), categories=("tax",), level="province")
     ties = next(s for s in cp.present(frame, sel, "zh").findings if s.startswith("另有"))
-    named = ties[ties.index("（如") + 2:ties.index("）")].split("、")
+    named = ties[ties.index("（如") + 2 : ties.index("）")].split("、")
     assert len(named) == len(set(named)) >= 2, ties

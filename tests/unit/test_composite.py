@@ -21,11 +21,16 @@ def panel(units=12, years=(2022, 2023, 2024), seed=3):
     rows = []
     for year in years:
         for i in range(units):
-            rows.append({
-                "adcode": f"{110000 + 10000 * i}", "year": year,
-                "organisation": rng.uniform(40, 95), "institutions": rng.uniform(60, 70),
-                "capacity": rng.normal(60, 15), "effect": rng.uniform(20, 90),
-            })
+            rows.append(
+                {
+                    "adcode": f"{110000 + 10000 * i}",
+                    "year": year,
+                    "organisation": rng.uniform(40, 95),
+                    "institutions": rng.uniform(60, 70),
+                    "capacity": rng.normal(60, 15),
+                    "effect": rng.uniform(20, 90),
+                }
+            )
     return pl.DataFrame(rows)
 
 
@@ -62,20 +67,24 @@ def test_normalisations_differ_and_minmax_spans_0_to_100():
     assert by_year["hi"].to_list() == pytest.approx([100.0] * 3)
     zscore = composite_index(frame, {"capacity": 1.0}, "zscore")
     assert zscore.group_by("year").agg(pl.col("composite").mean())["composite"].to_list() == pytest.approx(
-        [0.0] * 3, abs=1e-12)
+        [0.0] * 3, abs=1e-12
+    )
     # institutions varies little, so with equal weights minmax (which stretches it) ranks differently from raw
     raw = composite_index(frame, EQUAL, "none").filter(pl.col("year") == 2024).sort("adcode")["rank"]
     stretched = composite_index(frame, EQUAL, "minmax").filter(pl.col("year") == 2024).sort("adcode")["rank"]
     assert raw.to_list() != stretched.to_list()
 
 
-@pytest.mark.parametrize("weights, message", [
-    ({"organisation": -0.1, "capacity": 1.0}, "non-negative"),
-    (dict.fromkeys(DIMENSIONS, 0.0), "all zero"),
-    ({}, "all zero"),
-    ({"capacity": float("nan")}, "finite"),
-    ({"speed": 1.0}, "unknown dimension"),
-])
+@pytest.mark.parametrize(
+    "weights, message",
+    [
+        ({"organisation": -0.1, "capacity": 1.0}, "non-negative"),
+        (dict.fromkeys(DIMENSIONS, 0.0), "all zero"),
+        ({}, "all zero"),
+        ({"capacity": float("nan")}, "finite"),
+        ({"speed": 1.0}, "unknown dimension"),
+    ],
+)
 def test_invalid_weights_raise(weights, message):
     with pytest.raises(ValueError, match=message):
         composite_index(panel(), weights, "minmax")
@@ -93,14 +102,21 @@ def test_invalid_normalisation_and_duplicates_raise():
 
 def test_normalise_weights():
     assert normalise_weights({"organisation": 2, "capacity": 6}) == {
-        "organisation": 0.25, "institutions": 0.0, "capacity": 0.75, "effect": 0.0}
+        "organisation": 0.25,
+        "institutions": 0.0,
+        "capacity": 0.75,
+        "effect": 0.0,
+    }
 
 
 def test_rank_ties_and_rank_change():
-    frame = pl.DataFrame({
-        "adcode": ["a", "b", "c", "a", "b", "c"], "year": [2023, 2023, 2023, 2024, 2024, 2024],
-        "organisation": [3.0, 2.0, 1.0, 1.0, 3.0, 3.0],
-    })
+    frame = pl.DataFrame(
+        {
+            "adcode": ["a", "b", "c", "a", "b", "c"],
+            "year": [2023, 2023, 2023, 2024, 2024, 2024],
+            "organisation": [3.0, 2.0, 1.0, 1.0, 3.0, 3.0],
+        }
+    )
     result = composite_index(frame, {"organisation": 1}, "none", dimensions=("organisation",))
     ranks = {(r["adcode"], r["year"]): (r["rank"], r["rank_change"]) for r in result.iter_rows(named=True)}
     assert ranks[("a", 2023)] == (1, None)
@@ -112,15 +128,15 @@ def test_rank_ties_and_rank_change():
 
 def test_float_noise_does_not_split_ties():
     # 0.1 + 0.2 and 0.3 differ in the last bit; as equal-weight means they must tie.
-    frame = pl.DataFrame({"adcode": ["a", "b"], "year": [2024, 2024],
-                          "x": [0.1, 0.3], "y": [0.2, 0.0]})
+    frame = pl.DataFrame({"adcode": ["a", "b"], "year": [2024, 2024], "x": [0.1, 0.3], "y": [0.2, 0.0]})
     result = composite_index(frame, {"x": 1, "y": 1}, "none", dimensions=("x", "y"))
     assert result["rank"].to_list() == [1, 1]
 
 
 def test_missing_dimension_voids_only_weighted_composites():
     frame = panel(units=5, years=(2024,)).with_columns(
-        pl.when(pl.col("adcode") == "110000").then(None).otherwise(pl.col("effect")).alias("effect"))
+        pl.when(pl.col("adcode") == "110000").then(None).otherwise(pl.col("effect")).alias("effect")
+    )
     with_effect = composite_index(frame, EQUAL, "minmax")
     row = with_effect.filter(pl.col("adcode") == "110000")
     assert row["composite"][0] is None and row["rank"][0] is None
@@ -143,8 +159,15 @@ def test_rank_changes_vs_equal():
 
 def test_rank_stability_with_huge_concentration_keeps_every_rank():
     frame = panel(units=31)
-    result = rank_stability(frame, 2024, {"organisation": 0.4, "capacity": 0.3, "effect": 0.3}, "minmax",
-                            draws=300, concentration=1e12, seed=1)
+    result = rank_stability(
+        frame,
+        2024,
+        {"organisation": 0.4, "capacity": 0.3, "effect": 0.3},
+        "minmax",
+        draws=300,
+        concentration=1e12,
+        seed=1,
+    )
     assert result.height == 31
     assert (result["share_base_rank"] == 1.0).all()
     assert (result["min_rank"] == result["base_rank"]).all() and (result["max_rank"] == result["base_rank"]).all()
@@ -162,7 +185,8 @@ def test_rank_stability_bounds_and_base_rank():
     assert (result["min_rank"] <= result["median_rank"]).all() and (result["median_rank"] <= result["max_rank"]).all()
     base = composite_index(frame, weights, "zscore").filter(pl.col("year") == 2024)
     assert dict(zip(result["adcode"], result["base_rank"], strict=True)) == dict(
-        zip(base["adcode"], base["rank"], strict=True))
+        zip(base["adcode"], base["rank"], strict=True)
+    )
     again = rank_stability(frame, 2024, weights, "zscore", draws=500, concentration=5.0, seed=2)
     assert result.equals(again)
     other_seed = rank_stability(frame, 2024, weights, "zscore", draws=500, concentration=5.0, seed=3)

@@ -25,8 +25,10 @@ def converging_panel(n=25, rate=0.8, seed=4):
     rows = []
     for t, year in enumerate(YEARS):
         level = 60 + (start - 60) * rate**t
-        rows += [{"adcode": f"{100000 + 10000 * i}", "year": year, "index": float(v),
-                  "region": "east" if i % 2 else "west"} for i, v in enumerate(level)]
+        rows += [
+            {"adcode": f"{100000 + 10000 * i}", "year": year, "index": float(v), "region": "east" if i % 2 else "west"}
+            for i, v in enumerate(level)
+        ]
     return pl.DataFrame(rows)
 
 
@@ -37,9 +39,13 @@ def beta_panel(beta=-0.04, years=6, n=40, noise=0.002, seed=9):
     growth = 0.2 + beta * np.log(y0) + rng.normal(0, noise, n)
     yT = y0 * np.exp(growth * years)
     codes = [f"{110000 + 1000 * i}" for i in range(n)]
-    return pl.DataFrame({
-        "adcode": codes * 2, "year": [2018] * n + [2018 + years] * n, "index": np.concatenate([y0, yT]),
-    })
+    return pl.DataFrame(
+        {
+            "adcode": codes * 2,
+            "year": [2018] * n + [2018 + years] * n,
+            "index": np.concatenate([y0, yT]),
+        }
+    )
 
 
 # -- sigma ---------------------------------------------------------------------------------------
@@ -76,8 +82,10 @@ def test_sigma_diverging_panel_is_not_convergence():
 
 def test_sigma_by_group_and_nulls_dropped():
     frame = converging_panel().with_columns(
-        pl.when((pl.col("adcode") == "100000") & (pl.col("year") == YEARS[0])).then(None)
-        .otherwise(pl.col("index")).alias("index")
+        pl.when((pl.col("adcode") == "100000") & (pl.col("year") == YEARS[0]))
+        .then(None)
+        .otherwise(pl.col("index"))
+        .alias("index")
     )
     table = sigma_convergence(frame, groups="region")
     assert table.columns[:2] == ["region", "year"]
@@ -146,7 +154,8 @@ def test_beta_drops_units_missing_a_year_and_validates():
     frame = beta_panel(n=10)
     fewer = frame.filter(~((pl.col("adcode") == "110000") & (pl.col("year") == 2024)))
     nulled = frame.with_columns(
-        pl.when(pl.col("adcode") == "111000").then(None).otherwise(pl.col("index")).alias("index"))
+        pl.when(pl.col("adcode") == "111000").then(None).otherwise(pl.col("index")).alias("index")
+    )
     assert beta_convergence(fewer, 2018, 2024).n == 9
     assert beta_convergence(nulled, 2018, 2024).n == 9
     with pytest.raises(ValueError, match="after"):

@@ -12,15 +12,44 @@ from digigov.ingest.demand_records import aggregate_raw_answers
 from digigov.ingest.labels import UnknownLabelError
 
 
-def row(adcode, level, year, category, entities, respondents, need, aware, used, completed, satisfied,
-        guidance=0, answer=0, face=0, tech=0):
+def row(
+    adcode,
+    level,
+    year,
+    category,
+    entities,
+    respondents,
+    need,
+    aware,
+    used,
+    completed,
+    satisfied,
+    guidance=0,
+    answer=0,
+    face=0,
+    tech=0,
+):
     other = aware - used - guidance - answer - face - tech
     assert other >= 0
-    return {"adcode": adcode, "level": level, "year": year, "service_category": category, "entities": entities,
-            "respondents": respondents, "need": need, "aware": aware, "used": used, "completed": completed,
-            "satisfied": satisfied, "reason_unaware": need - aware, "reason_no_guidance": guidance,
-            "reason_no_answer": answer, "reason_prefers_face": face, "reason_tech_failure": tech,
-            "reason_other": other}
+    return {
+        "adcode": adcode,
+        "level": level,
+        "year": year,
+        "service_category": category,
+        "entities": entities,
+        "respondents": respondents,
+        "need": need,
+        "aware": aware,
+        "used": used,
+        "completed": completed,
+        "satisfied": satisfied,
+        "reason_unaware": need - aware,
+        "reason_no_guidance": guidance,
+        "reason_no_answer": answer,
+        "reason_prefers_face": face,
+        "reason_tech_failure": tech,
+        "reason_other": other,
+    }
 
 
 def survey() -> pl.DataFrame:
@@ -34,9 +63,12 @@ def survey() -> pl.DataFrame:
     ]
     frame = pl.DataFrame(cities)
     # The province row is the exact sum of its cities, as in demand_funnel.csv.
-    province = (frame.group_by("year", "service_category").agg(pl.exclude("adcode", "level").sum())
-                .with_columns(pl.lit("330000").alias("adcode"), pl.lit("province").alias("level"))
-                .select(frame.columns))
+    province = (
+        frame.group_by("year", "service_category")
+        .agg(pl.exclude("adcode", "level").sum())
+        .with_columns(pl.lit("330000").alias("adcode"), pl.lit("province").alias("level"))
+        .select(frame.columns)
+    )
     return pl.concat([frame, province]).sort("adcode", "year", "service_category")
 
 
@@ -79,8 +111,19 @@ def test_shortfall_split_and_dominant_gap():
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.tuples(st.integers(1, 10**6), st.integers(0, 10**6), st.integers(0, 10**6),
-                          st.integers(0, 10**6), st.integers(0, 10**6)), min_size=1, max_size=20))
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(1, 10**6),
+            st.integers(0, 10**6),
+            st.integers(0, 10**6),
+            st.integers(0, 10**6),
+            st.integers(0, 10**6),
+        ),
+        min_size=1,
+        max_size=20,
+    )
+)
 def test_shortfall_equals_awareness_plus_conversion_exactly(values):
     rows = []
     for a, b, c, d, e in values:
@@ -105,8 +148,7 @@ def test_shortfall_equals_awareness_plus_conversion_exactly(values):
 
 def test_reasons_long_format_sums_to_one():
     out = reasons(survey(), by=("adcode", "year"), year=2024)
-    assert out.columns == ["adcode", "year", "reason", "gap", "count", "non_users", "share", "share_low",
-                           "share_high"]
+    assert out.columns == ["adcode", "year", "reason", "gap", "count", "non_users", "share", "share_low", "share_high"]
     for (_adcode,), group in out.group_by("adcode"):
         assert group["reason"].to_list() == list(REASONS)
         assert group["share"].sum() == pytest.approx(1.0)
@@ -136,22 +178,35 @@ def test_priorities_rank_by_shortfall_times_entities():
 
 # -- raw answers ---------------------------------------------------------------------------------------------------
 def answers() -> pl.DataFrame:
-    return pl.DataFrame({
-        "地区": ["杭州", "Hangzhou", "330100", "杭州市", "杭州", "宁波", "宁波", "宁波", "宁波", "宁波"],
-        "需要": ["是", "yes", "1", "是", "否", "是", "true", "√", "是", "是"],
-        "知道": ["是", "yes", "0", "是", None, "否", "true", "×", "是", "是"],
-        "使用": ["是", "no", "0", "是", None, "是", "false", "否", "否", None],
-        "办结": ["是", None, None, "否", None, None, None, None, None, None],
-        "原因": [None, "缺少指引", "不知道可网办", None, None, None, "系统故障", "偏好面对面", "", None],
-    })
+    return pl.DataFrame(
+        {
+            "地区": ["杭州", "Hangzhou", "330100", "杭州市", "杭州", "宁波", "宁波", "宁波", "宁波", "宁波"],
+            "需要": ["是", "yes", "1", "是", "否", "是", "true", "√", "是", "是"],
+            "知道": ["是", "yes", "0", "是", None, "否", "true", "×", "是", "是"],
+            "使用": ["是", "no", "0", "是", None, "是", "false", "否", "否", None],
+            "办结": ["是", None, None, "否", None, None, None, None, None, None],
+            "原因": [None, "缺少指引", "不知道可网办", None, None, None, "系统故障", "偏好面对面", "", None],
+        }
+    )
 
 
 def test_aggregate_raw_answers_counts_and_report():
     result = aggregate_raw_answers(answers(), "地区", "需要", "知道", "使用", completed_col="办结", reason_col="原因")
     out = result.counts
-    assert out.columns == ["adcode", "respondents", "need", "aware", "used", "completed",
-                           "reason_unaware", "reason_no_guidance", "reason_no_answer", "reason_prefers_face",
-                           "reason_tech_failure", "reason_other"]
+    assert out.columns == [
+        "adcode",
+        "respondents",
+        "need",
+        "aware",
+        "used",
+        "completed",
+        "reason_unaware",
+        "reason_no_guidance",
+        "reason_no_answer",
+        "reason_prefers_face",
+        "reason_tech_failure",
+        "reason_other",
+    ]
     hz = out.filter(pl.col("adcode") == "330100").row(0, named=True)
     # rows 1-5: need yes ×4; aware yes rows 1,2,4; used yes rows 1,4; completed yes row 1
     assert (hz["respondents"], hz["need"], hz["aware"], hz["used"], hz["completed"]) == (5, 4, 3, 2, 1)
@@ -176,21 +231,34 @@ def test_aggregate_raw_answers_counts_and_report():
 
 
 def test_aggregate_raw_answers_consistent_file_reports_ok_and_lazy_matches():
-    frame = pl.DataFrame({
-        "region": ["330100"] * 4 + ["440100"] * 2,
-        "year": [2024] * 6,
-        "cat": ["税务", "tax", "tax", "社保", "tax", "tax"],
-        "need": [1, 1, 1, 0, 1, 1], "aware": [1, 1, 0, 0, 1, 1], "used": [1, 0, 0, 0, 1, 1],
-        "why": [None, "no answer", "unaware", None, None, None],
-    })
+    frame = pl.DataFrame(
+        {
+            "region": ["330100"] * 4 + ["440100"] * 2,
+            "year": [2024] * 6,
+            "cat": ["税务", "tax", "tax", "社保", "tax", "tax"],
+            "need": [1, 1, 1, 0, 1, 1],
+            "aware": [1, 1, 0, 0, 1, 1],
+            "used": [1, 0, 0, 0, 1, 1],
+            "why": [None, "no answer", "unaware", None, None, None],
+        }
+    )
     args = ("region", "need", "aware", "used")
     kwargs = {"reason_col": "why", "period_col": "year", "category_col": "cat", "resolve_regions": False}
     eager = aggregate_raw_answers(frame, *args, **kwargs)
     lazy = aggregate_raw_answers(frame.lazy(), *args, **kwargs)
     assert eager.report.ok and eager.report == lazy.report
     assert lazy.counts.equals(eager.counts)
-    assert eager.counts.select("adcode", "year", "service_category", "respondents", "need", "aware", "used",
-                               "reason_unaware", "reason_no_answer").rows() == [
+    assert eager.counts.select(
+        "adcode",
+        "year",
+        "service_category",
+        "respondents",
+        "need",
+        "aware",
+        "used",
+        "reason_unaware",
+        "reason_no_answer",
+    ).rows() == [
         ("330100", 2024, "social_insurance", 1, 0, 0, 0, 0, 0),
         ("330100", 2024, "tax", 3, 3, 2, 1, 1, 1),
         ("440100", 2024, "tax", 2, 2, 2, 2, 0, 0),
@@ -200,8 +268,9 @@ def test_aggregate_raw_answers_consistent_file_reports_ok_and_lazy_matches():
 
 
 def test_aggregate_raw_answers_unknown_labels_raise():
-    frame = answers().with_columns(pl.Series("知道", ["是", "maybe", "否", "maybe", None, "否", "是", "否", "是",
-                                                      "是"]))
+    frame = answers().with_columns(
+        pl.Series("知道", ["是", "maybe", "否", "maybe", None, "否", "是", "否", "是", "是"])
+    )
     with pytest.raises(UnknownLabelError) as info:
         aggregate_raw_answers(frame, "地区", "需要", "知道", "使用")
     assert info.value.unknown == {"maybe": 2}

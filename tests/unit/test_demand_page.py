@@ -58,10 +58,15 @@ def provinces_recomputed(frame: pl.DataFrame, year: int, category: str | None = 
     data = frame.filter((pl.col("year") == year) & (pl.col("level") == "province"))
     if category:
         data = data.filter(pl.col("service_category") == category)
-    return (data.group_by("adcode").agg(pl.col("respondents", "need", "aware", "used").sum())
-            .with_columns(((pl.col("need") - pl.col("used")) / pl.col("respondents") * 100).alias("shortfall"),
-                          ((pl.col("need") - pl.col("aware")) / pl.col("respondents") * 100).alias("awareness"),
-                          ((pl.col("aware") - pl.col("used")) / pl.col("respondents") * 100).alias("conversion")))
+    return (
+        data.group_by("adcode")
+        .agg(pl.col("respondents", "need", "aware", "used").sum())
+        .with_columns(
+            ((pl.col("need") - pl.col("used")) / pl.col("respondents") * 100).alias("shortfall"),
+            ((pl.col("need") - pl.col("aware")) / pl.col("respondents") * 100).alias("awareness"),
+            ((pl.col("aware") - pl.col("used")) / pl.col("respondents") * 100).alias("conversion"),
+        )
+    )
 
 
 @pytest.mark.parametrize(("lang", "category"), [("zh", du.ALL), ("en", du.ALL), ("zh", "permits")])
@@ -69,8 +74,11 @@ def test_national_sentence_carries_the_recomputed_split(sample, lang, category):
     sel = du.Selection(YEAR, category)
     rows, whole, prio = view(sample, sel)
     sentence = dp.findings(rows, whole, prio, sel, lang)[0]
-    totals = provinces_recomputed(sample, YEAR, None if category == du.ALL else category).select(
-        pl.col("respondents", "need", "aware", "used").sum()).row(0, named=True)
+    totals = (
+        provinces_recomputed(sample, YEAR, None if category == du.ALL else category)
+        .select(pl.col("respondents", "need", "aware", "used").sum())
+        .row(0, named=True)
+    )
     n = totals["respondents"]
     potential, actual = totals["need"] / n * 100, totals["used"] / n * 100
     awareness, conversion = (totals["need"] - totals["aware"]) / n * 100, (totals["aware"] - totals["used"]) / n * 100
@@ -113,10 +121,11 @@ def test_top_priority_sentence(sample):
     sel = du.Selection(YEAR)
     rows, whole, prio = view(sample, sel)
     sentence = dp.findings(rows, whole, prio, sel, "zh")[3]
-    cells = (sample.filter((pl.col("year") == YEAR) & (pl.col("level") == "province"))
-             .with_columns(((pl.col("need") - pl.col("used")) / pl.col("respondents") * pl.col("entities"))
-                           .alias("score"))
-             .sort("score", descending=True))
+    cells = (
+        sample.filter((pl.col("year") == YEAR) & (pl.col("level") == "province"))
+        .with_columns(((pl.col("need") - pl.col("used")) / pl.col("respondents") * pl.col("entities")).alias("score"))
+        .sort("score", descending=True)
+    )
     first = cells.row(0, named=True)
     region = load_gazetteer()[first["adcode"]].name("zh")
     category = dp.category_name(first["service_category"], "zh")
@@ -152,9 +161,14 @@ def test_tables_are_localised(sample):
         long = dp.funnel_long(row, whole, region_label(region, lang), lang)
         bars = dp.gap_bars(rows, lang)
         points = dp.scatter_points(rows, lang)
-        tables = [dp.units_table(rows, sel, lang), dp.funnel_table(long, lang), dp.gap_table(bars, lang),
-                  dp.scatter_table(points, lang), dp.reasons_table(shares, region_label(region, lang), lang),
-                  dp.priority_table(prio, sel, lang)]
+        tables = [
+            dp.units_table(rows, sel, lang),
+            dp.funnel_table(long, lang),
+            dp.gap_table(bars, lang),
+            dp.scatter_table(points, lang),
+            dp.reasons_table(shares, region_label(region, lang), lang),
+            dp.priority_table(prio, sel, lang),
+        ]
         cells = [c for table in tables for c in string_cells(table)]
         if lang == "en":
             assert [c for c in cells if CJK.search(c)] == []
@@ -183,8 +197,9 @@ def test_funnel_rates_are_shares_of_respondents(sample):
     row = rows.filter(pl.col("adcode") == "510000").row(0, named=True)
     long = dp.funnel_long(row, whole, "四川", "zh")
     mine = long.filter(pl.col("scope") == "四川")
-    raw = sample.filter((pl.col("adcode") == "510000") & (pl.col("year") == YEAR)
-                        & (pl.col("service_category") == "tax")).row(0, named=True)
+    raw = sample.filter(
+        (pl.col("adcode") == "510000") & (pl.col("year") == YEAR) & (pl.col("service_category") == "tax")
+    ).row(0, named=True)
     assert mine["stage"].to_list() == ["need", "aware", "used", "completed", "satisfied"]
     for stage, rate, low, high in mine.select("stage", "rate", "low", "high").iter_rows():
         assert rate == pytest.approx(raw[stage] / raw["respondents"])
@@ -207,10 +222,25 @@ def test_default_region_and_drill_province(sample):
 # Small samples and k = 10 suppression
 # ---------------------------------------------------------------------------------------------------------------
 def cell(adcode, level, category, respondents, need, aware, used, year=YEAR):
-    return {"adcode": adcode, "level": level, "year": year, "service_category": category,
-            "entities": respondents * 50, "respondents": respondents, "need": need, "aware": aware, "used": used,
-            "completed": used, "satisfied": used, "reason_unaware": need - aware, "reason_no_guidance": aware - used,
-            "reason_no_answer": 0, "reason_prefers_face": 0, "reason_tech_failure": 0, "reason_other": 0}
+    return {
+        "adcode": adcode,
+        "level": level,
+        "year": year,
+        "service_category": category,
+        "entities": respondents * 50,
+        "respondents": respondents,
+        "need": need,
+        "aware": aware,
+        "used": used,
+        "completed": used,
+        "satisfied": used,
+        "reason_unaware": need - aware,
+        "reason_no_guidance": aware - used,
+        "reason_no_answer": 0,
+        "reason_prefers_face": 0,
+        "reason_tech_failure": 0,
+        "reason_other": 0,
+    }
 
 
 def small_survey() -> pl.DataFrame:
@@ -221,13 +251,18 @@ def small_survey() -> pl.DataFrame:
         "330300": ((25, 20, 15, 10), (120, 90, 60, 50)),
         "330900": ((8, 7, 5, 2), (90, 60, 40, 30)),
     }
-    cities = [cell(adcode, "prefecture", category, *values)
-              for adcode, pair in counts.items() for category, values in zip(("tax", "permits"), pair, strict=True)]
+    cities = [
+        cell(adcode, "prefecture", category, *values)
+        for adcode, pair in counts.items()
+        for category, values in zip(("tax", "permits"), pair, strict=True)
+    ]
     frame = pl.DataFrame(cities)
-    province = (frame.group_by("year", "service_category").agg(pl.exclude("adcode", "level", "year",
-                                                                          "service_category").sum())
-                .with_columns(pl.lit("330000").alias("adcode"), pl.lit("province").alias("level"))
-                .select(frame.columns))
+    province = (
+        frame.group_by("year", "service_category")
+        .agg(pl.exclude("adcode", "level", "year", "service_category").sum())
+        .with_columns(pl.lit("330000").alias("adcode"), pl.lit("province").alias("level"))
+        .select(frame.columns)
+    )
     return pl.concat([frame, province])
 
 
@@ -238,8 +273,20 @@ def test_cells_under_k_are_hidden_with_secondary_suppression():
     by_code = {r["adcode"]: r for r in rows.iter_rows(named=True)}
     hidden = by_code["330900"]
     assert hidden["suppressed"] and hidden["suppression"] == "primary"
-    assert all(hidden[c] is None for c in ("respondents", "need", "shortfall", "awareness_gap", "conversion_gap",
-                                           "potential_rate", "actual_rate", "dominant_gap", "shortfall_low"))
+    assert all(
+        hidden[c] is None
+        for c in (
+            "respondents",
+            "need",
+            "shortfall",
+            "awareness_gap",
+            "conversion_gap",
+            "potential_rate",
+            "actual_rate",
+            "dominant_gap",
+            "shortfall_low",
+        )
+    )
     # 浙江's tax total is shown at province level: the smallest other city goes too, so 舟山 cannot be derived.
     assert by_code["330300"]["suppressed"] and by_code["330300"]["suppression"] == "secondary"
     assert not by_code["330100"]["suppressed"] and by_code["330100"]["shortfall"] is not None

@@ -34,8 +34,9 @@ def test_settings_have_unique_names_and_help():
     assert all(s.help for s in SETTINGS)
 
 
-@pytest.mark.parametrize("doc", ["docs/design.md", "docs/architecture.md", "docs/howto.md", "CHANGELOG.md",
-                                 "CONTRIBUTING.md"])
+@pytest.mark.parametrize(
+    "doc", ["docs/design.md", "docs/architecture.md", "docs/howto.md", "CHANGELOG.md", "CONTRIBUTING.md"]
+)
 def test_docs_exist(doc):
     assert (ROOT / doc).is_file()
 

@@ -99,17 +99,34 @@ def small_chart(kind: str, lang: str = "zh") -> go.Figure:
 
 
 TEXT = {
-    "zh": {"title": "{year}年数字政府发展水平简报", "subtitle": "区域差距、线上线下偏好与数据开放",
-           "scope": "31个省（区、市），{year}年", "source": "数字政府决策看板示例数据（按公开报道校准）",
-           "map": "数字政府发展指数（分）", "map_caption": "颜色越深，指数越高。", "bar": "四大区域平均指数",
-           "bar_caption": "国家统计局四大区域划分。", "ranking": "指数前十名", "line": "全国平均指数走势",
-           "line_caption": "31个省份的简单平均。", "scatter": "开放数据更新滞后（天）"},
-    "en": {"title": "Digital government development, {year}",
-           "subtitle": "Regional gaps, channel preference and open data", "scope": "31 provinces, {year}",
-           "source": "Dashboard sample data (calibrated to press reports)", "map": "Digital government index",
-           "map_caption": "Darker means a higher index.", "bar": "Mean index by macro-region",
-           "bar_caption": "NBS four-region split.", "ranking": "Top ten provinces", "line": "National mean over time",
-           "line_caption": "Simple mean of 31 provinces.", "scatter": "Open-data staleness (days)"},
+    "zh": {
+        "title": "{year}年数字政府发展水平简报",
+        "subtitle": "区域差距、线上线下偏好与数据开放",
+        "scope": "31个省（区、市），{year}年",
+        "source": "数字政府决策看板示例数据（按公开报道校准）",
+        "map": "数字政府发展指数（分）",
+        "map_caption": "颜色越深，指数越高。",
+        "bar": "四大区域平均指数",
+        "bar_caption": "国家统计局四大区域划分。",
+        "ranking": "指数前十名",
+        "line": "全国平均指数走势",
+        "line_caption": "31个省份的简单平均。",
+        "scatter": "开放数据更新滞后（天）",
+    },
+    "en": {
+        "title": "Digital government development, {year}",
+        "subtitle": "Regional gaps, channel preference and open data",
+        "scope": "31 provinces, {year}",
+        "source": "Dashboard sample data (calibrated to press reports)",
+        "map": "Digital government index",
+        "map_caption": "Darker means a higher index.",
+        "bar": "Mean index by macro-region",
+        "bar_caption": "NBS four-region split.",
+        "ranking": "Top ten provinces",
+        "line": "National mean over time",
+        "line_caption": "Simple mean of 31 provinces.",
+        "scatter": "Open-data staleness (days)",
+    },
 }
 
 
@@ -118,11 +135,17 @@ def full_briefing(lang: str) -> Briefing:
     index = load_builtin("province_index")
     year = int(index["year"].max())
     text = {k: v.format(year=year) for k, v in TEXT[lang].items()}
-    findings = draft_findings(index, year, lang, channels=load_builtin("city_channels"),
-                              open_data=load_builtin("open_data"))
+    findings = draft_findings(
+        index, year, lang, channels=load_builtin("city_channels"), open_data=load_builtin("open_data")
+    )
     return Briefing(
-        title=text["title"], subtitle=text["subtitle"], date=dt.date(2025, 5, 6), scope=text["scope"],
-        findings=findings, source=text["source"], lang=lang,
+        title=text["title"],
+        subtitle=text["subtitle"],
+        date=dt.date(2025, 5, 6),
+        scope=text["scope"],
+        findings=findings,
+        source=text["source"],
+        lang=lang,
         sections=[
             BriefingSection(text["map"], province_map(lang), text["map_caption"]),
             BriefingSection(text["bar"], bar_chart(lang), text["bar_caption"]),
@@ -134,6 +157,7 @@ def full_briefing(lang: str) -> Briefing:
 
 
 # ---------------------------------------------------------------- without Chromium
+
 
 def test_export_errors_carry_the_install_hint_in_both_languages():
     error = ExportUnavailable()
@@ -156,8 +180,15 @@ def test_missing_chromium_raises_export_unavailable(monkeypatch):
 
 def test_briefing_html_escapes_user_text_and_has_no_script():
     hostile = '<img src=x onerror="alert(1)"><script>alert(2)</script>'
-    b = Briefing(title=hostile, subtitle=hostile, scope=hostile, findings=[hostile], source=hostile,
-                 map_note=hostile, sections=[BriefingSection(hostile, bar_chart(), hostile)])
+    b = Briefing(
+        title=hostile,
+        subtitle=hostile,
+        scope=hostile,
+        findings=[hostile],
+        source=hostile,
+        map_note=hostile,
+        sections=[BriefingSection(hostile, bar_chart(), hostile)],
+    )
     cells, rows = _plan(b.section_list())
     page = _page_html(b, cells, rows, 1.0, [None])
     assert "<script" not in page.lower() and "<img src=x" not in page
@@ -170,8 +201,7 @@ def test_sample_watermark_and_notes_follow_the_flags():
     cells, rows = _plan(sections)
     sample = _page_html(Briefing(title="t", sections=sections), cells, rows, 1.0, [None])
     assert "示例数据 / SAMPLE DATA" in sample and "示意图，边界以国家标准地图为准" in sample
-    real = _page_html(Briefing(title="t", sections=sections, sample_data=False, lang="en"), cells, rows, 1.0,
-                      [None])
+    real = _page_html(Briefing(title="t", sections=sections, sample_data=False, lang="en"), cells, rows, 1.0, [None])
     assert "SAMPLE DATA" not in real and "Schematic map" in real and 'lang="en"' in real
     no_map = [BriefingSection("bar", bar_chart())]
     cells, rows = _plan(no_map)
@@ -191,8 +221,10 @@ def test_layout_plan_puts_the_map_first_and_large():
 
 
 def test_pdf_text_maps_radicals_back_to_ideographs():
-    cmap = (b"2 beginbfchar\n<66> <6570>\n<EF> <2F54>\nendbfchar\n"
-            b"2 beginbfrange\n<20> <22> <2ED3>\n<30> <31> <4E00>\nendbfrange\nendcmap")
+    cmap = (
+        b"2 beginbfchar\n<66> <6570>\n<EF> <2F54>\nendbfchar\n"
+        b"2 beginbfrange\n<20> <22> <2ED3>\n<30> <31> <4E00>\nendbfrange\nendcmap"
+    )
     fixed = fix_cmap(cmap).decode()
     assert "<EF> <6C34>" in fixed and "<66> <6570>" in fixed  # ⽔ -> 水, others kept
     assert "<20> <957F>" in fixed and "<21> <95E8>" in fixed  # the range from ⻓ split up: 长 门
@@ -201,6 +233,7 @@ def test_pdf_text_maps_radicals_back_to_ideographs():
 
 
 # ---------------------------------------------------------------- with Chromium
+
 
 @needs_chromium
 def test_chart_png_at_print_resolution_is_not_blank():
@@ -222,10 +255,22 @@ def test_province_map_png_renders_offline_from_the_local_topojson():
 
 def _text_render(text: str) -> np.ndarray:
     fig = go.Figure()
-    fig.add_annotation(text=text, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
-                       font={"size": 40, "family": FONT, "color": "black"})
-    fig.update_layout(margin={"l": 0, "r": 0, "t": 0, "b": 0}, xaxis_visible=False, yaxis_visible=False,
-                      plot_bgcolor="white", paper_bgcolor="white")
+    fig.add_annotation(
+        text=text,
+        x=0.5,
+        y=0.5,
+        xref="paper",
+        yref="paper",
+        showarrow=False,
+        font={"size": 40, "family": FONT, "color": "black"},
+    )
+    fig.update_layout(
+        margin={"l": 0, "r": 0, "t": 0, "b": 0},
+        xaxis_visible=False,
+        yaxis_visible=False,
+        plot_bgcolor="white",
+        paper_bgcolor="white",
+    )
     return pixels(figure_to_png(fig, 500, 120, scale=1), "L")
 
 
@@ -261,14 +306,17 @@ def test_the_tofu_check_fails_when_cjk_fonts_are_missing(tmp_path):
     if not dejavu.is_dir():
         pytest.skip("DejaVu fonts not installed")
     config = tmp_path / "fonts.conf"
-    config.write_text(textwrap.dedent(f"""\
+    config.write_text(
+        textwrap.dedent(f"""\
         <?xml version="1.0"?>
         <!DOCTYPE fontconfig SYSTEM "fonts.dtd">
         <fontconfig><dir>{dejavu}</dir><cachedir>{tmp_path / "cache"}</cachedir></fontconfig>
-        """))
+        """)
+    )
     env = {**os.environ, "FONTCONFIG_FILE": str(config)}
-    run = subprocess.run([sys.executable, "-c", TOFU_PROBE], env=env, capture_output=True, text=True,
-                         timeout=60, cwd=ROOT)
+    run = subprocess.run(
+        [sys.executable, "-c", TOFU_PROBE], env=env, capture_output=True, text=True, timeout=60, cwd=ROOT
+    )
     assert run.returncode == 0, run.stderr[-2000:]
     result = json.loads(run.stdout.strip().splitlines()[-1])
     assert result["diff"] < 1, result  # tofu: the test above would fail here
@@ -294,6 +342,7 @@ def test_a_render_over_its_timeout_raises_export_timeout_and_the_server_recovers
 
 
 # ---------------------------------------------------------------- the briefing
+
 
 @pytest.fixture(scope="module")
 def briefing_html() -> dict[str, str]:
@@ -363,16 +412,21 @@ def test_briefing_pdf_is_one_a4_page_with_cjk_fonts_and_vector_charts(briefing_h
         listing = subprocess.run(["pdfimages", "-list", str(target)], capture_output=True, text=True).stdout
         assert len(listing.strip().splitlines()) == 2  # header only: the charts are vector, not pictures
     if shutil.which("pdftoppm"):
-        subprocess.run(["pdftoppm", "-png", "-r", "60", str(target), str(ARTIFACTS / "briefing_pdf_zh")],
-                       check=True)
+        subprocess.run(["pdftoppm", "-png", "-r", "60", str(target), str(ARTIFACTS / "briefing_pdf_zh")], check=True)
         page = pixels((ARTIFACTS / "briefing_pdf_zh-1.png").read_bytes())
         assert page.shape[1] == round(210 / 25.4 * 60) and page.std() > 20
 
 
 @needs_chromium
 def test_small_briefing_pdf_without_map_or_sample_mark():
-    b = Briefing(title="Channel mix", date=dt.date(2025, 1, 2), findings=["One finding."], lang="en",
-                 sample_data=False, sections=[BriefingSection("Mean index", bar_chart("en"), "A caption.")])
+    b = Briefing(
+        title="Channel mix",
+        date=dt.date(2025, 1, 2),
+        findings=["One finding."],
+        lang="en",
+        sample_data=False,
+        sections=[BriefingSection("Mean index", bar_chart("en"), "A caption.")],
+    )
     pdf = briefing_to_pdf(b)
     pypdf = pytest.importorskip("pypdf")
     reader = pypdf.PdfReader(io.BytesIO(pdf))
@@ -384,8 +438,11 @@ def test_small_briefing_pdf_without_map_or_sample_mark():
 
 @needs_chromium
 def test_too_much_text_raises_instead_of_cutting_off():
-    b = Briefing(title="长" * 40, findings=["这是一条很长的发现。" * 12] * 30,
-                 sections=[BriefingSection("地图", province_map()), *[BriefingSection("图", bar_chart())] * 4])
+    b = Briefing(
+        title="长" * 40,
+        findings=["这是一条很长的发现。" * 12] * 30,
+        sections=[BriefingSection("地图", province_map()), *[BriefingSection("图", bar_chart())] * 4],
+    )
     with pytest.raises(BriefingOverflow) as raised:
         render_briefing_html(b)
     assert "一页" in raised.value.message("zh")
@@ -393,13 +450,17 @@ def test_too_much_text_raises_instead_of_cutting_off():
 
 @needs_chromium
 def test_layout_check_sees_overlap_and_cut_off_text():
-    b = Briefing(title="A title far too long for one line of the page", findings=["a"],
-                 sections=[BriefingSection("a", bar_chart()), BriefingSection("b", bar_chart())])
+    b = Briefing(
+        title="A title far too long for one line of the page",
+        findings=["a"],
+        sections=[BriefingSection("a", bar_chart()), BriefingSection("b", bar_chart())],
+    )
     cells, rows = _plan(b.section_list())
     page = _page_html(b, cells, rows, 1.0, [None, None])
     assert layout_problems(page) == []
-    broken = page.replace("</style>", "figure.sec { margin-top: -60px; } h1 { white-space: nowrap; font-size: 60px; }"
-                                      "</style>")
+    broken = page.replace(
+        "</style>", "figure.sec { margin-top: -60px; } h1 { white-space: nowrap; font-size: 60px; }</style>"
+    )
     problems = layout_problems(broken)
     assert any(p.startswith("overlap") for p in problems)
     assert any(p.startswith("text cut off") or p.startswith("outside") for p in problems)

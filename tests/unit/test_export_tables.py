@@ -14,16 +14,17 @@ from digigov.export.tables import (
     valid_sheet_name,
 )
 
-HOSTILE = ['=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1", "\n=1",
-           "=cmd|' /C calc'!A0"]
+HOSTILE = ['=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1", "\n=1", "=cmd|' /C calc'!A0"]
 
 
 def frame() -> pl.DataFrame:
-    return pl.DataFrame({
-        "地区": ["上海", "浙江", *HOSTILE, None, "<10"],
-        "指数": [91.0, -2.5, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, None, 12.0],
-        "排名变化": [-1, 0, 2, -3, 1, 1, 1, 1, 1, 1, 1, 1],
-    })
+    return pl.DataFrame(
+        {
+            "地区": ["上海", "浙江", *HOSTILE, None, "<10"],
+            "指数": [91.0, -2.5, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, None, 12.0],
+            "排名变化": [-1, 0, 2, -3, 1, 1, 1, 1, 1, 1, 1, 1],
+        }
+    )
 
 
 @pytest.mark.parametrize("cell", HOSTILE)
@@ -90,13 +91,15 @@ def test_sheet_names_are_valid():
 
 
 def test_personal_identifiers_are_never_exported():
-    people = pl.DataFrame({
-        "地区": ["上海", "浙江", "北京"],
-        "联系方式": ["13812345678", "+86 139-1234-5678", "15912345678"],  # a column of phone numbers
-        "备注": ["身份证 11010519491231002X", "无", "无"],  # one ID number in free text
-        "号码": [13812345678, 13912345678, 15912345678],  # phone numbers stored as numbers
-        "mobile_app": [0.31, 0.42, 0.27],  # a channel share, not personal data
-    })
+    people = pl.DataFrame(
+        {
+            "地区": ["上海", "浙江", "北京"],
+            "联系方式": ["13812345678", "+86 139-1234-5678", "15912345678"],  # a column of phone numbers
+            "备注": ["身份证 11010519491231002X", "无", "无"],  # one ID number in free text
+            "号码": [13812345678, 13912345678, 15912345678],  # phone numbers stored as numbers
+            "mobile_app": [0.31, 0.42, 0.27],  # a channel share, not personal data
+        }
+    )
     table = sanitise(people)
     assert set(table.dropped) == {"联系方式", "号码"}
     assert table.redacted == {"备注": 1}

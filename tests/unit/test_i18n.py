@@ -41,8 +41,22 @@ def test_placeholders_are_filled():
 def test_ui_code_passes_no_literal_text_to_streamlit(path):
     """Pages and components take every label from the catalog: no string literal with letters
     is passed straight to an st.* call (keys, icons and format specs are allowed)."""
-    allowed_keywords = {"key", "icon", "page_icon", "layout", "url_path", "on_select", "selection_mode",
-                        "width", "type", "label_visibility", "format", "mime", "file_name", "on_click"}
+    allowed_keywords = {
+        "key",
+        "icon",
+        "page_icon",
+        "layout",
+        "url_path",
+        "on_select",
+        "selection_mode",
+        "width",
+        "type",
+        "label_visibility",
+        "format",
+        "mime",
+        "file_name",
+        "on_click",
+    }
     offenders = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):

@@ -39,9 +39,19 @@ def raw_channel_rows(n: int, seed: int = 7, note_every: int = 0) -> list[list[st
     rows = []
     for i in range(n):
         note = 'line one\nline "two"' if note_every and i % note_every == 0 else rng.choice(("", "ok", "好,的"))
-        rows.append([f"R{i:07d}", rng.choice(CITIES), str(rng.choice((2023, 2024))),
-                     rng.choice(("企业", "个体工商户")), rng.choice(("税务", "社保")), rng.choice(CHANNELS),
-                     rng.choice(("是", "否")), f"{rng.uniform(0.5, 2):.4f}", note])
+        rows.append(
+            [
+                f"R{i:07d}",
+                rng.choice(CITIES),
+                str(rng.choice((2023, 2024))),
+                rng.choice(("企业", "个体工商户")),
+                rng.choice(("税务", "社保")),
+                rng.choice(CHANNELS),
+                rng.choice(("是", "否")),
+                f"{rng.uniform(0.5, 2):.4f}",
+                note,
+            ]
+        )
     return rows
 
 
@@ -77,10 +87,17 @@ def assert_same_frames(whole, blocks) -> None:
     assert_frame_equal(whole.aggregated, blocks.aggregated, check_exact=False, rel_tol=1e-12)
 
 
-@pytest.mark.parametrize(("encoding", "delimiter", "bom"), [
-    ("utf-8", ",", b""), ("utf-8", ",", codecs.BOM_UTF8), ("gb18030", ",", b""),
-    ("utf-16-le", "\t", codecs.BOM_UTF16_LE), ("utf-8", ";", b""), ("utf-8", "|", b""),
-])
+@pytest.mark.parametrize(
+    ("encoding", "delimiter", "bom"),
+    [
+        ("utf-8", ",", b""),
+        ("utf-8", ",", codecs.BOM_UTF8),
+        ("gb18030", ",", b""),
+        ("utf-16-le", "\t", codecs.BOM_UTF16_LE),
+        ("utf-8", ";", b""),
+        ("utf-8", "|", b""),
+    ],
+)
 def test_blocks_give_the_same_dataset_as_one_read(tmp_path, encoding, delimiter, bom):
     text = csv_text(raw_channel_rows(6000), delimiter)
     path = tmp_path / "records.csv"
@@ -126,8 +143,9 @@ def test_errors_in_later_blocks_carry_the_files_line_numbers_and_summed_counts(t
     whole, blocks = same_result(path)
     assert not blocks.ok and blocks.frame is None
     for code in ("unknown_region", "unknown_channel", "year_unparseable"):
-        assert [(i.row, i.value, i.message_en) for i in blocks.report.find(code)] == \
-               [(i.row, i.value, i.message_en) for i in whole.report.find(code)], code
+        assert [(i.row, i.value, i.message_en) for i in blocks.report.find(code)] == [
+            (i.row, i.value, i.message_en) for i in whole.report.find(code)
+        ], code
     unknown = blocks.report.find("unknown_region")[0]
     assert unknown.row == 3 and "2 rows" in unknown.message_en
     assert blocks.report.find("unknown_channel")[0].row == 5002
@@ -258,7 +276,7 @@ def test_memory_stays_bounded_by_the_block_not_the_file(tmp_path):
 import json, resource
 from pathlib import Path
 from digigov.ingest.chunked import import_csv_file
-small = Path({str(tmp_path / 'warm.csv')!r})
+small = Path({str(tmp_path / "warm.csv")!r})
 small.write_text(Path({str(path)!r}).read_text(encoding='utf-8')[:3_000_000].rsplit(chr(10), 1)[0] + chr(10))
 import_csv_file(small, block_bytes=2 * 2**20)
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
@@ -266,8 +284,14 @@ result = import_csv_file(Path({str(path)!r}), block_bytes=2 * 2**20)
 after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 print(json.dumps({{"ok": result.ok, "growth": after - before, "rows": result.aggregated["respondents"].len()}}))
 """
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
-                         cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     measured = json.loads(out.stdout.strip().splitlines()[-1])
     assert measured["ok"]
@@ -359,10 +383,22 @@ def raw_demand_text(n: int, seed: int = 3) -> str:
             aware, used = False, True  # contradictory: used without knowing the service exists
         done = used and rng.random() < 0.9
         yes = {True: "是", False: "否"}
-        lines.append(",".join([f"Q{i:06d}", rng.choice(("浙江", "四川", "贵州", "Guangdong")), "2024",
-                               rng.choice(("税务", "社保")), yes[need], yes[aware], yes[used],
-                               yes[done] if used else "", yes[rng.random() < 0.8] if done else "",
-                               "" if used else rng.choice(reasons)]))
+        lines.append(
+            ",".join(
+                [
+                    f"Q{i:06d}",
+                    rng.choice(("浙江", "四川", "贵州", "Guangdong")),
+                    "2024",
+                    rng.choice(("税务", "社保")),
+                    yes[need],
+                    yes[aware],
+                    yes[used],
+                    yes[done] if used else "",
+                    yes[rng.random() < 0.8] if done else "",
+                    "" if used else rng.choice(reasons),
+                ]
+            )
+        )
     return "\n".join(lines) + "\n"
 
 

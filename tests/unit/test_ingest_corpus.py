@@ -27,21 +27,41 @@ def load_generator():
 EXPECTED: dict[str, tuple[bool, str, list, list]] = {
     "bad_binary_png.csv": (False, "unknown", [("binary_file", None, None)], []),
     "bad_doctype.xlsx": (False, "unknown", [("xlsx_dtd", None, None)], []),
-    "bad_duplicates.csv": (False, "wide", [("duplicate_conflict", 5, "数字政府发展指数")],
-                           [("duplicate_identical", 6, None)]),
+    "bad_duplicates.csv": (
+        False,
+        "wide",
+        [("duplicate_conflict", 5, "数字政府发展指数")],
+        [("duplicate_identical", 6, None)],
+    ),
     "bad_empty.csv": (False, "unknown", [("empty_file", None, None)], []),
     "bad_encoding.csv": (False, "unknown", [("decode_failed", 3, None)], []),
     "bad_header_only.csv": (False, "unknown", [("header_only", 1, None)], []),
     "bad_legacy.xls": (False, "unknown", [("legacy_xls", None, None)], []),
-    "bad_non_numeric.csv": (False, "wide", [("not_a_number", 3, "数字政府发展指数"), ("not_a_number", 5, "治理能力")],
-                            []),
-    "bad_pii.csv": (True, "raw_channels", [],
-                    [("pii_cells_redacted", None, "备注"), ("pii_column_hashed", None, "受访者编号"),
-                     ("pii_column_named", None, "姓名"), ("pii_column_removed", None, "联系电话"),
-                     ("pii_column_removed", None, "身份证号")]),
+    "bad_non_numeric.csv": (
+        False,
+        "wide",
+        [("not_a_number", 3, "数字政府发展指数"), ("not_a_number", 5, "治理能力")],
+        [],
+    ),
+    "bad_pii.csv": (
+        True,
+        "raw_channels",
+        [],
+        [
+            ("pii_cells_redacted", None, "备注"),
+            ("pii_column_hashed", None, "受访者编号"),
+            ("pii_column_named", None, "姓名"),
+            ("pii_column_removed", None, "联系电话"),
+            ("pii_column_removed", None, "身份证号"),
+        ],
+    ),
     "bad_ragged.csv": (False, "wide", [("ragged_row", 4, None), ("ragged_row", 6, None)], []),
-    "bad_scientific_code.csv": (False, "wide", [("scientific_notation", 3, "行政区划代码"),
-                                                ("scientific_notation", 4, "行政区划代码")], []),
+    "bad_scientific_code.csv": (
+        False,
+        "wide",
+        [("scientific_notation", 3, "行政区划代码"), ("scientific_notation", 4, "行政区划代码")],
+        [],
+    ),
     "bad_share_120.csv": (False, "wide", [("share_above_100", 4, "线下办理偏好占比")], []),
     "bad_share_negative.csv": (False, "wide", [("share_negative", 3, "线下办理偏好占比")], []),
     "bad_unclosed_quote.csv": (False, "wide", [("unclosed_quote", 5, None)], []),
@@ -101,8 +121,7 @@ def test_report_matches_expectation(results, name):
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_report_frame_has_the_documented_columns_and_both_languages(results, name):
     frame = results[name].report.to_frame()
-    assert frame.columns == ["severity", "code", "file", "sheet", "row", "column", "value", "message_zh",
-                             "message_en"]
+    assert frame.columns == ["severity", "code", "file", "sheet", "row", "column", "value", "message_zh", "message_en"]
     assert frame.filter(pl.col("message_zh").str.contains("⟦") | pl.col("message_en").str.contains("⟦")).height == 0
     assert "internal_error" not in frame["code"].to_list()
 
@@ -114,8 +133,9 @@ def test_accepted_files_give_a_normalised_frame(results, name):
     assert frame.columns[:4] == ["adcode", "level", "drawn", "year"]
     assert frame.schema["adcode"] == pl.String and frame.schema["year"] == pl.Int32
     assert frame["adcode"].str.contains(r"^\d{6}$").all()
-    indicator_columns = [c for c in frame.columns if frame.schema[c] == pl.Float64 and c not in
-                         ("sample_size", "entities")]
+    indicator_columns = [
+        c for c in frame.columns if frame.schema[c] == pl.Float64 and c not in ("sample_size", "entities")
+    ]
     assert indicator_columns
 
 
@@ -165,7 +185,11 @@ def test_corps_rows_are_kept_and_marked_not_drawn(results):
     result = results["good_corps_rows.csv"]
     frame = result.frame.sort("adcode", "year")
     assert frame.select("adcode", "year", "drawn").rows() == [
-        ("650000", 2023, True), ("650000", 2024, True), ("660000", 2023, False), ("660000", 2024, False)]
+        ("650000", 2023, True),
+        ("650000", 2024, True),
+        ("660000", 2023, False),
+        ("660000", 2024, False),
+    ]
     assert result.report.find("corps_not_drawn")[0].row == 3
     assert "not drawn on the map" in result.report.find("corps_not_drawn")[0].message_en
 
@@ -186,8 +210,9 @@ def test_long_format_is_pivoted_with_a_unit_per_indicator(results):
     assert frame["adcode"].to_list() == ["320000", "330000", "510000"]
     assert frame["offline_pref_share"].to_list() == pytest.approx([0.241, 0.213, None], nan_ok=True)
     assert frame["dgi_index"].to_list() == pytest.approx([84.1, 89.25, None], nan_ok=True)
-    assert frame.filter(pl.col("adcode") == "510000").select("awareness_rate", "potential_usage_rate").row(0) == \
-        pytest.approx((0.615, 0.702))
+    assert frame.filter(pl.col("adcode") == "510000").select("awareness_rate", "potential_usage_rate").row(
+        0
+    ) == pytest.approx((0.615, 0.702))
     assert result.units["awareness_rate"].scale == "percent"  # header "知晓率(%)" with 61.5
     assert result.units["potential_usage_rate"].scale == "fraction"
 
@@ -210,8 +235,9 @@ def test_raw_records_are_aggregated_by_the_analysis_modules(results):
     assert channels.aggregated["respondents"].sum() == 40
     assert channels.frame["sample_size"].sum() == 40
     row = channels.frame.filter(pl.col("adcode") == "330100").row(0, named=True)
-    assert row["channel_web_share"] + row["channel_mobile_share"] + row["channel_terminal_share"] + \
-        row["channel_counter_share"] == pytest.approx(1.0)
+    assert row["channel_web_share"] + row["channel_mobile_share"] + row["channel_terminal_share"] + row[
+        "channel_counter_share"
+    ] == pytest.approx(1.0)
     demand = results["raw_demand_answers.csv"]
     assert demand.raw.kind == "demand"
     assert set(demand.raw.arguments) >= {"need_col", "aware_col", "used_col", "reason_col", "period_col"}

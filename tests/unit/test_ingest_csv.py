@@ -156,13 +156,18 @@ def test_many_bad_rows_are_listed_up_to_a_limit_then_counted():
     assert result.report.counts()["not_a_number"] == 120
 
 
-cells = st.one_of(st.sampled_from(["", " ", "上海", "2023", "45.3%", "1,234", 'a"b', "x\ny", "—", "\t", "  a  "]),
-                  st.text(alphabet='ab ,;|"\n\r\t上', max_size=6))
+cells = st.one_of(
+    st.sampled_from(["", " ", "上海", "2023", "45.3%", "1,234", 'a"b', "x\ny", "—", "\t", "  a  "]),
+    st.text(alphabet='ab ,;|"\n\r\t上', max_size=6),
+)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.lists(cells, min_size=3, max_size=3), min_size=1, max_size=12),
-       st.sampled_from([",", ";", "\t", "|"]), st.sampled_from(["\n", "\r\n"]))
+@given(
+    st.lists(st.lists(cells, min_size=3, max_size=3), min_size=1, max_size=12),
+    st.sampled_from([",", ";", "\t", "|"]),
+    st.sampled_from(["\n", "\r\n"]),
+)
 def test_fast_polars_path_and_exact_python_path_agree(rows, delimiter, newline):
     def quote(value):
         if any(ch in value for ch in (delimiter, '"', "\n", "\r")) or value != value.strip():

@@ -11,11 +11,21 @@ from polars.testing import assert_frame_equal
 from digigov.ingest import DecodeError, decode_bytes, read_upload
 
 UPLOADS = Path(__file__).resolve().parents[2] / "tests" / "data" / "uploads"
-SAME_TABLE = ["good_wide_utf8.csv", "good_wide_utf8_bom.csv", "good_wide_gbk.csv", "good_wide_utf16le_tab.txt",
-              "good_semicolon.csv", "good_pipe.csv"]
-ENCODINGS = {"good_wide_utf8.csv": ("utf-8", False), "good_wide_utf8_bom.csv": ("utf-8", True),
-             "good_wide_gbk.csv": ("gbk", False), "good_wide_utf16le_tab.txt": ("utf-16-le", True),
-             "good_rare_chars_gb18030.csv": ("gb18030", False)}
+SAME_TABLE = [
+    "good_wide_utf8.csv",
+    "good_wide_utf8_bom.csv",
+    "good_wide_gbk.csv",
+    "good_wide_utf16le_tab.txt",
+    "good_semicolon.csv",
+    "good_pipe.csv",
+]
+ENCODINGS = {
+    "good_wide_utf8.csv": ("utf-8", False),
+    "good_wide_utf8_bom.csv": ("utf-8", True),
+    "good_wide_gbk.csv": ("gbk", False),
+    "good_wide_utf16le_tab.txt": ("utf-16-le", True),
+    "good_rare_chars_gb18030.csv": ("gb18030", False),
+}
 
 
 def read(name: str, **options):

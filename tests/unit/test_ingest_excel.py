@@ -20,8 +20,9 @@ UPLOADS = ROOT / "tests" / "data" / "uploads"
 
 
 def generator():
-    spec = importlib.util.spec_from_file_location("make_upload_corpus", ROOT / "tests" / "data" /
-                                                  "make_upload_corpus.py")
+    spec = importlib.util.spec_from_file_location(
+        "make_upload_corpus", ROOT / "tests" / "data" / "make_upload_corpus.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -33,8 +34,7 @@ def test_zip_bomb_of_150_mb_is_rejected_before_opening():
     started = time.perf_counter()
     result = read_upload("report.xlsx", bomb)
     assert time.perf_counter() - started < 5
-    assert [(i.code, i.value) for i in result.report.errors] == [("xlsx_entry_too_large",
-                                                                 "xl/worksheets/sheet2.xml")]
+    assert [(i.code, i.value) for i in result.report.errors] == [("xlsx_entry_too_large", "xl/worksheets/sheet2.xml")]
     assert "100 MB" in result.report.errors[0].message_en
 
 
@@ -51,8 +51,8 @@ def test_a_lying_zip_directory_is_not_trusted():
         start = 0
         while (start := data.find(signature, start)) != -1:
             header_name_at = start + (30 if signature == b"PK\x03\x04" else 46)
-            if data[header_name_at:header_name_at + len(name)] == name:
-                data[start + offset:start + offset + 4] = struct.pack("<I", 1024)
+            if data[header_name_at : header_name_at + len(name)] == name:
+                data[start + offset : start + offset + 4] = struct.pack("<I", 1024)
             start += 4
     rejection = inspect_xlsx(bytes(data))
     assert rejection is not None and rejection.code in ("xlsx_entry_too_large", "xlsx_corrupt")
@@ -63,7 +63,7 @@ def test_a_lying_zip_directory_is_not_trusted():
 def test_doctype_is_rejected_even_when_utf16_encoded():
     module = generator()
     assert inspect_xlsx((UPLOADS / "bad_doctype.xlsx").read_bytes()).code == "xlsx_dtd"
-    sheet = ('<?xml version="1.0" encoding="UTF-16"?>\n<!DOCTYPE x [<!ENTITY a "b">]><worksheet/>')
+    sheet = '<?xml version="1.0" encoding="UTF-16"?>\n<!DOCTYPE x [<!ENTITY a "b">]><worksheet/>'
     data = module.minimal_xlsx(b"\xff\xfe" + sheet.encode("utf-16-le"))
     assert inspect_xlsx(data).code == "xlsx_dtd"
 
@@ -95,11 +95,16 @@ def test_legacy_xls_gets_a_save_as_xlsx_message():
     assert "另存为" in result.report.errors[0].message_zh
 
 
-@pytest.mark.parametrize(("data", "detail"), [
-    (b"\x89PNG\r\n\x1a\n" + b"\x00" * 20, "PNG"), (b"%PDF-1.7\n...", "PDF"),
-    (b"\xff\xd8\xff\xe0" + b"\x00" * 8, "JPEG"), (b"\x1f\x8b\x08\x00" + b"\x00" * 8, "gzip"),
-    (bytes(range(256)) * 4, ""),
-])
+@pytest.mark.parametrize(
+    ("data", "detail"),
+    [
+        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 20, "PNG"),
+        (b"%PDF-1.7\n...", "PDF"),
+        (b"\xff\xd8\xff\xe0" + b"\x00" * 8, "JPEG"),
+        (b"\x1f\x8b\x08\x00" + b"\x00" * 8, "gzip"),
+        (bytes(range(256)) * 4, ""),
+    ],
+)
 def test_binary_content_with_a_csv_name_is_refused(data, detail):
     assert sniff(data).kind == "binary" and sniff(data).detail == detail
     result = read_upload("data.csv", data)

@@ -41,16 +41,40 @@ def test_every_issue_code_used_in_code_has_a_message():
     assert all(f"ingest.role.{role}" in keys for role in (*ALL_ROLES, "indicator_column"))
 
 
-@pytest.mark.parametrize(("header", "target"), [
-    ("地区", "region"), ("省份", "region"), ("Province", "region"), ("城市", "city"), ("地市", "city"),
-    ("行政区划代码", "region_code"), ("adcode", "region_code"), ("年份", "year"), ("统计年度", "year"),
-    ("Year", "year"), ("指标名称", "indicator"), ("数值", "value"), ("样本量（家）", "sample_size"),
-    ("受访数", "sample_size"), ("n", "sample_size"), ("办理渠道", "channel"), ("市场主体类型", "entity_type"),
-    ("事项类别", "service_category"), ("权重", "weight"), ("线下办理偏好占比(%)", "offline_pref_share"),
-    ("Share preferring on-site handling", "offline_pref_share"), ("index", "dgi_index"),
-    ("prefers_offline", "offline_pref_share"), ("数字政府发展指数", "dgi_index"), ("姓名", "identifier"),
-    ("手机号码", "identifier"), ("统一社会信用代码", "record_id"), ("备注", "note"), ("随便什么", None),
-])
+@pytest.mark.parametrize(
+    ("header", "target"),
+    [
+        ("地区", "region"),
+        ("省份", "region"),
+        ("Province", "region"),
+        ("城市", "city"),
+        ("地市", "city"),
+        ("行政区划代码", "region_code"),
+        ("adcode", "region_code"),
+        ("年份", "year"),
+        ("统计年度", "year"),
+        ("Year", "year"),
+        ("指标名称", "indicator"),
+        ("数值", "value"),
+        ("样本量（家）", "sample_size"),
+        ("受访数", "sample_size"),
+        ("n", "sample_size"),
+        ("办理渠道", "channel"),
+        ("市场主体类型", "entity_type"),
+        ("事项类别", "service_category"),
+        ("权重", "weight"),
+        ("线下办理偏好占比(%)", "offline_pref_share"),
+        ("Share preferring on-site handling", "offline_pref_share"),
+        ("index", "dgi_index"),
+        ("prefers_offline", "offline_pref_share"),
+        ("数字政府发展指数", "dgi_index"),
+        ("姓名", "identifier"),
+        ("手机号码", "identifier"),
+        ("统一社会信用代码", "record_id"),
+        ("备注", "note"),
+        ("随便什么", None),
+    ],
+)
 def test_header_synonyms(header, target):
     match = propose_mapping([header]).matches[0]
     assert match.target == target
@@ -73,8 +97,9 @@ def test_user_mapping_overrides_the_proposal():
     assert first.proposed_mapping.as_dict() == {"单位": None, "时期": None, "得分": None}
     second = read_upload("m.csv", text.encode(), mapping={"单位": "region", "时期": "year", "得分": "dgi_index"})
     assert second.ok and second.frame["dgi_index"].to_list() == [90.5, 89.2]
-    third = read_upload("m.csv", text.encode(), mapping={"单位": "region", "时期": "year",
-                                                          "得分": "indicator:dgi_effect"})
+    third = read_upload(
+        "m.csv", text.encode(), mapping={"单位": "region", "时期": "year", "得分": "indicator:dgi_effect"}
+    )
     assert third.ok and "dgi_effect" in third.frame.columns
     bad = read_upload("m.csv", text.encode(), mapping={"没有这列": "region", "得分": "no_such_role"})
     assert [i.code for i in bad.report.errors][:2] == ["mapping_invalid", "mapping_invalid"]
@@ -167,11 +192,41 @@ def test_random_bytes_never_raise(data):
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.lists(st.sampled_from(["上海", "浙江", "2023", "2021年", "45.3%", "1,234", "—", "x", '"', "",
-                                          "火星市", "13812345678", "=A1", "0.5", "1.1E+17", "兵团", "\n", ";", "|"]),
-                         min_size=1, max_size=6), min_size=1, max_size=8),
-       st.sampled_from([",", ";", "\t", "|"]),
-       st.sampled_from(["utf-8", "utf-8-sig", "gb18030", "utf-16"]))
+@given(
+    st.lists(
+        st.lists(
+            st.sampled_from(
+                [
+                    "上海",
+                    "浙江",
+                    "2023",
+                    "2021年",
+                    "45.3%",
+                    "1,234",
+                    "—",
+                    "x",
+                    '"',
+                    "",
+                    "火星市",
+                    "13812345678",
+                    "=A1",
+                    "0.5",
+                    "1.1E+17",
+                    "兵团",
+                    "\n",
+                    ";",
+                    "|",
+                ]
+            ),
+            min_size=1,
+            max_size=6,
+        ),
+        min_size=1,
+        max_size=8,
+    ),
+    st.sampled_from([",", ";", "\t", "|"]),
+    st.sampled_from(["utf-8", "utf-8-sig", "gb18030", "utf-16"]),
+)
 def test_random_tables_never_raise_and_never_leak_phone_numbers(rows, delimiter, encoding):
     header = delimiter.join(["地区", "年份", "线下办理偏好占比", "备注"][: max(len(r) for r in rows)])
     text = header + "\n" + "\n".join(delimiter.join(r) for r in rows) + "\n"
@@ -189,9 +244,12 @@ def test_sample_datasets_round_trip_through_the_reader():
     assert result.units["web"].scale == "count_of" and result.units["web"].denominator == "respondents"
     sample = pl.read_csv(ROOT / "data" / "samples" / "city_channels.csv", schema_overrides={"adcode": pl.String})
     first = sample.row(0, named=True)
-    row = result.frame.filter((pl.col("adcode") == first["adcode"]) & (pl.col("year") == first["year"])
-                              & (pl.col("entity_type") == first["entity_type"])
-                              & (pl.col("service_category") == first["service_category"])).row(0, named=True)
+    row = result.frame.filter(
+        (pl.col("adcode") == first["adcode"])
+        & (pl.col("year") == first["year"])
+        & (pl.col("entity_type") == first["entity_type"])
+        & (pl.col("service_category") == first["service_category"])
+    ).row(0, named=True)
     assert row["channel_web_share"] == pytest.approx(first["web"] / first["respondents"])
     assert row["sample_size"] == first["respondents"]
     assert os.environ.get("DIGIGOV_STRICT_I18N") == "1"

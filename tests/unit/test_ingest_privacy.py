@@ -44,8 +44,7 @@ def test_standard_example():
 
 ids = st.builds(
     make_id,
-    st.sampled_from(sorted(ID_PROVINCE_PREFIXES)).flatmap(
-        lambda p: st.integers(0, 9999).map(lambda n: f"{p}{n:04d}")),
+    st.sampled_from(sorted(ID_PROVINCE_PREFIXES)).flatmap(lambda p: st.integers(0, 9999).map(lambda n: f"{p}{n:04d}")),
     st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2020, 12, 31)),
     st.integers(0, 999),
 )
@@ -66,7 +65,7 @@ def test_any_single_character_change_fails(number, position, shift):
     new = alphabet[(alphabet.index(old) + shift) % len(alphabet)]
     if new == old:
         new = alphabet[(alphabet.index(old) + 1) % len(alphabet)]
-    changed = number[:position] + new + number[position + 1:]
+    changed = number[:position] + new + number[position + 1 :]
     assert not is_valid_resident_id(changed)
 
 
@@ -77,8 +76,18 @@ def test_old_15_digit_ids_and_non_ids():
     assert not is_valid_resident_id("")
 
 
-@pytest.mark.parametrize("text", ["13812345678", "+86 138 1234 5678", "86-138-1234-5678", "138-1234-5678",
-                                  "电话:13912345678。", "００８６13812345678", "１３８１２３４５６７８"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "13812345678",
+        "+86 138 1234 5678",
+        "86-138-1234-5678",
+        "138-1234-5678",
+        "电话:13912345678。",
+        "００８６13812345678",
+        "１３８１２３４５６７８",
+    ],
+)
 def test_mobile_numbers_are_found(text):
     assert find_mobiles(text)
 
@@ -101,18 +110,39 @@ def test_redaction_removes_identifiers_completely():
     assert redact_text(f"代办人 {number} 电话 13812345678") == "代办人 *** 电话 ***"
 
 
-@pytest.mark.parametrize(("name", "pii"), [("姓名", True), ("身份证号码", True), ("证件号", True), ("手机", True),
-                                           ("联系电话", True), ("联系方式", True), ("Name", True), ("ID Number", True),
-                                           ("phone", True), ("Mobile No.", True), ("地区", False), ("年份", False),
-                                           ("样本量", False), ("region_name", False)])
+@pytest.mark.parametrize(
+    ("name", "pii"),
+    [
+        ("姓名", True),
+        ("身份证号码", True),
+        ("证件号", True),
+        ("手机", True),
+        ("联系电话", True),
+        ("联系方式", True),
+        ("Name", True),
+        ("ID Number", True),
+        ("phone", True),
+        ("Mobile No.", True),
+        ("地区", False),
+        ("年份", False),
+        ("样本量", False),
+        ("region_name", False),
+    ],
+)
 def test_identifier_column_names(name, pii):
     assert bool(pii_column_name(name)) is pii
 
 
 def test_scan_and_drop():
     number = make_id("510104", dt.date(1977, 1, 1), 789)
-    frame = pl.DataFrame({"姓名": ["张三", "李四"], "备注": [f"证件 {number}", "无"], "地区": ["上海", "浙江"],
-                          "号码": ["13812345678", "13912345678"]})
+    frame = pl.DataFrame(
+        {
+            "姓名": ["张三", "李四"],
+            "备注": [f"证件 {number}", "无"],
+            "地区": ["上海", "浙江"],
+            "号码": ["13812345678", "13912345678"],
+        }
+    )
     findings = scan_identifiers(frame)
     assert {f.column: f.action for f in findings.columns} == {"姓名": "drop", "备注": "redact", "号码": "drop"}
     assert findings.get("号码").phone_cells == 2 and findings.get("备注").id_cells == 1

@@ -27,8 +27,9 @@ def test_unknown_values_come_with_suggestions():
 
 
 def test_manual_mapping_is_applied_first_and_checked():
-    result = resolve_region_values(["火星市", "上海", "月球"], overrides={"火星市": "330100", "上海": "110000",
-                                                                       "月球": "999999"})
+    result = resolve_region_values(
+        ["火星市", "上海", "月球"], overrides={"火星市": "330100", "上海": "110000", "月球": "999999"}
+    )
     assert result.adcode("火星市") == "330100"
     assert result.adcode("上海") == "110000"  # the user's answer wins over the gazetteer
     assert result.invalid_overrides == {"月球": "999999"}
@@ -46,23 +47,47 @@ def test_prefecture_level_and_within():
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.one_of(st.text(max_size=20), st.none(), st.integers().map(str),
-                          st.sampled_from(["<script>alert(1)</script>", '=HYPERLINK("http://x","y")', "\x00", "吉林",
-                                           "朝阳", "1.1E+17", "   ", "—"])), max_size=8),
-       st.sampled_from([None, "province", "prefecture"]),
-       st.dictionaries(st.text(max_size=5), st.text(max_size=8), max_size=3))
+@given(
+    st.lists(
+        st.one_of(
+            st.text(max_size=20),
+            st.none(),
+            st.integers().map(str),
+            st.sampled_from(
+                [
+                    "<script>alert(1)</script>",
+                    '=HYPERLINK("http://x","y")',
+                    "\x00",
+                    "吉林",
+                    "朝阳",
+                    "1.1E+17",
+                    "   ",
+                    "—",
+                ]
+            ),
+        ),
+        max_size=8,
+    ),
+    st.sampled_from([None, "province", "prefecture"]),
+    st.dictionaries(st.text(max_size=5), st.text(max_size=8), max_size=3),
+)
 def test_resolver_wrapper_never_raises(values, level, overrides):
     result = resolve_region_values(values, level=level, overrides=overrides)
     for value in values:
         if value is None:
             continue
-        assert (value in result.resolved or value in result.unresolved or value in result.invalid_overrides
-                or is_missing(value))
+        assert (
+            value in result.resolved
+            or value in result.unresolved
+            or value in result.invalid_overrides
+            or is_missing(value)
+        )
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.text(min_size=1, max_size=12).filter(lambda s: "\n" not in s and "\r" not in s), min_size=1,
-                max_size=5))
+@given(
+    st.lists(st.text(min_size=1, max_size=12).filter(lambda s: "\n" not in s and "\r" not in s), min_size=1, max_size=5)
+)
 def test_any_region_text_in_a_file_gives_a_report_not_an_exception(names):
     lines = ["地区,年份,数字政府发展指数"] + ['"' + n.replace('"', '""') + '",2023,50' for n in names]
     result = read_upload("r.csv", "\n".join(lines).encode("utf-8"))

@@ -23,13 +23,27 @@ from digigov.ingest.values import (
 )
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("45.3%", Number(45.3, True)), ("45.3", Number(45.3, False)), ("0.453", Number(0.453, False)),
-    ("1,234", Number(1234, False)), ("1，234", Number(1234, False)), ("1,234,567.5", Number(1234567.5, False)),
-    ("１２３", Number(123, False)), ("45.3 %", Number(45.3, True)), ("45.3％", Number(45.3, True)),
-    (" 7 ", Number(7, False)), ("-5%", Number(-5, True)), ("−5", Number(-5, False)), ("+2.5", Number(2.5, False)),
-    ("1.5e3", Number(1500, False)), (".5", Number(0.5, False)), ("007", Number(7, False)),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("45.3%", Number(45.3, True)),
+        ("45.3", Number(45.3, False)),
+        ("0.453", Number(0.453, False)),
+        ("1,234", Number(1234, False)),
+        ("1，234", Number(1234, False)),
+        ("1,234,567.5", Number(1234567.5, False)),
+        ("１２３", Number(123, False)),
+        ("45.3 %", Number(45.3, True)),
+        ("45.3％", Number(45.3, True)),
+        (" 7 ", Number(7, False)),
+        ("-5%", Number(-5, True)),
+        ("−5", Number(-5, False)),
+        ("+2.5", Number(2.5, False)),
+        ("1.5e3", Number(1500, False)),
+        (".5", Number(0.5, False)),
+        ("007", Number(7, False)),
+    ],
+)
 def test_parse_number_examples(text, expected):
     assert parse_number(text) == expected
 
@@ -41,26 +55,49 @@ def test_missing_tokens(text):
     assert parse_year(text) is None
 
 
-@pytest.mark.parametrize("text", ["abc", "1,23", "12,3456", "45.3%%", "1.2.3", "约86", "inf", "nan%", "1e", "--5",
-                                  "5-", "1 234", "0x10", "=1+1"])
+@pytest.mark.parametrize(
+    "text",
+    ["abc", "1,23", "12,3456", "45.3%%", "1.2.3", "约86", "inf", "nan%", "1e", "--5", "5-", "1 234", "0x10", "=1+1"],
+)
 def test_parse_number_rejects(text):
     with pytest.raises(ValueParseError) as caught:
         parse_number(text)
     assert caught.value.value == text
 
 
-@pytest.mark.parametrize(("text", "year"), [
-    ("2021", 2021), (2021, 2021), (2021.0, 2021), ("2021年", 2021), ("2021年度", 2021), ("2021-06-30", 2021),
-    ("2021/6/30", 2021), ("2021.0", 2021), ("2021-06-30 00:00:00", 2021), ("2021.6.30", 2021), ("2021-06", 2021),
-    ("2021年6月", 2021), ("2021年6月30日", 2021), ("二〇二一年", 2021), ("2021Q3", 2021), ("FY2021", 2021),
-    ("20210630", 2021), ("２０２１年", 2021), (" 2021 ", 2021), ("2021 年", 2021),
-])
+@pytest.mark.parametrize(
+    ("text", "year"),
+    [
+        ("2021", 2021),
+        (2021, 2021),
+        (2021.0, 2021),
+        ("2021年", 2021),
+        ("2021年度", 2021),
+        ("2021-06-30", 2021),
+        ("2021/6/30", 2021),
+        ("2021.0", 2021),
+        ("2021-06-30 00:00:00", 2021),
+        ("2021.6.30", 2021),
+        ("2021-06", 2021),
+        ("2021年6月", 2021),
+        ("2021年6月30日", 2021),
+        ("二〇二一年", 2021),
+        ("2021Q3", 2021),
+        ("FY2021", 2021),
+        ("20210630", 2021),
+        ("２０２１年", 2021),
+        (" 2021 ", 2021),
+        ("2021 年", 2021),
+    ],
+)
 def test_parse_year_examples(text, year):
     assert parse_year(text) == year
 
 
-@pytest.mark.parametrize("text", ["去年", "2021.5", "21", "2021-13-01", "2021-02-30", "44377", "1800", "3000", "abc",
-                                  "2021/2022", "本年度", True])
+@pytest.mark.parametrize(
+    "text",
+    ["去年", "2021.5", "21", "2021-13-01", "2021-02-30", "44377", "1800", "3000", "abc", "2021/2022", "本年度", True],
+)
 def test_parse_year_rejects(text):
     with pytest.raises(ValueParseError):
         parse_year(text)
@@ -72,7 +109,7 @@ def test_scientific_notation_detection():
 
 
 # -- properties ------------------------------------------------------------------------------------------------
-decimals = st.decimals(min_value=-10**12, max_value=10**12, places=3, allow_nan=False, allow_infinity=False)
+decimals = st.decimals(min_value=-(10**12), max_value=10**12, places=3, allow_nan=False, allow_infinity=False)
 
 
 @settings(deadline=None)  # polars and the gazetteer can be slow on a loaded CI machine
@@ -93,9 +130,19 @@ def test_repr_of_any_float_parses_back(value):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.one_of(
-    decimals.map(lambda d: f"{d}"), decimals.map(lambda d: f"{d:,}%"), st.sampled_from(sorted(MISSING_TOKENS)),
-    st.text(max_size=8), st.just(None)), min_size=1, max_size=20))
+@given(
+    st.lists(
+        st.one_of(
+            decimals.map(lambda d: f"{d}"),
+            decimals.map(lambda d: f"{d:,}%"),
+            st.sampled_from(sorted(MISSING_TOKENS)),
+            st.text(max_size=8),
+            st.just(None),
+        ),
+        min_size=1,
+        max_size=20,
+    )
+)
 def test_vectorised_column_parser_agrees_with_the_scalar_parser(cells):
     parsed = parse_number_column(pl.Series("c", cells, dtype=pl.String))
     for cell, value, percent, error in zip(cells, parsed.values, parsed.percent, parsed.errors, strict=True):
@@ -112,10 +159,26 @@ def test_vectorised_column_parser_agrees_with_the_scalar_parser(cells):
 
 
 @settings(deadline=None)  # polars and the gazetteer can be slow on a loaded CI machine
-@given(st.integers(min_value=1949, max_value=2100), st.integers(min_value=1, max_value=12),
-       st.integers(min_value=1, max_value=28), st.sampled_from([
-           "{y}", "{y}年", "{y}年度", "{y}.0", "{y}-{m:02d}-{d:02d}", "{y}/{m}/{d}", "{y}-{m:02d}-{d:02d} 00:00:00",
-           "{y}年{m}月", "{y}年{m}月{d}日", "{y}.{m}.{d}", "{y}{m:02d}{d:02d}"]))
+@given(
+    st.integers(min_value=1949, max_value=2100),
+    st.integers(min_value=1, max_value=12),
+    st.integers(min_value=1, max_value=28),
+    st.sampled_from(
+        [
+            "{y}",
+            "{y}年",
+            "{y}年度",
+            "{y}.0",
+            "{y}-{m:02d}-{d:02d}",
+            "{y}/{m}/{d}",
+            "{y}-{m:02d}-{d:02d} 00:00:00",
+            "{y}年{m}月",
+            "{y}年{m}月{d}日",
+            "{y}.{m}.{d}",
+            "{y}{m:02d}{d:02d}",
+        ]
+    ),
+)
 def test_year_round_trip(year, month, day, pattern):
     assert parse_year(pattern.format(y=year, m=month, d=day)) == year
 
@@ -156,17 +219,25 @@ def test_scale_inference():
 def test_counts_with_a_denominator():
     counts = parse_number_column(pl.Series(["60", "61", "10"]))
     denominator = pl.Series([161.0, 373.0, 20.0])
-    inference = infer_scale("web", "channel_web_share", "share", counts, denominator="respondents",
-                            denominator_values=denominator)
+    inference = infer_scale(
+        "web", "channel_web_share", "share", counts, denominator="respondents", denominator_values=denominator
+    )
     assert inference.scale == "count_of" and inference.denominator == "respondents"
-    over = infer_scale("web", "channel_web_share", "share", counts, denominator="respondents",
-                       denominator_values=pl.Series([10.0, 10.0, 10.0]))
+    over = infer_scale(
+        "web",
+        "channel_web_share",
+        "share",
+        counts,
+        denominator="respondents",
+        denominator_values=pl.Series([10.0, 10.0, 10.0]),
+    )
     assert over.scale == "percent"  # counts above the denominator cannot be counts of it
 
 
 @settings(deadline=None)  # polars and the gazetteer can be slow on a loaded CI machine
-@given(st.lists(st.floats(min_value=0, max_value=100, allow_nan=False).map(lambda v: round(v, 1)), min_size=1,
-                max_size=10))
+@given(
+    st.lists(st.floats(min_value=0, max_value=100, allow_nan=False).map(lambda v: round(v, 1)), min_size=1, max_size=10)
+)
 def test_percent_strings_become_fractions(values):
     parsed = parse_number_column(pl.Series([f"{v}%" for v in values]))
     inference = infer_scale("c", "x", "share", parsed)

@@ -59,8 +59,12 @@ def run_bounded(script: Path, args: list[str], *, quiet_limit: float, total_limi
     """Run the child; 'done' when it finishes, 'stalled' when it printed nothing for quiet_limit seconds (it is
     then SIGKILLed: a process locked up on the GIL ignores SIGTERM), 'timeout' past total_limit."""
     process = subprocess.Popen(
-        [sys.executable, str(script), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)}, start_new_session=True,
+        [sys.executable, str(script), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        start_new_session=True,
     )
     lines: list[str] = []
     started = last = time.monotonic()

@@ -9,11 +9,13 @@ INDEX = load_builtin("province_index")
 
 
 def synthetic():
-    return pl.DataFrame({
-        "adcode": ["310000", "540000", "510000", "310000", "540000", "510000"],
-        "year": [2023, 2023, 2023, 2024, 2024, 2024],
-        "index": [80.0, 40.0, 60.0, 82.0, 50.0, 55.0],
-    })
+    return pl.DataFrame(
+        {
+            "adcode": ["310000", "540000", "510000", "310000", "540000", "510000"],
+            "year": [2023, 2023, 2023, 2024, 2024, 2024],
+            "index": [80.0, 40.0, 60.0, 82.0, 50.0, 55.0],
+        }
+    )
 
 
 def test_ranking_and_rank_change():
@@ -22,11 +24,13 @@ def test_ranking_and_rank_change():
     assert ranks["rank"].to_list() == [1, 2, 3]
     assert ranks["rank_change"].to_list() == [0, 0, 0]
     frame = synthetic().with_columns(
-        pl.when((pl.col("year") == 2024) & (pl.col("adcode") == "540000")).then(70.0)
-        .otherwise(pl.col("index")).alias("index"))
+        pl.when((pl.col("year") == 2024) & (pl.col("adcode") == "540000"))
+        .then(70.0)
+        .otherwise(pl.col("index"))
+        .alias("index")
+    )
     changed = overview.ranking(frame, 2024)
-    assert dict(zip(changed["adcode"], changed["rank_change"], strict=True)) == {
-        "310000": 0, "540000": 1, "510000": -1}
+    assert dict(zip(changed["adcode"], changed["rank_change"], strict=True)) == {"310000": 0, "540000": 1, "510000": -1}
 
 
 def test_macro_region_means_and_headline():
@@ -48,8 +52,9 @@ def test_sample_headline_matches_the_article_calibration():
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_findings_carry_their_numbers(lang):
     year = int(INDEX["year"].max())
-    sentences = presenter.draft_findings(INDEX, year, lang, channels=load_builtin("city_channels"),
-                                         open_data=load_builtin("open_data"))
+    sentences = presenter.draft_findings(
+        INDEX, year, lang, channels=load_builtin("city_channels"), open_data=load_builtin("open_data")
+    )
     assert 3 <= len(sentences) <= 6
     head = overview.headline(INDEX, year)
     assert f"{head.max_min_ratio:.2f}" in sentences[0]

@@ -16,19 +16,32 @@ LATEST = int(INDEX["year"].max())
 
 @pytest.fixture(scope="module")
 def view_zh() -> OverviewView:
-    return overview_view(INDEX, LATEST, "dgi_index", "zh", channels=load_builtin("city_channels"),
-                         open_data=load_builtin("open_data"), watermark=t("sample.watermark", "zh"))
+    return overview_view(
+        INDEX,
+        LATEST,
+        "dgi_index",
+        "zh",
+        channels=load_builtin("city_channels"),
+        open_data=load_builtin("open_data"),
+        watermark=t("sample.watermark", "zh"),
+    )
 
 
 def test_cards_carry_the_headline_numbers(view_zh):
     head, previous = overview.headline(INDEX, LATEST), overview.headline(INDEX, LATEST - 1)
     points = get_indicator("dgi_index")
     assert [k.label for k in view_zh.kpis] == [
-        t("overview.kpi_mean", "zh"), t("overview.kpi_top", "zh", region="上海"),
-        t("overview.kpi_bottom", "zh", region="西藏"), t("overview.kpi_ratio", "zh"),
-        t("overview.kpi_east_west", "zh")]
-    assert view_zh.kpis[0] == Kpi(t("overview.kpi_mean", "zh"), points.format(head.national_mean, "zh"),
-                                  delta=points.format(head.national_mean - previous.national_mean, "zh"))
+        t("overview.kpi_mean", "zh"),
+        t("overview.kpi_top", "zh", region="上海"),
+        t("overview.kpi_bottom", "zh", region="西藏"),
+        t("overview.kpi_ratio", "zh"),
+        t("overview.kpi_east_west", "zh"),
+    ]
+    assert view_zh.kpis[0] == Kpi(
+        t("overview.kpi_mean", "zh"),
+        points.format(head.national_mean, "zh"),
+        delta=points.format(head.national_mean - previous.national_mean, "zh"),
+    )
     assert view_zh.kpis[3].value == f"{head.max_min_ratio:.2f}"
     assert all(k.delta is None for k in view_zh.kpis[1:])
 
@@ -46,7 +59,8 @@ def test_figures_findings_and_named_tables(view_zh):
     assert view_zh.tables.ranking.height == 31
     assert view_zh.tables.ranking.columns[:2] == [t("column.rank", "zh"), t("column.region", "zh")]
     assert view_zh.tables.macro_regions[t("column.macro_region", "zh")].to_list() == [
-        t(f"macro.{m}", "zh") for m in ("east", "central", "west", "northeast")]
+        t(f"macro.{m}", "zh") for m in ("east", "central", "west", "northeast")
+    ]
 
 
 def test_map_indicator_changes_the_map_and_tables_but_not_the_cards(view_zh):

@@ -28,8 +28,12 @@ def test_with_the_preload_first_no_thread_meets_a_half_imported_module():
 
 def test_app_imports_the_preload_before_anything_of_ours():
     tree = ast.parse((ROOT / "app.py").read_text(encoding="utf-8"))
-    ours = [n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)
-            and not (isinstance(n, ast.Import) and n.names[0].name == "streamlit")]
+    ours = [
+        n
+        for n in tree.body
+        if isinstance(n, ast.Import | ast.ImportFrom)
+        and not (isinstance(n, ast.Import) and n.names[0].name == "streamlit")
+    ]
     first = ours[0]
     assert isinstance(first, ast.Import) and first.names[0].name == "components.preload"
 
@@ -37,7 +41,9 @@ def test_app_imports_the_preload_before_anything_of_ours():
 def test_the_preload_covers_every_module_of_the_domain_package():
     import components.preload as preload
 
-    modules = {p.relative_to(ROOT).with_suffix("").as_posix().replace("/", ".").removesuffix(".__init__")
-               for p in (ROOT / "digigov").rglob("*.py")}
+    modules = {
+        p.relative_to(ROOT).with_suffix("").as_posix().replace("/", ".").removesuffix(".__init__")
+        for p in (ROOT / "digigov").rglob("*.py")
+    }
     expected = {m for m in modules if not m.startswith("digigov.serve")} - {"digigov"}
     assert expected <= set(preload.PRELOADED)

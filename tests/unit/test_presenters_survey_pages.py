@@ -98,8 +98,7 @@ def test_demand_view_holds_map_findings_and_tables(demand_frame):
     assert view.tables.units.height == view.rows.height
     assert 3 <= len(view.findings) <= 5 and view.findings[0].startswith("2024 年全国")
     assert view.default_region == "540000" and view.default_region in view.region_options
-    assert view.national["shortfall"] == pytest.approx(view.national["awareness_gap"]
-                                                       + view.national["conversion_gap"])
+    assert view.national["shortfall"] == pytest.approx(view.national["awareness_gap"] + view.national["conversion_gap"])
 
 
 def test_region_focus_and_province_drill(demand_frame):

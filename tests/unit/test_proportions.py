@@ -112,12 +112,14 @@ def test_flag_small_samples():
 # -- small-cell suppression ----------------------------------------------------------------------------------------
 def cells() -> pl.DataFrame:
     # province P1: one cell below k -> secondary needed; P2: two below k -> none; P3: none below k.
-    return pl.DataFrame({
-        "province": ["P1", "P1", "P1", "P1", "P2", "P2", "P2", "P3", "P3"],
-        "city": ["a", "b", "c", "d", "e", "f", "g", "h", "i"],
-        "n": [4, 50, 12, 12, 3, 9, 80, 40, 41],
-        "share": [0.25, 0.4, 0.5, 0.6, 0.1, 0.2, 0.3, 0.4, 0.5],
-    })
+    return pl.DataFrame(
+        {
+            "province": ["P1", "P1", "P1", "P1", "P2", "P2", "P2", "P3", "P3"],
+            "city": ["a", "b", "c", "d", "e", "f", "g", "h", "i"],
+            "n": [4, 50, 12, 12, 3, 9, 80, 40, 41],
+            "share": [0.25, 0.4, 0.5, 0.6, 0.1, 0.2, 0.3, 0.4, 0.5],
+        }
+    )
 
 
 def test_primary_suppression_nulls_values_below_k():

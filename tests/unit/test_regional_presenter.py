@@ -34,8 +34,9 @@ def test_every_section_is_drawn_and_worded_on_the_samples(view):
     sentences = view.sentences
     values = regional.mainland_values(INDEX, LATEST, "index")
     theil = inequality.theil(values["value"], values["macro_region"])
-    assert sentences.theil.startswith(f"In {LATEST}, differences between the four macro-regions make up "
-                                      f"{theil.between_share * 100:.1f}%")
+    assert sentences.theil.startswith(
+        f"In {LATEST}, differences between the four macro-regions make up {theil.between_share * 100:.1f}%"
+    )
     dagum = inequality.dagum_gini(values["value"], values["macro_region"])
     assert sentences.dagum.startswith(f"Overall Gini {dagum.total:.4f}")
     assert "β =" in sentences.beta and sentences.moran.startswith("Global Moran's I = ")
@@ -77,15 +78,16 @@ def test_profile_view_puts_the_province_beside_its_region_and_the_nation():
     assert profile.table[t("regional.dimension", "en")].to_list() == presenter.dimension_labels("en")
     own = INDEX.filter((pl.col("adcode") == "510000") & (pl.col("year") == LATEST))
     assert profile.table[t("regional.profile_province", "en")].to_list() == [
-        round(float(own[d][0]), 1) for d in presenter.DIMENSION_INDICATORS]
+        round(float(own[d][0]), 1) for d in presenter.DIMENSION_INDICATORS
+    ]
     assert presenter.dimension_labels("zh")[0] == get_indicator("dgi_organisation").name("zh")
 
 
 def test_reweighting_view_equal_weights_move_nobody_and_skewed_ones_do():
-    equal = presenter.reweighting_view(INDEX, LATEST, dict.fromkeys(presenter.DIMENSION_INDICATORS, 25), "minmax",
-                                       "zh")
+    equal = presenter.reweighting_view(INDEX, LATEST, dict.fromkeys(presenter.DIMENSION_INDICATORS, 25), "minmax", "zh")
     assert equal.sentence == t("regional.weights_same", "zh")
     assert equal.table.height == 31 and (equal.table[t("regional.rank_shift", "zh")] == 0).all()
-    skewed = presenter.reweighting_view(INDEX, LATEST, {"organisation": 0, "institutions": 25, "capacity": 25,
-                                                        "effect": 100}, "minmax", "zh")
+    skewed = presenter.reweighting_view(
+        INDEX, LATEST, {"organisation": 0, "institutions": 25, "capacity": 25, "effect": 100}, "minmax", "zh"
+    )
     assert "名次发生变化" in skewed.sentence

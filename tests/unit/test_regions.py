@@ -20,13 +20,33 @@ NBS_REGIONS = {
 @pytest.mark.parametrize(
     ("name", "adcode"),
     [
-        ("上海", "310000"), ("上海市", "310000"), ("Shanghai", "310000"), ("shanghai", "310000"),
-        ("310000", "310000"), (310000, "310000"), ("310000000000", "310000"), (" 上海 ", "310000"),
-        ("内蒙古", "150000"), ("Inner Mongolia", "150000"), ("Nei Mongol", "150000"), ("NEI-MONGOL", "150000"),
-        ("广西", "450000"), ("广西壮族自治区", "450000"), ("西藏", "540000"), ("Tibet", "540000"),
-        ("Xizang", "540000"), ("兵团", CORPS_ADCODE), ("新疆生产建设兵团", CORPS_ADCODE),
-        ("Hong Kong", "810000"), ("Macau", "820000"), ("台湾", "710000"), ("Xi'an", "610100"),
-        ("xian", "610100"), ("杭州市", "330100"), ("恩施", "422800"), ("Ｓｈａｎｇｈａｉ", "310000"),
+        ("上海", "310000"),
+        ("上海市", "310000"),
+        ("Shanghai", "310000"),
+        ("shanghai", "310000"),
+        ("310000", "310000"),
+        (310000, "310000"),
+        ("310000000000", "310000"),
+        (" 上海 ", "310000"),
+        ("内蒙古", "150000"),
+        ("Inner Mongolia", "150000"),
+        ("Nei Mongol", "150000"),
+        ("NEI-MONGOL", "150000"),
+        ("广西", "450000"),
+        ("广西壮族自治区", "450000"),
+        ("西藏", "540000"),
+        ("Tibet", "540000"),
+        ("Xizang", "540000"),
+        ("兵团", CORPS_ADCODE),
+        ("新疆生产建设兵团", CORPS_ADCODE),
+        ("Hong Kong", "810000"),
+        ("Macau", "820000"),
+        ("台湾", "710000"),
+        ("Xi'an", "610100"),
+        ("xian", "610100"),
+        ("杭州市", "330100"),
+        ("恩施", "422800"),
+        ("Ｓｈａｎｇｈａｉ", "310000"),
     ],
 )
 def test_resolver_accepts_every_spelling(name, adcode):
@@ -94,8 +114,12 @@ def test_suggestions_respect_level():
 def test_every_unit_resolves_by_code_and_english_name_in_any_case(adcode, variant):
     region = G[adcode]
     assert G.resolve(adcode) == region
-    english = {"upper": region.name_en.upper(), "lower": region.name_en.lower(),
-               "spaced": " ".join(region.name_en), "asis": region.name_en}[variant]
+    english = {
+        "upper": region.name_en.upper(),
+        "lower": region.name_en.lower(),
+        "spaced": " ".join(region.name_en),
+        "asis": region.name_en,
+    }[variant]
     resolved = G.resolve(english, level=region.level, within=region.parent)
     assert resolved == region
 

@@ -23,18 +23,46 @@ FILES = ("province_index", "city_index", "city_channels", "demand_funnel", "open
 CATEGORIES = ("business_registration", "tax", "social_insurance", "permits", "certificates")
 ENTITY_TYPES = ("enterprise", "individual_business", "individual")
 DIMENSIONS = ("organisation", "institutions", "capacity", "effect")
-REASONS = ("reason_unaware", "reason_no_guidance", "reason_no_answer", "reason_prefers_face",
-           "reason_tech_failure", "reason_other")
+REASONS = (
+    "reason_unaware",
+    "reason_no_guidance",
+    "reason_no_answer",
+    "reason_prefers_face",
+    "reason_tech_failure",
+    "reason_other",
+)
 CITY_PROVINCES = {"330000", "440000", "510000", "520000"}
 CORPS = "660000"
 TOP10 = ["上海", "浙江", "北京", "广东", "四川", "福建", "贵州", "山东", "江西", "江苏"]
 COLUMNS = {
     "province_index": ["adcode", "year", *DIMENSIONS, "index"],
     "city_index": ["adcode", "year", "parent", *DIMENSIONS, "index"],
-    "city_channels": ["adcode", "year", "entity_type", "service_category", "respondents", "web",
-                      "mobile_app", "self_service_terminal", "counter", "prefers_offline"],
-    "demand_funnel": ["adcode", "level", "year", "service_category", "entities", "respondents", "need",
-                      "aware", "used", "completed", "satisfied", *REASONS],
+    "city_channels": [
+        "adcode",
+        "year",
+        "entity_type",
+        "service_category",
+        "respondents",
+        "web",
+        "mobile_app",
+        "self_service_terminal",
+        "counter",
+        "prefers_offline",
+    ],
+    "demand_funnel": [
+        "adcode",
+        "level",
+        "year",
+        "service_category",
+        "entities",
+        "respondents",
+        "need",
+        "aware",
+        "used",
+        "completed",
+        "satisfied",
+        *REASONS,
+    ],
     "open_data": ["adcode", "year", "platforms", "datasets", "updated_on_time", "median_staleness_days"],
 }
 
@@ -68,19 +96,24 @@ def with_macro(frame: pl.DataFrame, key: str = "adcode") -> pl.DataFrame:
 
 def offline_share_2024() -> pl.DataFrame:
     return (
-        load("city_channels").filter(pl.col("year") == 2024)
+        load("city_channels")
+        .filter(pl.col("year") == 2024)
         .group_by("adcode")
-        .agg(share=pl.col("prefers_offline").sum() / pl.col("respondents").sum(),
-             counter=pl.col("counter").sum() / pl.col("respondents").sum())
+        .agg(
+            share=pl.col("prefers_offline").sum() / pl.col("respondents").sum(),
+            counter=pl.col("counter").sum() / pl.col("respondents").sum(),
+        )
     )
 
 
 # -- files -------------------------------------------------------------------------------------------------
 
+
 def test_generator_reproduces_the_committed_bytes(tmp_path: Path) -> None:
     out = tmp_path / "samples"
-    subprocess.run([sys.executable, str(SCRIPT), "--out", str(out)], cwd=ROOT, check=True,
-                   capture_output=True, timeout=300)
+    subprocess.run(
+        [sys.executable, str(SCRIPT), "--out", str(out)], cwd=ROOT, check=True, capture_output=True, timeout=300
+    )
     assert sorted(p.name for p in out.iterdir()) == sorted(f"{n}.csv" for n in FILES)
     for name in FILES:
         assert (out / f"{name}.csv").read_bytes() == (SAMPLES / f"{name}.csv").read_bytes(), name
@@ -126,6 +159,7 @@ def test_no_duplicate_keys(name: str) -> None:
 
 # -- 1. province index -------------------------------------------------------------------------------------
 
+
 def test_province_index_covers_the_31_provinces_2018_to_2024() -> None:
     frame = load("province_index")
     assert set(frame["adcode"]) == set(provinces31()["adcode"])
@@ -159,8 +193,12 @@ def test_top_10_is_the_articles_ranking(year: int) -> None:
 
 
 def test_east_leads_central_and_west_every_year() -> None:
-    means = (with_macro(load("province_index")).group_by("year", "macro").agg(pl.col("index").mean())
-             .pivot("macro", index="year"))
+    means = (
+        with_macro(load("province_index"))
+        .group_by("year", "macro")
+        .agg(pl.col("index").mean())
+        .pivot("macro", index="year")
+    )
     assert (means["east"] > means["central"]).all()
     assert (means["east"] > means["west"]).all()
 
@@ -168,22 +206,30 @@ def test_east_leads_central_and_west_every_year() -> None:
 def test_west_is_polarised() -> None:
     frame = with_macro(load("province_index")).filter((pl.col("year") == 2024) & (pl.col("macro") == "west"))
     by_name = dict(zip(map(short_name().get, frame["adcode"]), frame["index"], strict=True))
-    east_mean = with_macro(load("province_index")).filter(
-        (pl.col("year") == 2024) & (pl.col("macro") == "east"))["index"].mean()
+    east_mean = (
+        with_macro(load("province_index"))
+        .filter((pl.col("year") == 2024) & (pl.col("macro") == "east"))["index"]
+        .mean()
+    )
     assert by_name["四川"] > east_mean and by_name["贵州"] > east_mean - 2
     assert by_name["西藏"] == min(by_name.values())
     assert by_name["四川"] - by_name["西藏"] > 30
 
 
 def test_every_province_grows_every_year() -> None:
-    growth = (load("province_index").sort("adcode", "year")
-              .with_columns(g=pl.col("index") / pl.col("index").shift(1).over("adcode") - 1)["g"].drop_nulls())
+    growth = (
+        load("province_index")
+        .sort("adcode", "year")
+        .with_columns(g=pl.col("index") / pl.col("index").shift(1).over("adcode") - 1)["g"]
+        .drop_nulls()
+    )
     assert (growth > 0.01).all() and (growth < 0.10).all()
 
 
 def growth_2018_2024() -> pl.DataFrame:
-    wide = load("province_index").filter(pl.col("year").is_in([2018, 2024])).pivot(
-        "year", index="adcode", values="index")
+    wide = (
+        load("province_index").filter(pl.col("year").is_in([2018, 2024])).pivot("year", index="adcode", values="index")
+    )
     return wide.with_columns(rate=(pl.col("2024") / pl.col("2018")) ** (1 / 6) - 1)
 
 
@@ -198,13 +244,18 @@ def test_convergence_beta_and_sigma() -> None:
     growth = growth_2018_2024()
     beta = np.corrcoef(np.log(growth["2018"].to_numpy()), growth["rate"].to_numpy())[0, 1]
     assert beta < -0.3  # lower starting level, faster growth
-    cv = (load("province_index").group_by("year").agg(cv=pl.col("index").std() / pl.col("index").mean())
-          .sort("year")["cv"])
+    cv = (
+        load("province_index")
+        .group_by("year")
+        .agg(cv=pl.col("index").std() / pl.col("index").mean())
+        .sort("year")["cv"]
+    )
     assert cv[0] > cv[-1]
     assert (cv.diff().drop_nulls() < 0).all()
 
 
 # -- 2. city index -----------------------------------------------------------------------------------------
+
 
 def test_city_index_covers_the_prefectures_of_four_provinces() -> None:
     frame = load("city_index")
@@ -217,17 +268,24 @@ def test_city_index_covers_the_prefectures_of_four_provinces() -> None:
 
 def test_city_means_track_the_province_index_and_capitals_lead() -> None:
     frame = load("city_index")
-    means = frame.group_by("parent", "year").agg(pl.col("index").mean().alias("city_mean")).join(
-        load("province_index").select(parent="adcode", year="year", province="index"), on=["parent", "year"])
+    means = (
+        frame.group_by("parent", "year")
+        .agg(pl.col("index").mean().alias("city_mean"))
+        .join(load("province_index").select(parent="adcode", year="year", province="index"), on=["parent", "year"])
+    )
     assert ((means["city_mean"] - means["province"]).abs() < 1.0).all()
     leaders = frame.sort("index", descending=True).group_by("parent", "year").agg(pl.col("adcode").first())
     assert set(leaders["adcode"]) == {"330100", "440100", "510100", "520100"}
-    spread = frame.filter(pl.col("year") == 2024).group_by("parent").agg(
-        (pl.col("index").max() - pl.col("index").min()).alias("range"))
+    spread = (
+        frame.filter(pl.col("year") == 2024)
+        .group_by("parent")
+        .agg((pl.col("index").max() - pl.col("index").min()).alias("range"))
+    )
     assert (spread["range"] > 5).all()
 
 
 # -- 3. city channels --------------------------------------------------------------------------------------
+
 
 def test_city_channels_cover_every_prefecture_and_the_corps() -> None:
     frame = load("city_channels")
@@ -265,10 +323,14 @@ def test_offline_share_follows_development() -> None:
     share = offline_share_2024()
     assert np.corrcoef(share["share"], share["counter"])[0, 1] > 0.8
     parents = dict(zip(prefectures()["adcode"], prefectures()["parent"], strict=True))
-    cities = share.filter(pl.col("adcode") != CORPS).with_columns(
-        province=pl.col("adcode").replace_strict(parents)).join(
-        load("province_index").filter(pl.col("year") == 2024).select(province="adcode", index="index"),
-        on="province")
+    cities = (
+        share.filter(pl.col("adcode") != CORPS)
+        .with_columns(province=pl.col("adcode").replace_strict(parents))
+        .join(
+            load("province_index").filter(pl.col("year") == 2024).select(province="adcode", index="index"),
+            on="province",
+        )
+    )
     assert np.corrcoef(cities["share"], cities["index"])[0, 1] < -0.5
     by_macro = with_macro(cities, "province").group_by("macro").agg(pl.col("share").mean())
     means = dict(zip(by_macro["macro"], by_macro["share"], strict=True))
@@ -283,13 +345,13 @@ def test_offline_share_by_entity_category_and_year() -> None:
     entity = share("entity_type")
     assert entity["enterprise"] < entity["individual_business"] < entity["individual"]
     category = share("service_category")
-    assert max(category["tax"], category["business_registration"]) < min(category["permits"],
-                                                                         category["certificates"])
+    assert max(category["tax"], category["business_registration"]) < min(category["permits"], category["certificates"])
     year = share("year")
     assert year[2022] > year[2023] > year[2024]
 
 
 # -- 4. demand funnel --------------------------------------------------------------------------------------
+
 
 def test_demand_funnel_covers_provinces_corps_and_prefectures() -> None:
     frame = load("demand_funnel")
@@ -316,9 +378,12 @@ def test_province_rows_are_sums_of_their_prefectures() -> None:
     f = load("demand_funnel")
     parents = dict(zip(prefectures()["adcode"], prefectures()["parent"], strict=True))
     counts = COLUMNS["demand_funnel"][4:]
-    summed = (f.filter(pl.col("level") == "prefecture")
-              .with_columns(pl.col("adcode").replace_strict(parents))
-              .group_by("adcode", "year", "service_category").agg(pl.col(c).sum() for c in counts))
+    summed = (
+        f.filter(pl.col("level") == "prefecture")
+        .with_columns(pl.col("adcode").replace_strict(parents))
+        .group_by("adcode", "year", "service_category")
+        .agg(pl.col(c).sum() for c in counts)
+    )
     provinces = f.filter((pl.col("level") == "province") & (pl.col("adcode") != CORPS)).drop("level")
     joined = provinces.join(summed, on=["adcode", "year", "service_category"], suffix="_sum")
     assert joined.height == provinces.height
@@ -328,14 +393,17 @@ def test_province_rows_are_sums_of_their_prefectures() -> None:
 
 def province_funnel_2024() -> pl.DataFrame:
     return with_macro(
-        load("demand_funnel").filter((pl.col("level") == "province") & (pl.col("year") == 2024))
-        .group_by("adcode").agg(
+        load("demand_funnel")
+        .filter((pl.col("level") == "province") & (pl.col("year") == 2024))
+        .group_by("adcode")
+        .agg(
             potential=pl.col("need").sum() / pl.col("respondents").sum(),
             actual=pl.col("used").sum() / pl.col("respondents").sum(),
             awareness_gap=(pl.col("need") - pl.col("aware")).sum() / pl.col("respondents").sum(),
             conversion_gap=(pl.col("aware") - pl.col("used")).sum() / pl.col("respondents").sum(),
             entities=pl.col("entities").max(),
-        ).with_columns(shortfall=pl.col("potential") - pl.col("actual"))
+        )
+        .with_columns(shortfall=pl.col("potential") - pl.col("actual"))
     )
 
 
@@ -353,6 +421,7 @@ def test_funnel_calibration() -> None:
 
 # -- 5. open data ------------------------------------------------------------------------------------------
 
+
 def test_open_data_rows_and_invariants() -> None:
     f = load("open_data")
     assert set(f["adcode"]) == set(provinces31()["adcode"])
@@ -368,10 +437,18 @@ def test_open_data_rows_and_invariants() -> None:
 
 
 def test_more_than_half_of_platforms_are_not_updated_on_time() -> None:
-    share = (load("open_data").group_by("year")
-             .agg(pl.col("updated_on_time").sum() / pl.col("platforms").sum()).sort("year")["updated_on_time"])
+    share = (
+        load("open_data")
+        .group_by("year")
+        .agg(pl.col("updated_on_time").sum() / pl.col("platforms").sum())
+        .sort("year")["updated_on_time"]
+    )
     assert (share < 0.5).all()
     assert (share.diff().drop_nulls() > 0).all()
-    by_macro = dict(with_macro(load("open_data")).group_by("macro")
-                    .agg(pl.col("updated_on_time").sum() / pl.col("platforms").sum()).iter_rows())
+    by_macro = dict(
+        with_macro(load("open_data"))
+        .group_by("macro")
+        .agg(pl.col("updated_on_time").sum() / pl.col("platforms").sum())
+        .iter_rows()
+    )
     assert by_macro["east"] > by_macro["west"]

@@ -52,8 +52,7 @@ def test_an_answer_resets_the_count():
 
 
 def test_proxy_config_has_sticky_cookie_health_checks_and_every_worker(tmp_path):
-    text = render(ProxyConfig("127.0.0.1", 8501, (("w1", 8601), ("w2", 8602)), check_interval_s=1.5,
-                              check_timeout_s=3))
+    text = render(ProxyConfig("127.0.0.1", 8501, (("w1", 8601), ("w2", 8602)), check_interval_s=1.5, check_timeout_s=3))
     assert "bind 127.0.0.1:8501" in text
     assert f"cookie {COOKIE} insert indirect nocache" in text
     assert "option httpchk GET /_stcore/health" in text and "timeout check 3000ms" in text

@@ -39,8 +39,14 @@ def test_values_are_converted(monkeypatch, name, raw, value):
 
 @pytest.mark.parametrize(
     ("name", "raw"),
-    [("DIGIGOV_SERVE_PORT", "http"), ("DIGIGOV_SERVE_PORT", "70000"), ("DIGIGOV_SERVE_WORKERS", "0"),
-     ("DIGIGOV_MAX_UPLOAD_MB", "-1"), ("DIGIGOV_MAX_UPLOAD_MB", "nan"), ("DIGIGOV_STRICT_I18N", "maybe")],
+    [
+        ("DIGIGOV_SERVE_PORT", "http"),
+        ("DIGIGOV_SERVE_PORT", "70000"),
+        ("DIGIGOV_SERVE_WORKERS", "0"),
+        ("DIGIGOV_MAX_UPLOAD_MB", "-1"),
+        ("DIGIGOV_MAX_UPLOAD_MB", "nan"),
+        ("DIGIGOV_STRICT_I18N", "maybe"),
+    ],
 )
 def test_a_bad_value_names_the_variable(monkeypatch, name, raw):
     monkeypatch.setenv(name, raw)
@@ -69,8 +75,12 @@ def test_no_other_module_reads_the_environment_for_a_setting():
         if path.name == "settings.py" and path.parent.name == "digigov":
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            reads = (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                     and node.func.attr in ("get", "getenv") and ast.unparse(node.func.value) in ("os.environ", "os"))
+            reads = (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("get", "getenv")
+                and ast.unparse(node.func.value) in ("os.environ", "os")
+            )
             indexed = isinstance(node, ast.Subscript) and ast.unparse(node.value) == "os.environ"
             if reads or indexed:
                 offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}: {ast.unparse(node)}")

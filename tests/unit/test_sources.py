@@ -14,8 +14,9 @@ def test_matching_kinds_by_required_columns():
 def test_stored_dataset_stands_in_for_the_sample(tmp_path):
     store = DatasetStore(tmp_path)
     mine = load_builtin("province_index").with_columns(pl.col("index") + 1)
-    record = store.save(mine, name="我的指数", source_file="x.csv", shape="wide", column_mapping={},
-                        meta={"kinds": ["province_index"]})
+    record = store.save(
+        mine, name="我的指数", source_file="x.csv", shape="wide", column_mapping={}, meta={"kinds": ["province_index"]}
+    )
     sources = list_sources("province_index", store)
     assert [s.id for s in sources] == [BUILTIN, record.id]
     assert list_sources("city_channels", store)[1:] == []
@@ -26,7 +27,8 @@ def test_stored_dataset_stands_in_for_the_sample(tmp_path):
 def test_missing_optional_columns_get_neutral_defaults(tmp_path):
     store = DatasetStore(tmp_path)
     frame = load_builtin("city_channels").drop("entity_type", "service_category").head(100)
-    record = store.save(frame, name="raw", source_file="r.csv", shape="raw", column_mapping={},
-                        meta={"kinds": ["city_channels"]})
+    record = store.save(
+        frame, name="raw", source_file="r.csv", shape="raw", column_mapping={}, meta={"kinds": ["city_channels"]}
+    )
     loaded = load_source("city_channels", record.id, store)
     assert set(loaded["entity_type"].unique()) == {"all"}

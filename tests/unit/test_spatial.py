@@ -14,10 +14,12 @@ def east_high_west_low(seed=1):
     """A clustered pattern: East high, Central/Northeast middle, West low, plus small noise."""
     rng = np.random.default_rng(seed)
     level = {"east": 80.0, "central": 60.0, "northeast": 60.0, "west": 40.0}
-    return pl.DataFrame({
-        "adcode": PROVINCES,
-        "index": [level[MACRO[a]] + rng.normal(0, 3) for a in PROVINCES],
-    })
+    return pl.DataFrame(
+        {
+            "adcode": PROVINCES,
+            "index": [level[MACRO[a]] + rng.normal(0, 3) for a in PROVINCES],
+        }
+    )
 
 
 def random_pattern(seed=2):
@@ -113,10 +115,12 @@ def test_moran_is_deterministic_and_leaves_global_rng_alone():
 
 
 def test_frame_rows_without_value_or_boundary_are_left_out():
-    frame = pl.concat([
-        east_high_west_low(),
-        pl.DataFrame({"adcode": ["660000"], "index": [50.0]}),
-    ]).with_columns(pl.when(pl.col("adcode") == "540000").then(None).otherwise(pl.col("index")).alias("index"))
+    frame = pl.concat(
+        [
+            east_high_west_low(),
+            pl.DataFrame({"adcode": ["660000"], "index": [50.0]}),
+        ]
+    ).with_columns(pl.when(pl.col("adcode") == "540000").then(None).otherwise(pl.col("index")).alias("index"))
     result = global_moran(frame, permutations=99)
     assert result.n == 30 and "540000" not in result.ids and "660000" not in result.ids
     with pytest.raises(ValueError, match="one year"):

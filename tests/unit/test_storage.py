@@ -49,8 +49,14 @@ def sample_frame(n: int = 50, seed: int = 0) -> pl.DataFrame:
 
 
 def save(store: DatasetStore, frame: pl.DataFrame, name: str = "ds", **kw) -> storage.DatasetRecord:
-    return store.save(frame, name=name, source_file=kw.pop("source_file", "in.csv"), shape=kw.pop("shape", "wide"),
-                      column_mapping=kw.pop("column_mapping", {"adcode": "region"}), **kw)
+    return store.save(
+        frame,
+        name=name,
+        source_file=kw.pop("source_file", "in.csv"),
+        shape=kw.pop("shape", "wide"),
+        column_mapping=kw.pop("column_mapping", {"adcode": "region"}),
+        **kw,
+    )
 
 
 def leftovers(root: Path) -> list[Path]:
@@ -129,8 +135,13 @@ def test_round_trip_versions_rename_delete(tmp_path):
     store.delete(rec.id)
     assert [r.id for r in store.list()] == [other.id]
     assert not (store.root / "datasets" / rec.id).exists()
-    for call in (lambda: store.get(rec.id), lambda: store.load(rec.id), lambda: store.delete(rec.id),
-                 lambda: store.rename(rec.id, "x"), lambda: save(store, f1, dataset_id=rec.id)):
+    for call in (
+        lambda: store.get(rec.id),
+        lambda: store.load(rec.id),
+        lambda: store.delete(rec.id),
+        lambda: store.rename(rec.id, "x"),
+        lambda: save(store, f1, dataset_id=rec.id),
+    ):
         with pytest.raises(DatasetNotFoundError):
             call()
     assert_store_healthy(store)
@@ -139,8 +150,17 @@ def test_round_trip_versions_rename_delete(tmp_path):
     doc = json.loads(store.manifest_path.read_text("utf-8"))
     assert doc["format"] == 1 and set(doc["datasets"]) == {other.id}
     entry = doc["datasets"][other.id]
-    assert {"name", "source_file", "shape", "column_mapping", "row_count", "created", "updated", "versions",
-            "meta"} <= set(entry)
+    assert {
+        "name",
+        "source_file",
+        "shape",
+        "column_mapping",
+        "row_count",
+        "created",
+        "updated",
+        "versions",
+        "meta",
+    } <= set(entry)
     assert {"version", "path", "sha256", "bytes", "rows", "created"} <= set(entry["versions"][0])
 
 
@@ -204,9 +224,15 @@ def test_hostile_names_are_stored_as_text_never_in_paths(tmp_path, given, stored
 
 @pytest.mark.parametrize(
     "content",
-    [b'{"format": 1, "datasets": {"ab', b"", b"\xff\xfe garbage", b"[]", b'{"format": 99, "datasets": {}}',
-     b'{"format": 1, "datasets": {"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa": {"name": "no versions"}}}',
-     b'{"format": 1, "datasets": {"../../etc": {"name": "x", "versions": []}}}'],
+    [
+        b'{"format": 1, "datasets": {"ab',
+        b"",
+        b"\xff\xfe garbage",
+        b"[]",
+        b'{"format": 99, "datasets": {}}',
+        b'{"format": 1, "datasets": {"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa": {"name": "no versions"}}}',
+        b'{"format": 1, "datasets": {"../../etc": {"name": "x", "versions": []}}}',
+    ],
 )
 def test_corrupt_manifest_is_reported_and_kept(tmp_path, content):
     store = DatasetStore(tmp_path)
@@ -371,8 +397,14 @@ def test_gc_removes_only_old_orphans(tmp_path):
 
     assert store.gc() == []  # all fresh: could be a save in progress elsewhere
     old = time.time() - 3600
-    for p in [*orphans, ds_dir / "v7" / "data.parquet", tmp_path / "datasets" / ("f" * 32) / "data.parquet",
-              ds_dir / "v1", ds_dir / "v1" / "data.parquet", foreign]:
+    for p in [
+        *orphans,
+        ds_dir / "v7" / "data.parquet",
+        tmp_path / "datasets" / ("f" * 32) / "data.parquet",
+        ds_dir / "v1",
+        ds_dir / "v1" / "data.parquet",
+        foreign,
+    ]:
         os.utime(p, (old, old))
     assert sorted(store.gc()) == sorted(orphans)
     assert not any(p.exists() for p in orphans)
@@ -392,8 +424,14 @@ def test_sigkill_loop_never_loses_or_half_writes(tmp_path):  # noqa: C901
     acked: set[str] = set()  # saves the child saw complete: they must survive
     deleting: set[str] = set()  # deletes that may or may not have happened
     mid_op = 0
-    zygote = subprocess.Popen([sys.executable, str(WRITER), "zygote", str(root)], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, text=True, cwd=PROJECT_ROOT, env=child_env())
+    zygote = subprocess.Popen(
+        [sys.executable, str(WRITER), "zygote", str(root)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=PROJECT_ROOT,
+        env=child_env(),
+    )
     watchdog = threading.Timer(120, zygote.kill)  # a hung child fails the test instead of hanging it
     watchdog.start()
     try:
@@ -462,8 +500,14 @@ def test_many_processes_save_at_once(tmp_path):
     shared = save(store, sample_frame(10), "shared")
     workers, per_worker = 6, 8
     procs = [
-        subprocess.Popen([sys.executable, str(WRITER), "batch", str(root), str(w), str(per_worker), shared.id],
-                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=PROJECT_ROOT, env=child_env())
+        subprocess.Popen(
+            [sys.executable, str(WRITER), "batch", str(root), str(w), str(per_worker), shared.id],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=PROJECT_ROOT,
+            env=child_env(),
+        )
         for w in range(workers)
     ]
     try:

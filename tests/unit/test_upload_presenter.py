@@ -32,7 +32,8 @@ def test_progress_text_while_reading_and_aggregating():
     reading = ImportProgress(stage="reading", bytes_done=100 * MIB, bytes_total=400 * MIB, rows=12345, seconds=10)
     assert presenter.progress_text(reading, "en") == (
         t("upload.import_progress", "en", done="100", total="400", rows="12,345", seconds="10")
-        + t("upload.import_remaining", "en", seconds="30"))
+        + t("upload.import_remaining", "en", seconds="30")
+    )
     aggregating = ImportProgress(stage="aggregating", bytes_done=400 * MIB, bytes_total=400 * MIB, rows=9, seconds=40)
     assert presenter.progress_text(aggregating, "zh") == t("upload.import_aggregating", "zh", rows="9")
 
