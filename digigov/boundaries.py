@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from typing import Any, Literal
+from typing import Any
 
 from digigov.paths import BOUNDARY_DIR
+from digigov.regions import Level
 
-MapLevel = Literal["province", "prefecture"]
+MapLevel = Level  # the map draws the gazetteer's two levels
 LAYER_FILES: dict[str, str] = {"province": "provinces.geojson", "prefecture": "prefectures.geojson"}
 SOUTH_CHINA_SEA_FILE = "south_china_sea.geojson"
 

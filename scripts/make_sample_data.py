@@ -30,6 +30,10 @@ import numpy as np
 import polars as pl
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from digigov.codes import ENTITY_TYPES  # noqa: E402  (one home for the code lists; the script runs from anywhere)
+from digigov.codes import SERVICE_CATEGORIES as CATEGORIES  # noqa: E402
+
 GAZETTEER = ROOT / "data" / "gazetteer.csv"
 DEFAULT_OUT = ROOT / "data" / "samples"
 SEED = 20240601
@@ -40,8 +44,6 @@ CHANNEL_YEARS = (2022, 2023, 2024)
 FUNNEL_YEARS = (2023, 2024)
 OPEN_DATA_YEARS = (2021, 2022, 2023, 2024)
 DIMENSIONS = ("organisation", "institutions", "capacity", "effect")
-ENTITY_TYPES = ("enterprise", "individual_business", "individual")
-CATEGORIES = ("business_registration", "tax", "social_insurance", "permits", "certificates")
 REASONS = ("reason_no_guidance", "reason_no_answer", "reason_prefers_face", "reason_tech_failure", "reason_other")
 CITY_INDEX_PROVINCES = ("330000", "440000", "510000", "520000")  # 浙江, 广东, 四川, 贵州
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from collections import Counter, deque
 from collections.abc import Iterator
 
@@ -18,6 +19,8 @@ import polars as pl
 from digigov.ingest.layout import ROW, RawTable, clean_headers, filled, find_header, rows_frame, trailing_notes
 from digigov.ingest.limits import MAX_SCAN_ROWS
 from digigov.ingest.report import ValidationReport
+
+log = logging.getLogger(__name__)
 
 DELIMITERS: tuple[str, ...] = (",", "\t", ";", "|")
 DELIMITER_NAMES = {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe"}
@@ -153,6 +156,7 @@ def _polars_frame(
             truncate_ragged_lines=False,
         )
     except Exception:  # any disagreement with the strict reader: take the slow, exact path
+        log.debug("fast CSV path declined; using the exact reader", exc_info=True)
         return None
     if not lines:
         return None

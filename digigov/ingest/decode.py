@@ -10,8 +10,11 @@ flag a GB18030 decoding whose text looks implausible.
 from __future__ import annotations
 
 import codecs
+import logging
 import unicodedata
 from dataclasses import dataclass
+
+log = logging.getLogger(__name__)
 
 # Offered to the user as a manual override ("auto" = detect).
 ENCODING_CHOICES: tuple[str, ...] = (
@@ -77,6 +80,7 @@ def _guess(data: bytes) -> str | None:
 
         best = from_bytes(data[:65536]).best()
     except Exception:  # a hint only: any failure means "no hint"
+        log.debug("charset detection failed", exc_info=True)
         return None
     return best.encoding if best is not None else None
 

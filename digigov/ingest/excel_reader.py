@@ -9,6 +9,7 @@ stream never holds more than one chunk.
 from __future__ import annotations
 
 import io
+import logging
 import zipfile
 from dataclasses import dataclass
 
@@ -25,6 +26,8 @@ from digigov.ingest.limits import (
     XLSX_RATIO_MIN_BYTES,
 )
 from digigov.ingest.report import ValidationReport
+
+log = logging.getLogger(__name__)
 
 _CHUNK = 1 << 20
 _DTD_MARKERS = (b"<!doctype", b"<!entity")
@@ -108,7 +111,8 @@ def list_sheets(data: bytes) -> list[str]:
     """Sheet names in workbook order ([] when the workbook cannot be read). Call inspect_xlsx first."""
     try:
         return list(_reader(data).sheet_names)
-    except Exception:
+    except Exception:  # a listing only: an unreadable workbook is reported when it is read
+        log.debug("listing the sheets failed", exc_info=True)
         return []
 
 
@@ -126,6 +130,7 @@ def read_xlsx(
         reader = _reader(data)
         names = list(reader.sheet_names)
     except Exception as exc:  # calamine's errors are plain exceptions with a message
+        log.info("workbook rejected as corrupt: %s", type(exc).__name__)
         report.add("xlsx_corrupt", "error", value=type(exc).__name__)
         return None, []
     if not names:
@@ -180,7 +185,8 @@ def _first_table_sheet(reader, count: int, report: ValidationReport) -> tuple[in
 def _safe_grid(reader, index: int, report: ValidationReport) -> pl.DataFrame | None:
     try:
         return _load_grid(reader, index)
-    except Exception as exc:
+    except Exception as exc:  # calamine's errors are plain exceptions with a message
+        log.info("sheet rejected as corrupt: %s", type(exc).__name__)
         report.add("xlsx_corrupt", "error", value=type(exc).__name__)
         return None
 

@@ -8,12 +8,17 @@ temporary parts are removed as for any other exception.
 
 from __future__ import annotations
 
+import logging
 import threading
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from digigov.ingest.chunked import ImportProgress, import_csv_file
 from digigov.ingest.pipeline import IngestResult
+from digigov.ingest.privacy import mask_text
+
+log = logging.getLogger(__name__)
 
 
 class ImportCancelled(Exception):
@@ -54,8 +59,10 @@ class ImportJob:
             self.result = import_csv_file(self.path, on_progress=self._report, **self.options)
         except ImportCancelled:
             self.cancelled = True
-        except Exception as exc:  # never lost silently: the page shows it
-            self.error = f"{type(exc).__name__}: {exc}"
+        except Exception as exc:  # never lost silently: the page shows its kind, the log the details
+            # The message can name server paths or quote the file: the page gets the kind only.
+            log.error("large-file import failed: %s", mask_text(traceback.format_exc(limit=8)))
+            self.error = type(exc).__name__
 
 
 def start_import(path: str | Path, **options) -> ImportJob:

@@ -4,12 +4,15 @@ so that the rest of the pipeline treats Parquet exactly like CSV and Excel."""
 from __future__ import annotations
 
 import io
+import logging
 
 import polars as pl
 
 from digigov.ingest.layout import ROW, RawTable, clean_headers
 from digigov.ingest.limits import MIB, PARQUET_MAX_UNCOMPRESSED_BYTES
 from digigov.ingest.report import ValidationReport
+
+log = logging.getLogger(__name__)
 
 _TEXTUAL = (pl.String, pl.Categorical, pl.Enum, pl.Boolean, pl.Date, pl.Datetime, pl.Time, pl.Duration, pl.Decimal)
 
@@ -27,7 +30,8 @@ def read_parquet_bytes(data: bytes, report: ValidationReport) -> RawTable | None
 
         metadata = pq.ParquetFile(io.BytesIO(data)).metadata
         declared = sum(metadata.row_group(i).total_byte_size for i in range(metadata.num_row_groups))
-    except Exception as exc:
+    except Exception as exc:  # pyarrow/polars raise many kinds for a damaged file
+        log.info("parquet file rejected as corrupt: %s", type(exc).__name__)
         report.add("parquet_corrupt", "error", value=type(exc).__name__)
         return None
     if declared > PARQUET_MAX_UNCOMPRESSED_BYTES:
@@ -35,7 +39,8 @@ def read_parquet_bytes(data: bytes, report: ValidationReport) -> RawTable | None
         return None
     try:
         frame = pl.read_parquet(io.BytesIO(data))
-    except Exception as exc:
+    except Exception as exc:  # pyarrow/polars raise many kinds for a damaged file
+        log.info("parquet file rejected as corrupt: %s", type(exc).__name__)
         report.add("parquet_corrupt", "error", value=type(exc).__name__)
         return None
     names, changes = clean_headers(frame.columns)

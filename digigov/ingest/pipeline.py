@@ -193,7 +193,8 @@ def read_upload(
     )
     try:
         payload = bytes(data) if isinstance(data, bytes | bytearray | memoryview) else None
-    except Exception:
+    except Exception:  # an object that claims to be bytes and is not: reported as an empty file
+        log.warning("upload payload of type %s could not be read as bytes", type(data).__name__)
         payload = None
     result = IngestResult(name=str(name or ""), size=len(payload) if payload is not None else 0, report=report)
     if payload is None:
