@@ -663,7 +663,7 @@ def render(results: dict) -> str:
         "# Benchmarks",
         "",
         "Written by `make bench` (`.venv/bin/python bench/run_all.py`); raw figures in `bench/results.json`. "
-        "Not part of `make test`; `tests/unit/test_bench_smoke.py` runs a small case of each.",
+        "Not part of `make test`; `tests/unit/core/test_bench_smoke.py` runs a small case of each.",
         "",
     ]
     lines += summary_section(results)

@@ -2,7 +2,7 @@
 
 A setting is an environment variable. Each one is declared here once, with its default and what it does, and
 read with :func:`read` (type conversion included), so that no other module touches ``os.environ`` for its own
-configuration and the README can be checked against the registry (tests/unit/test_docs.py).
+configuration and the README can be checked against the registry (tests/unit/core/test_docs.py).
 
 The environment is read on every call, not cached at import: tests and the multi-process server change it
 after the modules are loaded.

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from digigov.storage import DatasetStore
-from tests.unit.test_ingest_chunked import csv_text, raw_channel_rows
+from tests.factories import csv_text, raw_channel_rows
 
 
 def progress_bars(at):

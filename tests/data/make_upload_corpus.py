@@ -5,7 +5,7 @@
 
 Deterministic: the same bytes on every run (fixed workbook dates, fixed ZIP timestamps). Needs xlsxwriter for the
 realistic workbooks (dev-only; the hostile workbooks are assembled with zipfile by hand). The 150 MB zip bomb is
-not committed: tests/unit/test_ingest_excel.py builds it at run time with `zip_bomb_xlsx()` from this file.
+not committed: tests/unit/ingest/test_ingest_excel.py builds it at run time with `zip_bomb_xlsx()` from this file.
 All numbers are invented test values, and the ID and phone numbers are synthetic (valid check digit, no person).
 """
 

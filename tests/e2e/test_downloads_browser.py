@@ -3,55 +3,43 @@
 from __future__ import annotations
 
 import io
-import struct
 
 import pytest
 from pypdf import PdfReader
 
-from tests.e2e.conftest import ARTIFACTS
-from tests.e2e.test_overview_browser import screenshot, wait_for_map
+from tests.e2e.helpers import ARTIFACTS, download, download_button, keyed, open_page, png_size, screenshot, wait_for_map
 
 pytestmark = pytest.mark.e2e
 
 
-def png_size(data: bytes) -> tuple[int, int]:
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    return struct.unpack(">II", data[16:24])
-
-
-def download(page, button, timeout=120_000) -> bytes:
-    with page.expect_download(timeout=timeout) as info:
-        button.click()
-    path = info.value.path()
-    return open(path, "rb").read()
-
-
 def test_chart_png_and_table_csv(page, app_url):
-    page.goto(f"{app_url}/")
-    wait_for_map(page, 34)
-    png = download(page, page.get_by_role("button", name="下载 PNG").first)
+    open_page(page, app_url, "/")
+    wait_for_map(page, "overview_map_0", 34)
+    png = download(page, download_button(page, "overview_map_0_png", "下载 PNG"))
     width, height = png_size(png)
     assert width >= 1000 and height >= 600
     (ARTIFACTS / "download_overview_map.png").write_bytes(png)
 
-    page.get_by_role("tab", name="数据表").first.click()
-    csv = download(page, page.get_by_role("button", name="下载 CSV").first)
+    # the tab bar that holds the ranking table (the page has other chart/table tab bars)
+    tabs = page.get_by_test_id("stTabs").filter(has=keyed(page, "overview_ranking_csv"))
+    tabs.get_by_role("tab", name="数据表").click()
+    csv = download(page, download_button(page, "overview_ranking_csv", "下载 CSV"))
     assert csv.startswith(b"\xef\xbb\xbf")
     text = csv.decode("utf-8-sig")
     assert "上海" in text.splitlines()[1] and "排名" in text.splitlines()[0]
 
 
 def test_briefing_png_and_pdf(page, app_url):
-    page.goto(f"{app_url}/briefing")
-    page.get_by_role("button", name="生成简报").click()
+    open_page(page, app_url, "/briefing")
+    keyed(page, "briefing_generate").get_by_role("button", name="生成简报").click()
     page.get_by_text("预览").wait_for(timeout=180_000)
-    page.locator("img").first.wait_for(timeout=60_000)
+    page.get_by_test_id("stMain").get_by_test_id("stImage").locator("img").wait_for(timeout=60_000)
     screenshot(page, "briefing_page_zh.png")
-    png = download(page, page.get_by_role("button", name="下载 PNG（1654 像素宽）"))
+    png = download(page, download_button(page, "briefing_png", "下载 PNG（1654 像素宽）"))
     width, height = png_size(png)
     assert width >= 1600 and height > width
     (ARTIFACTS / "briefing_download.png").write_bytes(png)
-    pdf = download(page, page.get_by_role("button", name="下载 PDF（A4）"))
+    pdf = download(page, download_button(page, "briefing_pdf", "下载 PDF（A4）"))
     assert pdf.startswith(b"%PDF")
     reader = PdfReader(io.BytesIO(pdf))
     assert len(reader.pages) == 1

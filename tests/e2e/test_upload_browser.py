@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 
@@ -9,8 +10,9 @@ import pytest
 import xlsxwriter
 
 from digigov.storage import DatasetStore
-from tests.e2e.conftest import ROOT
-from tests.e2e.test_overview_browser import screenshot, wait_for_map
+from tests.e2e.helpers import keyed, keyed_prefix, map_locations, open_page, screenshot, wait_for_map
+from tests.factories import csv_text, raw_channel_rows
+from tests.paths import UPLOADS
 
 pytestmark = pytest.mark.e2e
 
@@ -39,23 +41,21 @@ SAVED = re.compile(r"^已保存“")  # the success message, not the heading 已
 
 
 def upload_and_accept(page, app_url, name: str, data: bytes) -> None:
-    page.goto(f"{app_url}/upload")
-    page.locator("input[type=file]").set_input_files(
+    open_page(page, app_url, "/upload")
+    keyed(page, "upload_file").locator("input[type=file]").set_input_files(
         files=[{"name": name, "mimeType": "application/octet-stream", "buffer": data}]
     )
     page.get_by_text("检查通过，没有发现问题。").wait_for(timeout=60_000)
-    page.get_by_role("button", name="确认并保存").click()
+    # the upload tab's widget keys end in the file's SHA-256 (views/upload.py)
+    digest = hashlib.sha256(data).hexdigest()
+    keyed(page, f"upload_accept_{digest}").get_by_role("button", name="确认并保存").click()
     page.get_by_text(SAVED).first.wait_for(timeout=30_000)
-
-
-def drawn_locations(page) -> list[str]:
-    return page.evaluate("() => document.querySelector('.js-plotly-plot').data[0].locations")
 
 
 @pytest.mark.parametrize("kind", ["gbk_csv", "xlsx"])
 def test_uploaded_file_appears_on_the_map(page, app_url, data_dir, kind):
     if kind == "gbk_csv":
-        name, data = "各省指数_gbk.csv", (ROOT / "tests/data/uploads/good_wide_gbk.csv").read_bytes()
+        name, data = "各省指数_gbk.csv", (UPLOADS / "good_wide_gbk.csv").read_bytes()
     else:
         name, data = "各省指数.xlsx", index_workbook()
     before = {r.id for r in DatasetStore(data_dir).list()}
@@ -63,10 +63,10 @@ def test_uploaded_file_appears_on_the_map(page, app_url, data_dir, kind):
     screenshot(page, f"upload_{kind}.png")
     new = [r for r in DatasetStore(data_dir).list() if r.id not in before]
     assert len(new) == 1
-    page.goto(f"{app_url}/?src={new[0].id}")
-    wait_for_map(page, 34)
+    open_page(page, app_url, f"/?src={new[0].id}")
+    wait_for_map(page, "overview_map_0", 34)
     page.get_by_text(name.rsplit(".", 1)[0]).first.wait_for()
-    drawn = set(drawn_locations(page))
+    drawn = set(map_locations(page, "overview_map_0"))
     expected = set(DatasetStore(data_dir).load(new[0].id)["adcode"].to_list())
     assert drawn == expected and len(drawn) >= 5
     screenshot(page, f"overview_on_{kind}.png")
@@ -85,8 +85,6 @@ PROGRESS_OBSERVER = """() => {
 
 
 def test_a_large_file_from_the_import_folder_shows_progress_and_reaches_the_map(page, app_url, data_dir):
-    from tests.unit.test_ingest_chunked import csv_text, raw_channel_rows
-
     folder = data_dir / "import"
     folder.mkdir(exist_ok=True)
     path = folder / "渠道原始记录_大文件.csv"
@@ -95,12 +93,12 @@ def test_a_large_file_from_the_import_folder_shows_progress_and_reaches_the_map(
     assert size_mb > 10
     before = {r.id for r in DatasetStore(data_dir).list()}
 
-    page.goto(f"{app_url}/upload")
+    open_page(page, app_url, "/upload")
     page.get_by_role("tab", name="导入文件夹（大文件）").click()
     page.get_by_text("文件开头的").first.wait_for(timeout=60_000)  # the preview of the first records
     page.get_by_text("gbk").first.wait_for()
     page.evaluate(PROGRESS_OBSERVER)
-    page.get_by_role("button", name="读取并检查全部数据").click()
+    keyed_prefix(page, "upload_import_run_").get_by_role("button", name="读取并检查全部数据").click()
     page.get_by_text("已读取并检查全部").wait_for(timeout=120_000)
     page.get_by_text("检查通过，没有发现问题。").last.wait_for()
     seen = page.evaluate("() => window.__progress")
@@ -109,13 +107,14 @@ def test_a_large_file_from_the_import_folder_shows_progress_and_reaches_the_map(
     # The bar moved while the file was read in the background (the fragment redraws it twice a second).
     assert len(reading) >= 2 and done_mb == sorted(done_mb) and done_mb[-1] > done_mb[0], seen
     assert all(f"/ {size_mb:,.0f} MB" in s for s in reading), seen
-    page.get_by_label("数据集名称").wait_for()  # the page has redrawn below the report
+    # the page has redrawn below the report
+    keyed_prefix(page, "upload_import_name_").get_by_label("数据集名称").wait_for()
     screenshot(page, "upload_import_folder.png")
-    page.get_by_role("button", name="确认并保存").last.click()
+    keyed_prefix(page, "upload_import_accept_").get_by_role("button", name="确认并保存").click()
     page.get_by_text(SAVED).first.wait_for(timeout=30_000)
     new = [r for r in DatasetStore(data_dir).list() if r.id not in before]
     assert len(new) == 1 and new[0].source_file == path.name
 
-    page.goto(f"{app_url}/channels?src={new[0].id}&level=province")
-    page.wait_for_function("() => document.querySelectorAll('.choroplethlocation').length >= 5", timeout=60_000)
+    open_page(page, app_url, f"/channels?src={new[0].id}&level=province")
+    wait_for_map(page, "channels_map_chart", 5, timeout=60_000)
     screenshot(page, "channels_on_imported_file.png")
