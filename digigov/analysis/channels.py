@@ -378,7 +378,7 @@ class ChannelFindings:
     distribution chart state. ``comparisons`` pairs each of the ``top_k`` highest units with each of the
     ``top_k`` lowest. ``tied_with_highest`` / ``tied_with_lowest`` list units whose
     interval overlaps the highest's / lowest's, i.e. that could equally be "the highest" / "the lowest".
-    ``national_*`` is the pooled share over all rows given (including small samples), when counts are present.
+    ``national_share`` is the pooled share over all rows given (including small samples), when counts are present.
     """
 
     year: int | None
@@ -390,14 +390,11 @@ class ChannelFindings:
     highest: RankedUnit | None
     lowest: RankedUnit | None
     top: tuple[RankedUnit, ...]
-    bottom: tuple[RankedUnit, ...]
     comparisons: tuple[Comparison, ...]
     highest_vs_lowest_within_ci: bool
     tied_with_highest: tuple[str, ...]
     tied_with_lowest: tuple[str, ...]
     national_share: float | None
-    national_low: float | None
-    national_high: float | None
 
 
 def _pp(x: float | None) -> float | None:
@@ -470,12 +467,9 @@ def findings_numbers(
         highest=highest,
         lowest=lowest,
         top=top,
-        bottom=bottom,
         comparisons=comparisons,
         highest_vs_lowest_within_ci=highest_lowest_within_ci,
         tied_with_highest=tied_high,
         tied_with_lowest=tied_low,
         national_share=national[0],
-        national_low=national[1],
-        national_high=national[2],
     )
