@@ -108,31 +108,20 @@ class ServerSampler:
 
 
 @contextlib.contextmanager
-def single_server() -> Iterator[tuple[str, int]]:
-    """One `streamlit run app.py` as production runs it (file watcher off); yields (url, pid)."""
+def single_server(log: Path | None = None, env: dict[str, str] | None = None) -> Iterator[tuple[str, int]]:
+    """One `streamlit run app.py` with the command line `make serve` gives each worker (file watcher off);
+    yields (url, pid). log: where its output goes (default: discarded)."""
+    from digigov.serve.supervisor import worker_command
+
     port = free_port()
+    out = log.open("w") if log else subprocess.DEVNULL
     proc = subprocess.Popen(
-        [
-            PYTHON,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-            "--server.fileWatcherType",
-            "none",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
+        worker_command(ROOT / "app.py", port),
         cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=out,
+        stderr=subprocess.STDOUT,
         start_new_session=True,
+        env={**os.environ, **(env or {})},
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -140,6 +129,8 @@ def single_server() -> Iterator[tuple[str, int]]:
         yield url, proc.pid
     finally:
         _stop_group(proc)
+        if log:
+            out.close()
 
 
 @contextlib.contextmanager

@@ -10,8 +10,6 @@ bench/stclient.py); the server's own log must hold no traceback.
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -19,44 +17,14 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench"))
 
 import bench_load  # noqa: E402
-from benchlib import free_port, wait_healthy  # noqa: E402
 
 SESSIONS = 25
 
 
 def test_sessions_racing_on_a_cold_server_all_render(tmp_path):
-    port = free_port()
     log = tmp_path / "server.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "app.py",
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-                "--server.headless",
-                "true",
-                "--server.fileWatcherType",
-                "none",
-            ],
-            cwd=ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            env={**os.environ, "DIGIGOV_DATA_DIR": str(tmp_path / "data")},
-        )
-        try:
-            url = f"http://127.0.0.1:{port}"
-            wait_healthy(url, process)
-            result = bench_load.one_run(url, process.pid, SESSIONS, seed=7)
-        finally:
-            process.terminate()
-            process.wait(30)
+    with bench_load.single_server(log=log, env={"DIGIGOV_DATA_DIR": str(tmp_path / "data")}) as (url, pid):
+        result = bench_load.one_run(url, pid, SESSIONS, seed=7)
     text = log.read_text()
     assert result["failures"] == 0 and not result["hung"], (result["failure_kinds"], text[-4000:])
     assert result["views"] == SESSIONS * len(bench_load.ROUTE)
