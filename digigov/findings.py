@@ -45,5 +45,10 @@ def signed(value: float, digits: int = 1) -> str:
     return text[1:] if float(text) == 0 else text
 
 
+def p_text(p_value: float) -> str:
+    """'p = 0.034', or 'p < 0.001' where three decimals would print a misleading 0.000."""
+    return "p < 0.001" if p_value < 0.001 else f"p = {p_value:.3f}"
+
+
 def texts(findings: list[Finding]) -> tuple[str, ...]:
     return tuple(f.text for f in findings)

@@ -48,8 +48,11 @@ year, indicator_id = year_and_indicator(
 remember(PAGE, year=year, indicator_id=indicator_id)
 view = cached_view(source.id, source.is_sample, year, indicator_id, lang)
 
-for column, kpi in zip(st.columns(len(view.kpis)), view.kpis, strict=True):
-    column.metric(kpi.label, kpi.value, delta=kpi.delta)
+if view.kpis:
+    for column, kpi in zip(st.columns(len(view.kpis)), view.kpis, strict=True):
+        column.metric(kpi.label, kpi.value, delta=kpi.delta)
+else:
+    st.info(t("overview.no_values", lang, year=year))
 
 left, right = st.columns([3, 2])
 with left:

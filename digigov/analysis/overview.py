@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import cast
 
 import polars as pl
+from scipy import stats
 
 from digigov.regions import MACRO_REGIONS, load_gazetteer
 
@@ -66,13 +67,16 @@ class Headline:
     top_value: float
     bottom_adcode: str
     bottom_value: float
-    max_min_ratio: float
-    east_west_gap: float
+    max_min_ratio: float  # NaN when the lowest value is not positive
+    east_west_gap: float  # NaN when the East or the West has no value in year
 
 
-def headline(frame: pl.DataFrame, year: int, column: str = "index") -> Headline:
-    """National mean, highest and lowest unit, their ratio and the east-minus-west gap of macro-region means."""
+def headline(frame: pl.DataFrame, year: int, column: str = "index") -> Headline | None:
+    """National mean, highest and lowest unit, their ratio and the east-minus-west gap of macro-region means;
+    None when no unit has a value in year."""
     ranks = ranking(frame, year, column)
+    if ranks.is_empty():
+        return None
     means = dict(macro_region_means(frame, year, column).select("macro_region", "mean").iter_rows())
     top, bottom = ranks.row(0, named=True), ranks.row(-1, named=True)
     return Headline(
@@ -83,22 +87,61 @@ def headline(frame: pl.DataFrame, year: int, column: str = "index") -> Headline:
         top_value=top["value"],
         bottom_adcode=bottom["adcode"],
         bottom_value=bottom["value"],
-        max_min_ratio=top["value"] / bottom["value"],
+        max_min_ratio=top["value"] / bottom["value"] if bottom["value"] > 0 else float("nan"),
         east_west_gap=means.get("east", float("nan")) - means.get("west", float("nan")),
+    )
+
+
+@dataclass(frozen=True)
+class GroupDifference:
+    """Mean of group a minus mean of group b, with Welch's t-test (p is NaN with fewer than two units a side
+    or no spread at all)."""
+
+    mean_a: float
+    mean_b: float
+    n_a: int
+    n_b: int
+    difference: float
+    p_value: float
+
+
+def group_difference(a: pl.Series, b: pl.Series) -> GroupDifference:
+    """Welch's unequal-variance t-test of mean(a) − mean(b); nulls and NaN are left out."""
+    xa = a.cast(pl.Float64).drop_nulls().drop_nans().to_numpy()
+    xb = b.cast(pl.Float64).drop_nulls().drop_nans().to_numpy()
+    mean_a = float(xa.mean()) if xa.size else float("nan")
+    mean_b = float(xb.mean()) if xb.size else float("nan")
+    p = float("nan")
+    if xa.size >= 2 and xb.size >= 2 and (xa.std() > 0 or xb.std() > 0):
+        p = float(stats.ttest_ind(xa, xb, equal_var=False).pvalue)
+    return GroupDifference(mean_a, mean_b, int(xa.size), int(xb.size), mean_a - mean_b, p)
+
+
+def macro_region_difference(frame: pl.DataFrame, year: int, a: str, b: str, column: str = "index") -> GroupDifference:
+    """group_difference of the provinces of macro-region a and b (31 mainland provinces) in year."""
+    data = values_for_year(frame, year, column).join(region_table(), on="adcode").filter(pl.col("counted_in_31"))
+    return group_difference(
+        data.filter(pl.col("macro_region") == a)["value"], data.filter(pl.col("macro_region") == b)["value"]
+    )
+
+
+def growth(frame: pl.DataFrame, start: int, end: int, column: str = "index") -> pl.DataFrame:
+    """adcode, start, end, growth (relative change start→end) of the units with a positive value in start and a
+    value in end, fastest first (ties by adcode, so the order is stable)."""
+    first = values_for_year(frame, start, column).rename({"value": "start"})
+    last = values_for_year(frame, end, column).rename({"value": "end"})
+    return (
+        first.join(last, on="adcode")
+        .drop_nulls(["start", "end"])
+        .filter(pl.col("start") > 0, pl.col("end").is_not_nan())
+        .with_columns(((pl.col("end") / pl.col("start")) - 1).alias("growth"))
+        .sort(["growth", "adcode"], descending=[True, False])
     )
 
 
 def fastest_growers(frame: pl.DataFrame, start: int, end: int, column: str = "index", n: int = 2) -> pl.DataFrame:
     """adcode, growth (relative change start→end), fastest first."""
-    first = values_for_year(frame, start, column).rename({"value": "start"})
-    last = values_for_year(frame, end, column).rename({"value": "end"})
-    return (
-        first.join(last, on="adcode")
-        .with_columns(((pl.col("end") / pl.col("start")) - 1).alias("growth"))
-        .sort("growth", descending=True)
-        .head(n)
-        .select("adcode", "growth")
-    )
+    return growth(frame, start, end, column).head(n).select("adcode", "growth")
 
 
 @dataclass(frozen=True)
@@ -113,16 +156,21 @@ class OfflineSpread:
     cities: int
 
 
-def city_offline_spread(channels: pl.DataFrame, year: int, min_sample: int = MIN_CITY_SAMPLE) -> OfflineSpread:
-    """Highest and lowest city offline-preference share, cities with at least min_sample respondents."""
+def city_offline_spread(channels: pl.DataFrame, year: int, min_sample: int = MIN_CITY_SAMPLE) -> OfflineSpread | None:
+    """Highest and lowest city offline-preference share among cities with at least min_sample respondents
+    (records, not weights, for weighted data); None with fewer than two such cities."""
+    counted = "unweighted_n" if "unweighted_n" in channels.columns else "respondents"
     shares = (
         channels.filter(pl.col("year") == year)
         .group_by("adcode")
-        .agg(pl.col("prefers_offline").sum(), pl.col("respondents").sum())
-        .filter(pl.col("respondents") >= min_sample)
+        .agg(pl.col("prefers_offline").sum(), pl.col("respondents").sum(), pl.col(counted).sum().alias("counted"))
+        .filter(pl.col("counted") >= min_sample, pl.col("respondents") > 0)
         .with_columns((pl.col("prefers_offline") / pl.col("respondents")).alias("share"))
-        .sort("share", descending=True)
+        .drop_nulls("share")
+        .sort(["share", "adcode"], descending=[True, False])
     )
+    if shares.height < 2:
+        return None
     high, low = shares.row(0, named=True), shares.row(-1, named=True)
     return OfflineSpread(
         high_adcode=high["adcode"],
@@ -142,3 +190,13 @@ def open_data_on_time(open_data: pl.DataFrame, year: int) -> float:
         .row(0)
     )
     return row[0] / row[1] if row[1] else float("nan")
+
+
+def open_data_counts(open_data: pl.DataFrame, year: int) -> tuple[int, int]:
+    """(platforms updated on time, platforms counted) in year."""
+    row = (
+        open_data.filter(pl.col("year") == year)
+        .select(pl.col("updated_on_time").sum(), pl.col("platforms").sum())
+        .row(0)
+    )
+    return int(row[0] or 0), int(row[1] or 0)

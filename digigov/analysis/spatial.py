@@ -27,6 +27,7 @@ import geopandas as gpd
 import libpysal
 import numpy as np
 import polars as pl
+from scipy import stats
 
 from digigov.boundaries import load_layer
 
@@ -237,15 +238,19 @@ def local_lisa(
     seed: int = DEFAULT_SEED,
     significance: float = 0.05,
     weights: SpatialWeights | None = None,
+    correction: Literal["fdr", "none"] = "fdr",
 ) -> pl.DataFrame:
     """Local Moran's I (LISA) per unit with cluster categories.
 
     Columns: id, value, z (standardised value), lag (row-standardised spatial lag of z), local_i, p_sim,
-    quadrant, category. ``quadrant`` is the Moran-scatter quadrant whatever the significance:
-    high_high (z > 0, lag > 0), low_high, low_low, high_low (a value of exactly 0 counts as low, as in
-    esda). ``category`` is the quadrant when p_sim < ``significance`` (strict, as esda's
-    ``get_cluster_labels``) and "not_significant" otherwise. p_sim is esda's conditional-permutation
-    pseudo p-value, one-sided towards the observed tail: (min(#sim ≥ I_i, #sim < I_i) + 1)/(permutations + 1).
+    p_adjusted, quadrant, category. One test per unit means many tests at once: with ``correction="fdr"``
+    (the default) ``p_adjusted`` is the Benjamini–Hochberg adjusted p-value, which keeps the expected share of
+    false discoveries among the units called significant at ``significance``; with ``"none"`` it equals p_sim.
+    ``quadrant`` is the Moran-scatter quadrant whatever the significance: high_high (z > 0, lag > 0),
+    low_high, low_low, high_low (a value of exactly 0 counts as low, as in esda). ``category`` is the quadrant
+    when p_adjusted < ``significance`` (strict, as esda's ``get_cluster_labels``) and "not_significant"
+    otherwise. p_sim is esda's conditional-permutation pseudo p-value, one-sided towards the observed tail:
+    (min(#sim ≥ I_i, #sim < I_i) + 1)/(permutations + 1).
     ``seed`` goes to ``esda.Moran_Local(seed=...)``, which reseeds numpy's global RNG, so the global
     state is saved and restored around the call. Sorted by id.
     """
@@ -270,7 +275,10 @@ def local_lisa(
     lag = libpysal.weights.lag_spatial(sw.w, z)
     quadrant = [_QUADRANTS[int(q)] for q in lisa.q]
     p_sim = np.asarray(lisa.p_sim, dtype=float)
-    category = [q if p < significance else "not_significant" for q, p in zip(quadrant, p_sim, strict=True)]
+    if correction not in ("fdr", "none"):
+        raise ValueError(f"unknown correction {correction!r}")
+    p_adjusted = stats.false_discovery_control(p_sim, method="bh") if correction == "fdr" else p_sim
+    category = [q if p < significance else "not_significant" for q, p in zip(quadrant, p_adjusted, strict=True)]
     return pl.DataFrame(
         {
             id: ids,
@@ -279,6 +287,7 @@ def local_lisa(
             "lag": np.asarray(lag, dtype=float),
             "local_i": np.asarray(lisa.Is, dtype=float),
             "p_sim": p_sim,
+            "p_adjusted": np.asarray(p_adjusted, dtype=float),
             "quadrant": quadrant,
             "category": category,
         }

@@ -9,6 +9,7 @@ slider must not rebuild the maps.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import cast
 
@@ -19,8 +20,10 @@ from digigov.analysis import composite, convergence, inequality, overview, regio
 from digigov.figures import regional as figures
 from digigov.figures.china_map import build_category_map, build_china_map
 from digigov.figures.config import BOUNDARY_URL
+from digigov.findings import Finding
 from digigov.i18n import t
 from digigov.indicators import get_indicator
+from digigov.presenters import regional_findings as findings
 from digigov.presenters.overview import Kpi, macro_region_table, ranking_table
 from digigov.regions import region_name
 
@@ -51,16 +54,17 @@ def inequality_summary(frame: pl.DataFrame, year: int, column: str) -> Inequalit
         year=year,
         gini=inequality.gini(values),
         cv=inequality.coefficient_of_variation(values),
-        max_min=inequality.max_min_ratio(values),
+        max_min=inequality.max_min_ratio(values) if float(cast(float, values.min())) > 0 else math.nan,
         theil=inequality.theil(values, groups),
         dagum=inequality.dagum_gini(values, groups),
     )
 
 
 def sigma_table(frame: pl.DataFrame, column: str) -> pl.DataFrame | None:
-    """year, cv, gini, theil of the mainland provinces; None with fewer than two years (dispersion over time)."""
-    table = convergence.sigma_convergence(regional.mainland(frame), value=column)
-    return table if table.height >= 2 else None
+    """year, n, mean, sd, cv, gini, theil of the mainland provinces with a value in every year (a balanced panel:
+    a change in who reports is not a change in dispersion); None with fewer than two years or too few provinces."""
+    panel = findings.sigma_panel(frame, column)
+    return panel[0] if panel else None
 
 
 def beta_result(frame: pl.DataFrame, column: str) -> convergence.BetaResult | None:
@@ -120,20 +124,11 @@ def _pct(share: float) -> str:
     return f"{share * 100:.1f}"
 
 
-def theil_sentence(summary: InequalitySummary, lang: str) -> str:
-    west = next((g.share_of_total for g in summary.theil.groups if g.name == "west"), 0.0)
-    return t(
-        "regional.theil_sentence",
-        lang,
-        year=summary.year,
-        between=_pct(summary.theil.between_share),
-        within=_pct(summary.theil.within_share),
-        west=_pct(west),
-    )
-
-
-def dagum_sentence(summary: InequalitySummary, lang: str) -> str:
+def dagum_sentence(summary: InequalitySummary, lang: str) -> str | None:
+    """None when there is no inequality to apportion (every province equal)."""
     dagum = summary.dagum
+    if not dagum.total > 0:
+        return None
     return t(
         "regional.dagum_sentence",
         lang,
@@ -149,7 +144,10 @@ def inequality_cards(summary: InequalitySummary, lang: str) -> tuple[Kpi, ...]:
         Kpi(t("regional.gini", lang), f"{summary.gini:.4f}"),
         Kpi(t("regional.theil", lang), f"{summary.theil.total:.4f}"),
         Kpi(t("regional.cv", lang), f"{summary.cv:.4f}"),
-        Kpi(t("regional.max_min", lang), f"{summary.max_min:.2f}"),
+        Kpi(
+            t("regional.max_min", lang),
+            f"{summary.max_min:.2f}" if math.isfinite(summary.max_min) else t("value.missing", lang),
+        ),
     )
 
 
@@ -189,52 +187,6 @@ def dagum_tables(summary: InequalitySummary, lang: str) -> tuple[pl.DataFrame, p
     return components, pairs
 
 
-def sigma_sentence(sigma: pl.DataFrame, lang: str) -> str:
-    first, last = sigma.row(0, named=True), sigma.row(-1, named=True)
-    key = "regional.sigma_fell" if last["cv"] < first["cv"] else "regional.sigma_rose"
-    return t(
-        key, lang, start=first["year"], end=last["year"], cv_start=f"{first['cv']:.3f}", cv_end=f"{last['cv']:.3f}"
-    )
-
-
-def beta_sentence(beta: convergence.BetaResult, lang: str, top: int = 2) -> str:
-    fastest = beta.points.sort("growth", descending=True).head(top)
-    listed = _join(
-        [
-            t("finding.growth_item", lang, region=region_name(r["adcode"], lang), growth=_pct(r["growth"]))
-            for r in fastest.iter_rows(named=True)
-        ],
-        lang,
-    )
-    significant = beta.converging and beta.p_value < 0.05 and beta.half_life is not None
-    key = "regional.beta_converging" if significant else "regional.beta_not"
-    sentence = t(
-        key,
-        lang,
-        beta=f"{beta.beta:.4f}",
-        p=f"{beta.p_value:.3f}",
-        fastest=listed,
-        half_life=f"{beta.half_life:.0f}" if beta.half_life else "—",
-    )
-    growth = regional.mean_growth_by_macro_region(beta.points)
-    if growth.get("west", 0) > growth.get("east", 0):
-        sentence += t("regional.west_catching_up", lang, west=_pct(growth["west"]), east=_pct(growth["east"]))
-    return sentence
-
-
-def moran_sentence(result: Clustering, lang: str) -> str:
-    moran = result.moran
-    meaning = t("regional.moran_clustered" if moran.i > 0 and moran.p_sim < 0.05 else "regional.moran_not", lang)
-    return t(
-        "regional.moran_sentence",
-        lang,
-        i=f"{moran.i:.3f}",
-        p=f"{moran.p_sim:.3f}",
-        permutations=moran.permutations,
-        meaning=meaning,
-    )
-
-
 def islands_sentence(result: Clustering, lang: str) -> str | None:
     links = [
         f"{region_name(link.adcode, lang)} → {_join([region_name(n, lang) for n in link.neighbours], lang)}"
@@ -252,6 +204,7 @@ def lisa_table(result: Clustering, indicator_id: str, lang: str) -> pl.DataFrame
             indicator.name(lang): [indicator.format(v, lang) for v in lisa["value"]],
             t("regional.lisa_category", lang): [t(f"regional.lisa.{c}", lang) for c in lisa["category"]],
             "p": [round(p, 3) for p in lisa["p_sim"]],
+            t("regional.p_fdr", lang): [round(p, 3) for p in lisa["p_adjusted"]],
         }
     )
 
@@ -270,6 +223,60 @@ def lisa_map(
         watermark=watermark,
         geojson_base_url=geojson_base_url,
     )
+
+
+# --------------------------------------------------------------------------------------------- findings
+def section_findings(
+    index: pl.DataFrame,
+    year: int,
+    column: str,
+    lang: str,
+    *,
+    summary: InequalitySummary | None,
+    beta: convergence.BetaResult | None,
+    clusters: Clustering | None,
+) -> dict[str, Finding]:
+    """{section: finding} for the sections whose premise holds on the data."""
+    found: dict[str, Finding] = {}
+    if summary and (theil := findings.theil_facts(year, summary.theil)):
+        found["theil"] = findings.theil_finding(theil, lang)
+    panel = findings.sigma_panel(index, column)
+    if panel and (sigma := findings.sigma_facts(*panel)):
+        found["sigma"] = findings.sigma_finding(sigma, lang)
+    if beta and (beta_facts := findings.beta_facts(beta)):
+        found["beta"] = findings.beta_finding(beta_facts, lang)
+        if catching := findings.catching_up_facts(beta, index, column):
+            found["catching_up"] = findings.catching_up_finding(catching, lang)
+    if clusters:
+        moran = clusters.moran
+        found["moran"] = findings.moran_finding(findings.moran_facts(moran.i, moran.p_sim, moran.permutations), lang)
+        found["lisa"] = findings.lisa_finding(findings.lisa_facts(clusters.lisa), lang)
+    return found
+
+
+def regional_findings(index: pl.DataFrame, year: int, lang: str, indicator_id: str = "dgi_index") -> list[Finding]:
+    """The regional page's sentences for year and indicator, each only where its premise holds (for the CLI)."""
+    column = get_indicator(indicator_id).column
+    return list(
+        section_findings(
+            index,
+            year,
+            column,
+            lang,
+            summary=inequality_summary(index, year, column),
+            beta=beta_result(index, column),
+            clusters=clustering(index, year, column),
+        ).values()
+    )
+
+
+def _text(finding: Finding | None) -> str | None:
+    return finding.text if finding else None
+
+
+def _join_texts(parts: list[Finding | None]) -> str | None:
+    texts = [p.text for p in parts if p]
+    return " ".join(texts) if texts else None
 
 
 # --------------------------------------------------------------------------------------------- the page
@@ -314,6 +321,7 @@ class RegionalView:
     lisa: go.Figure | None
     sentences: RegionalSentences
     tables: RegionalTables
+    findings: tuple[Finding, ...] = ()  # every sentence above with the facts it was chosen by
 
 
 def regional_view(
@@ -329,6 +337,7 @@ def regional_view(
     beta = beta_result(index, column)
     clusters = clustering(index, year, column)
     components, pairs = dagum_tables(summary, lang) if summary else (None, None)
+    found = section_findings(index, year, column, lang, summary=summary, beta=beta, clusters=clusters)
     return RegionalView(
         map=build_china_map(values, indicator, lang, watermark=watermark, geojson_base_url=BOUNDARY_URL),
         ranking=figures.ranking_chart(overview.ranking(index, year, column), indicator, lang),
@@ -340,13 +349,14 @@ def regional_view(
         beta=figures.beta_chart(beta.points, beta.beta, beta.intercept, lang) if beta else None,
         lisa=lisa_map(clusters, lang, watermark=watermark, geojson_base_url=BOUNDARY_URL) if clusters else None,
         sentences=RegionalSentences(
-            theil=theil_sentence(summary, lang) if summary else None,
+            theil=_text(found.get("theil")),
             dagum=dagum_sentence(summary, lang) if summary else None,
-            sigma=sigma_sentence(sigma, lang) if sigma is not None else None,
-            beta=beta_sentence(beta, lang) if beta else None,
-            moran=moran_sentence(clusters, lang) if clusters else None,
+            sigma=_text(found.get("sigma")),
+            beta=_join_texts([found.get("beta"), found.get("catching_up")]),
+            moran=_join_texts([found.get("moran"), found.get("lisa")]),
             islands=islands_sentence(clusters, lang) if clusters else None,
         ),
+        findings=tuple(found.values()),
         tables=RegionalTables(
             ranking=ranking_table(index, year, indicator_id, lang),
             macro_regions=macro_region_table(index, year, indicator_id, lang),

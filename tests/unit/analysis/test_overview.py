@@ -75,4 +75,4 @@ def test_west_polarisation_names_the_lowest_western_province():
     ranks = overview.ranking(INDEX, year).join(overview.region_table(), on="adcode")
     last_west = ranks.filter(pl.col("macro_region") == "west").sort("rank")["rank"].max()
     sentence = next(s for s in presenter.draft_findings(INDEX, year, "en") if "polarised" in s)
-    assert sentence.endswith(f"ranks {last_west}.")
+    assert sentence.endswith(f"ranks {last_west} of {ranks.height}.")

@@ -130,7 +130,7 @@ def test_frame_rows_without_value_or_boundary_are_left_out():
 @pytest.mark.filterwarnings("ignore:The alternative hypothesis:DeprecationWarning")  # the direct esda call
 def test_lisa_categories_and_consistency_with_esda():
     frame = east_high_west_low()
-    lisa = local_lisa(frame, permutations=499, seed=11, significance=0.05)
+    lisa = local_lisa(frame, permutations=499, seed=11, significance=0.05, correction="none")
     assert lisa.height == 31
     assert set(lisa["category"]) <= set(LISA_CATEGORIES)
     assert set(lisa["quadrant"]) <= set(LISA_CATEGORIES) - {"not_significant"}
@@ -149,3 +149,29 @@ def test_lisa_categories_and_consistency_with_esda():
     np.testing.assert_allclose(lisa["p_sim"].to_numpy(), direct.p_sim)
     # esda scales local I by (n − 1)/Σz², global I by 1/Σz² (row-standardised): Σ I_i / (n − 1) = I
     assert lisa["local_i"].sum() / 30 == pytest.approx(global_moran(frame, permutations=9).i, abs=1e-12)
+
+
+def test_lisa_controls_the_false_discovery_rate_by_default():
+    """31 tests at 5 % each find about one or two "clusters" in pure noise; Benjamini-Hochberg must not."""
+    rng = np.random.default_rng(7)
+    adcodes = east_high_west_low()["adcode"].to_list()
+    raw_hits = fdr_hits = 0
+    for draw in range(20):
+        frame = pl.DataFrame({"adcode": adcodes, "index": rng.normal(60, 10, len(adcodes))})
+        raw = local_lisa(frame, permutations=199, seed=draw, correction="none")
+        fdr = local_lisa(frame, permutations=199, seed=draw)
+        raw_hits += (raw["category"] != "not_significant").sum()
+        fdr_hits += (fdr["category"] != "not_significant").sum()
+        # the adjusted p-values are Benjamini-Hochberg's: p_(i) * m / i, made monotone from the top
+        order = np.argsort(fdr["p_sim"].to_numpy())
+        p = fdr["p_sim"].to_numpy()[order]
+        expected = np.minimum.accumulate((p * len(p) / np.arange(1, len(p) + 1))[::-1])[::-1].clip(max=1)
+        assert fdr["p_adjusted"].to_numpy()[order] == pytest.approx(expected)
+        assert (fdr["p_adjusted"] >= fdr["p_sim"] - 1e-12).all()
+    assert raw_hits >= 10  # uncorrected: false clusters in noise
+    assert fdr_hits <= 2
+
+
+def test_lisa_rejects_an_unknown_correction():
+    with pytest.raises(ValueError, match="correction"):
+        local_lisa(east_high_west_low(), permutations=9, correction="bonferroni")  # type: ignore[arg-type]

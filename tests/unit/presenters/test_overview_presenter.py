@@ -41,8 +41,9 @@ def test_cards_carry_the_headline_numbers(view_zh):
     assert view_zh.kpis[0] == Kpi(
         t("overview.kpi_mean", "zh"),
         points.format(head.national_mean, "zh"),
-        delta=points.format(head.national_mean - previous.national_mean, "zh"),
+        delta=f"{head.national_mean - previous.national_mean:+.1f} 分",
     )
+    assert view_zh.kpis[4].value == f"{head.east_west_gap:+.1f} 分"
     assert view_zh.kpis[3].value == f"{head.max_min_ratio:.2f}"
     assert all(k.delta is None for k in view_zh.kpis[1:])
 
