@@ -1,0 +1,93 @@
+"""`digigov findings`: the pages' sentences for a data file, read as the upload page reads it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from digigov.cli import main
+from digigov.datasets import load_builtin
+from digigov.presenters.overview_findings import overview_findings
+from tests.paths import ROOT
+
+SAMPLE_INDEX = ROOT / "data" / "samples" / "province_index.csv"
+
+
+def write_index(path: Path, frame: pl.DataFrame) -> Path:
+    frame.write_csv(path)
+    return path
+
+
+def test_prints_the_overview_sentences_of_the_page(capsys):
+    assert main(["findings", str(SAMPLE_INDEX), "--page", "overview"]) == 0
+    out = capsys.readouterr().out
+    index = load_builtin("province_index")
+    expected = overview_findings(index, int(index["year"].max()), "zh")
+    assert out.startswith("# 总览\n")
+    for finding in expected:
+        assert f"- {finding.text}\n" in out
+
+
+def test_json_carries_the_facts_behind_each_sentence(capsys):
+    assert main(["findings", str(SAMPLE_INDEX), "--page", "all", "--lang", "en", "--json", "--year", "2023"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    east_west = next(f for f in payload["pages"]["overview"] if f["key"].startswith("finding.east"))
+    facts = east_west["facts"]
+    assert facts["year"] == 2023 and facts["gap"] == pytest.approx(facts["east_mean"] - facts["west_mean"])
+    assert "points above" in east_west["text"]
+    assert {f["key"] for f in payload["pages"]["regional"]} >= {"regional.theil_sentence", "regional.lisa_fdr"}
+    # the sample index holds neither channel nor demand data: those pages are named as skipped, not invented
+    assert set(payload["skipped"]) == {"channels", "demand"}
+
+
+def test_reversed_data_print_reversed_sentences(tmp_path, capsys):
+    index = load_builtin("province_index").filter(pl.col("year") == 2024)
+    flipped = index.with_columns(
+        [(150 - pl.col(c)).alias(c) for c in ("index", "organisation", "institutions", "capacity", "effect")]
+    )
+    path = write_index(tmp_path / "flipped.csv", flipped)
+    assert main(["findings", str(path), "--page", "overview"]) == 0
+    out = capsys.readouterr().out
+    assert "西部地区平均指数" in out and "东部地区平均指数（" not in out
+    assert "增长最快" not in out  # one year: no growth sentence
+
+
+def test_a_file_with_errors_prints_the_report_and_fails(tmp_path, capsys):
+    path = tmp_path / "bad.csv"
+    path.write_text("地区,年份,组织机构,制度体系,治理能力,治理效果\n火星,2024,1,2,3,4\n", encoding="utf-8")
+    assert main(["findings", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "火星" in err
+
+
+def test_a_missing_file_is_a_clear_error(tmp_path, capsys):
+    assert main(["findings", str(tmp_path / "none.csv")]) == 2
+    assert "none.csv" in capsys.readouterr().err
+
+
+def test_a_page_the_file_cannot_feed_is_named(capsys):
+    assert main(["findings", str(SAMPLE_INDEX), "--page", "channels", "--lang", "en"]) == 3
+    assert "Online vs offline: the file holds no data this page reads." in capsys.readouterr().err
+
+
+def test_a_year_not_in_the_file_is_named(capsys):
+    assert main(["findings", str(SAMPLE_INDEX), "--page", "overview", "--year", "1999"]) == 3
+    assert "1999" in capsys.readouterr().err
+
+
+def test_the_installed_command_runs():
+    command = Path(sys.executable).with_name("digigov")
+    done = subprocess.run(
+        [str(command), "findings", str(SAMPLE_INDEX), "--page", "regional", "--lang", "en"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("# Regional gaps\n") and "Benjamini" in done.stdout
