@@ -56,14 +56,15 @@ def detected(result: IngestResult, column, lang: str) -> None:
     # Text, not st.metric: the shape's name ("原始记录（办理渠道）") is too long for a metric's large type.
     found = detected_format(result, lang)
     column.caption(t("upload.shape", lang))
-    column.markdown(f"**{found.shape}**")
-    st.caption(found.details)
+    column.markdown(f"**{escape_markdown(found.shape)}**")
+    st.caption(escape_markdown(found.details))
     privacy(result, lang)
 
 
 def privacy(result: IngestResult, lang: str) -> None:
+    # The notice lists the file's own column names: escaped, so a name like [x](javascript:…) stays text.
     if result.privacy is not None and result.privacy.any:
-        st.warning(result.privacy.text(lang), icon=":material/shield:")
+        st.warning(escape_markdown(result.privacy.text(lang)), icon=":material/shield:")
 
 
 def widget_key(page: str, what: str, ident: str, index: int | None = None) -> str:

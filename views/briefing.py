@@ -16,6 +16,7 @@ from digigov.export.images import chromium_available
 from digigov.i18n import t
 from digigov.indicators import get_indicator
 from digigov.presenters import briefing as presenter
+from digigov.text import escape_markdown
 
 PAGE = "briefing"
 PREVIEW_WIDTH = 900
@@ -147,7 +148,7 @@ if st.button(t("briefing.generate", lang), type="primary", key=f"{PAGE}_generate
         try:
             st.session_state[f"{PAGE}_built"] = (inputs, build_html(*inputs))
         except ExportError as err:
-            st.error(err.message(lang))
+            st.error(escape_markdown(err.message(lang)))
 
 built = st.session_state.get(f"{PAGE}_built")
 if built:
@@ -166,4 +167,4 @@ if built:
     try:
         st.image(preview_png(page_html), width=PREVIEW_WIDTH)
     except ExportError as err:
-        st.error(err.message(lang))
+        st.error(escape_markdown(err.message(lang)))

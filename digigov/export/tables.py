@@ -10,6 +10,8 @@
   a column such as mobile_app (a channel share) is not personal data.
 - Suppressed small cells stay suppressed: a null or a marker such as "<10" passes through as it is.
 - CSV is UTF-8 with a BOM (Excel on Windows otherwise reads Chinese as GBK mojibake), CRLF line ends.
+- Sample data (sample=SampleLabel, digigov.export.labels): a first column 数据说明 saying 示例数据 / SAMPLE DATA on
+  every row, and in the .xlsx a second sheet 说明 / Notes; uploaded data (sample=None) carry neither.
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass, field
-from typing import cast
+from typing import Any, cast
 
 import polars as pl
 
+from digigov.export.labels import SampleLabel, label_frame
 from digigov.ingest.privacy import drop_identifiers, scan_identifiers
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -108,9 +111,9 @@ def safe_frame(frame: pl.DataFrame) -> pl.DataFrame:
     return sanitise(frame).frame
 
 
-def to_csv_bytes(frame: pl.DataFrame) -> bytes:
-    """UTF-8 CSV with BOM and CRLF, safe to open in Excel."""
-    body = safe_frame(frame).write_csv(line_terminator="\r\n")
+def to_csv_bytes(frame: pl.DataFrame, *, sample: SampleLabel | None = None) -> bytes:
+    """UTF-8 CSV with BOM and CRLF, safe to open in Excel; sample data get the label column first."""
+    body = label_frame(safe_frame(frame), sample).write_csv(line_terminator="\r\n")
     return b"\xef\xbb\xbf" + body.encode("utf-8")
 
 
@@ -120,8 +123,9 @@ def valid_sheet_name(text: str) -> str:
     return name or "data"
 
 
-def to_xlsx_bytes(frame: pl.DataFrame, sheet_name: str = "data") -> bytes:
-    """An .xlsx with one sheet; every text cell is written as a string, never as a formula or link."""
+def to_xlsx_bytes(frame: pl.DataFrame, sheet_name: str = "data", *, sample: SampleLabel | None = None) -> bytes:
+    """An .xlsx with the data sheet first; every text cell is written as a string, never as a formula or link.
+    Sample data get the label column first and a second sheet with the label in words."""
     from xlsxwriter import Workbook
 
     buffer = io.BytesIO()
@@ -135,8 +139,23 @@ def to_xlsx_bytes(frame: pl.DataFrame, sheet_name: str = "data") -> bytes:
             "nan_inf_to_errors": True,
         },
     )
+    data_sheet = valid_sheet_name(sheet_name)
     try:
-        safe_frame(frame).write_excel(workbook, worksheet=valid_sheet_name(sheet_name), autofit=True, float_precision=6)
+        label_frame(safe_frame(frame), sample).write_excel(
+            workbook, worksheet=data_sheet, autofit=True, float_precision=6
+        )
+        if sample is not None:
+            _notes_sheet(workbook, sample, data_sheet)
     finally:
         workbook.close()
     return buffer.getvalue()
+
+
+def _notes_sheet(workbook: Any, sample: SampleLabel, data_sheet: str) -> None:
+    """The notes sheet after the data: the label in words, one line a row (written as plain strings)."""
+    name = valid_sheet_name(sample.notes_sheet)
+    notes = workbook.add_worksheet(name if name != data_sheet else f"{name}_")
+    bold = workbook.add_format({"bold": True})
+    notes.set_column(0, 0, 100)
+    for row, line in enumerate(sample.notes):
+        notes.write_string(row, 0, line, bold if row == 0 else None)

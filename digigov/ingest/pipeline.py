@@ -70,6 +70,7 @@ from digigov.ingest.values import (
     ParsedColumn,
     Scale,
     UnitInference,
+    bare_cells,
     infer_scale,
     parse_number_column,
     parse_year_column,
@@ -550,8 +551,22 @@ def _store(
     inference: UnitInference,
     denominator: pl.Series | None,
 ) -> pl.Series:
-    """Stored values of one indicator, with the unit's range checks reported per row."""
+    """Stored values of one indicator, with the unit's range checks reported per row. A mixed column ("45%"
+    beside "0.45") is refused: every bare cell is an error naming its row and value, and nothing is stored."""
     report = result.report
+    if inference.mixed:
+        example = work.get_column(column).filter(parsed.percent).drop_nulls().head(1).to_list()
+        bare = work.select(ROW, column).filter(bare_cells(parsed))
+        report.add_rows(
+            "share_mixed_notation",
+            "error",
+            bare,
+            row=ROW,
+            value=column,
+            column=column,
+            example=example[0] if example else "%",
+        )
+        return pl.Series(indicator_column(indicator.id), [None] * work.height, dtype=pl.Float64)
     if inference.scale == "count_of" and denominator is not None:
         stored = (
             pl.DataFrame({"v": parsed.values, "d": denominator})
@@ -592,7 +607,7 @@ def _report_scale(
     report: ValidationReport, column: str, inference: UnitInference, raw: pl.Series, stored: pl.Series
 ) -> None:
     """Say how a share column was read, with one example: "45.3%" is stored as 0.453."""
-    if inference.unit not in ("share", "pp"):
+    if inference.unit not in ("share", "pp") or inference.mixed:  # a mixed column is refused in _store
         return
     pairs = pl.DataFrame({"raw": raw, "stored": stored}).drop_nulls()
     example, value = pairs.row(0) if pairs.height else (None, None)
@@ -607,8 +622,6 @@ def _report_scale(
             stored=_fmt(value),
             percent=_fmt(value * 100 if value is not None else None),
         )
-    if inference.mixed:
-        report.add("share_mixed_notation", "warning", column=column, value=example)
 
 
 def _infer(

@@ -1,7 +1,9 @@
 """Cell values as analysts write them: numbers, percentages, missing markers and years.
 
 Every cell arrives as text and is converted explicitly here. The unit of a share column is inferred once for the
-whole column and returned for the user to confirm; the parser never guesses per cell.
+whole column and returned for the user to confirm; the parser never guesses per cell. A share column that mixes
+cells with a % sign and bare non-zero numbers ("45%" beside "0.45") has no unit that fits every cell: it is
+refused (UnitInference.mixed; the pipeline reports each bare cell as an error) rather than read at a guess.
 """
 
 from __future__ import annotations
@@ -259,11 +261,18 @@ class UnitInference:
     scale: Scale
     reason: str  # percent_sign | header_percent | max_above | all_small | count_of | catalog_unit | user
     denominator: str | None = None
-    mixed: bool = False  # some values had %, others not
+    mixed: bool = False  # some values had %, other non-zero ones not: the column is refused (bare_cells)
 
     @property
     def factor(self) -> float:
         return 0.01 if self.scale == "percent" else 1.0
+
+
+def bare_cells(parsed: ParsedColumn) -> pl.Series:
+    """Boolean: the cells written without a % sign whose value a % sign would change (0 is 0 either way).
+    In a column where other cells carry a % sign these are the ones that cannot be read without guessing."""
+    values = parsed.values
+    return (~parsed.percent & values.is_not_null() & (values != 0)).fill_null(False)
 
 
 def infer_scale(
@@ -278,12 +287,13 @@ def infer_scale(
 ) -> UnitInference:
     """The scale of a share (or pp) column: percent if any value carries %, the header says % or the largest
     absolute value exceeds 1.5; a count when the catalog formula divides by a column that is present and every
-    value is a whole number not above it; else a fraction. Other units are taken as written."""
+    value is a whole number not above it; else a fraction. Other units are taken as written. A column with %
+    signs and bare non-zero numbers is marked mixed: no scale fits it, and the pipeline refuses it."""
     if unit not in ("share", "pp"):
         return UnitInference(column, indicator, unit, "as_is", "catalog_unit")
     values = parsed.values
     any_percent = bool(parsed.percent.any())
-    mixed = any_percent and bool((~parsed.percent & values.is_not_null()).any())
+    mixed = any_percent and bool(bare_cells(parsed).any())
     peak = values.abs().max()
     largest = float(cast(float, peak)) if peak is not None else 0.0  # a Float64 column's max is a float
     if denominator is not None and denominator_values is not None and not any_percent and largest > 1.5:

@@ -34,6 +34,8 @@ def test_building_the_briefing_shows_a_preview_and_downloads(page):
     assert at.get("imgs") or at.get("image")
     page_html = at.session_state["briefing_built"][1]
     assert "&lt;b&gt;测试简报&lt;/b&gt;" in page_html and "<b>测试简报</b>" not in page_html
+    # Built on the samples, so it says so: the page watermark in both languages and the footer line.
+    assert "示例数据 / SAMPLE DATA" in page_html and "示例数据：由脚本生成" in page_html
     at.text_input(key="briefing_title_zh").set_value("改过的标题").run(timeout=180)
     assert any("请重新生成" in i.value for i in at.info)
 

@@ -260,3 +260,56 @@ def test_missing_tokens_are_not_errors_in_columns():
     cells = ["—", "N/A", "无", "", None, "..."]
     parsed = parse_number_column(pl.Series(cells, dtype=pl.String))
     assert not parsed.errors.any() and parsed.values.null_count() == len(cells)
+
+
+# -- a column mixing "45%" and "0.45" is refused ----------------------------------------------------------------
+def share_file(cells: list[str], header: str = "线下办理偏好占比") -> bytes:
+    regions = ["上海", "浙江", "北京", "广东", "四川"][: len(cells)]
+    lines = [f"地区,年份,{header}", *(f"{r},2023,{c}" for r, c in zip(regions, cells, strict=True))]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def test_mixed_percent_and_fraction_column_is_refused_with_row_column_and_value():
+    from digigov.ingest import read_upload
+
+    result = read_upload("调查.csv", share_file(["45%", "0.45", "52.5%", "0", "0.3"]))
+    mixed = [i for i in result.report.issues if i.code == "share_mixed_notation"]
+    # Rows as the user sees them (the header is row 1); "0" is 0 in either notation and is not flagged.
+    assert [(i.severity, i.file, i.row, i.column, i.value) for i in mixed] == [
+        ("error", "调查.csv", 3, "线下办理偏好占比", "0.45"),
+        ("error", "调查.csv", 6, "线下办理偏好占比", "0.3"),
+    ]
+    assert "第 3 行" in mixed[0].message_zh and "0.45" in mixed[0].message_zh and "45%" in mixed[0].message_zh
+    assert "Row 3" in mixed[0].message_en and '"线下办理偏好占比"' in mixed[0].message_en
+    assert not result.report.ok and not result.ok  # the file cannot be accepted until it is fixed
+    assert "scale_percent" not in result.report.codes  # no "read as percentages" note: nothing was guessed
+    assert result.frame is None or result.frame["offline_pref_share"].drop_nulls().len() == 0
+
+
+def test_a_unit_chosen_by_the_user_does_not_unlock_a_mixed_column():
+    from digigov.ingest import read_upload
+
+    result = read_upload("调查.csv", share_file(["45%", "0.45"]), units={"线下办理偏好占比": "percent"})
+    assert not result.report.ok
+    assert [i.row for i in result.report.issues if i.code == "share_mixed_notation"] == [3]
+
+
+@pytest.mark.parametrize(
+    ("cells", "scale", "stored"),
+    [
+        (["45%", "30.5%", "0%"], "percent", [0.45, 0.305, 0.0]),
+        (["0.45", "0.305", "0"], "fraction", [0.45, 0.305, 0.0]),
+        (["45", "30.5", "0"], "percent", [0.45, 0.305, 0.0]),
+        (["45%", "0", "30.5%"], "percent", [0.45, 0.0, 0.305]),  # a bare zero is the same in both notations
+    ],
+)
+def test_a_column_written_one_way_still_reads_as_before(cells, scale, stored):
+    from digigov.ingest import read_upload
+
+    result = read_upload("调查.csv", share_file(cells))
+    assert "share_mixed_notation" not in result.report.codes
+    assert result.report.ok, [i.message_en for i in result.report.errors]
+    assert result.units["线下办理偏好占比"].scale == scale
+    assert result.frame is not None
+    by_region = dict(zip(result.frame["adcode"], result.frame["offline_pref_share"], strict=True))
+    assert [by_region[a] for a in ("310000", "330000", "110000")] == pytest.approx(stored)
