@@ -5,7 +5,8 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
-from components.downloads import png_button
+from components.downloads import png_button, shows_sample
+from digigov.export.labels import has_sample_watermark
 from digigov.figures.china_map import selected_adcode
 from digigov.figures.config import chart_config
 
@@ -29,6 +30,7 @@ def china_map(fig: go.Figure, key: str, page: str, chart: str, lang: str | None 
 
 
 def chart(fig: go.Figure, key: str, page: str, name: str, lang: str | None = None) -> None:
-    st.plotly_chart(fig, key=key, width="stretch", config=chart_config(page, name))
+    config = chart_config(page, name, unmarked_sample=shows_sample(page) and not has_sample_watermark(fig))
+    st.plotly_chart(fig, key=key, width="stretch", config=config)
     if lang:
         png_button(fig, key, page, name, lang)

@@ -68,6 +68,8 @@ with right:
     st.subheader(t("overview.findings_header", lang))
     for sentence in view.findings:
         st.markdown(f"- {sentence}")
+    if not view.findings:
+        st.caption(t("overview.no_findings", lang))
     st.subheader(t("overview.macro_header", lang))
     chart_with_table(
         view.macro,

@@ -21,10 +21,13 @@ def export_filename(page: str, chart: str, day: dt.date | None = None) -> str:
     return f"{stem}_{day:%Y%m%d}"
 
 
-def chart_config(page: str, chart: str) -> dict[str, Any]:
+def chart_config(page: str, chart: str, *, unmarked_sample: bool = False) -> dict[str, Any]:
+    """unmarked_sample: the figure shows sample data without a watermark on screen, so the toolbar's camera
+    (a client-side PNG of what is on screen) is removed; the page's PNG button exports it watermarked."""
+    remove = ["lasso2d", "select2d", *(["toImage"] if unmarked_sample else [])]
     return {
         "topojsonURL": TOPOJSON_URL,
         "displaylogo": False,
         "toImageButtonOptions": {"format": "png", "scale": PNG_SCALE, "filename": export_filename(page, chart)},
-        "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+        "modeBarButtonsToRemove": remove,
     }

@@ -115,3 +115,9 @@ def test_national_prefecture_map_draws_every_prefecture():
     drawn = {loc for tr in fig.data if tr.geo in (None, "geo") for loc in tr.locations}
     assert drawn == set(layer_ids("prefecture"))
     assert len(fig.to_json().encode()) < 1_500_000
+
+
+def test_the_toolbar_camera_is_removed_only_for_unmarked_sample_charts():
+    """The camera saves what is on screen; an unmarked sample chart must go out through the watermarked button."""
+    assert "toImage" not in chart_config("channels", "mix")["modeBarButtonsToRemove"]
+    assert "toImage" in chart_config("channels", "mix", unmarked_sample=True)["modeBarButtonsToRemove"]
