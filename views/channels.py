@@ -9,11 +9,11 @@ from components.downloads import table
 from components.language import language_switch
 from components.tabs import chart_with_table, tabbed
 from components.url_state import url_choice, url_multi
-from digigov.codes import ENTITY_TYPES, SERVICE_CATEGORIES
 from digigov.i18n import t
 from digigov.presenters import channels as presenter
 from digigov.regions import region_label
-from digigov.sources import load_source, sample_watermark
+from digigov.sources import BUILTIN, list_sources, load_source, sample_watermark
+from digigov.storage import StorageError
 
 PAGE = "channels"
 THRESHOLDS = [10, 20, 30, 50, 100]
@@ -22,23 +22,56 @@ THRESHOLDS = [10, 20, 30, 50, 100]
 # The page is cached as objects (cache_resource: no pickling; plotly's validation is the slow part) and
 # st.plotly_chart / st.dataframe only serialise them; keys are the page's plain inputs.
 @st.cache_resource(max_entries=64, show_spinner=False)
-def cached_view(source_id: str, sel: presenter.Selection, lang: str) -> presenter.ChannelsView:
+def cached_view(source_id: str, index_id: str, sel: presenter.Selection, lang: str) -> presenter.ChannelsView:
     frame = load_source("city_channels", source_id)
-    return presenter.present(frame, sel, lang, watermark=sample_watermark(source_id, lang))
+    index = load_source("province_index", index_id)
+    return presenter.present(
+        frame, sel, lang, index=index, index_sample=index_id == BUILTIN, watermark=sample_watermark(source_id, lang)
+    )
 
 
 @st.cache_resource(max_entries=128, show_spinner=False)
-def cached_mix(source_id: str, sel: presenter.Selection, regions: tuple[str, ...], lang: str) -> presenter.ChannelMix:
-    return presenter.channel_mix(cached_view(source_id, sel, lang), regions, lang)
+def cached_mix(
+    source_id: str, index_id: str, sel: presenter.Selection, regions: tuple[str, ...], lang: str
+) -> presenter.ChannelMix:
+    return presenter.channel_mix(cached_view(source_id, index_id, sel, lang), regions, lang)
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def cached_options(source_id: str) -> presenter.PageOptions:
+    return presenter.options(load_source("city_channels", source_id))
+
+
+def keep_valid(key: str, options: list) -> None:
+    """Drop a remembered widget value that the current dataset does not offer (another source was chosen)."""
+    value = st.session_state.get(key)
+    if isinstance(value, list):
+        st.session_state[key] = [v for v in value if v in options]
+    elif value is not None and value not in options:
+        del st.session_state[key]
+
+
+def index_sources() -> dict[str, str]:
+    """id -> name of the development indexes the relation chart can use: the built-in sample, then uploads."""
+    try:
+        sources = list_sources("province_index")
+    except StorageError:
+        sources = []
+    named = {s.id: (t("source.builtin", lang) if s.is_sample else s.name) for s in sources}
+    return named or {BUILTIN: t("source.builtin", lang)}
 
 
 lang = language_switch()
 st.title(t("channels.title", lang))
 source = data_source(PAGE, "city_channels", lang)
-frame = load_source("city_channels", source.id)
+choices = cached_options(source.id)
 st.caption(t("channels.intro", lang))
+if not choices.years:
+    st.warning(t("channels.no_data", lang))
+    st.stop()
 
-years = sorted(frame["year"].unique().to_list())
+years = list(choices.years)
+keep_valid(f"{PAGE}_year", years)
 row = st.columns([1, 1, 1])
 with row[0]:
     year = url_choice(PAGE, "year", years, default=years[-1], label=t("channels.year", lang), cast=int)
@@ -53,37 +86,51 @@ with row[1]:
     )
 with row[2]:
     min_n = url_choice(PAGE, "min_n", THRESHOLDS, default=30, label=t("channels.min_n", lang), cast=int)
+entity_options, category_options = list(choices.entity_types), list(choices.categories)
+keep_valid(f"{PAGE}_entity", entity_options)
+keep_valid(f"{PAGE}_category", category_options)
 row = st.columns(2)
 with row[0]:
-    entity_options = presenter.present_values(frame, "entity_type", ENTITY_TYPES)
     entity_types = url_multi(
         PAGE,
         "entity",
         entity_options,
         entity_options,
         t("channels.entity_types", lang),
-        format_func=lambda v: t(f"channels.entity.{v}", lang),
+        format_func=lambda v: presenter.group_label("entity_type", v, lang),
     )
 with row[1]:
-    category_options = presenter.present_values(frame, "service_category", SERVICE_CATEGORIES)
     categories = url_multi(
         PAGE,
         "category",
         category_options,
         category_options,
         t("channels.categories", lang),
-        format_func=lambda v: t(f"channels.category.{v}", lang),
+        format_func=lambda v: presenter.group_label("service_category", v, lang),
     )
 if not entity_types or not categories:
     st.error(t("channels.filters_empty", lang))
     st.stop()
 
+indexes = index_sources()
+index_ids = list(indexes)
+keep_valid(f"{PAGE}_index", index_ids)
+index_id = st.sidebar.selectbox(
+    t("channels.index_source", lang), index_ids, key=f"{PAGE}_index", format_func=lambda i: indexes[i]
+)
+
 sel = presenter.Selection(
-    year=year, entity_types=tuple(entity_types), categories=tuple(categories), level=level, min_n=min_n
+    year=year,
+    entity_types=None if set(entity_types) == set(entity_options) else tuple(entity_types),
+    categories=None if set(categories) == set(category_options) else tuple(categories),
+    level=level,
+    min_n=min_n,
 )
 remember(PAGE, selection=sel)
-view = cached_view(source.id, sel, lang)
+view = cached_view(source.id, index_id, sel, lang)
 tables = view.tables
+for note in view.notes:
+    st.caption(note)
 
 left, right = st.columns([3, 2])
 with left:
@@ -118,6 +165,7 @@ chart_with_table(
 
 st.divider()
 st.subheader(t("channels.mix_header", lang))
+keep_valid(f"{PAGE}_mix", list(view.mix_options))
 mix_regions = url_multi(
     PAGE,
     "mix",
@@ -126,7 +174,7 @@ mix_regions = url_multi(
     t("channels.mix_regions", lang),
     format_func=lambda a: region_label(a, lang),
 )
-mix = cached_mix(source.id, sel, tuple(mix_regions), lang)
+mix = cached_mix(source.id, index_id, sel, tuple(mix_regions), lang)
 chart_with_table(
     mix.chart,
     mix.table,
@@ -178,6 +226,7 @@ with cols[1]:
     st.subheader(t("channels.relation_header", lang))
     if view.relation_sentence:
         st.markdown(view.relation_sentence)
+    st.caption(view.relation_caption)
     chart_with_table(
         view.relation,
         tables.relation,

@@ -24,7 +24,15 @@ from typing import Literal, TypeVar
 import numpy as np
 import polars as pl
 
-from digigov.analysis.proportions import MIN_N, differences_within_ci, flag_small_samples, wilson_exprs
+from digigov.analysis.proportions import (
+    MIN_N,
+    SUPPRESS_K,
+    Link,
+    differences_within_ci,
+    flag_small_samples,
+    protect_nested,
+    wilson_exprs,
+)
 from digigov.analysis.shares import SpreadResult, eligible_units, sample_size_column, spread
 from digigov.codes import CHANNELS, ENTITY_TYPES, OFFLINE, SERVICE_CATEGORIES
 from digigov.regions import MACRO_REGIONS, load_gazetteer
@@ -37,6 +45,16 @@ COUNT_COLUMNS: tuple[str, ...] = ("respondents", *CHANNELS, OFFLINE, "unweighted
 SHARE_COUNTS: dict[str, str] = {**{f"{c}_share": c for c in CHANNELS}, "offline_share": OFFLINE}
 # The unit-level share columns a page shows (hidden together when a cell is suppressed).
 SHARE_COLUMNS: tuple[str, ...] = ("offline_share", "offline_low", "offline_high", *(f"{c}_share" for c in CHANNELS))
+# Everything computed from a cell's records: nulled together when the cell is hidden (counts, effective n,
+# every share and interval), so no table, chart, tooltip or export can show a hidden cell.
+HIDDEN_COLUMNS: tuple[str, ...] = (
+    *COUNT_COLUMNS,
+    "effective_n",
+    *SHARE_COLUMNS,
+    *(f"{c}_{part}" for c in CHANNELS for part in ("low", "high")),
+)
+NATIONAL = "national"  # the id of the one cell above the macro regions (all rows of the selection)
+OTHER_MACRO = "other"  # provinces outside the gazetteer's macro regions (an unknown code): a group of their own
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -76,6 +94,36 @@ def with_region_columns(frame: Frame, adcode_col: str = "adcode") -> Frame:
         .drop("__province")
     )
     return out if isinstance(frame, pl.LazyFrame) else out.collect()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Rows that can be counted
+# ---------------------------------------------------------------------------------------------------------------
+def clean_counts(frame: pl.DataFrame) -> tuple[pl.DataFrame, int]:
+    """(the rows the analyses can count, how many rows were left out).
+
+    A row is left out when its adcode or year is missing (or the year is not a number), when a count column
+    (``respondents``, the channels, ``prefers_offline``) is missing or negative, or when a part exceeds
+    ``respondents`` (more offline answers than respondents). Count columns that are not numeric are converted
+    (a value that does not convert is missing). ``unweighted_n`` may be missing: such a cell counts as
+    0 records, i.e. it is hidden.
+    """
+    names = frame.columns
+    counts = [c for c in ("respondents", *CHANNELS, OFFLINE) if c in names]
+    extra = [c for c in ("unweighted_n", "sum_weight_sq") if c in names]
+    casts = [pl.col("adcode").cast(pl.String), pl.col("year").cast(pl.Int64, strict=False)]
+    casts += [
+        pl.col(c) if frame.schema[c].is_numeric() else pl.col(c).cast(pl.Float64, strict=False)
+        for c in (*counts, *extra)
+    ]
+    data = frame.with_columns(casts)
+    ok = pl.col("adcode").is_not_null() & pl.col("year").is_not_null()
+    for column in counts:
+        ok = ok & pl.col(column).is_not_null() & (pl.col(column) >= 0)
+        if column != "respondents" and "respondents" in counts:
+            ok = ok & (pl.col(column) <= pl.col("respondents") * (1 + 1e-9))
+    kept = data.filter(ok.fill_null(False))
+    return kept, frame.height - kept.height
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -259,6 +307,85 @@ def trend(
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# Small-cell protection over everything the page shows
+# ---------------------------------------------------------------------------------------------------------------
+GRID_LEVELS: tuple[str, ...] = ("unit", "province", "macro", NATIONAL, "entity_type", "service_category")
+GRID_LINKS: tuple[Link, ...] = (
+    Link("unit", "province", "province"),
+    Link("province", "macro", "macro"),
+    Link("macro", NATIONAL, "parent"),
+    Link("entity_type", NATIONAL, "parent"),
+    Link("service_category", NATIONAL, "parent"),
+)
+
+
+def protection_grid(
+    frame: pl.DataFrame | pl.LazyFrame,
+    *,
+    k: int = SUPPRESS_K,
+    year: int | Sequence[int] | None = None,
+    entity_types: Sequence[str] | None = None,
+    service_categories: Sequence[str] | None = None,
+) -> dict[str, pl.DataFrame]:
+    """Which cells the page may show, per year, for one choice of entity types and categories.
+
+    The page shows, side by side, units (cities, or provinces' own rows), provinces, macro regions (the trend),
+    the whole selection (national figure, channel mix) and the shares by entity type and by service category,
+    and each of these totals is the sum of its parts. The cells are counted in **records** (``unweighted_n``
+    for weighted data, ``respondents`` otherwise), never in weights, and protected together by
+    :func:`digigov.analysis.proportions.protect_nested` with k. Returns level -> frame of ``year, id, n,
+    suppressed, suppression`` (plus the parent column), for the levels of :data:`GRID_LEVELS`.
+    """
+    lf = apply_filters(frame.lazy(), year=year, entity_types=entity_types, service_categories=service_categories)
+    names = lf.collect_schema().names()
+    n_col = "unweighted_n" if "unweighted_n" in names else "respondents"
+    base = with_region_columns(lf).with_columns(
+        pl.col(n_col).fill_null(0).alias("__n"), pl.col("macro_region").fill_null(OTHER_MACRO)
+    )
+    n = pl.col("__n").sum().alias("n")
+    plans = {
+        "unit": base.group_by("year", "adcode", "province").agg(n).rename({"adcode": "id"}),
+        "province": base.group_by("year", "province", "macro_region")
+        .agg(n)
+        .rename({"province": "id", "macro_region": "macro"}),
+        "macro": base.group_by("year", "macro_region")
+        .agg(n)
+        .rename({"macro_region": "id"})
+        .with_columns(pl.lit(NATIONAL).alias("parent")),
+        NATIONAL: base.group_by("year").agg(n).with_columns(pl.lit(NATIONAL).alias("id")),
+    }
+    for column in ("entity_type", "service_category"):
+        if column in names:
+            plans[column] = (
+                base.group_by("year", column)
+                .agg(n)
+                .rename({column: "id"})
+                .with_columns(pl.col("id").cast(pl.String), pl.lit(NATIONAL).alias("parent"))
+            )
+    levels = dict(zip(plans, pl.collect_all(list(plans.values())), strict=True))
+    links = [link for link in GRID_LINKS if link.child in levels]
+    return protect_nested(levels, links, k, keys=("year",))
+
+
+def hide_cells(shares: pl.DataFrame, decisions: pl.DataFrame, id_col: str | None) -> pl.DataFrame:
+    """``shares`` (channel_shares output with a ``year`` column) with the grid's decision for each row joined
+    by year and ``id_col`` (None: the one national cell) and every column of :data:`HIDDEN_COLUMNS` nulled
+    where the cell is hidden (its small-sample flag too: it would bound the hidden count). A row without a
+    decision is hidden: protection fails closed."""
+    decided = decisions.select("year", "id", "suppressed", "suppression")
+    if id_col is None:
+        decided = decided.drop("id")
+        out = shares.join(decided, on="year", how="left")
+    else:
+        out = shares.with_columns(pl.col(id_col).cast(pl.String)).join(
+            decided.rename({"id": id_col}), on=["year", id_col], how="left", nulls_equal=True
+        )
+    out = out.with_columns(pl.col("suppressed").fill_null(True))
+    hidden = [c for c in (*HIDDEN_COLUMNS, "small_sample") if c in out.columns]
+    return out.with_columns(pl.when(~pl.col("suppressed")).then(pl.col(c)).alias(c) for c in hidden)
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # Relation to the development index
 # ---------------------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
@@ -269,6 +396,9 @@ class RelationResult:
     table has the unit itself, "province" when a city borrows its province's index).
     ``std_residual`` is the internally studentised residual e_i / (s·sqrt(1 − h_ii)), so a point far out on the
     index axis is not under-flagged; outliers have |std_residual| > the threshold (2).
+    ``index_units`` counts the distinct index values the points use: fewer than ``n`` means some points borrow
+    the same province's index and are not independent observations (the p-value of a plain Pearson test then
+    overstates the evidence; aggregate to one point per province first).
     """
 
     year: int
@@ -279,6 +409,12 @@ class RelationResult:
     intercept: float | None
     points: pl.DataFrame
     outliers: tuple[str, ...]
+    index_units: int = 0
+
+    @property
+    def independent(self) -> bool:
+        """Every point has an index value of its own (no two points share a province's index)."""
+        return self.index_units == self.n
 
 
 def relation_to_index(
@@ -323,14 +459,20 @@ def relation_to_index(
             .alias("index_source"),
         )
         .drop_nulls("index")
-        .select(pl.col("adcode").alias(id), "index", pl.col(value).cast(pl.Float64).alias("value"), "index_source")
-        .sort(id)
+        .with_columns(
+            pl.when(pl.col("index_source") == "own").then(pl.col("adcode")).otherwise(pl.col("province")).alias("__src")
+        )
+        .sort("adcode")
     )
+    index_units = pts["__src"].n_unique()
+    pts = pts.select(pl.col("adcode").alias(id), "index", pl.col(value).cast(pl.Float64).alias("value"), "index_source")
     x, y = pts["index"].to_numpy(), pts["value"].to_numpy()
     n = len(x)
     if n < 3 or np.ptp(x) == 0 or np.ptp(y) == 0:
         empty = pts.with_columns(pl.lit(None, pl.Float64).alias(c) for c in ("fitted", "residual", "std_residual"))
-        return RelationResult(year, n, None, None, None, None, empty.with_columns(pl.lit(False).alias("outlier")), ())
+        return RelationResult(
+            year, n, None, None, None, None, empty.with_columns(pl.lit(False).alias("outlier")), (), index_units
+        )
     from scipy import stats  # here, not at the top: importing scipy.stats costs ~1 s, and only this needs it
 
     r, p_value = stats.pearsonr(x, y)
@@ -347,7 +489,7 @@ def relation_to_index(
         pl.Series("std_residual", std_resid),
     ).with_columns((pl.col("std_residual").abs() > threshold).alias("outlier"))
     outliers = tuple(pts.filter(pl.col("outlier")).sort(pl.col("std_residual").abs(), descending=True)[id])
-    return RelationResult(year, n, float(r), float(p_value), float(slope), float(intercept), pts, outliers)
+    return RelationResult(year, n, float(r), float(p_value), float(slope), float(intercept), pts, outliers, index_units)
 
 
 # ---------------------------------------------------------------------------------------------------------------

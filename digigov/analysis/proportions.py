@@ -19,7 +19,8 @@ keep a pipeline lazy until their single ``collect()``.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from functools import cache
 from statistics import NormalDist
 from typing import TypeVar
@@ -228,3 +229,108 @@ def differences_within_ci(a_low: float | None, a_high: float | None, b_low: floa
     if a_low is None or a_high is None or b_low is None or b_high is None:
         return True
     return a_low <= b_high and b_low <= a_high
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Nested totals: secondary suppression that holds across levels
+# ---------------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Link:
+    """``child`` cells add up to a cell of ``parent``; ``parent_col`` (a column of the child frame) names it."""
+
+    child: str
+    parent: str
+    parent_col: str
+
+
+def protect_nested(
+    levels: Mapping[str, pl.DataFrame],
+    links: Sequence[Link],
+    k: int = SUPPRESS_K,
+    *,
+    n_col: str = "n",
+    keys: Sequence[str] = (),
+    max_rounds: int = 50,
+) -> dict[str, pl.DataFrame]:
+    """Decide which cells of several nested tables to hide, so that no hidden cell can be recovered by
+    subtracting shown cells from a shown total.
+
+    ``levels`` maps a level name (``"unit"``, ``"province"``, ``"national"`` …) to its cells: ``keys`` (e.g.
+    ``year``), ``id``, the record count ``n_col`` (unweighted: records, not weights; null counts as 0) and,
+    for a level that is a child in ``links``, the column naming its parent cell. Every parent cell is the sum
+    of its children (in counts and hence in every share). Rules, repeated until nothing changes:
+
+    1. **Primary.** ``n < k``.
+    2. **Secondary (a shown total).** A parent that is shown with exactly one hidden child: its smallest other
+       shown child (fewest records; ties: smallest id) is hidden too. With no other child left, the parent is
+       hidden (it equals the hidden child).
+    3. **Secondary (a hidden total).** A parent that is hidden while all its children are shown would be
+       their sum: its smallest child is hidden.
+
+    After that every shown total covers zero or at least two hidden cells, and every hidden total at least one,
+    so subtraction along any one total yields only sums of two or more hidden cells (the accepted standard).
+    Returns each level's frame with ``suppressed`` and ``suppression`` ("primary", "secondary" or null).
+    """
+    key_cols = list(keys)
+    out = {
+        name: frame.with_columns(pl.col(n_col).fill_null(0).alias(n_col)).with_columns(
+            (pl.col(n_col) < k).alias("suppressed"),
+            pl.when(pl.col(n_col) < k).then(pl.lit("primary")).otherwise(pl.lit(None, pl.String)).alias("suppression"),
+        )
+        for name, frame in levels.items()
+    }
+
+    def hidden_total() -> int:
+        return sum(int(f["suppressed"].sum()) for f in out.values())
+
+    before = hidden_total()
+    for _ in range(max_rounds):
+        for link in links:
+            out[link.child], hide_parents = _link_round(
+                out[link.child], out[link.parent], link.parent_col, key_cols, n_col
+            )
+            if hide_parents.height:
+                marked = hide_parents.with_columns(pl.lit(True).alias("__hide"))
+                parent = out[link.parent].join(marked, on=[*key_cols, "id"], how="left", nulls_equal=True)
+                out[link.parent] = parent.with_columns(
+                    pl.when(pl.col("__hide").fill_null(False) & ~pl.col("suppressed"))
+                    .then(pl.lit("secondary"))
+                    .otherwise(pl.col("suppression"))
+                    .alias("suppression"),
+                    (pl.col("suppressed") | pl.col("__hide").fill_null(False)).alias("suppressed"),
+                ).drop("__hide")
+        after = hidden_total()
+        if after == before:
+            break
+        before = after
+    return {name: frame.sort([*key_cols, "id"], nulls_last=True) for name, frame in out.items()}
+
+
+def _link_round(
+    child: pl.DataFrame, parent: pl.DataFrame, parent_col: str, keys: list[str], n_col: str
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """One pass of rules 2 and 3 over one link: the child frame with new secondary cells, and the parent
+    cells (keys, id) to hide because their only remaining child is hidden."""
+    group = [*keys, parent_col]
+    shown_parent = parent.select(*keys, pl.col("id").alias(parent_col), (~pl.col("suppressed")).alias("__shown"))
+    frame = child.join(shown_parent, on=group, how="left", nulls_equal=True).with_columns(
+        pl.col("__shown").fill_null(True)
+    )
+    hidden = pl.col("suppressed").cast(pl.Int32).sum().over(group)
+    visible = (~pl.col("suppressed")).cast(pl.Int32).sum().over(group)
+    need = (pl.col("__shown") & (hidden == 1)) | (~pl.col("__shown") & (hidden == 0))
+    frame = frame.sort([*group, "suppressed", n_col, "id"], nulls_last=True).with_columns(
+        need.alias("__need"), visible.alias("__visible")
+    )
+    first_shown = ~pl.col("suppressed") & (pl.int_range(pl.len()).over(group) == 0)
+    add = pl.col("__need") & first_shown
+    parents = (
+        frame.filter(pl.col("__need") & (pl.col("__visible") == 0) & pl.col("__shown"))
+        .select(*keys, pl.col(parent_col).alias("id"))
+        .unique()
+    )
+    frame = frame.with_columns(
+        pl.when(add).then(pl.lit("secondary")).otherwise(pl.col("suppression")).alias("suppression"),
+        (pl.col("suppressed") | add).alias("suppressed"),
+    ).drop("__shown", "__need", "__visible")
+    return frame, parents

@@ -1,5 +1,8 @@
+import polars as pl
 import pytest
 
+from digigov.datasets import load_builtin
+from digigov.i18n import t
 from tests.app.helpers import CJK, chart_specs, open_view
 
 
@@ -86,3 +89,74 @@ def test_english_page_has_no_chinese(app):
     at.switch_page("views/channels.py").run()
     shown = [s.value for s in at.subheader] + [m.value for m in at.markdown] + [c.value for c in at.caption]
     assert [s for s in shown if CJK.search(s)] == []
+
+
+# -- an analyst's data: free-text labels, weights, injected markup, the sample index labelled ---------------------
+EVIL = "[click](http://evil.example) ![x](http://evil.example/a.png)"
+
+
+def uploaded_channels() -> pl.DataFrame:
+    rows = []
+    for i, (adcode, n, weight) in enumerate(
+        [("330100", 3, 5000.0), ("330200", 80, 1.0), ("330300", 60, 1.0), ("510100", 90, 1.0), ("990100", 40, 1.0)]
+    ):
+        web = n - n // 4
+        rows.append(
+            {
+                "adcode": adcode,
+                "year": 2024,
+                "entity_type": "外资企业" if i % 2 else "個體工商戶",
+                "service_category": EVIL if i % 2 else "跨境贸易",
+                "respondents": n * weight,
+                "web": web * weight,
+                "mobile_app": 0.0,
+                "self_service_terminal": 0.0,
+                "counter": (n - web) * weight,
+                "prefers_offline": (n // 3) * weight,
+                "unweighted_n": n,
+                "sum_weight_sq": n * weight**2,
+            }
+        )
+    return pl.DataFrame(rows)
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    from digigov.storage import DatasetStore
+
+    monkeypatch.setenv("DIGIGOV_DATA_DIR", str(tmp_path))
+    return DatasetStore(tmp_path)
+
+
+def save(store, kind, frame, name):
+    return store.save(
+        frame, name=name, source_file=f"{kind}.csv", shape="wide", column_mapping={}, meta={"kinds": [kind]}
+    ).id
+
+
+def test_uploaded_free_text_weighted_data_render_escaped_and_protected(app, store):
+    app.query_params["src"] = save(store, "city_channels", uploaded_channels(), "分析员上传")
+    at = open_view(app, "channels")
+    assert not at.error  # every label is outside the catalog: the page still works
+    assert set(at.multiselect(key="channels_category").value) == {EVIL, "跨境贸易"}
+    shown = [m.value for m in at.markdown] + [c.value for c in at.caption] + [s.value for s in at.subheader]
+    assert not [s for s in shown if "](http" in s]
+    assert any("990100" in c.value for c in at.caption)  # not on the map, and the page says so
+    assert any("内置示例数据" in c.value and "上传" in c.value for c in at.caption)  # sample index beside an upload
+    relation = chart_specs(at)[-1]
+    assert any(a.get("text") == "示例指数" for a in relation["layout"].get("annotations", []))
+    table = at.dataframe[0].value
+    hidden = table[table[t("column.adcode", "zh")] == "330100"]  # three records weighing 15,000: hidden
+    assert hidden["样本量"].isna().all() and hidden["线下偏好"].eq("—").all()
+
+
+def test_an_uploaded_index_replaces_the_sample_index(app, store):
+    index = load_builtin("province_index").with_columns(pl.col("index") * 0.9)
+    app.query_params["src"] = save(store, "city_channels", uploaded_channels(), "分析员上传")
+    index_id = save(store, "province_index", index, "我的指数")
+    at = open_view(app, "channels")
+    at.sidebar.selectbox(key="channels_index").set_value(index_id).run()
+    assert not at.exception
+    assert not any("示例数据" in c.value for c in at.caption if "指数" in c.value)
+    relation = chart_specs(at)[-1]
+    assert not any(a.get("text") == "示例指数" for a in relation["layout"].get("annotations", []))

@@ -341,3 +341,36 @@ def test_a_unit_tied_with_both_ends_is_named_once_in_the_findings():
     ties = next(s for s in cp.present(frame, sel, "zh").findings if s.startswith("另有"))
     named = ties[ties.index("（如") + 2 : ties.index("）")].split("、")
     assert len(named) == len(set(named)) >= 2, ties
+
+
+# -- rows that can be counted; independence of relation points -----------------------------------------------------
+def test_clean_counts_leaves_out_missing_and_impossible_counts():
+    from digigov.analysis.channels import clean_counts
+
+    frame = survey().with_columns(
+        pl.when(pl.col("adcode") == "330200").then(None).otherwise(pl.col("prefers_offline")).alias("prefers_offline"),
+        pl.when(pl.col("adcode") == "510100").then(999).otherwise(pl.col("web")).alias("web"),
+    )
+    kept, dropped = clean_counts(frame)
+    assert dropped == 2 and set(kept["adcode"]) == {"330100", "440100", "660000"}
+    shares = channel_shares(kept, year=2024)
+    assert (shares["offline_share"] <= 1).all() and shares["offline_share"].null_count() == 0
+
+
+def test_relation_counts_how_many_points_share_an_index():
+    index = pl.DataFrame({"adcode": ["330000", "440000", "510000"], "year": [2024] * 3, "index": [80.0, 70.0, 50.0]})
+    cities = pl.DataFrame(
+        {
+            "adcode": ["330100", "330200", "440100", "510100"],
+            "year": [2024] * 4,
+            "respondents": [100] * 4,
+            "offline_share": [0.2, 0.25, 0.3, 0.5],
+        }
+    )
+    borrowed = relation_to_index(cities, index, 2024)
+    assert borrowed.n == 4 and borrowed.index_units == 3 and not borrowed.independent
+    provinces = cities.with_columns((pl.col("adcode").str.slice(0, 2) + "0000").alias("adcode")).unique(
+        "adcode", keep="first"
+    )
+    own = relation_to_index(provinces, index, 2024)
+    assert own.n == own.index_units == 3 and own.independent

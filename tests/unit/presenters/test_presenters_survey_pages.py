@@ -37,9 +37,12 @@ def test_channels_view_holds_every_figure_and_table(channels_view):
     assert isinstance(view.tables, channels_presenter.ChannelsTables)
     assert view.tables.units.height == view.shares.height  # every unit, hidden ones too
     assert view.tables.entity["key"].to_list()[0] in {"enterprise", "individual_business", "individual"}
-    assert view.tables.relation.height > 3
-    # The samples are calibrated so that more developed provinces prefer on-site handling less.
-    assert view.relation_sentence.startswith("线下偏好与所在省份发展指数的相关系数 r = -")
+    # One point per province: cities share their province's index and are pooled first.
+    assert view.tables.relation.height == 31
+    assert set(view.tables.relation["adcode"].str.slice(2)) == {"0000"}
+    # The samples are calibrated so that more developed provinces prefer on-site handling less, significantly.
+    assert view.relation_sentence.startswith("2024 年发展指数较高的省份，线下偏好显著较低（r = -")
+    assert "示例数据" in view.relation_caption
     assert len(view.findings) >= 3 and isinstance(view.findings, tuple)
     with pytest.raises(dataclasses.FrozenInstanceError):
         view.findings = ()  # type: ignore[misc]
