@@ -17,25 +17,36 @@ from digigov.i18n import t
 from digigov.presenters import demand as presenter
 from digigov.regions import region_label
 from digigov.sources import load_source, sample_watermark
+from digigov.text import escape_markdown
 
 PAGE = "demand"
 KIND = "demand_funnel"
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
+def cached_raw(source_id: str) -> pl.DataFrame:
+    return load_source(KIND, source_id)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
 def cached_frame(source_id: str) -> pl.DataFrame:
-    return demand_units.prepare(load_source(KIND, source_id))
+    return presenter.prepare(cached_raw(source_id))
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def cached_dropped(source_id: str) -> int:
+    return demand_units.incomplete_rows(cached_raw(source_id))
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
-def cached_grid(source_id: str, year: int, level: str) -> pl.DataFrame:
-    return demand_units.suppression_grid(cached_frame(source_id), year, level)
+def cached_grid(source_id: str, year: int) -> demand_units.Protection:
+    return demand_units.protection(cached_frame(source_id), year)
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
 def cached_units(source_id: str, year: int, category: str, level: str) -> pl.DataFrame:
     sel = demand_units.Selection(year, category, level)
-    return demand_units.units(cached_frame(source_id), sel, grid=cached_grid(source_id, year, level))
+    return demand_units.units(cached_frame(source_id), sel, grid=cached_grid(source_id, year))
 
 
 # The page is cached as objects (cache_resource: no pickling; plotly's validation is the slow part) and
@@ -47,9 +58,10 @@ def cached_view(source_id: str, year: int, category: str, level: str, lang: str)
         cached_frame(source_id),
         demand_units.Selection(year, category, level),
         cached_units(source_id, year, category, level),
-        cached_grid(source_id, year, level),
+        cached_grid(source_id, year),
         lang,
         watermark=sample_watermark(source_id, lang),
+        dropped_rows=cached_dropped(source_id),
     )
 
 
@@ -80,6 +92,10 @@ frame = cached_frame(src)
 st.caption(t("demand.intro", lang))
 
 years = sorted(frame["year"].drop_nulls().unique().to_list())
+levels = demand_units.levels_present(frame)
+if not years or not levels:
+    st.info(t("demand.no_units", lang))
+    st.stop()
 controls = st.columns([1, 2, 1, 3])
 with controls[0]:
     year = url_choice(PAGE, "year", years, default=years[-1], label=t("demand.year", lang), cast=int)
@@ -93,7 +109,6 @@ with controls[1]:
         format_func=lambda c: presenter.category_name(c, lang, standalone=True),
     )
 with controls[2]:
-    levels = demand_units.levels_present(frame)
     level = url_choice(
         PAGE,
         "level",
@@ -132,7 +147,8 @@ if options:
 # --- map and findings ------------------------------------------------------------------------------
 left, right = st.columns([3, 2])
 with left:
-    st.subheader(t("demand.map_header", lang, year=year, category=presenter.category_name(category, lang)))
+    category_label = escape_markdown(presenter.category_name(category, lang))
+    st.subheader(t("demand.map_header", lang, year=year, category=category_label))
     tabbed(
         lang,
         lambda: china_map(view.map, key=national_key, page=PAGE, chart=f"map_{level}", lang=lang),
@@ -148,7 +164,9 @@ with left:
 with right:
     st.subheader(t("demand.findings_header", lang))
     for sentence in view.findings:
-        st.markdown(f"- {sentence}")
+        st.markdown(f"- {escape_markdown(sentence)}")
+    for note in view.notes:
+        st.caption(escape_markdown(note))
 
 # --- drill-down: the prefectures of a clicked province ---------------------------------------------
 province = st.query_params.get("province")
@@ -178,7 +196,7 @@ focus = cached_region(src, year, category, level, region, lang) if region else N
 left, right = st.columns(2)
 if focus:
     with left:
-        st.subheader(t("demand.funnel_header", lang, region=focus.title))
+        st.subheader(t("demand.funnel_header", lang, region=escape_markdown(focus.title)))
         st.caption(t("demand.funnel_note", lang))
         chart_with_table(
             focus.funnel,
@@ -191,12 +209,14 @@ if focus:
             lang=lang,
         )
     with right:
-        st.subheader(t("demand.reasons_header", lang, region=focus.title))
+        st.subheader(t("demand.reasons_header", lang, region=escape_markdown(focus.title)))
         if focus.reasons_none:
             st.info(t("demand.reasons_none", lang))
         else:
             if focus.reasons_hidden:
-                st.caption(t("demand.reasons_hidden", lang, region=focus.title, k=SUPPRESS_K))
+                st.caption(t("demand.reasons_hidden", lang, region=escape_markdown(focus.title), k=SUPPRESS_K))
+            if focus.reasons_note:
+                st.caption(escape_markdown(focus.reasons_note))
             chart_with_table(
                 focus.reasons,
                 focus.reasons_table,

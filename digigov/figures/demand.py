@@ -269,7 +269,7 @@ def reasons_chart(shares: pl.DataFrame, scope_labels: dict[str, str], lang: str)
         if not part:
             continue
         rows = [part.get(r) for r in REASONS]
-        share = [None if r is None else r["share"] * 100 for r in rows]
+        share = [None if r is None or r["share"] is None else r["share"] * 100 for r in rows]
         fig.add_trace(
             go.Bar(
                 y=[labels[r] for r in REASONS],
@@ -281,7 +281,10 @@ def reasons_chart(shares: pl.DataFrame, scope_labels: dict[str, str], lang: str)
                 textposition="outside",
                 cliponaxis=False,
                 customdata=[
-                    "—" if r is None else f"{r['share_low'] * 100:.1f}–{r['share_high'] * 100:.1f}" for r in rows
+                    "—"
+                    if r is None or r["share_low"] is None
+                    else f"{r['share_low'] * 100:.1f}–{r['share_high'] * 100:.1f}"
+                    for r in rows
                 ],
                 hovertemplate="%{y} · "
                 + _esc(scope_labels[scope])

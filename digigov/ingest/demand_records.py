@@ -217,3 +217,11 @@ def _reason_mapping(combos: pl.DataFrame, column: str) -> Mapping[str, str]:
     return labels_or_raise(
         combos, "__reason", column, lambda v: map_label(v, REASON_LABELS), expected, blanks_allowed=True
     )
+
+
+def category_codes(frame: pl.DataFrame, column: str = "service_category") -> pl.Expr:
+    """``column`` of an aggregated table with service-category labels in zh or en (税务, "Tax", 社会保险) replaced
+    by their codes and any other label kept as written (so 税务 and tax in one file are one category)."""
+    values = frame.get_column(column).cast(pl.String).unique().drop_nulls().to_list()
+    codes = {v: map_label(v, CATEGORY_LABELS) or v for v in values}
+    return pl.col(column).cast(pl.String).replace_strict(codes, default=None, return_dtype=pl.String).alias(column)

@@ -8,11 +8,15 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal, cast
 
 import plotly.graph_objects as go
 import polars as pl
 
+from digigov.analysis import demand_units as du
+from digigov.analysis.demand import ACTIONS
 from digigov.analysis.demand_units import (
+    ALL,
     NATIONAL,
     Selection,
     default_region,
@@ -23,12 +27,13 @@ from digigov.analysis.demand_units import (
     region_options,
     stage_rates,
 )
-from digigov.analysis.proportions import flagged_units, visible_rows
+from digigov.analysis.proportions import MIN_N, SUPPRESS_K, differences_within_ci, flagged_units, visible_rows
 from digigov.codes import REASONS
 from digigov.figures import demand as figures
+from digigov.findings import Finding, signed, texts
 from digigov.i18n import catalog, t
 from digigov.presenters.survey import NO_VALUE, interval_text, percent, points_text, protected_map
-from digigov.regions import region_label, region_name
+from digigov.regions import Level, region_label, region_name
 
 SCATTER_LABELS = 5
 GAP_BARS = 15
@@ -61,6 +66,9 @@ class DemandView:
     national: dict  # the protected national funnel row
     region_options: tuple[str, ...]  # units a funnel can be drawn for
     default_region: str | None
+    finding_list: tuple[Finding, ...] = ()  # the findings with their catalog keys and facts
+    notes: tuple[str, ...] = ()  # what the page cannot show for these data, and why
+    protection: du.Protection | None = None  # the year's small-cell decisions (reasons are decided there too)
 
 
 @dataclass(frozen=True)
@@ -72,8 +80,9 @@ class RegionFocus:
     funnel_table: pl.DataFrame
     reasons: go.Figure
     reasons_table: pl.DataFrame
-    reasons_none: bool  # the data hold no reasons at all
+    reasons_none: bool  # the data record no reasons at all (no reason columns, or every count 0)
     reasons_hidden: bool  # the region's reasons are hidden (too few non-users): only the nation's are shown
+    reasons_note: str | None = None  # some reasons shown as "—" (hidden under the k rule), or None
 
 
 @dataclass(frozen=True)
@@ -353,103 +362,382 @@ def priority_table(rows: pl.DataFrame, sel: Selection, lang: str, top: int = PRI
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Findings
+# Findings: one function computes the facts (None when the premise fails), another words them
 # ---------------------------------------------------------------------------------------------------------------
-def findings(rows: pl.DataFrame, whole: dict, priorities: pl.DataFrame, sel: Selection, lang: str) -> list[str]:
-    """Three to five sentences with their numbers: national shortfall and its split, the largest and smallest
-    shortfall, awareness- vs conversion-dominated units, the top priority, and the flagged / hidden cells."""
-    sentences: list[str] = []
-    category = category_name(sel.category, lang)
-    unit_kind = t(f"demand.unit_{sel.level}", lang)
-    if whole.get("shortfall") is not None:
-        total, aware, conv = gap_numbers(whole)
-        sentences.append(
-            t(
-                "demand.finding_national",
-                lang,
-                year=sel.year,
-                category=category,
-                potential=points_text(percent(whole["potential_rate"])),
-                actual=points_text(percent(whole["actual_rate"])),
-                shortfall=points_text(total),
-                awareness=points_text(aware),
-                conversion=points_text(conv),
-            )
-        )
+Gap = Literal["awareness", "conversion"]
+
+
+def _clear_gap(row: dict) -> Gap | None:
+    """The gap that is larger beyond the 95% interval of the difference (awareness − conversion), else None."""
+    low, high = row.get("gap_difference_low"), row.get("gap_difference_high")
+    if low is None or high is None:
+        return None
+    if low > 0:
+        return "awareness"
+    if high < 0:
+        return "conversion"
+    return None
+
+
+@dataclass(frozen=True)
+class NationalFacts:
+    year: int
+    category: str
+    potential: float  # % of respondents
+    actual: float
+    shortfall: float  # pp, = awareness + conversion in the shown digits
+    awareness: float
+    conversion: float
+    has_shortfall: bool  # shortfall > 0 (need − used > 0)
+
+
+def national_facts(whole: dict, sel: Selection) -> NationalFacts | None:
+    if whole.get("shortfall") is None or whole.get("potential_rate") is None:
+        return None
+    total, aware, conv = gap_numbers(whole)
+    return NationalFacts(
+        year=sel.year,
+        category=sel.category,
+        potential=whole["potential_rate"] * 100,
+        actual=whole["actual_rate"] * 100,
+        shortfall=total,
+        awareness=aware,
+        conversion=conv,
+        has_shortfall=whole["non_users"] > 0,
+    )
+
+
+def word_national(facts: NationalFacts, lang: str) -> Finding:
+    key = "demand.finding_national" if facts.has_shortfall else "demand.finding_national_none"
+    text = t(
+        key,
+        lang,
+        year=facts.year,
+        category=category_name(facts.category, lang),
+        potential=points_text(facts.potential),
+        actual=points_text(facts.actual),
+        shortfall=points_text(facts.shortfall),
+        awareness=points_text(facts.awareness),
+        conversion=points_text(facts.conversion),
+    )
+    return Finding(key, text, facts)
+
+
+@dataclass(frozen=True)
+class SplitFacts:
+    """awareness − conversion gap nationally, in pp, with its 95% interval; ``larger`` only beyond it."""
+
+    difference: float
+    low: float
+    high: float
+    larger: Gap | None
+
+
+def split_facts(whole: dict) -> SplitFacts | None:
+    if whole.get("gap_difference") is None or not whole.get("non_users"):
+        return None
+    return SplitFacts(
+        difference=whole["gap_difference"] * 100,
+        low=whole["gap_difference_low"] * 100,
+        high=whole["gap_difference_high"] * 100,
+        larger=_clear_gap(whole),
+    )
+
+
+def word_split(facts: SplitFacts, lang: str) -> Finding:
+    key = f"demand.finding_split_{facts.larger or 'unclear'}"
+    size = abs(facts.difference) if facts.larger else facts.difference
+    text = t(
+        key,
+        lang,
+        difference=points_text(size) if facts.larger else signed(size),
+        low=signed(facts.low),
+        high=signed(facts.high),
+    )
+    return Finding(key, text, facts)
+
+
+@dataclass(frozen=True)
+class SpreadFacts:
+    """The largest and smallest shortfall among adequate units (pp): every unit at the maximum / minimum,
+    and whether the two extremes' 95% intervals are apart."""
+
+    units: int
+    top: tuple[str, ...]
+    top_shortfall: float
+    low: tuple[str, ...]
+    low_shortfall: float
+    top_awareness: float
+    top_conversion: float
+    separated: bool
+
+
+def spread_facts(rows: pl.DataFrame) -> SpreadFacts | None:
     best = ranked(rows)
-    if best.height >= 2:
-        top, low = best.row(0, named=True), best.row(-1, named=True)
-        total, aware, conv = gap_numbers(top)
-        sentences.append(
+    if best.height < 2:
+        return None
+    high, low = best["shortfall"].max(), best["shortfall"].min()
+    tops = best.filter(pl.col("shortfall") == high)
+    lows = best.filter(pl.col("shortfall") == low).sort("adcode")
+    first, last = tops.row(0, named=True), lows.row(0, named=True)
+    total, aware, conv = gap_numbers(first)
+    return SpreadFacts(
+        units=best.height,
+        top=tuple(tops["adcode"].to_list()),
+        top_shortfall=total,
+        low=tuple(lows["adcode"].to_list()),
+        low_shortfall=gap_numbers(last)[0],
+        top_awareness=aware,
+        top_conversion=conv,
+        separated=not differences_within_ci(
+            first["shortfall_low"], first["shortfall_high"], last["shortfall_low"], last["shortfall_high"]
+        ),
+    )
+
+
+def _names(codes: Sequence[str], lang: str) -> str:
+    return t("list.separator", lang).join(region_label(a, lang) for a in codes)
+
+
+def word_spread(facts: SpreadFacts, sel: Selection, lang: str) -> Finding:
+    if facts.top == facts.low or set(facts.top) == set(facts.low):
+        key = "demand.finding_largest_tie"
+    elif facts.top_shortfall <= 0:
+        key = "demand.finding_largest_none"
+    elif not facts.separated:
+        key = "demand.finding_largest_within"
+    else:
+        key = "demand.finding_largest"
+    text = t(
+        key,
+        lang,
+        total=facts.units,
+        unit_kind=t(f"demand.unit_{sel.level}", lang),
+        region=_names(facts.top, lang),
+        shortfall=points_text(facts.top_shortfall),
+        awareness=points_text(facts.top_awareness),
+        conversion=points_text(facts.top_conversion),
+        low=_names(facts.low, lang),
+        low_shortfall=points_text(facts.low_shortfall),
+    )
+    return Finding(key, text, facts)
+
+
+@dataclass(frozen=True)
+class DominanceFacts:
+    """Visible units with a shortfall, by which gap is larger beyond its 95% interval."""
+
+    total: int
+    awareness_n: int
+    conversion_n: int
+    unclear_n: int
+
+
+def dominance_facts(rows: pl.DataFrame) -> DominanceFacts | None:
+    shown = visible_rows(rows).filter(pl.col("non_users") > 0)
+    if shown.is_empty():
+        return None
+    awareness = int((shown["gap_difference_low"] > 0).sum())
+    conversion = int((shown["gap_difference_high"] < 0).sum())
+    return DominanceFacts(shown.height, awareness, conversion, shown.height - awareness - conversion)
+
+
+def word_dominance(facts: DominanceFacts, sel: Selection, lang: str) -> Finding:
+    key = "demand.finding_dominance_none" if facts.unclear_n == facts.total else "demand.finding_dominance"
+    text = t(
+        key,
+        lang,
+        total=facts.total,
+        unit_kind=t(f"demand.unit_{sel.level}", lang),
+        awareness_n=facts.awareness_n,
+        conversion_n=facts.conversion_n,
+        unclear_n=facts.unclear_n,
+    )
+    return Finding(key, text, facts)
+
+
+@dataclass(frozen=True)
+class PriorityFacts:
+    """The first row of the priority list: its cell, score, the gap larger beyond its interval (None: neither)
+    with the action it calls for, the leading conversion reason (when one reason leads and is shown), and how
+    many other cells share the top rank."""
+
+    adcode: str
+    category: str
+    score: float
+    weighted: bool  # ranked by entities affected (else by the shortfall rate)
+    shortfall: float  # pp
+    larger: Gap | None
+    action: str | None
+    top_reason: str | None
+    tied_with: int
+
+
+def priority_facts(priorities: pl.DataFrame) -> PriorityFacts | None:
+    if priorities.is_empty():
+        return None
+    first = priorities.row(0, named=True)
+    if first["priority_score"] is None or first["priority_score"] <= 0:
+        return None
+    larger = _clear_gap(first)
+    reason = first.get("top_reason") if larger == "conversion" else None
+    return PriorityFacts(
+        adcode=first["adcode"],
+        category=first["service_category"],
+        score=float(first["priority_score"]),
+        weighted="entities" in priorities.columns,
+        shortfall=gap_numbers(first)[0],
+        larger=larger,
+        action=ACTIONS[larger] if larger else None,
+        top_reason=reason,
+        tied_with=int((priorities["rank"] == first["rank"]).sum()) - 1,
+    )
+
+
+def word_priority(facts: PriorityFacts, lang: str) -> Finding:
+    key = "demand.finding_priority" if facts.weighted else "demand.finding_priority_rate"
+    parts = [
+        t(
+            key,
+            lang,
+            region=region_label(facts.adcode, lang),
+            category=category_name(facts.category, lang),
+            score=f"{round(facts.score):,}",
+            shortfall=points_text(facts.shortfall),
+        )
+    ]
+    if facts.tied_with:
+        parts.append(t("demand.finding_priority_tied", lang, n=facts.tied_with))
+    if facts.larger and facts.action:
+        parts.append(
             t(
-                "demand.finding_largest",
+                "demand.finding_priority_gap",
                 lang,
-                unit_kind=unit_kind,
-                region=region_label(top["adcode"], lang),
-                shortfall=points_text(total),
-                awareness=points_text(aware),
-                conversion=points_text(conv),
-                low=region_label(low["adcode"], lang),
-                low_shortfall=points_text(gap_numbers(low)[0]),
+                gap=t(f"demand.gap.{facts.larger}", lang),
+                action=t(f"demand.action.{facts.action}", lang),
             )
         )
-    shown = visible_rows(rows).drop_nulls("dominant_gap")
-    if shown.height:
-        counts = dict(shown.group_by("dominant_gap").len().iter_rows())
-        sentences.append(
-            t(
-                "demand.finding_dominance",
-                lang,
-                total=shown.height,
-                unit_kind=unit_kind,
-                awareness_n=counts.get("awareness", 0),
-                conversion_n=counts.get("conversion", 0),
-            )
-        )
-    first = priorities.row(0, named=True) if priorities.height else None
-    if first and first["priority_score"] > 0 and first["dominant_gap"] and first["action"]:
-        common = {
-            "region": region_label(first["adcode"], lang),
-            "category": category_name(first["service_category"], lang),
-            "gap": t(f"demand.gap.{first['dominant_gap']}", lang),
-            "action": t(f"demand.action.{first['action']}", lang),
-        }
-        if "entities" in priorities.columns:
-            sentence = t("demand.finding_priority", lang, score=f"{round(first['priority_score']):,}", **common)
-        else:
-            sentence = t("demand.finding_priority_rate", lang, shortfall=points_text(gap_numbers(first)[0]), **common)
-        if first["dominant_gap"] == "conversion" and first.get("top_reason"):
-            sentence += (" " if lang == "en" else "") + t(
-                "demand.finding_priority_reason", lang, reason=t(f"demand.reason.{first['top_reason']}", lang)
-            )
-        sentences.append(sentence)
+    else:
+        parts.append(t("demand.finding_priority_gap_unclear", lang))
+    if facts.top_reason:
+        parts.append(t("demand.finding_priority_reason", lang, reason=t(f"demand.reason.{facts.top_reason}", lang)))
+    return Finding(key, (" " if lang == "en" else "").join(parts), facts)
+
+
+@dataclass(frozen=True)
+class FlagFacts:
+    small: int
+    hidden: int
+    min_n: int
+    k: int
+
+
+def flag_facts(rows: pl.DataFrame, sel: Selection) -> FlagFacts | None:
     small, hidden = flagged_units(rows)
-    if small or hidden:
-        sentences.append(
-            t("demand.finding_flags", lang, small=len(small), min_n=sel.min_n, hidden=len(hidden), k=sel.k)
-        )
-    return sentences
+    return FlagFacts(len(small), len(hidden), sel.min_n, sel.k) if small or hidden else None
+
+
+def word_flags(facts: FlagFacts, lang: str) -> Finding:
+    key = "demand.finding_flags"
+    text = t(key, lang, small=facts.small, min_n=facts.min_n, hidden=facts.hidden, k=facts.k)
+    return Finding(key, text, facts)
+
+
+def finding_list(rows: pl.DataFrame, whole: dict, priorities: pl.DataFrame, sel: Selection, lang: str) -> list[Finding]:
+    """The page's findings, each chosen by its facts: the national shortfall and its split, which gap is larger
+    nationally, the largest and smallest shortfall, units by their larger gap, the top priority, the flagged /
+    hidden cells. A finding whose premise fails on the data is left out."""
+    out: list[Finding] = []
+    if (national := national_facts(whole, sel)) is not None:
+        out.append(word_national(national, lang))
+    if (split := split_facts(whole)) is not None:
+        out.append(word_split(split, lang))
+    if (spread := spread_facts(rows)) is not None:
+        out.append(word_spread(spread, sel, lang))
+    if (dominance := dominance_facts(rows)) is not None:
+        out.append(word_dominance(dominance, sel, lang))
+    if (priority := priority_facts(priorities)) is not None:
+        out.append(word_priority(priority, lang))
+    if (flags := flag_facts(rows, sel)) is not None:
+        out.append(word_flags(flags, lang))
+    return out
+
+
+def findings(rows: pl.DataFrame, whole: dict, priorities: pl.DataFrame, sel: Selection, lang: str) -> list[str]:
+    """The findings' sentences (see :func:`finding_list`)."""
+    return list(texts(finding_list(rows, whole, priorities, sel, lang)))
+
+
+def prepare(frame: pl.DataFrame) -> pl.DataFrame:
+    """A dataset of the demand kind as the page reads it (demand_units.prepare)."""
+    return du.prepare(frame)
+
+
+def demand_findings(
+    frame: pl.DataFrame,
+    lang: str,
+    *,
+    year: int | None = None,
+    category: str = ALL,
+    level: str | None = None,
+    k: int = SUPPRESS_K,
+    min_n: int = MIN_N,
+) -> list[Finding]:
+    """The findings the demand page shows for ``frame`` (a raw or prepared demand_funnel table) with the
+    page's defaults: the latest year, all services, the first level present (provinces when there are any).
+    An empty list when the frame has nothing to show."""
+    data = du.prepare(frame)
+    years = data["year"].drop_nulls().unique().sort().to_list()
+    levels = du.levels_present(data)
+    if not years or not levels:
+        return []
+    chosen_year = int(year if year is not None else years[-1])
+    chosen_level = level if level in levels else levels[0]
+    sel = Selection(chosen_year, category, cast(Level, chosen_level), k, min_n)
+    grid = du.protection(data, sel.year, sel.k)
+    rows = du.units(data, sel, grid=grid)
+    if rows.is_empty():
+        return []
+    return finding_list(rows, national_funnel(data, sel, grid), priority_rows(data, sel, grid), sel, lang)
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # The page
 # ---------------------------------------------------------------------------------------------------------------
+def data_notes(frame: pl.DataFrame, sel: Selection, lang: str, *, dropped_rows: int = 0) -> tuple[str, ...]:
+    """What the page cannot show for these data and why: rows left out, units not on the map, weighted cells
+    whose record count is unknown (hidden), categories outside the code list (shown as written)."""
+    notes = []
+    if dropped_rows:
+        notes.append(t("demand.note_incomplete", lang, n=dropped_rows))
+    unmapped = [a for a in du.unmapped_units(frame, sel.level) if a != "660000"]  # 兵团: the map's own caption
+    if unmapped:
+        notes.append(t("demand.note_unmapped", lang, n=len(unmapped), units=_names(unmapped[:5], lang)))
+    unknown = du.unknown_records(frame)
+    if unknown:
+        notes.append(t("demand.note_unweighted", lang, n=unknown))
+    return tuple(notes)
+
+
 def present(
     frame: pl.DataFrame,
     sel: Selection,
     rows: pl.DataFrame,
-    grid: pl.DataFrame,
+    grid: pl.DataFrame | du.Protection,
     lang: str,
     *,
     watermark: str | None = None,
+    dropped_rows: int = 0,
 ) -> DemandView:
     """The page for one selection: ``frame`` is the prepared dataset (demand_units.prepare), ``rows`` its
-    protected units for ``sel`` (demand_units.units) and ``grid`` the suppression grid of sel.year and sel.level
-    (the view caches both, since they do not depend on the language)."""
-    whole = national_funnel(frame, sel)
-    priorities = priority_rows(frame, sel, grid)
+    protected units for ``sel`` (demand_units.units) and ``grid`` the year's protection (demand_units.protection;
+    a suppression_grid is accepted too). The view caches both, since they do not depend on the language."""
+    protection = grid if isinstance(grid, du.Protection) else du.protection(frame, sel.year, sel.k)
+    whole = national_funnel(frame, sel, protection)
+    priorities = priority_rows(frame, sel, protection)
     points = scatter_points(rows, lang)
     bars = gap_bars(rows, lang)
+    found = finding_list(rows, whole, priorities, sel, lang)
     return DemandView(
         selection=sel,
         map=protected_map(
@@ -465,7 +753,7 @@ def present(
         ),
         scatter=figures.scatter_chart(points, lang),
         gaps=figures.gap_chart(bars, lang),
-        findings=tuple(findings(rows, whole, priorities, sel, lang)),
+        findings=texts(found),
         tables=DemandTables(
             units=units_table(rows, sel, lang),
             scatter=scatter_table(points, lang),
@@ -476,25 +764,32 @@ def present(
         national=whole,
         region_options=tuple(region_options(rows)),
         default_region=default_region(rows),
+        finding_list=tuple(found),
+        notes=data_notes(frame, sel, lang, dropped_rows=dropped_rows),
+        protection=protection,
     )
 
 
 def region_focus(frame: pl.DataFrame, view: DemandView, region: str, lang: str) -> RegionFocus:
     """The funnel and reasons of ``region`` (one of view.region_options) against the nation."""
+    sel = view.selection
     own = view.rows.filter(pl.col("adcode") == region)
     row = own.row(0, named=True) if own.height else None
     title = region_label(region, lang)
     long = funnel_long(row, view.national, title, lang)
-    shares = reason_shares(frame, view.selection, region, hidden=row is None or row["suppressed"])
+    protection = view.protection or du.protection(frame, sel.year, sel.k)
+    shares = reason_shares(frame, sel, region, hidden=row is None or row["suppressed"], grid=protection)
     scope_titles = {NATIONAL: t("demand.national", lang), "region": title}
+    partly = shares.filter(pl.col("suppressed")).height > 0
     return RegionFocus(
         title=title,
         funnel=figures.funnel_chart(long, lang),
         funnel_table=funnel_table(long, lang),
         reasons=figures.reasons_chart(shares, scope_titles, lang),
         reasons_table=reasons_table(shares, title, lang),
-        reasons_none=shares.is_empty(),
+        reasons_none=not du.reasons_recorded(frame, sel),
         reasons_hidden=not shares.filter(pl.col("scope") == "region").height,
+        reasons_note=t("demand.reasons_partly_hidden", lang, k=sel.k) if partly else None,
     )
 
 

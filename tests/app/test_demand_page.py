@@ -235,3 +235,46 @@ def test_runs_on_a_minimal_upload_without_entities_stages_or_reasons(store):
     priority = at.dataframe[-1].value
     assert "优先级得分（估计未网办主体数）" not in priority.columns
     assert any("按缺口排序" in m for m in markdown(at))
+
+
+def test_runs_on_an_odd_upload_and_escapes_its_text(store):
+    """Three provinces, one year, a null, weights, a free-text category with a link and an image, 税务 and tax
+    side by side, a unit not on the map, and non-users who gave no reason."""
+    import polars as pl
+
+    from tests.factories import demand_row
+
+    def row(adcode, category, n, need, aware, used):
+        return demand_row(adcode, "province", 2024, category, n * 10, n, need, aware, used, used, used)
+
+    hostile = "**[点我](http://evil.example)** ![x](http://evil.example/x.png) <b>x</b>"
+    rows = [
+        row(a, c, n, need, aware, used)
+        for c in ("税务", "tax", hostile)
+        for a, n, need, aware, used in (
+            ("510000", 400, 300, 250, 200),
+            ("440000", 500, 300, 260, 200),
+            ("999999", 600, 400, 300, 250),
+        )
+    ]
+    upload = (
+        pl.DataFrame(rows)
+        .with_columns(pl.col(c) * 0 for c in ("reason_no_guidance", "reason_other", "reason_unaware"))
+        .with_columns(
+            (pl.col("respondents") * 1.5).alias("respondents"),
+            pl.col("respondents").alias("unweighted_n"),
+            pl.when(pl.col("adcode") == "440000").then(None).otherwise(pl.col("used")).alias("used"),
+        )
+        .drop("level")
+    )
+    at = open_upload(store, upload)
+    assert not at.exception, at.exception
+    assert at.selectbox(key="demand_cat").options[:2] == ["全部事项", "税务"]
+    at.selectbox(key="demand_cat").set_value(at.selectbox(key="demand_cat").options[2]).run()
+    assert not at.exception, at.exception
+    shown = [*markdown(at), *subheaders(at), *(c.value for c in at.caption)]
+    assert not any("](http" in s for s in shown)  # every user text escaped: no link, no image
+    assert any(r"\[点我\]" in s for s in shown)  # but shown with its own text
+    assert any("没有地图边界" in c.value for c in at.caption)
+    assert any("未计入" in c.value for c in at.caption)  # the rows with a null count are said to be left out
+    assert "数据中没有记录未网办原因。" in [i.value for i in at.info]

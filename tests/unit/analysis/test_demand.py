@@ -102,7 +102,19 @@ def test_shortfall_equals_awareness_plus_conversion_exactly(values):
 
 def test_reasons_long_format_sums_to_one():
     out = reasons(survey(), by=("adcode", "year"), year=2024)
-    assert out.columns == ["adcode", "year", "reason", "gap", "count", "non_users", "share", "share_low", "share_high"]
+    assert out.columns == [
+        "adcode",
+        "year",
+        "reason",
+        "gap",
+        "count",
+        "records",
+        "non_users",
+        "share",
+        "share_low",
+        "share_high",
+    ]
+    assert out["records"].to_list() == out["count"].cast(pl.Float64).to_list()  # unweighted: records are counts
     for (_adcode,), group in out.group_by("adcode"):
         assert group["reason"].to_list() == list(REASONS)
         assert group["share"].sum() == pytest.approx(1.0)

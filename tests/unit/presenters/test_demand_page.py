@@ -31,6 +31,13 @@ def view(frame: pl.DataFrame, sel: du.Selection):
     return rows, du.national_funnel(frame, sel), du.priority_rows(frame, sel, grid)
 
 
+def by_key(rows, whole, prio, sel, lang, prefix):
+    """The one finding whose catalog key starts with prefix."""
+    found = [f for f in dp.finding_list(rows, whole, prio, sel, lang) if f.key.startswith(prefix)]
+    assert len(found) == 1, [f.key for f in dp.finding_list(rows, whole, prio, sel, lang)]
+    return found[0].text
+
+
 def numbers(text: str) -> list[float]:
     return [float(x.replace(",", "")) for x in re.findall(r"\d[\d,]*\.?\d*", text)]
 
@@ -96,7 +103,7 @@ def test_national_sentence_carries_the_recomputed_split(sample, lang, category):
 def test_largest_and_smallest_shortfall_sentence(sample):
     sel = du.Selection(YEAR)
     rows, whole, prio = view(sample, sel)
-    sentence = dp.findings(rows, whole, prio, sel, "zh")[1]
+    sentence = by_key(rows, whole, prio, sel, "zh", "demand.finding_largest")
     expected = provinces_recomputed(sample, YEAR).filter(pl.col("respondents") >= 30).sort("shortfall")
     top, low = expected.row(-1, named=True), expected.row(0, named=True)
     gazetteer = load_gazetteer()
@@ -111,17 +118,34 @@ def test_largest_and_smallest_shortfall_sentence(sample):
 def test_dominance_counts(sample):
     sel = du.Selection(YEAR)
     rows, whole, prio = view(sample, sel)
-    sentence = dp.findings(rows, whole, prio, sel, "en")[2]
-    expected = provinces_recomputed(sample, YEAR)
-    awareness_n = expected.filter(pl.col("awareness") >= pl.col("conversion")).height
-    assert numbers(sentence) == [expected.height, awareness_n, expected.height - awareness_n]
+    sentence = by_key(rows, whole, prio, sel, "en", "demand.finding_dominance")
+    expected = provinces_recomputed(sample, YEAR).with_columns(
+        # awareness − conversion (pp) and its 95% normal interval (multinomial variance), from scratch
+        (pl.col("awareness") - pl.col("conversion")).alias("d"),
+        (
+            1.959964
+            * (
+                (
+                    pl.col("awareness") / 100
+                    + pl.col("conversion") / 100
+                    - ((pl.col("awareness") - pl.col("conversion")) / 100) ** 2
+                )
+                / pl.col("respondents")
+            ).sqrt()
+            * 100
+        ).alias("half"),
+    )
+    awareness_n = expected.filter(pl.col("d") - pl.col("half") > 0).height
+    conversion_n = expected.filter(pl.col("d") + pl.col("half") < 0).height
+    unclear = expected.height - awareness_n - conversion_n
+    assert numbers(sentence.replace("95%", "")) == [expected.height, awareness_n, conversion_n, unclear]
     assert "provincial units" in sentence
 
 
 def test_top_priority_sentence(sample):
     sel = du.Selection(YEAR)
     rows, whole, prio = view(sample, sel)
-    sentence = dp.findings(rows, whole, prio, sel, "zh")[3]
+    sentence = by_key(rows, whole, prio, sel, "zh", "demand.finding_priority")
     cells = (
         sample.filter((pl.col("year") == YEAR) & (pl.col("level") == "province"))
         .with_columns(((pl.col("need") - pl.col("used")) / pl.col("respondents") * pl.col("entities")).alias("score"))
@@ -140,7 +164,7 @@ def test_findings_are_three_to_five_sentences_in_both_languages(sample):
     for sel in (du.Selection(YEAR), du.Selection(2023, "tax", "prefecture")):
         rows, whole, prio = view(sample, sel)
         zh, en = (dp.findings(rows, whole, prio, sel, lang) for lang in ("zh", "en"))
-        assert 3 <= len(zh) == len(en) <= 5
+        assert 3 <= len(zh) == len(en) <= 6
         assert all(CJK.search(s) for s in zh)
         assert not any(CJK.search(s) for s in en)
 
