@@ -202,3 +202,11 @@ def region_label(adcode: str, lang: str) -> str:
                 else f"{region.name(lang)} ({parent.name(lang)})"
             )
     return region.name(lang)
+
+
+def covers_all_provinces(adcodes: Iterable[str]) -> bool:
+    """True when the units (provinces or their cities and counties) reach every one of the 31 mainland
+    provinces, so that their total may be called national (全国)."""
+    gazetteer = load_gazetteer()
+    reached = {gazetteer.province_of(a).adcode for a in set(adcodes) if a in gazetteer}
+    return {r.adcode for r in gazetteer.provinces(counted_in_31_only=True)} <= reached

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal, cast
 
 import plotly.graph_objects as go
@@ -33,7 +33,7 @@ from digigov.figures import demand as figures
 from digigov.findings import Finding, signed, texts
 from digigov.i18n import catalog, t
 from digigov.presenters.survey import NO_VALUE, interval_text, percent, points_text, protected_map
-from digigov.regions import Level, region_label, region_name
+from digigov.regions import Level, covers_all_provinces, region_label, region_name
 
 SCATTER_LABELS = 5
 GAP_BARS = 15
@@ -389,6 +389,8 @@ class NationalFacts:
     awareness: float
     conversion: float
     has_shortfall: bool  # shortfall > 0 (need − used > 0)
+    national: bool = True  # the units reach all 31 provinces: the total may be called national
+    units: int = 0
 
 
 def national_facts(whole: dict, sel: Selection) -> NationalFacts | None:
@@ -407,11 +409,19 @@ def national_facts(whole: dict, sel: Selection) -> NationalFacts | None:
     )
 
 
+def scope_words(national: bool, units: int, lang: str) -> dict[str, str]:
+    """{scope, scope_title}: 全国 only when the data reach every province, else the units shown."""
+    if national:
+        return {"scope": t("demand.scope_nation", lang), "scope_title": t("demand.scope_nation_title", lang)}
+    return {"scope": t("demand.scope_units", lang, units=units), "scope_title": t("demand.scope_units_title", lang)}
+
+
 def word_national(facts: NationalFacts, lang: str) -> Finding:
     key = "demand.finding_national" if facts.has_shortfall else "demand.finding_national_none"
     text = t(
         key,
         lang,
+        **scope_words(facts.national, facts.units, lang),
         year=facts.year,
         category=category_name(facts.category, lang),
         potential=points_text(facts.potential),
@@ -420,6 +430,8 @@ def word_national(facts: NationalFacts, lang: str) -> Finding:
         awareness=points_text(facts.awareness),
         conversion=points_text(facts.conversion),
     )
+    if not facts.national:
+        text += t("demand.scope_not_national", lang)
     return Finding(key, text, facts)
 
 
@@ -431,6 +443,7 @@ class SplitFacts:
     low: float
     high: float
     larger: Gap | None
+    national: bool = True
 
 
 def split_facts(whole: dict) -> SplitFacts | None:
@@ -450,6 +463,7 @@ def word_split(facts: SplitFacts, lang: str) -> Finding:
     text = t(
         key,
         lang,
+        **scope_words(facts.national, 0, lang),
         difference=points_text(size) if facts.larger else signed(size),
         low=signed(facts.low),
         high=signed(facts.high),
@@ -648,10 +662,11 @@ def finding_list(rows: pl.DataFrame, whole: dict, priorities: pl.DataFrame, sel:
     nationally, the largest and smallest shortfall, units by their larger gap, the top priority, the flagged /
     hidden cells. A finding whose premise fails on the data is left out."""
     out: list[Finding] = []
+    nation = covers_all_provinces(rows["adcode"].to_list())
     if (national := national_facts(whole, sel)) is not None:
-        out.append(word_national(national, lang))
+        out.append(word_national(replace(national, national=nation, units=rows.height), lang))
     if (split := split_facts(whole)) is not None:
-        out.append(word_split(split, lang))
+        out.append(word_split(replace(split, national=nation), lang))
     if (spread := spread_facts(rows)) is not None:
         out.append(word_spread(spread, sel, lang))
     if (dominance := dominance_facts(rows)) is not None:

@@ -91,3 +91,19 @@ def test_the_installed_command_runs():
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("# Regional gaps\n") and "Benjamini" in done.stdout
+
+
+def test_channels_and_demand_pages_from_their_files(tmp_path, capsys):
+    from tests.unit.ingest.test_ingest_chunked import raw_demand_text
+
+    channels = ROOT / "data" / "samples" / "city_channels.csv"
+    assert main(["findings", str(channels), "--page", "channels", "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    spread = payload["pages"]["channels"][0]
+    assert spread["key"].startswith("channels.finding_spread") and spread["facts"]
+    demand = tmp_path / "answers.csv"
+    demand.write_text(raw_demand_text(2000), encoding="utf-8")
+    assert main(["findings", str(demand), "--page", "demand", "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("# Demand matching\n")
+    assert "not a national figure" in out  # four provinces answered: the total is not called national

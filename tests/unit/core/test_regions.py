@@ -132,3 +132,15 @@ def test_resolver_never_raises_anything_but_unknown_region(text):
 
 def test_normalise_key_folds_width_case_and_punctuation():
     assert normalise_key("Ｎｅｉ　Mongol") == normalise_key("nei-mongol") == "neimongol"
+
+
+def test_a_total_is_national_only_when_every_province_is_reached():
+    from digigov.regions import covers_all_provinces, load_gazetteer
+
+    gazetteer = load_gazetteer()
+    provinces = [r.adcode for r in gazetteer.provinces(counted_in_31_only=True)]
+    assert covers_all_provinces(provinces)
+    assert not covers_all_provinces(provinces[1:])
+    cities = [gazetteer.children(p)[0].adcode if gazetteer.children(p) else p for p in provinces]
+    assert covers_all_provinces(cities)
+    assert not covers_all_provinces(["810000", "820000", "710000", "999999"])

@@ -300,7 +300,8 @@ def test_weighted_upload_renders():
 def test_demand_findings_defaults_and_empty():
     frame = pl.concat([frame_of(BIG, year=2023), frame_of(BIG)])
     found = dp.demand_findings(frame, "zh")
-    assert found and found[0].text.startswith("2024 年全国")
-    assert dp.demand_findings(frame, "en", year=2023)[0].text.startswith("2023, national")
+    assert found and found[0].text.startswith("2024 年所选 3 个地区")  # three provinces are not the nation
+    assert found[0].text.endswith("这不是全国数字。") and not found[0].facts.national
+    assert dp.demand_findings(frame, "en", year=2023)[0].text.startswith("2023, the 3 units shown")
     assert dp.demand_findings(frame.clear(), "en") == []
     assert all(isinstance(f.facts_dict(), dict) for f in found)
