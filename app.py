@@ -5,6 +5,7 @@ import streamlit as st
 import components.preload  # noqa: F401  (first: the imports must not race between the first sessions)
 from components.language import current_language
 from digigov.i18n import t
+from digigov.presenters.methods import URL_PATH as METHODS_PATH
 
 st.set_page_config(page_title=t("app.title", current_language()), page_icon=":material/account_balance:", layout="wide")
 lang = current_language()
@@ -23,5 +24,6 @@ pages = [
     st.Page("views/demand.py", title=t("nav.demand", lang), url_path="demand", icon=":material/insights:"),
     st.Page("views/upload.py", title=t("nav.upload", lang), url_path="upload", icon=":material/upload_file:"),
     st.Page("views/briefing.py", title=t("nav.briefing", lang), url_path="briefing", icon=":material/description:"),
+    st.Page("views/methods.py", title=t("nav.methods", lang), url_path=METHODS_PATH, icon=":material/menu_book:"),
 ]
 st.navigation(pages).run()

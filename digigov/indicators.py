@@ -31,12 +31,19 @@ class Indicator:
     definition_en: str
     formula: str
     source: str
+    # Shown on the methods page; defaults keep a catalog without them loadable (tests check they are filled).
+    formula_latex: str = ""
+    caveats_zh: str = ""
+    caveats_en: str = ""
 
     def name(self, lang: str) -> str:
         return self.name_en if lang == "en" else self.name_zh
 
     def definition(self, lang: str) -> str:
         return self.definition_en if lang == "en" else self.definition_zh
+
+    def caveats(self, lang: str) -> str:
+        return self.caveats_en if lang == "en" else self.caveats_zh
 
     def unit_label(self, lang: str) -> str:
         return t(f"unit.{self.unit}", lang)
