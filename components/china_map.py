@@ -9,6 +9,7 @@ from components.downloads import png_button, shows_sample
 from digigov.export.labels import has_sample_watermark
 from digigov.figures.china_map import selected_adcode
 from digigov.figures.config import chart_config
+from digigov.presenters.methods import chart_method_links
 
 
 def china_map(fig: go.Figure, key: str, page: str, chart: str, lang: str | None = None) -> str | None:
@@ -26,6 +27,7 @@ def china_map(fig: go.Figure, key: str, page: str, chart: str, lang: str | None 
     )
     if lang:
         png_button(fig, key, page, chart, lang)
+        method_caption(page, chart, lang)
     return selected_adcode(event)
 
 
@@ -34,3 +36,11 @@ def chart(fig: go.Figure, key: str, page: str, name: str, lang: str | None = Non
     st.plotly_chart(fig, key=key, width="stretch", config=config)
     if lang:
         png_button(fig, key, page, name, lang)
+        method_caption(page, name, lang)
+
+
+def method_caption(page: str, chart: str, lang: str) -> None:
+    """Links to the methods page's entries behind the chart (catalog texts only: no user data in the link)."""
+    links = chart_method_links(page, chart, lang)
+    if links:
+        st.caption(links)

@@ -1,5 +1,9 @@
 """The ``digigov`` command: what a page can do, without a browser.
 
+``digigov validate FILE [FILE ...]`` runs the upload pipeline on each file (CSV/TSV of any size through the
+import folder's block reader, Excel and Parquet as uploads) and prints what the upload page would report.
+Exit status: 0 every file could be saved, 1 some file has errors, 2 some file cannot be read at all.
+
 ``digigov findings DATA`` reads DATA exactly as the upload page does (same validation, same identifier removal)
 and prints the sentences each page would show for it, or with ``--json`` the facts behind each sentence.
 Exit status: 0 sentences printed, 2 the file has errors (the report is printed), 3 no page can read it.
@@ -18,8 +22,11 @@ import polars as pl
 
 from digigov.findings import Finding
 from digigov.i18n import LANGUAGES, t
-from digigov.ingest.pipeline import read_upload
+from digigov.ingest.chunked import import_csv_file
+from digigov.ingest.pipeline import IngestResult, read_upload
 from digigov.upload_kinds import kind_frames
+
+TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
 
 DESCRIPTION = "数字政府决策看板 · Digital Government Decision Dashboard"
 PAGES: tuple[str, ...] = ("overview", "regional", "channels", "demand")
@@ -82,6 +89,14 @@ def page_findings(frames: dict[str, pl.DataFrame], pages: Sequence[str], year: i
     return {"findings": found, "skipped": skipped}
 
 
+def read_file(path: Path) -> IngestResult:
+    """The upload pipeline on a file on disk: text files in blocks (any size, as the import folder), others whole
+    (within the upload cap). Raises OSError when the file cannot be opened."""
+    if path.suffix.lower() in TEXT_SUFFIXES:
+        return import_csv_file(path, name=path.name)
+    return read_upload(path.name, path.read_bytes())
+
+
 def _print_report(result, lang: str, out: TextIO) -> None:
     print(result.report.summary(lang), file=out)
     for issue in result.report.errors:
@@ -97,7 +112,8 @@ def findings_command(args: argparse.Namespace, out: TextIO | None = None) -> int
     except OSError as err:
         print(t("cli.unreadable", lang, file=str(path), error=err.strerror or str(err)), file=sys.stderr)
         return 2
-    result = read_upload(path.name, data)
+    del data
+    result = read_file(path)
     if not result.ok:
         _print_report(result, lang, sys.stderr)
         return 2
@@ -133,6 +149,82 @@ def findings_command(args: argparse.Namespace, out: TextIO | None = None) -> int
     return 0
 
 
+def file_summary(path: Path, result: IngestResult, lang: str) -> dict:
+    """What the upload page would say of the file, as plain values (the JSON of `digigov validate --json`)."""
+    frames = kind_frames(result) if result.ok else {}
+    rows = result.frame.height if result.frame is not None else 0
+    return {
+        "file": str(path),
+        "saveable": result.ok,
+        "format": result.kind,
+        "encoding": result.encoding,
+        "delimiter": result.delimiter,
+        "sheet": result.sheet,
+        "header_row": result.header_row,
+        "shape": result.shape,
+        "rows": rows,
+        "pages": sorted(frames),
+        "regions_resolved": len(result.regions.resolved),
+        "regions_unresolved": sorted(result.regions.unresolved),
+        "counts": result.report.counts(),
+        "issues": [
+            {
+                "severity": i.severity,
+                "code": i.code,
+                "row": i.row,
+                "column": i.column,
+                "value": i.value,
+                "message": i.message(lang),
+            }
+            for i in result.report.issues
+        ],
+    }
+
+
+def _print_summary(summary: dict, lang: str, out: TextIO) -> None:
+    verdict = t("cli.validate.ok" if summary["saveable"] else "cli.validate.errors", lang)
+    print(f"# {summary['file']}: {verdict}", file=out)
+    missing = t("value.missing", lang)
+    facts = {
+        "format": summary["format"],
+        "encoding": summary["encoding"] or missing,
+        "shape": summary["shape"],
+        "rows": summary["rows"],
+        "pages": t("list.separator", lang).join(t(f"upload.kind.{k}", lang) for k in summary["pages"]) or missing,
+        "resolved": summary["regions_resolved"],
+        "unresolved": t("list.separator", lang).join(summary["regions_unresolved"]) or missing,
+    }
+    print(t("cli.validate.facts", lang, **facts), file=out)
+    for issue in summary["issues"]:
+        severity = t(f"cli.severity.{issue['severity']}", lang)
+        print(f"- [{severity}] {issue['code']}: {issue['message']}", file=out)
+    print(file=out)
+
+
+def validate_command(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    status = 0
+    summaries = []
+    for name in args.files:
+        path = Path(name)
+        try:
+            result = read_file(path)
+        except OSError as err:
+            print(t("cli.unreadable", args.lang, file=str(path), error=err.strerror or str(err)), file=sys.stderr)
+            status = 2
+            continue
+        summary = file_summary(path, result, args.lang)
+        summaries.append(summary)
+        if not summary["saveable"]:
+            status = max(status, 1)
+        if not args.json:
+            _print_summary(summary, args.lang, out)
+    if args.json:
+        for summary in summaries:
+            out.write(json.dumps(summary, ensure_ascii=False) + "\n")
+    return status
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="digigov", description=DESCRIPTION)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -147,6 +239,15 @@ def build_parser() -> argparse.ArgumentParser:
     findings.add_argument("--lang", choices=LANGUAGES, default="zh")
     findings.add_argument("--json", action="store_true", help="print the facts behind each sentence as JSON")
     findings.set_defaults(run=findings_command)
+    validate = commands.add_parser(
+        "validate",
+        help="check files as the upload page does, before sending them",
+        description="Run the upload pipeline on each FILE and print the report the upload page would show.",
+    )
+    validate.add_argument("files", metavar="FILE", nargs="+", help="CSV, TSV, Excel (.xlsx) or Parquet files")
+    validate.add_argument("--lang", choices=LANGUAGES, default="zh")
+    validate.add_argument("--json", action="store_true", help="one JSON object per file, one per line")
+    validate.set_defaults(run=validate_command)
     return parser
 
 

@@ -459,3 +459,8 @@ def method_links(entry_ids_: tuple[str, ...] | list[str], lang: str) -> str:
 def chart_links(page: str, chart: str, lang: str) -> str:
     """The links of CHART_ENTRIES[page][chart] on one line (KeyError for a chart not in the table)."""
     return method_links(CHART_ENTRIES[page][chart], lang)
+
+
+def chart_method_links(page: str, chart: str, lang: str) -> str | None:
+    """chart_links for a chart the table names, None for the others (a chart without a methods entry)."""
+    return chart_links(page, chart, lang) if chart in CHART_ENTRIES.get(page, {}) else None

@@ -34,3 +34,15 @@ def test_uploaded_charts_keep_the_camera(app, tmp_path, monkeypatch):
     at.switch_page("views/regional.py").run()
     assert not at.exception
     assert all(cameras(at))
+
+
+def test_charts_link_to_their_methods_entries(app):
+    """Each chart named in the methods table carries its links (deep links by anchor) under it."""
+    from digigov.presenters.methods import chart_links
+
+    at = app.run()
+    at.switch_page("views/regional.py").run()
+    captions = [c.value for c in at.caption]
+    for chart in ("map", "ranking", "theil", "sigma", "beta", "lisa"):
+        assert chart_links("regional", chart, "zh") in captions, chart
+    assert any("](methods#lisa)" in c for c in captions)

@@ -107,3 +107,31 @@ def test_channels_and_demand_pages_from_their_files(tmp_path, capsys):
     out = capsys.readouterr().out
     assert out.startswith("# Demand matching\n")
     assert "not a national figure" in out  # four provinces answered: the total is not called national
+
+
+# --------------------------------------------------------------------------------------------- digigov validate
+def test_validate_reports_each_file_and_exits_by_the_worst(tmp_path, capsys):
+    good = SAMPLE_INDEX
+    bad = tmp_path / "bad.csv"
+    bad.write_text("地区,年份,组织机构,制度体系,治理能力,治理效果\n火星,2024,1,2,3,4\n", encoding="gb18030")
+    assert main(["validate", str(good)]) == 0
+    out = capsys.readouterr().out
+    assert f"# {good}: 可以保存" in out and "可用于页面：总览、区域差距" in out and "格式 text" in out
+    assert main(["validate", str(good), str(bad), "--lang", "en"]) == 1
+    out = capsys.readouterr().out
+    assert "has errors and cannot be saved" in out and "[error]" in out and "火星" in out
+    assert main(["validate", str(good), str(tmp_path / "missing.xlsx")]) == 2
+
+
+def test_validate_json_has_one_object_per_file(tmp_path, capsys):
+    bad = tmp_path / "bad.csv"
+    header = "地区,年份,组织机构,制度体系,治理能力,治理效果\n"
+    bad.write_text(header + "火星,2024,1,2,3,4\n浙江,2024,1,2,3,4\n", encoding="utf-8")
+    assert main(["validate", str(SAMPLE_INDEX), str(bad), "--json"]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    first, second = (json.loads(line) for line in lines)
+    assert first["saveable"] and first["pages"] == ["province_index"] and first["regions_unresolved"] == []
+    assert first["rows"] > 0 and first["encoding"]
+    assert not second["saveable"] and second["regions_unresolved"] == ["火星"]
+    error = next(i for i in second["issues"] if i["severity"] == "error")
+    assert error["row"] == 2 and error["value"] == "火星" and error["column"] == "地区"
