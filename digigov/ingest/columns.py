@@ -4,6 +4,12 @@ A role says what a column is for: region, region_code, city, year, indicator (lo
 value (long tables: its number), sample_size, channel, entity_type, service_category, weight, ... An indicator
 column of a wide table is mapped to its catalog indicator (by id, Chinese or English name, or the catalog's
 column name). Identifier columns (姓名, 身份证, 手机 ...) get the role "identifier" and are dropped.
+
+Headers are matched by exact names and synonyms first, then by meaning (issue 19): the header is normalised
+(width, case, punctuation, a unit in brackets), split into known morphemes (线下/现场/窗口/柜台 → offline,
+线上/网上/网办/在线 → online, 偏好/倾向/习惯 → prefer, 占比/比例/率/比重 → share ...) and compared with each
+indicator's meaning; the confidence falls with every character no morpheme explains. A match below
+MAP_THRESHOLD is never applied: the column stays unmapped and carries the target as a `suggestion`.
 """
 
 from __future__ import annotations
@@ -82,6 +88,13 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "value": ("数值", "值", "指标值", "取值", "数据", "value", "amount"),
     "sample_size": (
         "样本量",
+        "有效样本量",
+        "有效样本数",
+        "有效问卷",
+        "有效问卷数",
+        "调查样本数",
+        "受访企业数",
+        "受访主体数",
         "样本数",
         "样本",
         "受访数",
@@ -162,14 +175,21 @@ def header_says_percent(header: str) -> bool:
     return unit is not None and any(word in unit.casefold() for word in _PERCENT_WORDS)
 
 
+# A proposed match below this confidence is not applied: the column stays unmapped with a suggestion.
+MAP_THRESHOLD = 0.6
+
+
 @dataclass(frozen=True)
 class ColumnMatch:
     column: str
     role: str | None  # one of ALL_ROLES, or None (kept as text, not used)
     indicator: str | None = None  # catalog id when the column holds an indicator
-    confidence: float = 0.0  # 1.0 exact, 0.9 catalog column name, 0.7 contained, 0.5 fuzzy, 1.0 user
-    matched: str | None = None  # the synonym or name that matched
+    # 1.0 exact, 0.9 catalog column name, 0.7 contained, 0.6-0.85 by meaning, 0.5 fuzzy (suggested only), 1.0 user
+    confidence: float = 0.0
+    matched: str | None = None  # the synonym or name that matched ("meaning: offline+prefer+share" by meaning)
     unit_hint: str | None = None  # unit written in the header, e.g. "%"
+    suggestion: str | None = None  # a low-confidence target (role or indicator id) not applied; see MAP_THRESHOLD
+    by_meaning: bool = False  # matched by normalised words, not by an exact name or synonym
 
     @property
     def target(self) -> str | None:
@@ -204,6 +224,14 @@ class ColumnMapping:
 
     def get(self, column: str) -> ColumnMatch | None:
         return next((m for m in self.matches if m.column == column), None)
+
+    def confidences(self) -> dict[str, float]:
+        """{column: confidence of its proposed target} (0.0 for an unmapped column): what the mapping shows."""
+        return {m.column: m.confidence if m.target else 0.0 for m in self.matches}
+
+    def suggestions(self) -> dict[str, tuple[str, float]]:
+        """{column: (suggested target, confidence)} for the columns left unmapped because the match was weak."""
+        return {m.column: (m.suggestion, m.confidence) for m in self.matches if m.suggestion and not m.target}
 
 
 def _indicator_names() -> dict[str, tuple[str, float]]:
@@ -249,18 +277,122 @@ def _match(header: str, indicator_names: dict[str, tuple[str, float]], synonyms:
         for name in indicator_names
         if len(name) >= 3 and name in key and indicator_names[name][1] == 1.0
     ]
+    catalog_ids = frozenset(i for i, _ in indicator_names.values())
+    meaning = _meaning_match(header, unit, catalog_ids)
+    if meaning is not None and meaning.target and meaning.confidence >= 0.75:
+        return meaning  # every word explained: better than a synonym found inside the header
     if contained:
         _, role, word = max(contained)
         if role == "indicator_column":
             return ColumnMatch(header, role, indicator_names[word][0], 0.7, word, unit)
         return ColumnMatch(header, role, None, 0.7, word, unit)
+    if meaning is not None:
+        return meaning
     close = difflib.get_close_matches(key, [*indicator_names, *synonyms], n=1, cutoff=0.85)
-    if close:
+    if close:  # a look-alike: suggested, never applied
         word = close[0]
-        if word in indicator_names:
-            return ColumnMatch(header, "indicator_column", indicator_names[word][0], 0.5, word, unit)
-        return ColumnMatch(header, synonyms[word], None, 0.5, word, unit)
+        target = indicator_names[word][0] if word in indicator_names else synonyms[word]
+        return ColumnMatch(header, None, None, 0.5, word, unit, suggestion=target)
     return ColumnMatch(header, None, unit_hint=unit)
+
+
+# -- matching by meaning ------------------------------------------------------------------------------------
+# Morphemes analysts use in headers → concepts. Longest first when a header is split.
+MORPHEMES: dict[str, str] = {
+    **dict.fromkeys(("线下", "现场", "实体大厅", "办事大厅", "大厅", "到场", "当面", "面对面", "线下渠道"), "offline"),
+    **dict.fromkeys(("窗口", "柜台", "窗口端"), "counter"),
+    **dict.fromkeys(("线上", "网上", "在线", "网络", "互联网", "一网通办", "onlin", "online"), "online"),
+    **dict.fromkeys(("网办",), "online_handle"),
+    **dict.fromkeys(
+        ("偏好", "倾向", "倾向于", "习惯", "喜欢", "更愿意", "愿意", "首选", "偏向", "prefer", "prefers"), "prefer"
+    ),
+    **dict.fromkeys(("办理", "办事", "办", "处理", "handling", "handled"), "handle"),
+    **dict.fromkeys(
+        ("占比", "比例", "比重", "比率", "份额", "百分比", "率", "占", "share", "rate", "ratio", "pct", "percent"),
+        "share",
+    ),
+    **dict.fromkeys(("知晓", "知道", "了解", "知悉", "听说过", "awareness", "aware"), "aware"),
+    **dict.fromkeys(("潜在", "需求", "有需求", "需要", "potential", "need"), "need"),
+    **dict.fromkeys(("实际", "actual"), "actual"),
+    **dict.fromkeys(("使用", "用过", "利用", "usage", "use", "used"), "use"),
+    **dict.fromkeys(("网站", "网页", "门户", "电脑端", "pc端", "pc", "web", "website", "portal"), "web"),
+    **dict.fromkeys(("移动端", "移动", "手机", "app", "小程序", "掌上", "mobile"), "mobile"),
+    **dict.fromkeys(("自助终端", "自助机", "自助", "终端", "一体机", "terminal", "kiosk"), "terminal"),
+    **dict.fromkeys(
+        ("样本量", "样本数", "样本", "受访者数", "受访者", "受访", "有效", "问卷数", "问卷", "人数", "数"), "sample"
+    ),
+    **dict.fromkeys(("主要", "渠道", "方式", "的", "者", "人员", "群众", "企业", "市场主体", "主体"), "filler"),
+}
+# Meanings: (concepts that must all be present, concepts that may be, target, confidence when fully explained).
+MEANINGS: tuple[tuple[frozenset[str], frozenset[str], str, float], ...] = (
+    (frozenset({"offline", "prefer"}), frozenset({"handle", "share", "filler"}), "offline_pref_share", 0.85),
+    (frozenset({"counter", "prefer"}), frozenset({"handle", "share", "filler"}), "offline_pref_share", 0.85),
+    (frozenset({"counter", "share"}), frozenset({"handle", "filler"}), "channel_counter_share", 0.8),
+    (frozenset({"offline", "share"}), frozenset({"handle", "filler"}), "channel_counter_share", 0.55),
+    (frozenset({"web", "share"}), frozenset({"handle", "filler"}), "channel_web_share", 0.8),
+    (frozenset({"mobile", "share"}), frozenset({"handle", "filler"}), "channel_mobile_share", 0.8),
+    (frozenset({"terminal", "share"}), frozenset({"handle", "filler"}), "channel_terminal_share", 0.8),
+    (frozenset({"aware", "share"}), frozenset({"online", "handle", "filler"}), "awareness_rate", 0.85),
+    (frozenset({"need", "share"}), frozenset({"use", "online", "handle", "filler"}), "potential_usage_rate", 0.8),
+    (frozenset({"actual", "use"}), frozenset({"share", "online", "handle", "filler"}), "actual_usage_rate", 0.85),
+    (frozenset({"online", "handle", "share"}), frozenset({"actual", "use", "filler"}), "actual_usage_rate", 0.75),
+    (frozenset({"online_handle", "share"}), frozenset({"actual", "use", "filler"}), "actual_usage_rate", 0.75),
+    (frozenset({"online", "use", "share"}), frozenset({"filler"}), "actual_usage_rate", 0.75),
+    (frozenset({"sample"}), frozenset({"filler"}), "sample_size", 0.8),
+)
+_BRACKETED = re.compile(r"[(（\[【][^)）\]】]*[)）\]】]")
+_MORPHEME_ORDER = sorted(MORPHEMES, key=len, reverse=True)
+
+
+def meaning_words(header: str) -> tuple[list[str], int, int]:
+    """The header's concepts in order (from MORPHEMES), the characters they explain and the characters in all,
+    after folding and removing units in brackets: '倾向线下办理占比(%)' → ([prefer, offline, handle, share], 8, 8)."""
+    base, _ = split_unit(header)
+    key = fold(_BRACKETED.sub("", unicodedata.normalize("NFKC", base)))
+    key = re.sub(r"[%‰,，、;；()（）\[\]【】]", "", key)
+    concepts: list[str] = []
+    explained = 0
+    position = 0
+    while position < len(key):
+        word = next((m for m in _MORPHEME_ORDER if key.startswith(m, position)), None)
+        if word is None:
+            position += 1
+            continue
+        concepts.append(MORPHEMES[word])
+        explained += len(word)
+        position += len(word)
+    return concepts, explained, len(key)
+
+
+def match_by_meaning(header: str) -> tuple[str, float, str] | None:
+    """(target, confidence, the concepts matched) by the header's meaning, or None. Full confidence only when
+    every character is explained and no concept is left over; each unexplained character costs."""
+    concepts, explained, total = meaning_words(header)
+    if not concepts or total == 0:
+        return None
+    found = set(concepts)
+    best: tuple[str, float, str] | None = None
+    for required, optional, target, confidence in MEANINGS:
+        if not required <= found:
+            continue
+        stray = found - required - optional
+        score = confidence * (explained / total) - 0.2 * len(stray)
+        if best is None or score > best[1]:
+            best = (target, round(score, 2), "+".join(c for c in dict.fromkeys(concepts) if c != "filler"))
+    return best if best is not None and best[1] > 0 else None
+
+
+def _meaning_match(header: str, unit: str | None, catalog_ids: frozenset[str]) -> ColumnMatch | None:
+    found = match_by_meaning(header)
+    if found is None:
+        return None
+    target, confidence, words = found
+    indicator = target if target in catalog_ids else None
+    role = "indicator_column" if indicator else target
+    matched = f"meaning: {words}"
+    if confidence < MAP_THRESHOLD:
+        return ColumnMatch(header, None, None, confidence, matched, unit, suggestion=target, by_meaning=True)
+    return ColumnMatch(header, role, indicator, confidence, matched, unit, by_meaning=True)
 
 
 def propose_mapping(columns: Sequence[str]) -> ColumnMapping:
@@ -278,7 +410,7 @@ def propose_mapping(columns: Sequence[str]) -> ColumnMapping:
         if target is None or match.role not in SINGLE_ROLES | {"indicator_column"}:
             continue
         if target in taken:
-            final[i] = ColumnMatch(match.column, None, None, 0.0, None, match.unit_hint)
+            final[i] = ColumnMatch(match.column, None, None, 0.0, None, match.unit_hint, suggestion=target)
         else:
             taken[target] = i
     return ColumnMapping(tuple(final))

@@ -274,7 +274,16 @@ def read_csv_text(
         frame = _python_frame(text, chosen, names, len(head[: position + 1]))
     frame = _drop_notes_and_blanks(frame, names, scan, note_lines, report)
     frame = _drop_empty_generated(frame, changes, report, header_line)
-    return RawTable(frame=frame, header_row=header_line, delimiter=chosen)
+    titles = [" ".join(str(c).strip() for c in filled(f)) for _, f in skipped]
+    notes = [" ".join(str(c).strip() for c in filled(f)) for line, f in scan.tail if line in note_lines and filled(f)]
+    return RawTable(
+        frame=frame,
+        header_row=header_line,
+        delimiter=chosen,
+        title_lines=titles,
+        title_rows=[line for line, _ in skipped],
+        note_lines=notes,
+    )
 
 
 def _scan_body(

@@ -213,7 +213,8 @@ def _table_from_grid(
     names, changes = clean_headers(grid.row(position))
     body = grid.slice(position + 1).with_row_index(ROW, offset=position + 2).with_columns(pl.col(ROW).cast(pl.Int64))
     body = body.rename(dict(zip(grid.columns, names, strict=True)))
-    body = _drop_blank_rows(_drop_notes(body, report), report)
+    body, notes = _drop_notes(body, report)
+    body = _drop_blank_rows(body, report)
     drop = []
     for _, kind, name in changes:
         if kind == "empty" and body.get_column(name).null_count() == body.height:
@@ -228,7 +229,15 @@ def _table_from_grid(
                 column=name,
             )
     body = body.drop(drop).select(ROW, *[c for c in body.columns if c != ROW and c not in drop])
-    return RawTable(frame=body, header_row=position + 1, sheet=sheet)
+    titles = [" ".join(str(c).strip() for c in filled(head_rows[i])) for i in title_rows]
+    return RawTable(
+        frame=body,
+        header_row=position + 1,
+        sheet=sheet,
+        title_lines=titles,
+        title_rows=[i + 1 for i in title_rows],
+        note_lines=notes,
+    )
 
 
 def _grid_header_position(
@@ -252,17 +261,17 @@ def _grid_header_position(
     return found
 
 
-def _drop_notes(body: pl.DataFrame, report: ValidationReport) -> pl.DataFrame:
-    """The body without the notes under the table (reported)."""
+def _drop_notes(body: pl.DataFrame, report: ValidationReport) -> tuple[pl.DataFrame, list[str]]:
+    """The body without the notes under the table (reported), and the notes' texts."""
     notes = trailing_notes(body.tail(200).drop(ROW).rows())
     if not notes:
-        return body
+        return body, []
     note_frame = body.tail(notes)
+    texts = [" ".join(str(c).strip() for c in filled(r[1:])) for r in note_frame.iter_rows() if filled(r[1:])]
     first = next((r for r in note_frame.iter_rows() if filled(r[1:])), None)
-    count = sum(1 for r in note_frame.iter_rows() if filled(r[1:]))
     if first is not None:
-        report.add("notes_skipped", "info", row=first[0], value=filled(first[1:])[0], count=count)
-    return body.head(body.height - notes)
+        report.add("notes_skipped", "info", row=first[0], value=filled(first[1:])[0], count=len(texts))
+    return body.head(body.height - notes), texts
 
 
 def _drop_blank_rows(body: pl.DataFrame, report: ValidationReport) -> pl.DataFrame:

@@ -145,40 +145,79 @@ CHANNEL_LABELS = label_table(
         ),
     }
 )
+# Traditional-script forms of the entity-type and service-category labels (files from Hong Kong, Macao and Taiwan
+# offices, or typed with a traditional input method) are generated from the simplified labels with OpenCC (s2t,
+# s2tw, s2hk: 個體工商戶, 稅務 / 税務, 社會保險 …), the converter pyproject.toml pins for region names. Without it
+# (an environment that predates the pin) this short list of the same forms is used instead.
+TRADITIONAL_LABELS: dict[str, tuple[str, ...]] = {
+    "enterprise": ("企業", "企業法人"),
+    "individual_business": ("個體工商戶", "個體戶", "個體", "個體工商户"),
+    "individual": ("個人",),
+    "business_registration": ("市場主體登記", "登記", "註冊", "注冊", "工商登記", "商事登記", "企業登記", "年報"),
+    "tax": ("稅務", "税務", "納稅", "納税", "辦稅", "辦税", "稅"),
+    "social_insurance": ("社會保險", "醫保"),
+    "permits": ("行政許可", "許可", "審批"),
+    "certificates": ("證照", "證明", "證照辦理", "證明辦理", "證照證明"),
+}
+
+
+def _traditional_forms(labels: Iterable[str]) -> tuple[str, ...] | None:
+    """The labels in traditional script (OpenCC s2t, s2tw, s2hk), or None when OpenCC is not installed."""
+    try:
+        import opencc  # the OpenCC project's own binding (pinned in pyproject.toml)
+    except Exception:  # not installed, or a broken installation: the listed forms are used instead
+        return None
+    converters = [opencc.OpenCC(config) for config in ("s2t", "s2tw", "s2hk")]
+    return tuple(dict.fromkeys(c.convert(label) for label in labels for c in converters))
+
+
+def _with_traditional(spec: Mapping[str, Iterable[str]]) -> dict[str, tuple[str, ...]]:
+    out: dict[str, tuple[str, ...]] = {}
+    for key, labels in spec.items():
+        simplified = tuple(labels)
+        generated = _traditional_forms(simplified)
+        out[key] = (*simplified, *(generated if generated is not None else TRADITIONAL_LABELS.get(key, ())))
+    return out
+
+
 ENTITY_LABELS = label_table(
-    {
-        "enterprise": ("企业", "公司", "企业法人", "company", "firm", "corporation"),
-        "individual_business": (
-            "个体工商户",
-            "个体户",
-            "个体",
-            "individual business",
-            "self employed",
-            "sole proprietor",
-            "sole trader",
-        ),
-        "individual": ("个人", "自然人", "person", "natural person"),
-    }
+    _with_traditional(
+        {
+            "enterprise": ("企业", "公司", "企业法人", "company", "firm", "corporation"),
+            "individual_business": (
+                "个体工商户",
+                "个体户",
+                "个体",
+                "individual business",
+                "self employed",
+                "sole proprietor",
+                "sole trader",
+            ),
+            "individual": ("个人", "自然人", "person", "natural person"),
+        }
+    )
 )
 CATEGORY_LABELS = label_table(
-    {
-        "business_registration": (
-            "市场主体登记",
-            "登记",
-            "注册",
-            "工商登记",
-            "商事登记",
-            "企业登记",
-            "年报",
-            "registration",
-            "business registration",
-            "company registration",
-        ),
-        "tax": ("税务", "纳税", "办税", "税", "taxation", "taxes"),
-        "social_insurance": ("社保", "社会保险", "医保", "social security"),
-        "permits": ("行政许可", "许可", "审批", "permit", "licence", "license", "licensing", "approvals"),
-        "certificates": ("证照", "证明", "证照办理", "证明办理", "证照证明", "certificate", "certification"),
-    }
+    _with_traditional(
+        {
+            "business_registration": (
+                "市场主体登记",
+                "登记",
+                "注册",
+                "工商登记",
+                "商事登记",
+                "企业登记",
+                "年报",
+                "registration",
+                "business registration",
+                "company registration",
+            ),
+            "tax": ("税务", "纳税", "办税", "税", "taxation", "taxes"),
+            "social_insurance": ("社保", "社会保险", "医保", "social security"),
+            "permits": ("行政许可", "许可", "审批", "permit", "licence", "license", "licensing", "approvals"),
+            "certificates": ("证照", "证明", "证照办理", "证明办理", "证照证明", "certificate", "certification"),
+        }
+    )
 )
 _YES = {label_key(v) for v in ("是", "有", "对", "需要", "yes", "y", "true", "t", "1", "1.0", "√", "✓", "✔")}
 _NO = {

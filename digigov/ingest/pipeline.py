@@ -24,6 +24,7 @@ from typing import cast
 
 import polars as pl
 
+from digigov.i18n import t
 from digigov.indicators import Indicator, load_catalog
 from digigov.ingest.columns import (
     ColumnMapping,
@@ -46,8 +47,10 @@ from digigov.ingest.layout import (
     ROW,
     YEAR,
     RawTable,
+    TitleInfo,
     dim_column,
     indicator_column,
+    parse_title,
 )
 from digigov.ingest.limits import MIB, max_upload_bytes
 from digigov.ingest.parquet_reader import read_parquet_bytes
@@ -60,13 +63,21 @@ from digigov.ingest.privacy import (
     scan_identifiers,
 )
 from digigov.ingest.raw_records import RawRecords, aggregate_records, check_raw
-from digigov.ingest.region_columns import attach_regions
+from digigov.ingest.region_columns import attach_regions, holds_countries, split_aggregates
 from digigov.ingest.regions_resolve import RegionResolution
-from digigov.ingest.report import ValidationReport
-from digigov.ingest.shapes import ShapeResult, detect_shape
+from digigov.ingest.report import Severity, ValidationReport
+from digigov.ingest.shapes import (
+    PERIOD_SOURCE,
+    PeriodLayout,
+    ShapeResult,
+    detect_shape,
+    melt_periods,
+    periods_layout,
+)
 from digigov.ingest.sniff import Sniffed, extension_kind, sniff
 from digigov.ingest.values import (
     SCIENTIFIC_PATTERN,
+    UNIT_WORDS,
     ParsedColumn,
     Scale,
     UnitInference,
@@ -116,7 +127,11 @@ class IngestResult:
     frame: pl.DataFrame | None = None  # normalised; store only when ok
     raw: RawRecords | None = None
     aggregated: pl.DataFrame | None = None  # raw shapes: the counts made by the analysis aggregator
+    aggregates: pl.DataFrame | None = None  # 全国/合计/平均/全省 rows, as read: a reference value, not regions
     privacy: PrivacyNotice | None = None
+    title: TitleInfo | None = None  # what the lines above and below the table say (指标：…, 数据来源：…)
+    periods: PeriodLayout | None = None  # periods as columns: the layout the table was reshaped from
+    uncatalogued: list[UncataloguedIndicator] = field(default_factory=list)  # numbers read, no catalog indicator
 
     @property
     def ok(self) -> bool:
@@ -126,6 +141,19 @@ class IngestResult:
     @property
     def issues(self) -> pl.DataFrame:
         return self.report.to_frame()
+
+
+@dataclass(frozen=True)
+class UncataloguedIndicator:
+    """An indicator read from the file that is not in the catalog (宽带接入用户 in an NBS export): everything a
+    user-indicator feature needs to store it once the analyst confirms its name, unit, polarity and level."""
+
+    name: str  # as written, without the unit: "宽带接入用户"
+    unit: str | None  # "万户" (from the title or the header's brackets)
+    column: str  # the file's column holding the values (a long table's value column)
+    label: str  # the indicator cell or header as written: "宽带接入用户(万户)"
+    source: str | None  # 数据来源 in the file's notes, e.g. "国家统计局"
+    values: pl.DataFrame  # adcode, level, drawn, year, value (Float64, as written: scale words applied), row
 
 
 @dataclass(frozen=True)
@@ -315,8 +343,10 @@ def _run(result: IngestResult, data: bytes, options: _Options) -> None:
         return
     result.header_row, result.sheet = table.header_row, table.sheet
     table.frame = _redact_headers(table.frame, report, table.header_row)
-    proposal = propose_mapping(table.columns)
+    table = _periods_to_long(result, table)
+    proposal = propose_mapping([c for c in table.columns if c != PERIOD_SOURCE])
     result.proposed_mapping = proposal
+    _report_mapping_confidence(proposal, report)
     mapping, mapping_errors = apply_user_mapping(proposal, options.mapping)
     for error in mapping_errors:
         report.add("mapping_invalid", "error", column=error.column, value=error.target)
@@ -330,12 +360,16 @@ def _run(result: IngestResult, data: bytes, options: _Options) -> None:
             report.add("header_only", "error", row=table.header_row)
         return
     _note_formula_text(work, report)
+    if holds_countries(work, mapping, report):  # a file of countries, not Chinese regions (issue 19)
+        return
 
     shape = options.shape or detect_shape(work, mapping)
     result.shape, result.shape_result = shape.shape, shape
     if shape.shape == "unknown":
-        report.add("no_indicator_columns", "error", columns=", ".join(table.columns[:12]))
+        if not _explain_period_gap(result, report):
+            report.add("no_indicator_columns", "error", columns=", ".join(table.columns[:12]))
         return
+    work, result.aggregates = split_aggregates(work, mapping, report)  # 全国/合计 rows: kept apart (issue 19)
     placed = attach_regions(work, mapping, report, result.regions, options.region_overrides)
     if placed is None:
         return
@@ -343,6 +377,7 @@ def _run(result: IngestResult, data: bytes, options: _Options) -> None:
     if dated is None:
         return
     _normalise(result, dated, mapping, shape, options)
+    _report_kind_gaps(result)
 
 
 def _normalise(
@@ -514,10 +549,78 @@ def _keys(work: pl.DataFrame) -> list[str]:
 
 # -- numbers -----------------------------------------------------------------------------------------------
 def _numbers(work: pl.DataFrame, column: str, report: ValidationReport) -> ParsedColumn:
+    """The column's numbers; cells that are not numbers reported with the reason's own hint, approximate values
+    flagged one by one, scale words (万, 亿) noted once per column."""
     parsed = parse_number_column(work.get_column(column))
-    bad = work.select(ROW, column).filter(parsed.errors)
-    report.add_rows("not_a_number", "error", bad, row=ROW, value=column, column=column)
+    cells = work.select(ROW, column, *([PERIOD_SOURCE] if PERIOD_SOURCE in work.columns else []))
+    reasons = parsed.reasons()
+    for code in ("not_a_number", "number_grouping", "number_range", "number_unit_unknown"):
+        _add_cells(report, code, "error", cells.filter(parsed.errors & (reasons == code).fill_null(False)), column)
+    _add_cells(report, "value_approximate", "info", cells.filter(parsed.flags("approx")), column)
+    scaled = cells.with_columns(parsed.values.alias("__v")).filter(parsed.flags("scaled"))
+    if scaled.height:
+        report.add(
+            "value_scaled",
+            "info",
+            row=scaled.item(0, ROW),
+            column=_cell_column(scaled, column),
+            value=scaled.item(0, column),
+            stored=f"{scaled.item(0, '__v'):,.15g}",
+            count=scaled.height,
+        )
     return parsed
+
+
+def _cell_column(cells: pl.DataFrame, column: str, index: int = 0) -> str:
+    """The file's column of a cell: the period column for a table reshaped from periods as columns."""
+    if PERIOD_SOURCE in cells.columns and cells.height:
+        return str(cells.item(index, PERIOD_SOURCE))
+    return column
+
+
+def _add_cells(
+    report: ValidationReport, code: str, severity: Severity, cells: pl.DataFrame, column: str, **params: object
+) -> None:
+    """One issue per cell (row, column, value); a reshaped period table names each cell's period column."""
+    if cells.height == 0:
+        return
+    if PERIOD_SOURCE not in cells.columns:
+        report.add_rows(code, severity, cells, row=ROW, value=column, column=column, **params)
+        return
+    for (source,), part in cells.sort(ROW).group_by(PERIOD_SOURCE, maintain_order=True):
+        report.add_rows(code, severity, part, row=ROW, value=column, column=str(source), **params)
+
+
+def _check_written_units(
+    work: pl.DataFrame, column: str, unit: str, parsed: ParsedColumn, report: ValidationReport
+) -> ParsedColumn:
+    """Unit words written in the cells ("71.2分", "12天", "350家") against the indicator's unit: a matching word is
+    dropped with one note per column; another is an error per cell (that cell is not read)."""
+    words = parsed.units()
+    written = words.is_not_null() & ~parsed.percent
+    if not bool(written.any()):
+        return parsed
+    fits = words.replace_strict(UNIT_WORDS, default=None, return_dtype=pl.String) == unit
+    cells = work.select(ROW, column, *([PERIOD_SOURCE] if PERIOD_SOURCE in work.columns else []))
+    wrong = (written & ~fits.fill_null(False)).fill_null(False)
+    good = cells.filter((written & fits.fill_null(False)).fill_null(False))
+    if good.height:
+        report.add(
+            "value_unit_stripped",
+            "info",
+            row=good.item(0, ROW),
+            column=_cell_column(good, column),
+            value=good.item(0, column),
+            count=good.height,
+        )
+    if not bool(wrong.any()):
+        return parsed
+    kind = {lang: t(f"ingest.unit_kind.{unit}", lang) for lang in ("zh", "en")}
+    _add_cells(report, "value_unit_mismatch", "error", cells.filter(wrong), column, unit=kind)
+    values = pl.DataFrame({"v": parsed.values, "w": wrong}).select(
+        pl.when(pl.col("w")).then(None).otherwise(pl.col("v")).alias(parsed.values.name)
+    )
+    return dataclasses.replace(parsed, values=values.to_series(), errors=parsed.errors | wrong)
 
 
 def _denominator(indicator: Indicator, work: pl.DataFrame, mapping: ColumnMapping) -> str | None:
@@ -662,7 +765,7 @@ def _wide(
     values: list[str] = []
     for column, indicator_id in mapping.indicators().items():
         indicator = catalog[indicator_id]
-        parsed = _numbers(work, column, report)
+        parsed = _check_written_units(work, column, indicator.unit, _numbers(work, column, report), report)
         inference, denominator = _infer(column, indicator, parsed, options, work, mapping, header_says_percent(column))
         result.units[column] = inference
         stored = _store(result, work, column, indicator, parsed, inference, denominator)
@@ -682,7 +785,7 @@ def _attach_extra_numbers(
         column = mapping.first(role)
         if column is None:
             continue
-        parsed = _numbers(work, column, report)
+        parsed = _check_written_units(work, column, "count", _numbers(work, column, report), report)
         checks = pl.DataFrame({ROW: work.get_column(ROW), "raw": work.get_column(column), "v": parsed.values})
         report.add_rows("negative_value", "error", checks.filter(pl.col("v") < 0), row=ROW, value="raw", column=column)
         work = work.with_columns(parsed.values.alias(f"__{role}"))
@@ -704,38 +807,22 @@ def _long(
             if text and fold(text) not in lookup:
                 lookup[fold(text)] = indicator.id
     names = work.get_column(name_col).drop_nulls().unique(maintain_order=True).to_list()
-    resolved: dict[str, str] = {}
-    percent_names: set[str] = set()
-    for raw in names:
-        base, unit = split_unit(raw)
-        found = lookup.get(fold(base))
-        if found:
-            resolved[raw] = found
-            if unit and header_says_percent(raw):
-                percent_names.add(raw)
-            continue
-        hits = work.filter(pl.col(name_col) == raw)
-        close = difflib.get_close_matches(fold(base), list(lookup), n=3, cutoff=0.6)
-        report.add(
-            "unknown_indicator",
-            "error",
-            row=hits.item(0, ROW),
-            column=name_col,
-            value=raw,
-            count=hits.height,
-            suggestions=", ".join(dict.fromkeys(lookup[c] for c in close)) or "-",
-        )
+    resolved, percent_names = _resolve_indicator_names(result, work, names, lookup, name_col, value_col)
     work = work.with_columns(
         pl.col(name_col).replace_strict(resolved, default=None, return_dtype=pl.String).alias("__indicator")
     )
     parsed = _numbers(work, value_col, report)
-    work = work.with_columns(parsed.values.alias("__v"), parsed.percent.alias("__p"), parsed.errors.alias("__e"))
+    work = work.with_columns(
+        parsed.values.alias("__v"), parsed.percent.alias("__p"), parsed.errors.alias("__e"), parsed.units().alias("__u")
+    )
     work, extra = _attach_extra_numbers(work, mapping, report)
+    _hand_over_uncatalogued(result, work, name_col, value_col, [n for n in names if n not in resolved])
     stored_parts: list[pl.DataFrame] = []
     for indicator_id in [i for i in dict.fromkeys(resolved.values())]:
         indicator = catalog[indicator_id]
         part = work.filter(pl.col("__indicator") == indicator_id)
-        sub = ParsedColumn(part.get_column("__v"), part.get_column("__p"), part.get_column("__e"))
+        sub = ParsedColumn(part.get_column("__v"), part.get_column("__p"), part.get_column("__e"), unit=part["__u"])
+        sub = _check_written_units(part, value_col, indicator.unit, sub, report)
         header_percent = bool(part.get_column(name_col).is_in(list(percent_names)).any())
         inference, _ = _infer(value_col, indicator, sub, options, part, mapping, header_percent)
         result.units[indicator_id] = inference
@@ -756,6 +843,35 @@ def _long(
     wide = wide.rename({c: indicator_column(c) for c in wide.columns if c not in keys})
     keyed = index.join(wide, on=keys, how="left", maintain_order="left")
     return keyed, [*[c for c in keyed.columns if c.startswith("__ind_")], *extra]
+
+
+def _resolve_indicator_names(
+    result: IngestResult, work: pl.DataFrame, names: list[str], lookup: dict[str, str], name_col: str, value_col: str
+) -> tuple[dict[str, str], set[str]]:
+    """A long table's indicator names → catalog ids (and the names whose unit says %); unknown names reported."""
+    resolved: dict[str, str] = {}
+    percent_names: set[str] = set()
+    for raw in names:
+        base, unit = split_unit(raw)
+        found = lookup.get(fold(base))
+        if found:
+            resolved[raw] = found
+            if unit and header_says_percent(raw):
+                percent_names.add(raw)
+            continue
+        hits = work.filter(pl.col(name_col) == raw)
+        if not _report_title_indicator(result, raw, hits, name_col, value_col):
+            close = difflib.get_close_matches(fold(base), list(lookup), n=3, cutoff=0.6)
+            result.report.add(
+                "unknown_indicator",
+                "error",
+                row=hits.item(0, ROW),
+                column=name_col,
+                value=raw,
+                count=hits.height,
+                suggestions=", ".join(dict.fromkeys(lookup[c] for c in close)) or "-",
+            )
+    return resolved, percent_names
 
 
 # -- keys, duplicates, output ----------------------------------------------------------------------------------
@@ -823,3 +939,180 @@ def _output(keyed: pl.DataFrame, values: list[str]) -> pl.DataFrame:
     ]
     sort = ["adcode", "year", *[n for n in DIMENSIONS if dim_column(n) in keyed.columns]]
     return keyed.select(columns).sort(sort, nulls_last=True)
+
+
+# -- numbers, headers, periods (issue 19) ---------------------------------------------------------------------
+def _periods_to_long(result: IngestResult, table: RawTable) -> RawTable:
+    """A table with periods as columns (地区,2022年,2021年,…) as a long table (地区, 年份, 指标, 数值), the indicator
+    taken from the title line (指标：宽带接入用户(万户)) unless the table has an indicator column. Other tables are
+    returned as they are. Only the latest month of a year is kept (one value per region and year is stored)."""
+    report = result.report
+    title = parse_title(table.title_lines, table.note_lines, table.title_rows)
+    result.title = title
+    guess = propose_mapping(table.columns)
+    layout = periods_layout(table.columns, title, guess.first("indicator"))
+    if layout is None:
+        return table
+    year_column = guess.first("year")
+    if year_column is not None and year_column not in layout.columns and year_column not in layout.months_dropped:
+        return table  # a year column of its own: the year-like headers are something else
+    result.periods = layout
+    long = melt_periods(table.frame, layout, ROW)
+    first, last = layout.columns[0], layout.columns[-1]
+    report.add(
+        "periods_reshaped",
+        "info",
+        row=table.header_row,
+        value=f"{first} … {last}",
+        count=len(layout.columns),
+        rows=long.height,
+    )
+    if layout.months_dropped:
+        report.add(
+            "period_months_dropped",
+            "warning",
+            row=table.header_row,
+            value="、".join(layout.months_dropped[:6]),
+            count=len(layout.months_dropped),
+            kept="、".join(layout.columns[:6]),
+        )
+    if layout.indicator_column is None and layout.indicator:
+        report.add(
+            "title_indicator",
+            "info",
+            row=title.indicator_row,
+            value=layout.indicator,
+            unit=layout.unit or "-",
+            source=title.source or "-",
+        )
+    return RawTable(
+        frame=long,
+        header_row=table.header_row,
+        sheet=table.sheet,
+        delimiter=table.delimiter,
+        title_lines=table.title_lines,
+        title_rows=table.title_rows,
+        note_lines=table.note_lines,
+    )
+
+
+def _explain_period_gap(result: IngestResult, report: ValidationReport) -> bool:
+    """A table with periods as columns but no indicator named anywhere: say what to add (True when said)."""
+    layout = result.periods
+    if layout is None or layout.indicator_column is not None or layout.indicator:
+        return False
+    report.add(
+        "period_indicator_missing",
+        "error",
+        row=result.header_row,
+        value="、".join(layout.columns[:4]),
+        count=len(layout.columns),
+    )
+    return True
+
+
+def _report_title_indicator(result: IngestResult, raw: str, hits: pl.DataFrame, name_col: str, value_col: str) -> bool:
+    """The indicator named by a period table's title is not in the catalog: one specific error saying so and
+    what was read (the values are handed over in result.uncatalogued). False for any other table."""
+    layout = result.periods
+    if layout is None or layout.indicator_column is not None or not layout.indicator:
+        return False
+    filled_cells = hits.filter(pl.col(value_col).is_not_null())
+    regions = filled_cells.get_column(ADCODE).n_unique() if ADCODE in filled_cells.columns else 0
+    result.report.add(
+        "title_indicator_not_in_catalog",
+        "error",
+        row=result.title.indicator_row if result.title is not None else None,
+        value=layout.indicator,
+        unit=layout.unit or "-",
+        regions=regions,
+        years=len(layout.columns),
+        count=filled_cells.height,
+    )
+    return True
+
+
+def _hand_over_uncatalogued(
+    result: IngestResult, work: pl.DataFrame, name_col: str, value_col: str, names: list[str]
+) -> None:
+    """The numbers of every indicator not in the catalog, by region and year, for a user-indicator feature."""
+    layout = result.periods
+    for raw in names:
+        part = work.filter((pl.col(name_col) == raw) & pl.col(ADCODE).is_not_null() & pl.col(YEAR).is_not_null())
+        name, unit = split_unit(raw)
+        from_title = layout is not None and layout.indicator_column is None and layout.indicator
+        if from_title and layout is not None:
+            name, unit = layout.indicator or name, layout.unit or unit
+        values = part.select(
+            pl.col(ADCODE).alias("adcode"),
+            pl.col(LEVEL).alias("level"),
+            pl.col(DRAWN).alias("drawn"),
+            pl.col(YEAR).cast(pl.Int32).alias("year"),
+            pl.col("__v").cast(pl.Float64).alias("value"),
+            pl.col(ROW).alias("row"),
+        )
+        source = result.title.source if result.title is not None else None
+        result.uncatalogued.append(UncataloguedIndicator(name, unit, value_col, raw, source, values))
+
+
+def _target_label(target: str) -> dict[str, str]:
+    catalog = load_catalog()
+    if target in catalog:
+        return {lang: catalog[target].name(lang) for lang in ("zh", "en")}
+    return {lang: t(f"ingest.role.{target}", lang) for lang in ("zh", "en")}
+
+
+def _report_mapping_confidence(proposal: ColumnMapping, report: ValidationReport) -> None:
+    """Columns matched by meaning are noted with their confidence; weak matches, left unmapped, are suggested."""
+    for match in proposal.matches:
+        percent = f"{match.confidence * 100:.0f}%"
+        if match.target and match.by_meaning:
+            report.add(
+                "column_matched_by_meaning",
+                "info",
+                column=match.column,
+                value=match.column,
+                target=_target_label(match.target),
+                confidence=percent,
+            )
+        elif match.target is None and match.suggestion and match.confidence > 0:
+            report.add(
+                "column_suggestion",
+                "warning",
+                column=match.column,
+                value=match.column,
+                target=_target_label(match.suggestion),
+                confidence=percent,
+            )
+
+
+_KIND_EXTRAS: dict[str, tuple[str, ...]] = {
+    "city_channels": ("sample_size",),
+    "demand_funnel": ("sample_size", "service_category"),
+}
+
+
+def _report_kind_gaps(result: IngestResult) -> None:
+    """A wide or long table with some, not all, of a page's survey indicators: name the missing columns."""
+    frame = result.frame
+    if frame is None or frame.height == 0 or result.shape not in ("wide", "long"):
+        return
+    catalog = load_catalog()
+    for kind, extras in _KIND_EXTRAS.items():
+        wanted = [i for i in catalog.values() if i.dataset == kind and i.column]
+        present = [i for i in wanted if i.id in frame.columns]
+        if not present or len(present) == len(wanted):
+            continue
+        missing = {lang: [i.name(lang) for i in wanted if i.id not in frame.columns] for lang in ("zh", "en")}
+        for extra in extras:
+            if extra not in frame.columns:
+                for lang in ("zh", "en"):
+                    missing[lang].append(t(f"ingest.role.{extra}", lang))
+        result.report.add(
+            "kind_columns_missing",
+            "info",
+            value=", ".join(i.id for i in wanted if i.id not in frame.columns),
+            page={lang: t(f"upload.kind.{kind}", lang) for lang in ("zh", "en")},
+            present={lang: "、".join(i.name(lang) for i in present) for lang in ("zh", "en")},
+            missing={"zh": "、".join(missing["zh"]), "en": ", ".join(missing["en"])},
+        )

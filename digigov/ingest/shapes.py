@@ -1,5 +1,6 @@
 """The three upload shapes: wide (indicator columns), long (indicator + value), raw records (one row per
-respondent or transaction: a channel answer, or yes/no answers to the demand questions).
+respondent or transaction: a channel answer, or yes/no answers to the demand questions). A table with periods
+as columns (地区,2022年,2021年,…) is reshaped to long before its shape is detected (PeriodLayout, melt_periods).
 
 Raw records are aggregated by digigov.ingest.channel_records.aggregate_raw_records and
 digigov.ingest.demand_records.aggregate_raw_answers; this module only recognises them and names the arguments.
@@ -7,12 +8,14 @@ digigov.ingest.demand_records.aggregate_raw_answers; this module only recognises
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal, cast
 
 import polars as pl
 
 from digigov.ingest.columns import ColumnMapping
+from digigov.ingest.layout import TitleInfo, period_of_header
 from digigov.ingest.values import is_missing
 
 Shape = Literal["wide", "long", "raw_channels", "raw_demand", "unknown"]
@@ -127,3 +130,99 @@ def _rows_per_key(frame: pl.DataFrame, mapping: ColumnMapping) -> float:
     if not keys or frame.height == 0:
         return float(frame.height)
     return frame.height / max(frame.select(keys).n_unique(), 1)
+
+
+# -- periods as columns (wide by period) ------------------------------------------------------------------------
+# Columns of the long table a wide-by-period table becomes (names the mapping proposes roles for by itself).
+PERIOD_YEAR, PERIOD_INDICATOR, PERIOD_VALUE = "年份", "指标", "数值"
+PERIOD_SOURCE = "__period_column"  # each long row's period column in the file (for messages naming the cell)
+
+
+@dataclass(frozen=True)
+class PeriodLayout:
+    """A table with periods as columns (地区,2022年,2021年,…), as recognised and reshaped to long."""
+
+    columns: tuple[str, ...]  # the period columns kept, as written in the file
+    years: dict[str, int]  # period column → year
+    labels: dict[str, str]  # period column → the period ("2022", "2023-06")
+    id_columns: tuple[str, ...]  # the other columns (地区 …), kept on every long row
+    indicator: str | None = None  # the indicator named in the title (指标：…) or by the one plain title line
+    unit: str | None = None  # the unit in the title ("万户")
+    source: str | None = None  # 数据来源
+    database: str | None = None  # 数据库
+    indicator_column: str | None = None  # the table's own indicator column, when its rows are indicators
+    months_dropped: tuple[str, ...] = ()  # month columns left out: only the latest month of each year is kept
+
+    @property
+    def months(self) -> bool:
+        return any("-" in label for label in self.labels.values())
+
+
+def find_period_columns(columns: Sequence[str]) -> dict[str, tuple[int, int | None]]:
+    """{column: (year, month or None)} for the columns named by a period, when two or more distinct periods
+    are columns; {} otherwise."""
+    found = {c: p for c in columns if (p := period_of_header(c)) is not None}
+    return found if len(set(found.values())) >= 2 else {}
+
+
+def periods_layout(columns: Sequence[str], title: TitleInfo, indicator_column: str | None) -> PeriodLayout | None:
+    """The period layout of a table with these columns (None when periods are not columns). Of several months
+    of one year only the latest is kept (the table stores one value per region and year)."""
+    found = find_period_columns(columns)
+    others = tuple(c for c in columns if c not in found)
+    if not found or not others:
+        return None
+    latest: dict[int, tuple[int, str]] = {}
+    for column, (year, month) in found.items():
+        key = month or 0
+        if year not in latest or key > latest[year][0]:
+            latest[year] = (key, column)
+    kept = tuple(c for c in columns if c in found and latest[found[c][0]][1] == c)
+    dropped = tuple(c for c in columns if c in found and c not in kept)
+    labels = {c: f"{found[c][0]}" if found[c][1] is None else f"{found[c][0]}-{found[c][1]:02d}" for c in kept}
+    return PeriodLayout(
+        columns=kept,
+        years={c: found[c][0] for c in kept},
+        labels=labels,
+        id_columns=tuple(c for c in others),
+        indicator=title.indicator,
+        unit=title.unit,
+        source=title.source,
+        database=title.database,
+        indicator_column=indicator_column,
+        months_dropped=dropped,
+    )
+
+
+def melt_periods(frame: pl.DataFrame, layout: PeriodLayout, row: str) -> pl.DataFrame:
+    """The wide-by-period frame as a long one: row, the id columns, 年份 (the period's year), 指标 (the title's
+    indicator unless the table has an indicator column), 数值 (the cell as text) and the period column's name."""
+    keep = [c for c in layout.id_columns if c in frame.columns]
+    taken = set(keep)
+    long = frame.select(row, *keep, *layout.columns).unpivot(
+        on=list(layout.columns), index=[row, *keep], variable_name=PERIOD_SOURCE, value_name=PERIOD_VALUE
+    )
+    order = {c: i for i, c in enumerate(layout.columns)}
+    long = long.with_columns(
+        pl.col(PERIOD_SOURCE)
+        .replace_strict({c: str(y) for c, y in layout.years.items()}, return_dtype=pl.String)
+        .alias(_free(PERIOD_YEAR, taken)),
+        pl.col(PERIOD_SOURCE).replace_strict(order, return_dtype=pl.Int64).alias("__period_order"),
+    )
+    if layout.indicator_column is None and layout.indicator:
+        label = layout.indicator if not layout.unit else f"{layout.indicator}({layout.unit})"
+        long = long.with_columns(pl.lit(label, dtype=pl.String).alias(_free(PERIOD_INDICATOR, taken)))
+    value = _free(PERIOD_VALUE, taken - {PERIOD_VALUE})
+    if value != PERIOD_VALUE:
+        long = long.rename({PERIOD_VALUE: value})
+    added = [c for c in long.columns if c not in (row, *keep, value, PERIOD_SOURCE, "__period_order")]
+    return long.sort([row, "__period_order"]).select(row, *keep, *added, value, PERIOD_SOURCE)
+
+
+def _free(name: str, taken: set[str]) -> str:
+    """name, or name_2, name_3 … when the table already has a column of that name."""
+    candidate, k = name, 2
+    while candidate in taken:
+        candidate, k = f"{name}_{k}", k + 1
+    taken.add(candidate)
+    return candidate

@@ -198,3 +198,27 @@ def test_quoted_empty_cells_are_missing_in_both_paths():
     lines = [HEADER + ",备注"] + [f'上海,{2000 + i},{i},"{"" if i == 300 else "x"}"' for i in range(600)]
     table = read_csv_text("\n".join(lines) + "\n", ValidationReport("t.csv"))
     assert table.frame["备注"].null_count() == 1
+
+
+def test_title_and_note_lines_are_kept_and_a_header_of_plain_years_is_found():
+    from digigov.ingest.csv_reader import read_csv_text
+    from digigov.ingest.layout import parse_title
+    from digigov.ingest.report import ValidationReport
+
+    text = (
+        "数据库：分省年度数据\n指标：宽带接入用户(万户)\n地区,2022,2021,2020\n"
+        "北京市,1,2,3\n天津市,4,5,6\n注：初步数。\n数据来源：国家统计局\n"
+    )
+    table = read_csv_text(text, ValidationReport(file="nbs.csv"))
+    assert table is not None and table.header_row == 3
+    assert table.columns == ["地区", "2022", "2021", "2020"]
+    assert table.title_lines == ["数据库：分省年度数据", "指标：宽带接入用户(万户)"] and table.title_rows == [1, 2]
+    assert table.note_lines == ["注：初步数。", "数据来源：国家统计局"]
+    title = parse_title(table.title_lines, table.note_lines, table.title_rows)
+    assert (title.indicator, title.unit, title.database, title.source, title.indicator_row) == (
+        "宽带接入用户",
+        "万户",
+        "分省年度数据",
+        "国家统计局",
+        2,
+    )

@@ -185,3 +185,28 @@ def test_parquet_nested_columns_are_skipped_and_corrupt_parquet_reported():
     assert result.ok and "parquet_unsupported_column" in result.report.codes
     broken = read_upload("b.parquet", b"PAR1" + b"\x00" * 64 + b"PAR1")
     assert broken.report.codes == ["parquet_corrupt"]
+
+
+def test_title_rows_and_notes_of_an_nbs_like_workbook_are_kept():
+    import io
+
+    import xlsxwriter
+
+    from digigov.ingest.excel_reader import read_xlsx
+    from digigov.ingest.report import ValidationReport
+
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = book.add_worksheet("分省年度数据")
+    sheet.merge_range(0, 0, 0, 3, "数据库：分省年度数据")
+    sheet.write(1, 0, "指标：宽带接入用户(万户)")
+    sheet.write_row(2, 0, ["地区", 2022, 2021, 2020])
+    sheet.write_row(3, 0, ["北京市", 867.1, 800.2, 740.3])
+    sheet.write_row(4, 0, ["天津市", 612.0, 580.3, 550.0])
+    sheet.write(6, 0, "数据来源：国家统计局")
+    book.close()
+    table, _ = read_xlsx(buffer.getvalue(), ValidationReport(file="nbs.xlsx"))
+    assert table is not None and table.header_row == 3
+    assert [c[:4] for c in table.columns] == ["地区", "2022", "2021", "2020"]
+    assert table.title_lines == ["数据库：分省年度数据", "指标：宽带接入用户(万户)"] and table.title_rows == [1, 2]
+    assert table.note_lines == ["数据来源：国家统计局"]

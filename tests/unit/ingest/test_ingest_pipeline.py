@@ -252,3 +252,92 @@ def test_sample_datasets_round_trip_through_the_reader():
     assert row["channel_web_share"] == pytest.approx(first["web"] / first["respondents"])
     assert row["sample_size"] == first["respondents"]
     assert os.environ.get("DIGIGOV_STRICT_I18N") == "1"
+
+
+# -- headers by meaning, numbers as written (issue 19) -------------------------------------------------------
+@pytest.mark.parametrize(
+    ("header", "target", "low", "high"),
+    [
+        ("倾向线下办理占比", "offline_pref_share", 0.8, 0.9),
+        ("习惯现场办理比例", "offline_pref_share", 0.8, 0.9),
+        ("偏好窗口办理", "offline_pref_share", 0.8, 0.9),
+        ("倾向线下办理占比（%）", "offline_pref_share", 0.8, 0.9),
+        ("线上办理率", "actual_usage_rate", 0.7, 0.8),
+        ("网办率", "actual_usage_rate", 0.7, 0.8),
+        ("移动端办理比例", "channel_mobile_share", 0.75, 0.85),
+        ("知晓比例", "awareness_rate", 0.8, 0.9),
+        ("实际使用率", "actual_usage_rate", 1.0, 1.0),
+        ("潜在使用率", "potential_usage_rate", 1.0, 1.0),
+        ("知晓率", "awareness_rate", 1.0, 1.0),
+        ("有效样本", "sample_size", 1.0, 1.0),
+        ("受访者数", "sample_size", 1.0, 1.0),
+    ],
+)
+def test_headers_by_meaning_with_a_confidence(header, target, low, high):
+    match = propose_mapping([header]).matches[0]
+    assert match.target == target
+    assert low <= match.confidence <= high
+    assert propose_mapping([header]).confidences()[header] == match.confidence
+
+
+def test_a_weak_match_is_never_applied_but_suggested():
+    mapping = propose_mapping(["地区", "年份", "线下办理占比", "区 域"])
+    weak = mapping.get("线下办理占比")
+    assert weak.target is None and weak.suggestion == "channel_counter_share" and weak.confidence < 0.6
+    assert mapping.suggestions()["线下办理占比"][0] == "channel_counter_share"
+
+
+def test_city_survey_table_maps_every_column_and_says_what_the_pages_miss():
+    text = (
+        "省份,城市,年份,样本量,倾向线下办理占比,知晓率,线上办理率\r\n"
+        "广东省,广州市,2023,512,32.5%,81.2%,66.0%\r\n"
+        "浙江省,杭州市,2023,450,25.0%,88.1%,70.2%\r\n"
+    )
+    result = read_upload("survey.csv", text.encode("gb18030"))
+    assert result.ok, result.report.to_frame()
+    assert result.mapping.as_dict()["倾向线下办理占比"] == "offline_pref_share"
+    assert result.mapping.as_dict()["线上办理率"] == "actual_usage_rate"
+    assert result.frame["offline_pref_share"].to_list() == [0.25, 0.325]
+    meaning = {i.column: i.message_en for i in result.report.find("column_matched_by_meaning")}
+    assert "confidence 85%" in meaning["倾向线下办理占比"] and "confidence 75%" in meaning["线上办理率"]
+    gaps = [i.message_zh for i in result.report.find("kind_columns_missing")]
+    assert any("网站办理占比、移动端办理占比、自助终端办理占比、窗口办理占比" in g for g in gaps)
+
+
+def test_numbers_as_written_are_parsed_with_notes_or_reported_with_their_hint():
+    text = (
+        "地区,年份,市场主体数,数字政府发展指数,线下办理偏好占比\n"
+        "江苏,2023,1456.2万,88.3分,30%\n"
+        "广东,2023,约1.6亿,87.1,31%\n"
+        '河南,2023,"1,23",80-85,35分\n'
+        "青海,2023,12公里,71.2,29%\n"
+    )
+    result = read_upload("units.csv", text.encode("utf-8"))
+    found = {(i.code, i.row, i.column, i.value) for i in result.report.issues}
+    assert ("value_scaled", 2, "市场主体数", "1456.2万") in found
+    assert ("value_approximate", 3, "市场主体数", "约1.6亿") in found
+    assert ("value_unit_stripped", 2, "数字政府发展指数", "88.3分") in found
+    assert ("number_grouping", 4, "市场主体数", "1,23") in found
+    assert ("number_range", 4, "数字政府发展指数", "80-85") in found
+    assert ("value_unit_mismatch", 4, "线下办理偏好占比", "35分") in found
+    assert ("number_unit_unknown", 5, "市场主体数", "12公里") in found
+    assert not result.report.find("not_a_number")
+    entities = dict(zip(result.frame["adcode"], result.frame["entities"], strict=True))
+    assert entities["320000"] == 14_562_000 and entities["440000"] == 160_000_000
+
+
+@pytest.mark.parametrize(
+    ("label", "table", "code"),
+    [
+        ("個體工商戶", "entity", "individual_business"),
+        ("企業", "entity", "enterprise"),
+        ("稅務", "category", "tax"),
+        ("社會保險", "category", "social_insurance"),
+        ("證照辦理", "category", "certificates"),
+        ("行政許可", "category", "permits"),
+    ],
+)
+def test_traditional_script_labels(label, table, code):
+    from digigov.ingest.labels import CATEGORY_LABELS, ENTITY_LABELS, map_label
+
+    assert map_label(label, ENTITY_LABELS if table == "entity" else CATEGORY_LABELS) == code

@@ -57,7 +57,7 @@ def test_missing_tokens(text):
 
 @pytest.mark.parametrize(
     "text",
-    ["abc", "1,23", "12,3456", "45.3%%", "1.2.3", "约86", "inf", "nan%", "1e", "--5", "5-", "1 234", "0x10", "=1+1"],
+    ["abc", "1,23", "12,3456", "45.3%%", "1.2.3", "约", "inf", "nan%", "1e", "--5", "5-", "1 234", "0x10", "=1+1"],
 )
 def test_parse_number_rejects(text):
     with pytest.raises(ValueParseError) as caught:
@@ -313,3 +313,73 @@ def test_a_column_written_one_way_still_reads_as_before(cells, scale, stored):
     assert result.frame is not None
     by_region = dict(zip(result.frame["adcode"], result.frame["offline_pref_share"], strict=True))
     assert [by_region[a] for a in ("310000", "330000", "110000")] == pytest.approx(stored)
+
+
+# -- numbers as written (issue 19) -------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "value", "percent", "approx", "scaled", "unit"),
+    [
+        ("8.09亿", 809_000_000, False, False, True, None),
+        ("1.2万", 12_000, False, False, True, None),
+        ("3千", 3_000, False, False, True, None),
+        ("1.5万亿", 1.5e12, False, False, True, None),
+        ("1,456.2万", 14_562_000, False, False, True, None),
+        ("500余", 500, False, True, False, None),
+        ("500余万", 5_000_000, False, True, True, None),
+        ("约86", 86, False, True, False, None),
+        ("近500", 500, False, True, False, None),
+        ("500左右", 500, False, True, False, None),
+        ("300多家", 300, False, True, False, "家"),
+        ("约45%", 45, True, True, False, None),
+        ("71.2分", 71.2, False, False, False, "分"),
+        ("12天", 12, False, False, False, "天"),
+        ("3.5‰", 0.35, True, False, False, "‰"),
+        ("2.1个百分点", 2.1, True, False, False, "个百分点"),
+        ("４５．３％", 45.3, True, False, False, None),
+        ("１，２３４", 1234, False, False, False, None),
+    ],
+)
+def test_numbers_as_written(text, value, percent, approx, scaled, unit):
+    number = parse_number(text)
+    assert number is not None
+    assert math.isclose(number.value, value, rel_tol=1e-12)
+    assert (number.percent, number.approx, number.scaled, number.unit) == (percent, approx, scaled, unit)
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("1,23", "number_grouping"),
+        ("12,3456", "number_grouping"),
+        ("10-20", "number_range"),
+        ("10~20%", "number_range"),
+        ("10至20", "number_range"),
+        ("12公里", "number_unit_unknown"),
+        ("1.2万%", "not_a_number"),
+        ("未统计", "not_a_number"),
+    ],
+)
+def test_numbers_that_cannot_be_read_say_why(text, reason):
+    with pytest.raises(ValueParseError) as caught:
+        parse_number(text)
+    assert caught.value.reason == reason
+
+
+def test_number_column_carries_approximation_scale_unit_and_reason():
+    cells = ["8.09亿", "约500", "71.2分", "3.5‰", "1,23", "10-20", "45.3", None, "—", "４５．３％"]
+    parsed = parse_number_column(pl.Series("v", cells))
+    assert parsed.values.to_list()[:4] == [809_000_000.0, 500.0, 71.2, 0.35]
+    assert parsed.flags("approx").to_list() == [False, True, *[False] * 8]
+    assert parsed.flags("scaled").to_list() == [True, *[False] * 9]
+    assert parsed.units().to_list()[2:4] == ["分", "‰"]
+    assert parsed.reasons().to_list()[4:6] == ["number_grouping", "number_range"]
+    assert parsed.errors.to_list() == [False, False, False, False, True, True, False, False, False, False]
+    assert parsed.percent.to_list()[-1] and parsed.values.to_list()[-1] == 45.3
+
+
+def test_per_mille_cells_count_as_percent_cells_for_the_mixed_rule():
+    parsed = parse_number_column(pl.Series(["35‰", "45%", "0.45"]))
+    inference = infer_scale("c", "offline_pref_share", "share", parsed)
+    assert inference.scale == "percent" and inference.mixed  # 0.45 is still refused beside % cells
+    clean = infer_scale("c", "offline_pref_share", "share", parse_number_column(pl.Series(["350‰", "45%"])))
+    assert not clean.mixed and clean.factor == 0.01
