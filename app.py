@@ -22,6 +22,9 @@ pages = [
     st.Page("views/regional.py", title=t("nav.regional", lang), url_path="regional", icon=":material/map:"),
     st.Page("views/channels.py", title=t("nav.channels", lang), url_path="channels", icon=":material/devices:"),
     st.Page("views/demand.py", title=t("nav.demand", lang), url_path="demand", icon=":material/insights:"),
+    st.Page(
+        "views/data_sharing.py", title=t("nav.data_sharing", lang), url_path="data-sharing", icon=":material/share:"
+    ),
     st.Page("views/upload.py", title=t("nav.upload", lang), url_path="upload", icon=":material/upload_file:"),
     st.Page("views/briefing.py", title=t("nav.briefing", lang), url_path="briefing", icon=":material/description:"),
     st.Page("views/methods.py", title=t("nav.methods", lang), url_path=METHODS_PATH, icon=":material/menu_book:"),

@@ -248,6 +248,9 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--lang", choices=LANGUAGES, default="zh")
     validate.add_argument("--json", action="store_true", help="one JSON object per file, one per line")
     validate.set_defaults(run=validate_command)
+    from digigov.briefing_cli import add_commands  # brief and schedule (imported here: it imports this module)
+
+    add_commands(commands)
     return parser
 
 

@@ -33,11 +33,31 @@ KIND_COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "demand_funnel": ("adcode", "year", "service_category", "respondents", "need", "aware", "used"),
     "open_data": ("adcode", "year", "platforms", "updated_on_time"),
+    # a ranking report's tiers (1 = highest), optionally with its score (index) and stated rank
+    "province_tiers": ("adcode", "year", "tier"),
+    # The data sharing and openness page (views/data_sharing.py): a portal's catalogue (one row per dataset,
+    # read by digigov.ingest.catalogue), data-sharing calls between departments, platforms' investment and use.
+    "open_data_catalogue": ("adcode", "title", "frequency", "last_updated"),
+    "sharing_calls": ("adcode", "provider", "consumer", "calls"),
+    "platform_operations": ("adcode", "platform", "investment", "transactions", "active_users"),
+}
+# Samples of the data sharing page that digigov.datasets does not list (yet): read here, with the same rules
+# (codes as text; the catalogue's dates as dates). If BUILTIN_DATASETS gains them, that loader is used instead.
+PAGE_SAMPLES: dict[str, dict[str, pl.DataType]] = {
+    "open_data_catalogue": {"adcode": pl.String(), "last_updated": pl.Date()},
+    "sharing_calls": {"adcode": pl.String(), "provider": pl.String(), "consumer": pl.String()},
+    "platform_operations": {"adcode": pl.String(), "platform": pl.String()},
+}
+# Pages that show more than one kind list the datasets of all of them under one name (the first kind's sample
+# is the built-in choice); each Source keeps the kind it was stored as.
+SOURCE_GROUPS: dict[str, tuple[str, ...]] = {
+    "province_scores_or_tiers": ("province_index", "province_tiers"),
 }
 # Optional columns filled with a neutral value when an upload lacks them, so the analyses still run.
 KIND_DEFAULTS: dict[str, dict[str, object]] = {
     "city_channels": {"entity_type": "all", "service_category": "all"},
     "demand_funnel": {"level": "province", "entities": None, "completed": None, "satisfied": None},
+    "open_data_catalogue": {"department": None, "formats": None, "open_type": None, "platform": None},
 }
 
 
@@ -71,18 +91,23 @@ def store(root: Path | None = None) -> DatasetStore:
 
 
 def list_sources(kind: str, dataset_store: DatasetStore | None = None) -> list[Source]:
-    """The built-in sample first, then every stored dataset usable as kind (newest first)."""
-    sources = [Source(BUILTIN, "", kind)] if kind in BUILTIN_DATASETS else []
+    """The built-in sample first, then every stored dataset usable as kind (newest first). kind may name one of
+    SOURCE_GROUPS: then the datasets of each of its kinds, each Source with the kind it was stored as."""
+    wanted = SOURCE_GROUPS.get(kind, (kind,))
+    sources = [Source(BUILTIN, "", k) for k in wanted[:1] if k in BUILTIN_DATASETS or k in PAGE_SAMPLES]
     dataset_store = dataset_store or store()
     for record in dataset_store.list():
         kinds = (record.meta or {}).get("kinds") or []
-        if kind in kinds:
-            sources.append(Source(record.id, record.name, kind))
+        stored_as = next((k for k in wanted if k in kinds), None)
+        if stored_as is not None:
+            sources.append(Source(record.id, record.name, stored_as))
     return sources
 
 
 def load_source(kind: str, source_id: str, dataset_store: DatasetStore | None = None) -> pl.DataFrame:
     if source_id == BUILTIN:
+        if kind not in BUILTIN_DATASETS and kind in PAGE_SAMPLES:
+            return _page_sample(kind)
         return load_builtin(kind)
     dataset_store = dataset_store or store()
     version = dataset_store.get(source_id).latest.version
@@ -97,3 +122,10 @@ def _load_stored(kind: str, source_id: str, version: int, root: str) -> pl.DataF
         if column not in frame.columns:
             frame = frame.with_columns(pl.lit(value).alias(column))
     return frame
+
+
+@lru_cache(maxsize=8)
+def _page_sample(kind: str) -> pl.DataFrame:
+    from digigov.paths import SAMPLE_DIR
+
+    return pl.read_csv(SAMPLE_DIR / f"{kind}.csv", schema_overrides=PAGE_SAMPLES[kind])

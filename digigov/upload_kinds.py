@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import polars as pl
 
+from digigov.analysis.tiers import tier_expression
+from digigov.ingest import catalogue
+from digigov.ingest.columns import fold, split_unit
 from digigov.ingest.pipeline import IngestResult
+from digigov.regions import UnknownRegionError, load_gazetteer
 from digigov.sources import KIND_COLUMNS
 
 DIMENSIONS = {
@@ -49,21 +53,125 @@ def _channels_from_shares(frame: pl.DataFrame) -> pl.DataFrame | None:
     )
 
 
+# Headers (folded) of a ranking report's columns that ingest leaves unmapped: its tiers and its stated ranks.
+TIER_HEADERS = frozenset(("等级", "梯队", "分档", "档次", "分级", "评级", "类型", "tier", "tiers", "grade", "rating"))
+RANK_HEADERS = frozenset(("排名", "名次", "位次", "排序", "总排名", "rank", "ranking"))
+
+
+def _unmapped(result: IngestResult, headers: frozenset[str]) -> str | None:
+    """The first column named like headers that the mapping leaves free (unmapped or a note, never ignored)."""
+    if result.mapping is None or result.text_frame is None:
+        return None
+    for match in result.mapping.matches:
+        if match.target in (None, "note") and fold(split_unit(match.column)[0]) in headers:
+            return match.column
+    return None
+
+
+def _text_keys(result: IngestResult) -> pl.DataFrame | None:
+    """adcode, year, row (the file's row number) of each row as read, provinces only; None without a region
+    or year column. Regions resolve as ingest resolved them (the user's corrections included), else by the
+    gazetteer."""
+    text, mapping = result.text_frame, result.mapping
+    if text is None or mapping is None:
+        return None
+    region = mapping.first("region") or mapping.first("region_code")
+    year = mapping.first("year")
+    if region is None or year is None:
+        return None
+    gazetteer = load_gazetteer()
+    codes: dict[str, str | None] = {}
+    for raw in text[region].drop_nulls().unique().to_list():
+        code = result.regions.adcode(raw)
+        if code is None:
+            try:
+                code = gazetteer.resolve(raw, level="province").adcode
+            except UnknownRegionError:
+                code = None
+        codes[raw] = code if code is not None and gazetteer[code].level == "province" else None
+    rows = result.source_rows if result.source_rows is not None else pl.int_range(1, text.height + 1, eager=True)
+    return pl.DataFrame(
+        {
+            "adcode": text[region].replace_strict(codes, default=None, return_dtype=pl.String),
+            "year": text[year].str.extract(r"(\d{4})").cast(pl.Int32, strict=False),
+            "row": rows.cast(pl.Int64),
+        }
+    )
+
+
+def _stated(result: IngestResult) -> pl.DataFrame | None:
+    """adcode, year, row and the stated columns found (stated_tier 1..5, stated_rank) of a wide upload, one row
+    per province and year; None when there are none, a tier is unreadable or a province-year repeats."""
+    tier, rank = _unmapped(result, TIER_HEADERS), _unmapped(result, RANK_HEADERS)
+    keys = _text_keys(result) if (tier or rank) and result.shape in ("wide", "unknown") else None
+    if keys is None or result.text_frame is None:
+        return None
+    text = result.text_frame
+    columns = []
+    if tier:
+        columns.append(text.select(tier_expression(tier).alias("stated_tier"))["stated_tier"])
+        written = text[tier].str.strip_chars().fill_null("") != ""
+        if (written & columns[-1].is_null()).any():
+            return None  # a tier that is none of the five names or numbers: not guessed at
+    if rank:
+        columns.append(text[rank].str.strip_chars().cast(pl.Float64, strict=False).alias("stated_rank"))
+    stated = keys.with_columns(columns).drop_nulls(["adcode", "year"])
+    if stated.is_empty() or stated.select(pl.struct("adcode", "year").is_duplicated().any()).item():
+        return None
+    return stated
+
+
+def _province_tiers(result: IngestResult, stated: pl.DataFrame | None) -> pl.DataFrame | None:
+    """adcode, year, tier, row, and index and stated_rank where the upload has them: a ranking report's tiers."""
+    if stated is None or "stated_tier" not in stated.columns:
+        return None
+    tiers = stated.rename({"stated_tier": "tier"}).drop_nulls("tier")
+    if result.frame is not None and "dgi_index" in result.frame.columns:
+        scores = result.frame.select("adcode", "year", pl.col("dgi_index").alias("index"))
+        tiers = tiers.join(scores, on=["adcode", "year"], how="left")
+    return tiers if tiers.height else None
+
+
 def kind_frames(result: IngestResult) -> dict[str, pl.DataFrame]:
     """{kind: table} for every page kind the upload can stand in for (empty when none)."""
     out: dict[str, pl.DataFrame] = {}
+    stated = _stated(result)
     if result.frame is not None and result.frame.height:
         index = _province_index(result.frame)
         if index is not None and index.height:
+            if stated is not None and "dgi_index" in result.frame.columns:  # ranks checked against stated scores
+                index = index.join(stated, on=["adcode", "year"], how="left")
             out["province_index"] = index
         channels = _channels_from_shares(result.frame)
         if channels is not None and channels.height:
             out["city_channels"] = channels
+    if "province_index" not in out and (tiers := _province_tiers(result, stated)) is not None:
+        out["province_tiers"] = tiers
     if result.aggregated is not None and result.aggregated.height:
         for kind in ("city_channels", "demand_funnel"):
             if set(KIND_COLUMNS[kind]) <= set(result.aggregated.columns):
                 out[kind] = result.aggregated
+    listing = catalogue_frame(result)
+    if listing is not None:
+        out[catalogue.KIND] = listing
     return out
+
+
+def catalogue_frame(result: IngestResult) -> pl.DataFrame | None:
+    """An open-data portal's catalogue (one row per dataset) read from the upload's text frame, or None when the
+    file is no catalogue or the catalogue has errors (catalogue_report says which)."""
+    if result.text_frame is None or not catalogue.looks_like_catalogue(list(result.text_frame.columns)):
+        return None
+    read = catalogue.from_ingest(result)
+    return read.frame.drop("source_row") if read.ok and read.frame is not None else None
+
+
+def catalogue_report(result: IngestResult) -> catalogue.CatalogueRead | None:
+    """The catalogue reading of an upload that looks like a catalogue (its own report: file, row, column, value),
+    for the upload page to show instead of the table pipeline's "no indicator columns"; None for other files."""
+    if result.text_frame is None or not catalogue.looks_like_catalogue(list(result.text_frame.columns)):
+        return None
+    return catalogue.from_ingest(result)
 
 
 def kind_pages(kinds: list[str] | tuple[str, ...], lang: str) -> str:

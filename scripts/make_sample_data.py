@@ -626,6 +626,177 @@ def open_data(regions: Regions) -> pl.DataFrame:
     )
 
 
+# -- data sharing and openness page (issue 15): catalogue, sharing calls, platform operations ----------------
+
+CATALOGUE_SNAPSHOT = "2024-12-31"  # the sample catalogue's listing date: the page's default reference date
+CATALOGUE_CITY_PROVINCES = CITY_INDEX_PROVINCES  # city portals only where city data exist
+CATALOGUE_FREQUENCIES = {  # stated frequency: (weight, period in days as the page counts it)
+    "每日": (0.05, 1),
+    "实时": (0.04, 1),
+    "每周": (0.03, 7),
+    "每月": (0.16, 31),
+    "每季度": (0.15, 92),
+    "每半年": (0.07, 184),
+    "每年": (0.35, 366),
+    "不定期": (0.15, None),
+}
+DEPARTMENTS = (  # code, catalogue name (zh) — the sample's department list, the same in every region
+    ("public_security", "公安"),
+    ("market_regulation", "市场监管"),
+    ("taxation", "税务"),
+    ("human_resources", "人力资源社会保障"),
+    ("civil_affairs", "民政"),
+    ("natural_resources", "自然资源"),
+    ("housing", "住房城乡建设"),
+    ("health", "卫生健康"),
+    ("education", "教育"),
+    ("transport", "交通运输"),
+    ("ecology", "生态环境"),
+    ("agriculture", "农业农村"),
+)
+CATALOGUE_TOPICS = ("基本信息", "统计数据", "许可信息", "名录", "监测数据", "服务事项", "设施分布", "办件信息")
+FREQUENCY_CODES = {  # as the catalogue table stores them (digigov.analysis.open_data.FREQUENCIES)
+    "每日": "daily",
+    "实时": "realtime",
+    "每周": "weekly",
+    "每月": "monthly",
+    "每季度": "quarterly",
+    "每半年": "semiannual",
+    "每年": "annual",
+    "不定期": "irregular",
+}
+FORMAT_SETS = ("CSV,XLSX,JSON,XML", "CSV,XLSX", "XLSX", "JSON,API", "API", "CSV", "PDF", "DOC,PDF")
+
+
+def open_data_catalogue(regions: Regions) -> pl.DataFrame:
+    """One row per dataset of the provincial and (four provinces') city portals: stated frequency and the
+    last-updated date as of CATALOGUE_SNAPSHOT. Lateness is more likely where development is lower, so that
+    fewer than half of the datasets with a fixed frequency are on schedule nationally."""
+    rng = stream(6)
+    pz = province_z(regions)
+    snapshot = np.datetime64(CATALOGUE_SNAPSHOT)
+    names = list(CATALOGUE_FREQUENCIES)
+    weights = np.array([w for w, _ in CATALOGUE_FREQUENCIES.values()])
+    units = [(p.adcode, pz[p.adcode], 40 + round(20 * max(pz[p.adcode] + 1.5, 0))) for p in regions.provinces]
+    units += [
+        (a.adcode, pz[a.parent] + 0.3 * rng.standard_normal(), 8 + int(rng.integers(0, 14)))
+        for a in regions.prefectures
+        if a.parent in CATALOGUE_CITY_PROVINCES and a.kind != "county"
+    ]
+    rows = []
+    for adcode, dev, n in units:
+        on_time = min(max(0.40 + 0.13 * dev, 0.08), 0.85)
+        machine = min(max(0.62 + 0.12 * dev, 0.2), 0.97)
+        for i in range(n):
+            frequency = names[int(rng.choice(len(names), p=weights / weights.sum()))]
+            period = CATALOGUE_FREQUENCIES[frequency][1]
+            if period is None:
+                age = int(rng.integers(10, 1500))
+            elif rng.random() < on_time:
+                age = int(rng.integers(0, period + 1))
+            else:
+                age = period + 1 + int(rng.exponential(max(320 - 60 * dev, 60)))
+            department = DEPARTMENTS[int(rng.integers(0, len(DEPARTMENTS)))][1]
+            formats = (
+                FORMAT_SETS[int(rng.integers(0, 6))] if rng.random() < machine else FORMAT_SETS[int(rng.integers(6, 8))]
+            )
+            rows.append(
+                {
+                    "adcode": adcode,
+                    "title": f"{department}{CATALOGUE_TOPICS[int(rng.integers(0, len(CATALOGUE_TOPICS)))]}{i + 1:03d}",
+                    "department": department,
+                    "frequency": FREQUENCY_CODES[frequency],
+                    "last_updated": str(snapshot - np.timedelta64(age, "D")),
+                    "formats": formats,
+                    "open_type": "unconditional" if rng.random() < 0.8 else "conditional",
+                }
+            )
+    return pl.DataFrame(rows).sort("adcode", "title")
+
+
+def sharing_calls(regions: Regions) -> pl.DataFrame:
+    """Data-sharing calls between the twelve sample departments of every province in 2024 (zero pairs kept, so
+    that departments with no calls show as islands). Busier and better connected where development is higher;
+    a few departments supply most calls (public security, market regulation, civil affairs)."""
+    rng = stream(7)
+    pz = province_z(regions)
+    supply = np.array([6.0, 4.0, 2.5, 2.5, 2.0, 1.2, 1.0, 1.0, 0.8, 0.6, 0.5, 0.4])
+    demand = np.array([1.0, 1.5, 1.6, 1.4, 1.0, 1.0, 1.2, 1.0, 0.9, 0.8, 0.7, 0.6])
+    codes = [code for code, _ in DEPARTMENTS]
+    rows = []
+    for p in regions.provinces:
+        dev = pz[p.adcode]
+        islands = set(
+            rng.choice(
+                len(codes), size=int(max(0, round(2.2 - 1.4 * dev + 0.5 * rng.standard_normal()))), replace=False
+            ).tolist()
+        )
+        density = min(max(0.45 + 0.15 * dev, 0.15), 0.9)
+        scale = 2_000 * math.exp(0.6 * dev)
+        for i, provider in enumerate(codes):
+            for j, consumer in enumerate(codes):
+                if i == j:
+                    continue
+                linked = i not in islands and j not in islands and rng.random() < density * min(supply[i], 3) / 3
+                calls = int(rng.poisson(scale * supply[i] * demand[j])) if linked else 0
+                rows.append(
+                    {"adcode": p.adcode, "year": 2024, "provider": provider, "consumer": consumer, "calls": calls}
+                )
+    return pl.DataFrame(rows)
+
+
+PLATFORM_TYPES = ("service_portal", "mobile_app")
+PLATFORM_IDLE = {"青海": "mobile_app", "西藏": "mobile_app", "宁夏": "service_portal", "甘肃": "mobile_app"}
+
+
+def platform_operations(regions: Regions) -> pl.DataFrame:
+    """Investment (万元, cumulative build and operation) against use in 2024 of two platforms per province: the
+    government-service portal and the mobile app. Use follows population-like size and development; a few
+    platforms (PLATFORM_IDLE) were built at full cost and are little used, so they stand out as outliers."""
+    rng = stream(8)
+    pz = province_z(regions)
+    rows = []
+    for p in regions.provinces:
+        dev = pz[p.adcode]
+        for kind in PLATFORM_TYPES:
+            investment = (
+                3_000 * math.exp(0.25 * dev + 0.3 * rng.standard_normal()) * (1.0 if kind == "service_portal" else 0.7)
+            )
+            transactions = (
+                2.0e7 * math.exp(0.8 * dev + 0.35 * rng.standard_normal()) * (1.0 if kind == "service_portal" else 1.4)
+            )
+            if PLATFORM_IDLE.get(p.short_zh) == kind:
+                transactions *= 0.04
+            rows.append(
+                {
+                    "adcode": p.adcode,
+                    "year": 2024,
+                    "platform": kind,
+                    "investment": round(investment, 1),
+                    "transactions": int(transactions),
+                    "active_users": int(transactions / (12 + 4 * rng.random())),
+                }
+            )
+    return pl.DataFrame(rows)
+
+
+def check_sharing(frames: dict[str, pl.DataFrame]) -> None:
+    """The sharing page's samples show the article's fact: fewer than half of the datasets with a fixed
+    frequency were updated on schedule (period as counted by digigov.analysis.open_data)."""
+    catalogue = frames["open_data_catalogue"].with_columns(
+        age=(pl.lit(CATALOGUE_SNAPSHOT).str.to_date() - pl.col("last_updated").str.to_date()).dt.total_days(),
+        period=pl.col("frequency").replace_strict(
+            {FREQUENCY_CODES[k]: v for k, (_, v) in CATALOGUE_FREQUENCIES.items()}, default=None
+        ),
+    )
+    scheduled = catalogue.filter(pl.col("period").is_not_null())
+    share = (scheduled["age"] <= scheduled["period"]).mean()
+    _require(share is not None and 0.3 < share < 0.5, f"catalogue on-schedule share {share}")
+    calls = frames["sharing_calls"]
+    provided = calls.group_by("adcode", "provider").agg(pl.col("calls").sum())
+    _require(bool((provided["calls"] == 0).any()), "some island departments")
+
+
 # -- calibration checks ----------------------------------------------------------------------------------
 
 
@@ -678,6 +849,9 @@ def build(regions: Regions) -> dict[str, pl.DataFrame]:
         "city_channels": city_channels(regions, prof),
         "demand_funnel": demand_funnel(regions, prof),
         "open_data": open_data(regions),
+        "open_data_catalogue": open_data_catalogue(regions),
+        "sharing_calls": sharing_calls(regions),
+        "platform_operations": platform_operations(regions),
     }
 
 
@@ -700,6 +874,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     regions = load_regions(args.gazetteer)
     frames = build(regions)
     check(regions, frames)
+    check_sharing(frames)
     for path in write(frames, args.out):
         print(f"{path}  {path.stat().st_size:>9,} bytes  {frames[path.stem].height:>6,} rows")
     return 0

@@ -10,6 +10,7 @@ from components.drilldown import map_key, province_drilldown
 from components.language import language_switch
 from components.tabs import chart_with_table
 from components.url_state import url_choice, url_weights, year_and_indicator
+from digigov.analysis.tiers import edges_from_text
 from digigov.datasets import load_builtin
 from digigov.i18n import t
 from digigov.indicators import get_indicator
@@ -28,6 +29,25 @@ def cached_view(source_id: str, year: int, indicator_id: str, lang: str) -> pres
     return presenter.regional_view(
         load_source("province_index", source_id), year, indicator_id, lang, watermark=sample_watermark(source_id, lang)
     )
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def cached_tiers(
+    source_id: str, year: int, indicator_id: str, edges: tuple[float, ...] | None, lang: str
+) -> presenter.TierView:
+    return presenter.tier_view(
+        load_source("province_index", source_id),
+        year,
+        indicator_id,
+        lang,
+        edges,
+        watermark=sample_watermark(source_id, lang),
+    )
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def cached_stated_tiers(source_id: str, year: int, lang: str) -> presenter.TiersOnlyView:
+    return presenter.stated_tiers_view(load_source("province_tiers", source_id), year, lang)
 
 
 @st.cache_resource(max_entries=256, show_spinner=False)
@@ -52,10 +72,62 @@ def enough_data(figure: object, lang: str) -> bool:
     return figure is not None
 
 
+def url_bands(defaults: tuple[float, ...], lang: str) -> tuple[float, ...]:
+    """One number input per band edge (the lowest score of each tier but the last), kept in the URL as
+    ?bands=a,b,c,d; a missing or unreadable URL value starts from defaults."""
+    keys = [f"{PAGE}_band_{i}" for i in range(1, len(defaults) + 1)]
+    if any(key not in st.session_state for key in keys):
+        values = edges_from_text(st.query_params.get("bands"), len(defaults)) or defaults
+        for key, value in zip(keys, values, strict=True):
+            st.session_state.setdefault(key, float(value))
+    labels = list(presenter.tier_labels(lang).values())
+    chosen = tuple(
+        float(st.number_input(t("regional.tier_floor", lang, tier=label), key=key, step=0.5, format="%.1f"))
+        for label, key in zip(labels, keys, strict=False)
+    )
+    st.query_params["bands"] = presenter.edges_to_text(chosen)
+    return chosen
+
+
+def tier_section(view: presenter.TierView, lang: str) -> None:
+    st.caption(view.caption)
+    if view.map is None:
+        st.info(t("regional.tiers_error", lang))
+        return
+    st.markdown(view.counts)
+    chart_with_table(
+        view.map, view.table, page=PAGE, name="tiers", chart_key="regional_tiers", table_name="tiers", lang=lang
+    )
+
+
+def rank_check_section(check: presenter.RankCheck | None, lang: str) -> None:
+    if check is not None:
+        st.warning(check.sentence, icon=":material/warning:")
+        table(check.table, key=f"{PAGE}_rank_check", page=PAGE, name="rank_check", lang=lang)
+
+
+def tiers_only_page(source_id: str, lang: str) -> None:
+    """A dataset with tiers and no scores: the tier map and table; every other section says what it needs."""
+    frame = load_source("province_tiers", source_id)
+    years = sorted(frame["year"].unique().to_list())
+    year = url_choice(PAGE, "year", years, default=years[-1], label=t("regional.year", lang), cast=int)
+    st.info(t("regional.tiers_only_notice", lang))
+    stated = cached_stated_tiers(source_id, year, lang)
+    st.subheader(t("regional.tiers_header", lang))
+    tier_section(stated.tiers, lang)
+    rank_check_section(stated.rank_check, lang)
+    for section in presenter.SCORE_SECTIONS:
+        st.subheader(t(f"regional.{section}", lang))
+        st.info(t("regional.needs_scores", lang))
+
+
 lang = language_switch()
 
 st.title(t("regional.title", lang))
-source = data_source(PAGE, "province_index", lang)
+source = data_source(PAGE, "province_scores_or_tiers", lang)
+if source.kind == "province_tiers":
+    tiers_only_page(source.id, lang)
+    st.stop()
 index = load_source("province_index", source.id)
 city_index = load_builtin("city_index") if source.is_sample else index.clear()
 st.caption(t("regional.intro", lang))
@@ -90,7 +162,27 @@ with right:
         table_name="ranking",
         lang=lang,
     )
+    st.caption(t("regional.ranking_convention", lang))
+rank_check_section(view.rank_check, lang)
 province_drilldown(PAGE, clicked, index, city_index, year, indicator, lang)
+
+# --- tiers -----------------------------------------------------------------------------------------
+st.divider()
+st.subheader(t("regional.tiers_header", lang))
+with st.expander(t("regional.tiers_settings", lang)):
+    mode = url_choice(
+        PAGE,
+        "tiermode",
+        list(presenter.TIER_MODES),
+        default="quantile",
+        label=t("regional.tier_mode_label", lang),
+        format_func=lambda m: t(f"regional.tier_mode.{m}", lang),
+    )
+    defaults = presenter.default_edges(index, year, indicator_id)
+    edges = url_bands(defaults, lang) if mode == "custom" and defaults else None
+if edges is None:
+    st.query_params.pop("bands", None)
+tier_section(cached_tiers(source.id, year, indicator_id, edges, lang), lang)
 
 # --- macro-regions and inequality ------------------------------------------------------------------
 st.divider()
@@ -111,9 +203,11 @@ with right:
     if enough_data(view.theil, lang):
         for column, kpi in zip(st.columns(len(view.inequality)), view.inequality, strict=True):
             column.metric(kpi.label, kpi.value)
-        st.markdown(sentences.theil)
+        if sentences.theil:
+            st.markdown(sentences.theil)
         chart(view.theil, key="regional_theil", page=PAGE, name="theil", lang=lang)
-        st.markdown(f"**{t('regional.dagum_header', lang)}** — {sentences.dagum}")
+        if sentences.dagum:
+            st.markdown(f"**{t('regional.dagum_header', lang)}** — {sentences.dagum}")
         table(tables.dagum_components, key=f"{PAGE}_dagum_components", page=PAGE, name="dagum_components", lang=lang)
         table(tables.dagum_pairs, key=f"{PAGE}_dagum_pairs", page=PAGE, name="dagum_pairs", lang=lang)
 
@@ -139,7 +233,8 @@ for slot, name, figure, sentence, frame in convergence_sections:
     with slot:
         st.subheader(t(f"regional.{name}_header", lang))
         if enough_data(figure, lang):
-            st.markdown(sentence)
+            if sentence:
+                st.markdown(sentence)
             chart_with_table(
                 figure,
                 frame,
@@ -154,7 +249,8 @@ for slot, name, figure, sentence, frame in convergence_sections:
 st.divider()
 st.subheader(t("regional.lisa_header", lang))
 if enough_data(view.lisa, lang):
-    st.markdown(sentences.moran)
+    if sentences.moran:
+        st.markdown(sentences.moran)
     if sentences.islands:
         st.caption(sentences.islands)
     chart_with_table(
@@ -206,5 +302,6 @@ if sum(weights.values()) == 0:
 else:
     reweighted = cached_reweighting(source.id, year, tuple(weights.items()), normalisation, lang)
     st.markdown(reweighted.sentence)
-    st.caption(t("regional.stability_header", lang, draws=presenter.STABILITY_DRAWS))
-    table(reweighted.table, key=f"{PAGE}_reweighting", page=PAGE, name="reweighting", lang=lang)
+    if reweighted.table.height:
+        st.caption(t("regional.stability_header", lang, draws=presenter.STABILITY_DRAWS))
+        table(reweighted.table, key=f"{PAGE}_reweighting", page=PAGE, name="reweighting", lang=lang)

@@ -43,11 +43,30 @@ def ranking(frame: pl.DataFrame, year: int, column: str = "index") -> pl.DataFra
     )
 
 
+def ranking_detail(frame: pl.DataFrame, year: int, column: str = "index") -> pl.DataFrame:
+    """ranking() with, per unit, its macro_region, the gap to the leader (value − highest value, ≤ 0), the gap to
+    the mean of the ranked units (the overview's national mean), the rank within its macro-region (peer_rank,
+    competition ranking like rank: equal values share the best rank, "1224") and the gap to that region's mean."""
+    ranks = ranking(frame, year, column)
+    finite = pl.col("value").filter(pl.col("value").is_finite())  # a NaN in an upload does not blank every gap
+    return (
+        ranks.join(region_table().select("adcode", "macro_region"), on="adcode", how="left")
+        .with_columns(
+            (pl.col("value") - finite.max()).alias("gap_leader"),
+            (pl.col("value") - finite.mean()).alias("gap_mean"),
+            pl.col("value").rank(method="min", descending=True).over("macro_region").cast(pl.Int32).alias("peer_rank"),
+            (pl.col("value") - finite.mean().over("macro_region")).alias("gap_peer_mean"),
+        )
+        .sort(["rank", "adcode"])
+    )
+
+
 def macro_region_means(frame: pl.DataFrame, year: int, column: str = "index") -> pl.DataFrame:
     """macro_region, mean, provinces: the NBS four regions only, in their conventional order."""
     order = pl.DataFrame({"macro_region": list(MACRO_REGIONS), "order": range(len(MACRO_REGIONS))})
     return (
         values_for_year(frame, year, column)
+        .filter(pl.col("value").is_not_null() & pl.col("value").is_not_nan())
         .join(region_table(), on="adcode", how="inner")
         .filter(pl.col("counted_in_31"))
         .group_by("macro_region")
@@ -74,15 +93,17 @@ class Headline:
 def headline(frame: pl.DataFrame, year: int, column: str = "index") -> Headline | None:
     """National mean, highest and lowest unit, their ratio and the east-minus-west gap of macro-region means;
     None when no unit has a value in year."""
-    ranks = ranking(frame, year, column)
+    ranks = ranking(frame, year, column).filter(pl.col("value").is_not_nan())
     if ranks.is_empty():
         return None
     means = dict(macro_region_means(frame, year, column).select("macro_region", "mean").iter_rows())
     top, bottom = ranks.row(0, named=True), ranks.row(-1, named=True)
+    # The card says "31 省平均": Taiwan, Hong Kong, Macao and the Corps are ranked and mapped but not averaged.
+    counted = ranks.join(region_table(), on="adcode").filter(pl.col("counted_in_31"))["value"]
     return Headline(
         year=year,
-        provinces=ranks.height,
-        national_mean=float(cast(float, ranks["value"].mean())),
+        provinces=counted.len(),
+        national_mean=float(cast(float, counted.mean())) if counted.len() else float("nan"),
         top_adcode=top["adcode"],
         top_value=top["value"],
         bottom_adcode=bottom["adcode"],

@@ -53,18 +53,20 @@ def mean_growth_by_macro_region(points: pl.DataFrame) -> dict[str, float]:
 
 def dimension_profile(frame: pl.DataFrame, adcode: str, year: int) -> pl.DataFrame:
     """dimension, province, macro, national: the province's score on each dimension beside the means of its
-    macro-region and of the nation (province is None when it has no value in year)."""
+    macro-region and of the nation (None where there is no value in year)."""
     data = mainland(frame.filter(pl.col("year") == year))
     macro = load_gazetteer()[adcode].macro_region
     rows = []
     for dimension in DIMENSION_INDICATORS:
-        own = data.filter(pl.col("adcode") == adcode)[dimension]
+        own = data.filter(pl.col("adcode") == adcode)[dimension].drop_nulls()
+        macro_mean = data.filter(pl.col("macro_region") == macro)[dimension].mean()
+        national_mean = data[dimension].mean()
         rows.append(
             {
                 "dimension": dimension,
                 "province": float(own[0]) if own.len() else None,
-                "macro": float(cast(float, data.filter(pl.col("macro_region") == macro)[dimension].mean())),
-                "national": float(cast(float, data[dimension].mean())),
+                "macro": None if macro_mean is None else float(cast(float, macro_mean)),
+                "national": None if national_mean is None else float(cast(float, national_mean)),
             }
         )
     return pl.DataFrame(

@@ -101,7 +101,7 @@ def headline_cards(index: pl.DataFrame, year: int, lang: str) -> tuple[Kpi, ...]
     missing = t("value.missing", lang)
     return (
         Kpi(
-            t("overview.kpi_mean", lang),
+            t("overview.kpi_mean", lang, provinces=head.provinces),
             points.format(head.national_mean, lang),
             delta=signed_points(head.national_mean - previous.national_mean, lang) if previous else None,
         ),

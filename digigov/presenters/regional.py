@@ -16,11 +16,11 @@ from typing import cast
 import plotly.graph_objects as go
 import polars as pl
 
-from digigov.analysis import composite, convergence, inequality, overview, regional, spatial
+from digigov.analysis import composite, convergence, inequality, overview, regional, spatial, tiers
 from digigov.figures import regional as figures
 from digigov.figures.china_map import build_category_map, build_china_map
 from digigov.figures.config import BOUNDARY_URL
-from digigov.findings import Finding
+from digigov.findings import Finding, signed
 from digigov.i18n import t
 from digigov.indicators import get_indicator
 from digigov.presenters import regional_findings as findings
@@ -31,6 +31,7 @@ DIMENSION_INDICATORS = regional.DIMENSION_INDICATORS
 INDICATORS: tuple[str, ...] = ("dgi_index", *DIMENSION_INDICATORS.values())
 NORMALISATIONS = composite.NORMALISATIONS
 STABILITY_DRAWS = 1000
+MIN_REWEIGHT_UNITS = 2  # ranks under other weights need at least two provinces with every dimension
 
 
 # --------------------------------------------------------------------------------------------- statistics used
@@ -105,10 +106,20 @@ class Reweighting:
     stability: pl.DataFrame  # adcode, base_rank, min_rank, max_rank, median_rank, share_base_rank
 
 
+def complete_units(frame: pl.DataFrame, year: int) -> pl.DataFrame:
+    """The mainland provinces' rows of year with all four dimension scores (re-weighting needs every one)."""
+    dimensions = list(DIMENSION_INDICATORS)
+    present = [d for d in dimensions if d in frame.columns]
+    rows = regional.mainland(frame).drop("macro_region").filter(pl.col("year") == year)
+    if len(present) < len(dimensions):
+        return rows.clear()
+    return rows.filter(pl.all_horizontal(pl.col(d).is_not_null() & pl.col(d).is_not_nan() for d in dimensions))
+
+
 def reweight(
     frame: pl.DataFrame, year: int, weights: dict[str, float], normalisation: composite.Normalisation
 ) -> Reweighting:
-    data = regional.mainland(frame).drop("macro_region")
+    data = complete_units(frame, year)
     return Reweighting(
         changes=composite.rank_changes_vs_equal(data, weights, normalisation, year),
         stability=composite.rank_stability(data, year, weights, normalisation, draws=STABILITY_DRAWS),
@@ -127,7 +138,7 @@ def _pct(share: float) -> str:
 def dagum_sentence(summary: InequalitySummary, lang: str) -> str | None:
     """None when there is no inequality to apportion (every province equal)."""
     dagum = summary.dagum
-    if not dagum.total > 0:
+    if not dagum.total > findings.NO_INEQUALITY:
         return None
     return t(
         "regional.dagum_sentence",
@@ -322,6 +333,7 @@ class RegionalView:
     sentences: RegionalSentences
     tables: RegionalTables
     findings: tuple[Finding, ...] = ()  # every sentence above with the facts it was chosen by
+    rank_check: RankCheck | None = None  # an uploaded ranking whose order contradicts its scores
 
 
 def regional_view(
@@ -357,8 +369,9 @@ def regional_view(
             islands=islands_sentence(clusters, lang) if clusters else None,
         ),
         findings=tuple(found.values()),
+        rank_check=rank_check(index, "index", lang),
         tables=RegionalTables(
-            ranking=ranking_table(index, year, indicator_id, lang),
+            ranking=regional_ranking_table(index, year, indicator_id, lang),
             macro_regions=macro_region_table(index, year, indicator_id, lang),
             macro_trend=trend,
             dagum_components=components,
@@ -368,6 +381,270 @@ def regional_view(
             lisa=lisa_table(clusters, indicator_id, lang) if clusters else None,
         ),
     )
+
+
+# --------------------------------------------------------------------------------------------- ranks and tiers
+def _points(value: float | None, indicator_id: str, lang: str) -> str:
+    """A signed difference in the indicator's decimals ('—' when missing)."""
+    if value is None or not math.isfinite(value):
+        return t("value.missing", lang)
+    return signed(value, get_indicator(indicator_id).decimals)
+
+
+def regional_ranking_table(frame: pl.DataFrame, year: int, indicator_id: str, lang: str) -> pl.DataFrame:
+    """The overview's ranking table (rank, region, adcode, macro-region, value, rank change) with the gap to the
+    leader and to the national mean and the peer group's view: rank within the macro-region and the gap to its
+    mean. Ranks are competition ranks ("1224"): equal scores share a rank."""
+    detail = overview.ranking_detail(frame, year, get_indicator(indicator_id).column)
+    base = ranking_table(frame, year, indicator_id, lang)
+    return base.with_columns(
+        pl.Series(t("regional.gap_leader", lang), [_points(v, indicator_id, lang) for v in detail["gap_leader"]]),
+        pl.Series(t("regional.gap_mean", lang), [_points(v, indicator_id, lang) for v in detail["gap_mean"]]),
+        pl.Series(t("regional.peer_rank", lang), detail["peer_rank"]),
+        pl.Series(t("regional.gap_peer", lang), [_points(v, indicator_id, lang) for v in detail["gap_peer_mean"]]),
+    )
+
+
+@dataclass(frozen=True)
+class RankCheck:
+    """Pairs of an uploaded ranking whose order contradicts its scores: a warning and the table of every pair."""
+
+    sentence: str
+    table: pl.DataFrame
+    pairs: int
+
+
+RANK_CHECK_NAMED = 3  # pairs named in the warning; the table has all of them
+
+
+def _rank_text(value: float) -> str:
+    return f"{value:g}"
+
+
+def rank_check(frame: pl.DataFrame, score: str, lang: str) -> RankCheck | None:
+    """None unless the stored upload carries a stated rank (stated_rank) and a score column, and some unit is
+    ranked above another with a lower score in the same year."""
+    if "stated_rank" not in frame.columns or score not in frame.columns:
+        return None
+    columns = [c for c in ("adcode", "year", "row") if c in frame.columns]
+    stated = frame.select(*columns, pl.col("stated_rank").alias("rank"), pl.col(score).alias("value"))
+    pairs = tiers.rank_contradictions(stated)
+    if pairs.is_empty():
+        return None
+    indicator = get_indicator("dgi_index")
+
+    def unit(row: dict, side: str) -> str:
+        return t(
+            "regional.rank_check_unit",
+            lang,
+            row=row[f"row_{side}"] if row[f"row_{side}"] is not None else t("value.missing", lang),
+            region=region_name(row[f"adcode_{side}"], lang),
+            rank=_rank_text(row[f"rank_{side}"]),
+            score=indicator.format(row[f"value_{side}"], lang, with_unit=False),
+        )
+
+    named = [
+        t("regional.rank_check_pair", lang, a=unit(row, "a"), b=unit(row, "b"))
+        for row in pairs.head(RANK_CHECK_NAMED).iter_rows(named=True)
+    ]
+    missing = t("value.missing", lang)
+    table = pl.DataFrame(
+        {
+            t("regional.year", lang): pairs["year"],
+            t("regional.rank_check_above", lang): [region_name(a, lang) for a in pairs["adcode_a"]],
+            t("regional.rank_check_row", lang): [str(r) if r is not None else missing for r in pairs["row_a"]],
+            t("regional.stated_rank", lang): [_rank_text(r) for r in pairs["rank_a"]],
+            t("regional.stated_score", lang): pairs["value_a"],
+            t("regional.rank_check_below", lang): [region_name(a, lang) for a in pairs["adcode_b"]],
+            t("regional.rank_check_row_b", lang): [str(r) if r is not None else missing for r in pairs["row_b"]],
+            t("regional.stated_rank_b", lang): [_rank_text(r) for r in pairs["rank_b"]],
+            t("regional.stated_score_b", lang): pairs["value_b"],
+        }
+    )
+    return RankCheck(
+        sentence=t("regional.rank_check", lang, pairs=pairs.height, named=_join(named, lang)),
+        table=table,
+        pairs=pairs.height,
+    )
+
+
+# The tier map's colours, highest tier darkest (ColorBrewer YlGnBu, colour-blind safe, distinct from the grey of
+# "no data").
+TIER_COLOURS: dict[str, str] = dict(
+    zip(tiers.TIERS, ("#253494", "#2c7fb8", "#41b6c4", "#a1dab4", "#ffffcc"), strict=True)
+)
+TIER_MODES: tuple[str, ...] = ("quantile", "custom")
+# Sections of the page that need scores: on a tiers-only dataset each says so in its place.
+SCORE_SECTIONS: tuple[str, ...] = (
+    "ranking_header",
+    "macro_header",
+    "inequality_header",
+    "trend_header",
+    "sigma_header",
+    "beta_header",
+    "lisa_header",
+    "profile_header",
+    "weights_header",
+)
+
+
+def tier_labels(lang: str) -> dict[str, str]:
+    """{tier key: label}, highest first."""
+    return {key: t(f"regional.tier.{key}", lang) for key in tiers.TIERS}
+
+
+def edges_to_text(edges: tuple[float, ...]) -> str:
+    """The URL form of band edges ("85,75.5,65,55"), read back by tiers.edges_from_text."""
+    return ",".join(f"{e:g}" for e in edges)
+
+
+def default_edges(index: pl.DataFrame, year: int, indicator_id: str) -> tuple[float, ...]:
+    """The quantile edges of the year's scores (quintiles), rounded to the indicator's decimals: the default
+    bands."""
+    indicator = get_indicator(indicator_id)
+    values = overview.values_for_year(index, year, indicator.column)
+    return tuple(round(e, indicator.decimals) for e in tiers.quantile_edges(values["value"]))
+
+
+@dataclass(frozen=True)
+class TierView:
+    """The tier map (None when no province has a tier), the tier table and the caption saying how the tiers
+    were set."""
+
+    map: go.Figure | None
+    table: pl.DataFrame
+    caption: str
+    counts: str  # provinces per tier
+    edges: tuple[float, ...]  # the bands applied, highest first (empty for stated tiers)
+
+
+def _bands_text(edges: tuple[float, ...], indicator_id: str, lang: str) -> str:
+    indicator, labels = get_indicator(indicator_id), list(tier_labels(lang).values())
+
+    def fmt(value: float) -> str:
+        return indicator.format(value, lang, with_unit=False)
+
+    parts = [t("regional.band_top", lang, tier=labels[0], low=fmt(edges[0]))]
+    parts += [
+        t("regional.band_mid", lang, tier=labels[k], low=fmt(edges[k]), high=fmt(edges[k - 1]))
+        for k in range(1, len(edges))
+    ]
+    parts.append(t("regional.band_bottom", lang, tier=labels[len(edges)], high=fmt(edges[-1])))
+    return _join(parts, lang)
+
+
+def _tier_map(frame: pl.DataFrame, lang: str, watermark: str | None, geojson_base_url: str | None) -> go.Figure:
+    categories = frame.select(
+        "adcode",
+        pl.col("tier").replace_strict(dict(enumerate(tiers.TIERS, 1)), return_dtype=pl.String).alias("category"),
+    )
+    return build_category_map(
+        categories,
+        list(tiers.TIERS),
+        TIER_COLOURS,
+        tier_labels(lang),
+        lang,
+        watermark=watermark,
+        geojson_base_url=geojson_base_url,
+    )
+
+
+def _counts_text(frame: pl.DataFrame, lang: str) -> str:
+    labels = list(tier_labels(lang).values())
+    counts = dict(frame.group_by("tier").len().iter_rows())
+    return _join([t("regional.tier_count", lang, tier=labels[k - 1], n=counts.get(k, 0)) for k in range(1, 6)], lang)
+
+
+def tier_view(
+    index: pl.DataFrame,
+    year: int,
+    indicator_id: str,
+    lang: str,
+    edges: tuple[float, ...] | None = None,
+    *,
+    watermark: str | None = None,
+    geojson_base_url: str | None = BOUNDARY_URL,
+) -> TierView:
+    """Tiers of the year's scores by bands: the user's edges (highest first), or None for the quantile bands.
+    Scores are compared with the edges as the table shows them (rounded to the indicator's decimals), so a
+    score shown on an edge is in the higher tier."""
+    indicator = get_indicator(indicator_id)
+    values = overview.values_for_year(index, year, indicator.column)
+    shown = values.with_columns(pl.col("value").round(indicator.decimals))
+    mode = "custom" if edges else "quantile"
+    applied = tuple(sorted(edges, reverse=True)) if edges else default_edges(index, year, indicator_id)
+    assigned = tiers.assign_tiers(shown, applied)
+    ranks = tiers.competition_ranks(values).select("adcode", "rank")
+    assigned = assigned.join(ranks, on="adcode", how="left").sort(["tier", "rank", "adcode"])
+    labels = list(tier_labels(lang).values())
+    columns = {
+        t("regional.tier_column", lang): [labels[k - 1] for k in assigned["tier"]],
+        t("column.region", lang): [region_name(a, lang) for a in assigned["adcode"]],
+        indicator.name(lang): [indicator.format(v, lang) for v in assigned["value"]],
+        t("column.rank", lang): assigned["rank"],
+    }
+    if "stated_tier" in index.columns:
+        stated = dict(index.filter(pl.col("year") == year).select("adcode", "stated_tier").iter_rows())
+        columns[t("regional.stated_tier", lang)] = [
+            labels[stated[a] - 1] if stated.get(a) else t("value.missing", lang) for a in assigned["adcode"]
+        ]
+    caption = t(
+        f"regional.tiers_caption_{mode}",
+        lang,
+        indicator=indicator.name(lang),
+        year=year,
+        bands=_bands_text(applied, indicator_id, lang) if applied else t("value.missing", lang),
+    )
+    return TierView(
+        map=_tier_map(assigned, lang, watermark, geojson_base_url) if assigned.height else None,
+        table=pl.DataFrame(columns),
+        caption=caption + " " + t("regional.tiers_names_note", lang),
+        counts=_counts_text(assigned, lang),
+        edges=applied,
+    )
+
+
+@dataclass(frozen=True)
+class TiersOnlyView:
+    """A dataset that carries tiers (and maybe a stated rank and score) but no dimension scores."""
+
+    tiers: TierView
+    rank_check: RankCheck | None
+
+
+def stated_tiers_view(
+    frame: pl.DataFrame,
+    year: int,
+    lang: str,
+    *,
+    watermark: str | None = None,
+    geojson_base_url: str | None = BOUNDARY_URL,
+) -> TiersOnlyView:
+    """The tiers as the dataset states them (never re-banded), with its score and rank where it has them."""
+    data = frame.filter(pl.col("year") == year).drop_nulls("tier").sort(["tier", "adcode"])
+    if "stated_rank" in data.columns:
+        data = data.sort(["tier", "stated_rank", "adcode"], nulls_last=True)
+    labels = list(tier_labels(lang).values())
+    columns: dict[str, list] = {
+        t("regional.tier_column", lang): [labels[k - 1] for k in data["tier"]],
+        t("column.region", lang): [region_name(a, lang) for a in data["adcode"]],
+    }
+    if "index" in data.columns:
+        indicator = get_indicator("dgi_index")
+        columns[indicator.name(lang)] = [indicator.format(v, lang) for v in data["index"]]
+    if "stated_rank" in data.columns:
+        missing = t("value.missing", lang)
+        columns[t("regional.stated_rank", lang)] = [
+            _rank_text(r) if r is not None else missing for r in data["stated_rank"]
+        ]
+    view = TierView(
+        map=_tier_map(data, lang, watermark, geojson_base_url) if data.height else None,
+        table=pl.DataFrame(columns),
+        caption=t("regional.tiers_caption_stated", lang, year=year) + " " + t("regional.tiers_names_note", lang),
+        counts=_counts_text(data, lang),
+        edges=(),
+    )
+    return TiersOnlyView(tiers=view, rank_check=rank_check(frame, "index", lang))
 
 
 # --------------------------------------------------------------------------------------------- the profile
@@ -433,7 +710,9 @@ def reweight_table(result: Reweighting, lang: str) -> pl.DataFrame:
             t("regional.rank_shift", lang): joined["change"],
             t("regional.rank_min", lang): joined["min_rank"],
             t("regional.rank_max", lang): joined["max_rank"],
-            t("regional.keep_share", lang): [f"{s * 100:.0f}%" for s in joined["share_base_rank"]],
+            t("regional.keep_share", lang): [
+                t("value.missing", lang) if s is None else f"{s * 100:.0f}%" for s in joined["share_base_rank"]
+            ],
         }
     )
 
@@ -443,5 +722,11 @@ def reweighting_view(
 ) -> ReweightingView:
     """Ranks under the user's weights against equal weights, and how stable each rank is under nearby weights."""
     # the widget's text; composite checks it against NORMALISATIONS and raises on anything else
+    units = complete_units(index, year).height
+    if units < MIN_REWEIGHT_UNITS:
+        return ReweightingView(
+            sentence=t("regional.weights_too_few", lang, units=units, year=year, needed=MIN_REWEIGHT_UNITS),
+            table=pl.DataFrame(),
+        )
     result = reweight(index, year, weights, cast(composite.Normalisation, normalisation))
     return ReweightingView(sentence=reweight_sentence(result, lang), table=reweight_table(result, lang))

@@ -20,6 +20,7 @@ from digigov.regions import region_name
 SIGNIFICANCE = 0.05
 SHARE_DIGITS = 1  # shares are shown in percent with one decimal: groups equal at that precision are tied
 CV_DIGITS = 3
+NO_INEQUALITY = 1e-9  # a Theil or Gini this small comes from floating-point error on equal values
 
 
 def _join(items: list[str], lang: str) -> str:
@@ -48,8 +49,9 @@ class TheilFacts:
 
 
 def theil_facts(year: int, theil: inequality.TheilResult) -> TheilFacts | None:
-    """None when there is no inequality to apportion (all values equal)."""
-    if not theil.total > 0:
+    """None when there is no inequality to apportion (all values equal: a total at rounding-error size, whose
+    shares would be noise)."""
+    if not theil.total > NO_INEQUALITY:
         return None
     contributions = sorted(((str(g.name), g.share_of_total) for g in theil.groups), key=lambda c: (-c[1], c[0]))
     top = round(contributions[0][1] * 100, SHARE_DIGITS)

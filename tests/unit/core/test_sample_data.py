@@ -20,7 +20,16 @@ from tests.paths import ROOT
 
 SAMPLES = ROOT / "data" / "samples"
 SCRIPT = ROOT / "scripts" / "make_sample_data.py"
-FILES = ("province_index", "city_index", "city_channels", "demand_funnel", "open_data")
+FILES = (
+    "province_index",
+    "city_index",
+    "city_channels",
+    "demand_funnel",
+    "open_data",
+    "open_data_catalogue",
+    "sharing_calls",
+    "platform_operations",
+)
 CATEGORIES = ("business_registration", "tax", "social_insurance", "permits", "certificates")
 ENTITY_TYPES = ("enterprise", "individual_business", "individual")
 DIMENSIONS = ("organisation", "institutions", "capacity", "effect")
@@ -65,6 +74,9 @@ COLUMNS = {
         *REASONS,
     ],
     "open_data": ["adcode", "year", "platforms", "datasets", "updated_on_time", "median_staleness_days"],
+    "open_data_catalogue": ["adcode", "title", "department", "frequency", "last_updated", "formats", "open_type"],
+    "sharing_calls": ["adcode", "year", "provider", "consumer", "calls"],
+    "platform_operations": ["adcode", "year", "platform", "investment", "transactions", "active_users"],
 }
 
 

@@ -151,6 +151,7 @@ SCENARIOS = {
     "east_high": east_high,
     "reversed": reversed_pattern,
     "tied": tied,
+    "tied_at_one": lambda: frame_of({2015: dict.fromkeys(ADCODES, 1.0)}),  # Theil 1e-17 from rounding, not 0
     "declining": declining,
     "polarised_west": polarised_west,
     "dispersed": dispersed,

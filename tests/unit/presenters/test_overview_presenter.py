@@ -32,14 +32,14 @@ def test_cards_carry_the_headline_numbers(view_zh):
     head, previous = overview.headline(INDEX, LATEST), overview.headline(INDEX, LATEST - 1)
     points = get_indicator("dgi_index")
     assert [k.label for k in view_zh.kpis] == [
-        t("overview.kpi_mean", "zh"),
+        t("overview.kpi_mean", "zh", provinces=31),
         t("overview.kpi_top", "zh", region="上海"),
         t("overview.kpi_bottom", "zh", region="西藏"),
         t("overview.kpi_ratio", "zh"),
         t("overview.kpi_east_west", "zh"),
     ]
     assert view_zh.kpis[0] == Kpi(
-        t("overview.kpi_mean", "zh"),
+        t("overview.kpi_mean", "zh", provinces=31),
         points.format(head.national_mean, "zh"),
         delta=f"{head.national_mean - previous.national_mean:+.1f} 分",
     )

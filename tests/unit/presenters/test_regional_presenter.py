@@ -46,6 +46,9 @@ def test_every_section_is_drawn_and_worded_on_the_samples(view):
 def test_tables_are_named_and_localised(view):
     tables = view.tables
     assert tables.ranking.height == 31 and tables.ranking["Region"][0] == "Shanghai"
+    assert tables.ranking.columns[-4:] == [
+        t(f"regional.{k}", "en") for k in ("gap_leader", "gap_mean", "peer_rank", "gap_peer")
+    ]
     assert tables.macro_regions.height == 4
     assert tables.dagum_components[t("regional.dagum_share", "en")][-1] == "100.0%"
     assert tables.dagum_pairs.height == 6  # every pair of the four macro-regions
