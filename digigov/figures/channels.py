@@ -75,7 +75,7 @@ def distribution_chart(
             x=0.5,
             y=1.08,
             showarrow=False,
-            text=f"max − min = {spread_pp:.1f} pp",
+            text=t("channels.spread_annotation", lang, spread=f"{spread_pp:.1f}"),
             font={"size": 12},
         )
     return _layout(

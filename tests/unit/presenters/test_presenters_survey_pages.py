@@ -54,7 +54,7 @@ def test_channels_spread_is_stated_once_for_the_chart_and_the_sentence(channels_
     stated = f"{numbers.spread_pp:.1f}"
     assert f"高 {stated} 个百分点" in view.findings[0]
     annotations = [a.text for a in view.distribution.layout.annotations]
-    assert f"max − min = {stated} pp" in annotations
+    assert f"最高 − 最低 = {stated} 个百分点" in annotations  # the page is in Chinese: so is the chart
     assert region_label(numbers.highest.id, "zh") in view.findings[0]
 
 
