@@ -22,7 +22,7 @@ from digigov.regions import load_gazetteer
 from digigov.sources import store
 from digigov.storage import StorageError
 from digigov.text import escape_markdown
-from digigov.upload_kinds import kind_frames, kind_pages
+from digigov.upload_kinds import catalogue_report, kind_pages, saveable_kinds
 
 
 def encoding_choice(column, key: str, lang: str) -> str | None:
@@ -157,7 +157,11 @@ def preview(result: IngestResult, lang: str) -> None:
 
 def accept(result: IngestResult, source_file: str, page: str, ident: str, lang: str) -> None:
     """Name the dataset and save it (only with no errors); the kinds say which pages can show it."""
-    kinds = kind_frames(result)
+    kinds = saveable_kinds(result)
+    listing = catalogue_report(result)
+    if listing is not None:
+        for issue in listing.report.errors:
+            st.error(escape_markdown(issue.message(lang)))
     if kinds:
         st.caption(t("upload.kinds", lang, pages=kind_pages(list(kinds), lang)))
     elif result.report.ok:
@@ -165,12 +169,12 @@ def accept(result: IngestResult, source_file: str, page: str, ident: str, lang: 
     name = st.text_input(
         t("upload.name", lang), value=source_file.rsplit(".", 1)[0], max_chars=200, key=widget_key(page, "name", ident)
     )
-    if not result.ok:
+    if not kinds and not result.ok:
         st.error(t("upload.blocked", lang))
     if not st.button(
         t("upload.accept", lang),
         type="primary",
-        disabled=not (result.ok and kinds),
+        disabled=not kinds,
         key=widget_key(page, "accept", ident),
     ):
         return
@@ -181,7 +185,7 @@ def accept(result: IngestResult, source_file: str, page: str, ident: str, lang: 
                 name=name,
                 source_file=source_file,
                 shape=result.shape if result.shape in ("wide", "long") else "raw",
-                column_mapping={k: v or "" for k, v in result.mapping.as_dict().items()},
+                column_mapping={k: v or "" for k, v in result.mapping.as_dict().items()} if result.mapping else {},
                 meta={"kinds": [kind], "encoding": result.encoding, "sheet": result.sheet},
             )
         st.success(t("upload.saved", lang, name=escape_markdown(name), pages=kind_pages(list(kinds), lang)))

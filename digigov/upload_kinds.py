@@ -157,6 +157,22 @@ def kind_frames(result: IngestResult) -> dict[str, pl.DataFrame]:
     return out
 
 
+# Kinds read from the upload's own text rather than from its indicator table (a ranking report's tiers, a portal's
+# catalogue): the table pipeline's "no indicator columns" does not concern them.
+SELF_READ_KINDS: tuple[str, ...] = ("province_tiers", catalogue.KIND)
+
+
+def saveable_kinds(result: IngestResult) -> dict[str, pl.DataFrame]:
+    """The kinds the upload page may save: all of kind_frames when the upload has no errors; only the self-read
+    kinds when its one error is that it has no indicator columns; none otherwise."""
+    kinds = kind_frames(result)
+    if result.ok:
+        return kinds
+    if {i.code for i in result.report.errors} <= {"no_indicator_columns"}:
+        return {k: v for k, v in kinds.items() if k in SELF_READ_KINDS}
+    return {}
+
+
 def catalogue_frame(result: IngestResult) -> pl.DataFrame | None:
     """An open-data portal's catalogue (one row per dataset) read from the upload's text frame, or None when the
     file is no catalogue or the catalogue has errors (catalogue_report says which)."""

@@ -57,7 +57,9 @@ def mapping_target_label(target: str, lang: str) -> str:
     """A column-mapping choice: leave the column out, an indicator of the catalog, or a role (region, year…)."""
     catalog = load_catalog()
     if target == NOT_MAPPED:
-        return t("ingest.role.ignore", lang)
+        # Not "忽略": two options with one label are one option to the widget (it keeps the label), so an
+        # unassigned column would silently turn into an ignored one on the next rerun.
+        return t("upload.not_assigned", lang)
     if target in catalog:
         return catalog[target].name(lang)
     return t(f"ingest.role.{target}", lang)

@@ -100,3 +100,38 @@ def test_rename_and_delete(upload):
     at.checkbox(key="upload_confirm").check().run()
     at.button(key="upload_delete").click().run()
     assert upload.store.list() == []
+
+
+def test_a_portal_catalogue_is_saved_and_shown_on_the_data_sharing_page(upload):
+    """A catalogue has no indicator columns: the table pipeline's error does not block it, its own reading does."""
+    real = Path(__file__).resolve().parents[1] / "data" / "real"
+    at = upload("catalogue_zhejiang_gb18030.csv", (real / "catalogue_zhejiang_gb18030.csv").read_bytes())
+    button = accept_button(at)
+    assert not button.disabled
+    button.click().run()
+    records = upload.store.list()
+    assert len(records) == 1 and records[0].meta["kinds"] == ["open_data_catalogue"]
+    at.query_params["src"] = records[0].id
+    at.switch_page("views/data_sharing.py").run()
+    assert not at.exception, at.exception
+    assert any("zhejiang" in i.value for i in at.info)  # the dataset's name, escaped for markdown
+
+
+def test_a_catalogue_with_a_bad_date_is_reported_and_not_saved(upload):
+    real = Path(__file__).resolve().parents[1] / "data" / "real"
+    at = upload("catalogue_guizhou_mixed_dates.csv", (real / "catalogue_guizhou_mixed_dates.csv").read_bytes())
+    assert any("第 6 行“最近更新时间”列的“2024\\-13\\-45”" in e.value for e in at.error)  # row, column, value
+    assert accept_button(at).disabled
+    assert upload.store.list() == []
+
+
+def test_a_tiers_only_ranking_is_saved_and_drawn_on_the_regional_page(upload):
+    data = "省份,年份,等级\n上海,2024,引领型\n浙江,2024,1\n北京,2024,第二梯队\n西藏,2024,Catching-up\n".encode()
+    at = upload("tiers.csv", data)
+    accept_button(at).click().run()
+    records = upload.store.list()
+    assert len(records) == 1 and records[0].meta["kinds"] == ["province_tiers"]
+    at.query_params["src"] = records[0].id
+    at.switch_page("views/regional.py").run()
+    assert not at.exception, at.exception
+    assert at.get("plotly_chart")  # the tier map

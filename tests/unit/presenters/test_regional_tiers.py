@@ -13,7 +13,7 @@ from digigov.presenters import regional as presenter
 from digigov.presenters.overview import ranking_table
 from digigov.sources import list_sources
 from digigov.storage import DatasetStore
-from digigov.upload_kinds import kind_frames
+from digigov.upload_kinds import kind_frames, saveable_kinds
 from tests.factories import latest_year, province_index
 
 INDEX = province_index()
@@ -152,9 +152,10 @@ def test_a_tiers_only_file_becomes_a_province_tiers_table():
         "540000": 5,
     }
     assert tiers_frame["row"].to_list() == [4, 2, 3, 5]  # the file's rows, header on row 1
-    # ingest itself still reports a file without indicator columns as an error (not ours to change): the upload
-    # page keeps the accept button disabled until ingest accepts a tier column as content
+    # the table pipeline reports a file without indicator columns; the tiers are read from the file's own text,
+    # so the upload page may still save them (saveable_kinds)
     assert not result.ok
+    assert list(saveable_kinds(result)) == ["province_tiers"]
 
 
 def test_a_tier_file_with_scores_and_ranks_keeps_them():

@@ -39,7 +39,7 @@ def test_progress_text_while_reading_and_aggregating():
 
 def test_picker_labels():
     indicator = next(iter(load_catalog()))
-    assert presenter.mapping_target_label(presenter.NOT_MAPPED, "zh") == t("ingest.role.ignore", "zh")
+    assert presenter.mapping_target_label(presenter.NOT_MAPPED, "zh") == t("upload.not_assigned", "zh")
     assert presenter.mapping_target_label(indicator, "en") == load_catalog()[indicator].name("en")
     assert presenter.mapping_target_label("year", "en") == t("ingest.role.year", "en")
     assert presenter.region_option_label("310000", "en") == "上海市 · Shanghai (310000)"
@@ -52,3 +52,14 @@ def test_report_table_keeps_the_message_in_the_users_language():
     zh, en = presenter.report_table(result, "zh"), presenter.report_table(result, "en")
     assert "message_zh" in zh.columns and "message_en" not in zh.columns
     assert "message_en" in en.columns and "message_zh" not in en.columns
+
+
+def test_every_mapping_choice_has_its_own_label():
+    """The widget keeps the label: two choices sharing one would be one choice (unassigned became ignored)."""
+    from digigov.ingest.columns import ALL_ROLES
+    from digigov.indicators import load_catalog
+    from digigov.presenters.upload import NOT_MAPPED, mapping_target_label
+
+    for lang in ("zh", "en"):
+        labels = [mapping_target_label(v, lang) for v in (NOT_MAPPED, *ALL_ROLES, *load_catalog())]
+        assert len(labels) == len(set(labels)), lang
