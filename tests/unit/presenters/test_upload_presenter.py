@@ -56,8 +56,8 @@ def test_report_table_keeps_the_message_in_the_users_language():
 
 def test_every_mapping_choice_has_its_own_label():
     """The widget keeps the label: two choices sharing one would be one choice (unassigned became ignored)."""
-    from digigov.ingest.columns import ALL_ROLES
     from digigov.indicators import load_catalog
+    from digigov.ingest.columns import ALL_ROLES
     from digigov.presenters.upload import NOT_MAPPED, mapping_target_label
 
     for lang in ("zh", "en"):
