@@ -7,10 +7,12 @@ import polars as pl
 import streamlit as st
 
 from components.china_map import chart
+from components.downloads import table
 from digigov.analysis.overview import ranking, values_for_year
 from digigov.figures.china_map import build_china_map, selected_adcode
 from digigov.i18n import t
 from digigov.indicators import Indicator
+from digigov.presenters.regional import city_ranking_table
 from digigov.regions import load_gazetteer
 
 
@@ -90,5 +92,10 @@ def province_drilldown(
             height=460,
         )
         chart(figure, key=f"{page}_city_map", page=page, name=f"map_{selected}", lang=lang)
+        # Peer groups for city data: each city ranked against every city in the data and within its group.
+        st.markdown(f"**{t('regional.city_table_header', lang, region=region.name(lang), year=year)}**")
+        peers = city_ranking_table(cities, year, indicator.id, lang, within=selected)
+        table(peers, key=f"{page}_city_peers", page=page, name=f"city_ranks_{selected}", lang=lang)
+        st.caption(t("regional.city_table_caption", lang))
     else:
         st.info(t("map.no_city_data", lang, region=region.name(lang)))

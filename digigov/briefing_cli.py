@@ -8,9 +8,13 @@ then carries the 示例数据 / SAMPLE DATA watermark, as on the page).
 
 The sections are the briefing page's own (digigov.presenters.briefing: its headings, its figure builders, its
 limits of one map and four charts) drawn on the chosen data; the demand page, which the briefing page does not
-offer, adds its shortfall map and charts. Without ``--page`` the briefing holds what the page offers by default
-(the index map, the top-ten ranking, macro-region means, the trend and the channel mix) for the pages the data
-can feed. The document is rendered by digigov.export.briefing, in the same headless Chromium as the page.
+offer, adds its shortfall map and charts. ``--page data_sharing`` adds the data sharing page's open-data
+freshness (the map and the ranking of its highest and lowest provinces, each with its first findings under it)
+from a portal catalogue (``open_data_catalogue``), judged on ``--reference YYYY-MM-DD`` (default: the sample
+catalogue's listing date on the samples, else the printed date). Without ``--page`` the briefing holds what
+the page offers by default (the index map, the top-ten ranking, macro-region means, the trend and the channel
+mix) for the pages the data can feed. The document is rendered by digigov.export.briefing, in the same
+headless Chromium as the page.
 
 Exit status: 0 written, 2 the data cannot be read (a file with errors prints its report; an unknown dataset
 names the data folder and the datasets in it), 3 no chosen page can use the data, 4 rendering failed.
@@ -37,15 +41,15 @@ from digigov.i18n import LANGUAGES, t
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
-    from digigov.export.briefing import Briefing
+    from digigov.export.briefing import Briefing, BriefingSection
     from digigov.storage import DatasetStore
 
 SAMPLE = "sample"
 FORMATS: tuple[str, ...] = ("pdf", "png")
-PAGES: tuple[str, ...] = ("overview", "regional", "channels", "demand")
+PAGES: tuple[str, ...] = ("overview", "regional", "channels", "demand", "data_sharing")
 # What the briefing page offers by default (its default map and charts come from these three pages).
 DEFAULT_PAGES: tuple[str, ...] = ("overview", "regional", "channels")
-SAMPLE_KINDS: tuple[str, ...] = ("province_index", "city_channels", "demand_funnel", "open_data")
+SAMPLE_KINDS: tuple[str, ...] = ("province_index", "city_channels", "demand_funnel", "open_data", "open_data_catalogue")
 DEFAULT_INDICATOR = "dgi_index"
 MAX_FINDINGS = 5
 RENDER_TIMEOUT_S = 120.0
@@ -59,9 +63,12 @@ PAGE_SECTIONS: dict[str, tuple[str, ...]] = {
     "regional": ("lisa_map", "ranking", "trend", "sigma", "beta"),
     "channels": ("offline_map", "channel_mix", "offline_entity"),
     "demand": ("demand_map", "demand_gaps", "demand_scatter"),
+    "data_sharing": ("freshness_map", "freshness_ranking"),
 }
 DEMAND_SECTIONS: tuple[str, ...] = ("demand_map", "demand_gaps", "demand_scatter")
-MAP_SECTIONS: frozenset[str] = frozenset({"index_map", "lisa_map", "offline_map", "demand_map"})
+MAP_SECTIONS: frozenset[str] = frozenset({"index_map", "lisa_map", "offline_map", "demand_map", "freshness_map"})
+# The data sharing page's sections read a catalogue: no years, a reference date instead (BriefRequest.reference).
+SHARING_SECTIONS: frozenset[str] = frozenset({"freshness_map", "freshness_ranking"})
 SECTION_KIND: dict[str, str] = {
     "index_map": "province_index",
     "lisa_map": "province_index",
@@ -76,13 +83,17 @@ SECTION_KIND: dict[str, str] = {
     "demand_map": "demand_funnel",
     "demand_gaps": "demand_funnel",
     "demand_scatter": "demand_funnel",
+    "freshness_map": "open_data_catalogue",
+    "freshness_ranking": "open_data_catalogue",
 }
 PAGE_KIND: dict[str, str] = {
     "overview": "province_index",
     "regional": "province_index",
     "channels": "city_channels",
     "demand": "demand_funnel",
+    "data_sharing": "open_data_catalogue",
 }
+YEARLESS_PAGES: frozenset[str] = frozenset({"data_sharing"})  # a catalogue is judged on a reference date
 
 
 class BriefFailure(Exception):
@@ -168,11 +179,11 @@ def resolve_data(
     spec: str, lang: str = "zh", *, base: Path | None = None, store: DatasetStore | None = None
 ) -> BriefData:
     """The data named by spec: ``sample``, a file (relative to base when given), or a stored dataset id."""
-    from digigov.datasets import load_builtin
+    from digigov.sources import BUILTIN, load_source
     from digigov.sources import store as default_store
 
     if spec == SAMPLE:
-        return BriefData({kind: load_builtin(kind) for kind in SAMPLE_KINDS}, sample=True, name=SAMPLE)
+        return BriefData({kind: load_source(kind, BUILTIN) for kind in SAMPLE_KINDS}, sample=True, name=SAMPLE)
     path = Path(spec).expanduser()
     if base is not None and not path.is_absolute():
         path = base / path
@@ -390,6 +401,32 @@ def choose_sections(pages: Sequence[str]) -> tuple[str | None, tuple[str, ...]]:
     return (maps[0] if maps else None), tuple(sorted(charts, key=order.index))
 
 
+def _sharing_section(
+    choice: str, data: BriefData, reference: dt.date, lang: str, watermark: str | None, with_findings: bool
+) -> BriefingSection | None:
+    """The briefing page's freshness section on the data's catalogue (province level, as the page opens)."""
+    from digigov.presenters import briefing as briefing_presenter
+
+    return briefing_presenter.freshness_section(
+        choice,
+        data.frames[SECTION_KIND[choice]],
+        reference,
+        "province",
+        lang,
+        sample=data.sample,
+        watermark=watermark,
+        with_findings=with_findings,
+    )
+
+
+def page_name(page: str, lang: str) -> str:
+    """The page's name as the CLI messages give it (its menu name when the CLI catalogue has none)."""
+    from digigov.i18n import catalog
+
+    key = f"cli.page.{page}"
+    return t(key if key in catalog() else f"nav.{page}", lang)
+
+
 def heading(choice: str, year: int, indicator_id: str, lang: str) -> str:
     if choice not in DEMAND_SECTIONS:
         from digigov.presenters.briefing import heading as briefing_heading
@@ -413,6 +450,9 @@ class BriefRequest:
     indicator_id: str = DEFAULT_INDICATOR
     title: str | None = None
     date: dt.date | None = None  # None: today
+    # The data sharing page's reference date: None for the sample catalogue's listing date on the samples,
+    # else the printed date (date, or today).
+    reference: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -440,7 +480,7 @@ def _pages_for(data: BriefData, request: BriefRequest) -> tuple[list[str], list[
         if PAGE_KIND[page] in data.frames:
             pages.append(page)
         else:
-            notes.append(t("cli.no_data_for_page", lang, page=t(f"cli.page.{page}", lang)))
+            notes.append(t("cli.no_data_for_page", lang, page=page_name(page, lang)))
     return pages, notes
 
 
@@ -453,17 +493,26 @@ def _page_year(frame: pl.DataFrame, year: int, explicit: bool) -> int | None:
     return None if explicit or not years else years[-1]
 
 
-def _findings(data: BriefData, pages: Sequence[str], years: Mapping[str, int], lang: str) -> tuple[str, ...]:
+def _findings(
+    data: BriefData, pages: Sequence[str], years: Mapping[str, int], lang: str, reference: dt.date
+) -> tuple[str, ...]:
     """The overview's drafted sentences first (the briefing page's form), then the other pages' findings
-    round-robin, at most MAX_FINDINGS."""
+    round-robin, at most MAX_FINDINGS. The data sharing page's first findings stand under its sections, so
+    only the rest of them come here."""
     from digigov.cli import page_findings
+    from digigov.presenters import briefing as briefing_presenter
     from digigov.presenters.overview import draft_findings
 
     head: list[str] = []
     rest: list[list[str]] = []
     for page in pages:
         frame = data.frames[PAGE_KIND[page]]
-        if page == "overview":
+        if page == "data_sharing":
+            found = briefing_presenter.freshness_findings(
+                frame, reference, "province", lang, start=briefing_presenter.SECTION_FINDINGS, stop=None
+            )
+            rest.append(list(found))
+        elif page == "overview":
             channels, open_data = data.frames.get("city_channels"), data.frames.get("open_data")
             head = draft_findings(frame, years[page], lang, channels=channels, open_data=open_data)
         else:
@@ -479,7 +528,9 @@ def _findings(data: BriefData, pages: Sequence[str], years: Mapping[str, int], l
 
 def _default_year(data: BriefData, pages: Sequence[str], lang: str) -> int:
     """The latest year of the index when a chosen page reads it, else of the first page's data."""
-    kinds = [PAGE_KIND[p] for p in pages]
+    kinds = [PAGE_KIND[p] for p in pages if p not in YEARLESS_PAGES]
+    if not kinds:  # only a catalogue: the year of its reference date
+        return _reference(data, BriefRequest()).year
     base = data.frames["province_index" if "province_index" in kinds else kinds[0]]
     found = _years(base)
     if not found:
@@ -487,11 +538,61 @@ def _default_year(data: BriefData, pages: Sequence[str], lang: str) -> int:
     return found[-1]
 
 
+def _reference(data: BriefData, request: BriefRequest) -> dt.date:
+    """The catalogue's reference date: as requested; else the sample catalogue's listing date on the samples,
+    the printed date (or today) on an analyst's catalogue, as the page defaults."""
+    from digigov.presenters.data_sharing import SAMPLE_REFERENCE
+
+    if request.reference is not None:
+        return request.reference
+    return SAMPLE_REFERENCE if data.sample else (request.date or dt.date.today())
+
+
+def _build_sections(
+    data: BriefData,
+    maps: Sequence[str],
+    charts: Sequence[str],
+    years: Mapping[str, int],
+    pages: Sequence[str],
+    reference: dt.date,
+    request: BriefRequest,
+    notes: list[str],
+) -> list[BriefingSection]:
+    """The chosen map and charts drawn on the data, each page's in its year (the catalogue's on the reference
+    date); sections that the data cannot draw are left out with a note."""
+    from digigov.export.briefing import BriefingSection
+    from digigov.presenters.briefing import freshness_heading
+    from digigov.sources import BUILTIN, sample_watermark
+
+    lang = request.lang
+    watermark = sample_watermark(BUILTIN, lang) if data.sample else None
+    kind_year = {PAGE_KIND[p]: years[p] for p in reversed(pages)}
+    sections: list[BriefingSection] = []
+    for choice in [*maps, *charts]:
+        kind = SECTION_KIND[choice]
+        if choice in SHARING_SECTIONS:
+            first = not any(s.findings for s in sections)
+            section = _sharing_section(choice, data, reference, lang, watermark, first)
+            if section is None:
+                title = freshness_heading(choice, reference, "province", lang)
+                notes.append(t("brief.section_skipped", lang, section=title))
+            else:
+                sections.append(section)
+            continue
+        section_year = kind_year[kind]
+        figure = BUILDERS[choice](SectionInput(data.frames[kind], section_year, request.indicator_id, lang, watermark))
+        title = heading(choice, section_year, request.indicator_id, lang)
+        if figure is None:
+            notes.append(t("brief.section_skipped", lang, section=title))
+            continue
+        sections.append(BriefingSection(title, figure, ""))
+    return sections
+
+
 def build_briefing(data: BriefData, request: BriefRequest) -> BuiltBriefing:
     """The briefing for the data and request (no rendering yet). BriefFailure(status 3) when no chosen page
     can use the data or the chosen year is in none of them."""
-    from digigov.export.briefing import Briefing, BriefingSection
-    from digigov.sources import BUILTIN, sample_watermark
+    from digigov.export.briefing import Briefing
 
     lang = request.lang
     pages, notes = _pages_for(data, request)
@@ -500,10 +601,14 @@ def build_briefing(data: BriefData, request: BriefRequest) -> BuiltBriefing:
     explicit = request.year is not None
     year = request.year if request.year is not None else _default_year(data, pages, lang)
     years: dict[str, int] = {}
+    reference = _reference(data, request)
     for page in pages:
+        if page in YEARLESS_PAGES:
+            years[page] = year  # not read: the catalogue is judged on the reference date
+            continue
         page_year = _page_year(data.frames[PAGE_KIND[page]], year, explicit)
         if page_year is None:
-            notes.append(t("cli.no_year", lang, year=year, page=t(f"cli.page.{page}", lang)))
+            notes.append(t("cli.no_year", lang, year=year, page=page_name(page, lang)))
         else:
             years[page] = page_year
     pages = [p for p in pages if p in years]
@@ -511,18 +616,9 @@ def build_briefing(data: BriefData, request: BriefRequest) -> BuiltBriefing:
         raise BriefFailure("\n".join(notes), 3)
 
     map_choice, charts = choose_sections(pages)
-    watermark = sample_watermark(BUILTIN, lang) if data.sample else None
-    kind_year = {PAGE_KIND[p]: years[p] for p in reversed(pages)}
-    sections = []
-    for choice in ([map_choice] if map_choice else []) + list(charts):
-        kind = SECTION_KIND[choice]
-        section_year = kind_year[kind]
-        figure = BUILDERS[choice](SectionInput(data.frames[kind], section_year, request.indicator_id, lang, watermark))
-        title = heading(choice, section_year, request.indicator_id, lang)
-        if figure is None:
-            notes.append(t("brief.section_skipped", lang, section=title))
-            continue
-        sections.append(BriefingSection(title, figure, ""))
+    sections = _build_sections(
+        data, [map_choice] if map_choice else [], charts, years, pages, reference, request, notes
+    )
     if not sections:
         raise BriefFailure("\n".join([*notes, t("brief.nothing", lang, data=data.name)]), 3)
 
@@ -534,10 +630,10 @@ def build_briefing(data: BriefData, request: BriefRequest) -> BuiltBriefing:
         source = t("brief.source", lang, data=data.name)
     document = Briefing(
         title=request.title or t("briefing.default_title", lang),
-        subtitle=t("list.separator", lang).join(t(f"cli.page.{p}", lang) for p in pages),
+        subtitle=t("list.separator", lang).join(page_name(p, lang) for p in pages),
         date=request.date or dt.date.today(),
         scope=scope,
-        findings=_findings(data, pages, years, lang),
+        findings=_findings(data, pages, years, lang, reference),
         source=source,
         sections=sections,
         sample_data=data.sample,
@@ -590,8 +686,20 @@ def brief_command(args: argparse.Namespace, out: TextIO | None = None, err: Text
         except ValueError:
             print(t("brief.bad_date", lang, value=args.date), file=err)
             return 2
+    reference = None
+    if getattr(args, "reference", None):
+        try:
+            reference = dt.date.fromisoformat(args.reference)
+        except ValueError:
+            print(t("brief.bad_date", lang, value=args.reference), file=err)
+            return 2
     request = BriefRequest(
-        pages=tuple(args.page) if args.page else None, year=args.year, lang=lang, title=args.title, date=date
+        pages=tuple(args.page) if args.page else None,
+        year=args.year,
+        lang=lang,
+        title=args.title,
+        date=date,
+        reference=reference,
     )
     try:
         built = build_briefing(resolve_data(args.data, lang), request)
@@ -629,6 +737,13 @@ def add_commands(commands: Any) -> None:
     brief.add_argument("--page", nargs="+", choices=PAGES, default=None, help="the pages to take sections from")
     brief.add_argument("--title", default=None, help="the briefing's title (default: the page's)")
     brief.add_argument("--date", default=None, metavar="YYYY-MM-DD", help="the date printed (default: today)")
+    brief.add_argument(
+        "--reference",
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="data_sharing: the day open datasets are judged overdue on (default: the sample catalogue's "
+        "listing date on the samples, else the printed date)",
+    )
     brief.set_defaults(run=brief_command)
 
     from digigov import schedule

@@ -473,3 +473,41 @@ def covers_all_provinces(adcodes: Iterable[str]) -> bool:
     gazetteer = load_gazetteer()
     reached = {gazetteer.province_of(a).adcode for a in set(adcodes) if a in gazetteer}
     return {r.adcode for r in gazetteer.provinces(counted_in_31_only=True)} <= reached
+
+
+# Peer groups of cities (data/city_groups.csv): provincial capitals and sub-provincial cities.
+CityGroup = Literal["sub_provincial", "capital", "prefecture"]
+CITY_GROUPS: tuple[CityGroup, ...] = ("sub_provincial", "capital", "prefecture")
+
+
+@cache
+def load_city_groups() -> dict[str, frozenset[str]]:
+    """adcode -> the groups the file lists it in ("capital", "sub_provincial"; ten cities are both)."""
+    frame = _read_reference("city_groups.csv").group_by("adcode").agg(pl.col("group"))
+    return {row["adcode"]: frozenset(row["group"]) for row in frame.iter_rows(named=True)}
+
+
+def city_group(adcode: str) -> str | None:
+    """The city's peer group for ranks: "sub_provincial" for the 15 副省级城市 (ten of them also capitals),
+    "capital" for the other provincial capitals (省会城市), None for any other unit."""
+    groups = load_city_groups().get(str(adcode), frozenset())
+    if "sub_provincial" in groups:
+        return "sub_provincial"
+    return "capital" if "capital" in groups else None
+
+
+def city_group_table() -> pl.DataFrame:
+    """adcode, city_group for every gazetteer prefecture: its city_group, else "prefecture" (the others)."""
+    gazetteer = load_gazetteer().frame.filter(pl.col("level") == "prefecture")
+    listed = pl.DataFrame(
+        {
+            "adcode": list(load_city_groups()),
+            "listed": [city_group(a) for a in load_city_groups()],
+        },
+        schema={"adcode": pl.String, "listed": pl.String},
+    )
+    return (
+        gazetteer.select("adcode")
+        .join(listed, on="adcode", how="left")
+        .select("adcode", pl.col("listed").fill_null("prefecture").alias("city_group"))
+    )

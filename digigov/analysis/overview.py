@@ -9,7 +9,7 @@ from typing import cast
 import polars as pl
 from scipy import stats
 
-from digigov.regions import MACRO_REGIONS, load_gazetteer
+from digigov.regions import MACRO_REGIONS, city_group_table, load_gazetteer
 
 MIN_CITY_SAMPLE = 30  # cities surveyed below this are left out of highest/lowest claims
 
@@ -56,6 +56,25 @@ def ranking_detail(frame: pl.DataFrame, year: int, column: str = "index") -> pl.
             (pl.col("value") - finite.mean()).alias("gap_mean"),
             pl.col("value").rank(method="min", descending=True).over("macro_region").cast(pl.Int32).alias("peer_rank"),
             (pl.col("value") - finite.mean().over("macro_region")).alias("gap_peer_mean"),
+        )
+        .sort(["rank", "adcode"])
+    )
+
+
+def city_ranking_detail(frame: pl.DataFrame, year: int, column: str = "index") -> pl.DataFrame:
+    """ranking() of the city rows (every unit the gazetteer knows as a prefecture) with, per city, its peer
+    group (city_group: sub_provincial, capital or prefecture, digigov.regions.city_group), the rank within that
+    group over all the cities in the data (peer_rank, competition ranking like rank), the cities ranked in the
+    group (peers) and the gap to the group's mean (gap_peer_mean)."""
+    cities = frame.join(city_group_table(), on="adcode", how="inner")
+    ranks = ranking(cities, year, column)
+    finite = pl.col("value").filter(pl.col("value").is_finite())
+    return (
+        ranks.join(city_group_table(), on="adcode", how="left")
+        .with_columns(
+            pl.col("value").rank(method="min", descending=True).over("city_group").cast(pl.Int32).alias("peer_rank"),
+            pl.len().over("city_group").cast(pl.Int32).alias("peers"),
+            (pl.col("value") - finite.mean().over("city_group")).alias("gap_peer_mean"),
         )
         .sort(["rank", "adcode"])
     )

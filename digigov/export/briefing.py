@@ -88,6 +88,7 @@ class BriefingSection(NamedTuple):
     heading: str
     figure: go.Figure
     caption: str = ""
+    findings: Sequence[str] = ()  # the section's own findings, listed under its chart
 
 
 @dataclass
@@ -200,6 +201,7 @@ figure.sec { margin: 0; display: flex; flex-direction: column; min-height: 0; mi
 .box { flex: 1 1 0; min-height: 0; position: relative; }
 .box img { position: absolute; left: 0; top: 0; width: 100%; height: 100%; object-fit: contain; }
 .caption { font-size: 0.76rem; line-height: 1.35; color: #555555; margin: 0.2em 0 0; }
+.sec-findings { font-size: 0.76rem; line-height: 1.35; margin: 0.2em 0 0; padding-left: 1.2em; }
 footer { font-size: 0.74rem; line-height: 1.4; color: #4a4a4a; border-top: 1px solid #bdbdbd; padding-top: 0.35em; }
 footer p { margin: 0; }
 .watermark { position: absolute; left: 50%; top: 50%; transform: translate(-50%, -50%) rotate(-35deg);
@@ -271,6 +273,13 @@ _FIT_SCRIPT = """
 """
 
 
+def _section_findings(findings: Sequence[str]) -> str:
+    shown = [f for f in (s.strip() for s in findings) if f]
+    if not shown:
+        return ""
+    return '<ul class="sec-findings">' + "".join(f"<li>{html.escape(f)}</li>" for f in shown) + "</ul>"
+
+
 def _page_html(
     b: Briefing, cells: list[_Cell], rows: list[float] | str, font_scale: float, images: Sequence[str | None]
 ) -> str:
@@ -309,6 +318,7 @@ def _page_html(
                 + f'<div class="box" data-min="{cell.min_height}" data-pref="{max(cell.min_height, pref)}">'
                 + f"{img}</div>"
                 + (f'<p class="caption">{e(s.caption)}</p>' if s.caption else "")
+                + _section_findings(s.findings)
                 + "</figure>"
             )
         parts.append(f'<section class="charts">{"".join(figures)}</section>')

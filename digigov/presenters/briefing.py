@@ -5,36 +5,56 @@ the form's drafted defaults, and the briefing document itself."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import cast
+from typing import cast, get_args
 
 import plotly.graph_objects as go
 import polars as pl
 
-from digigov.analysis import overview, regional
+from digigov.analysis import open_data, overview, regional
 from digigov.analysis.proportions import flagged_units
 from digigov.datasets import load_builtin
 from digigov.export.briefing import Briefing, BriefingSection
 from digigov.figures import channels as channel_figures
 from digigov.figures import regional as regional_figures
+from digigov.figures import sharing as sharing_figures
 from digigov.figures.bars import macro_region_bar
-from digigov.figures.china_map import build_china_map
+from digigov.figures.china_map import build_china_map, with_inline_geojson
 from digigov.i18n import t
 from digigov.indicators import get_indicator
 from digigov.presenters import channels as channels_presenter
+from digigov.presenters import data_sharing as sharing_presenter
 from digigov.presenters import regional as regional_presenter
 from digigov.presenters.overview import draft_findings
 from digigov.presenters.survey import map_values
+from digigov.regions import region_label
+from digigov.sources import BUILTIN, load_source
 
 INDICATORS: tuple[str, ...] = ("dgi_index", "dgi_organisation", "dgi_institutions", "dgi_capacity", "dgi_effect")
-MAPS: tuple[str, ...] = ("index_map", "lisa_map", "offline_map")
-CHARTS: tuple[str, ...] = ("ranking", "macro", "trend", "sigma", "beta", "channel_mix", "offline_entity")
+MAPS: tuple[str, ...] = ("index_map", "lisa_map", "offline_map", "freshness_map")
+CHARTS: tuple[str, ...] = (
+    "ranking",
+    "macro",
+    "trend",
+    "sigma",
+    "beta",
+    "channel_mix",
+    "offline_entity",
+    "freshness_ranking",
+)
 DEFAULT_CHARTS: tuple[str, ...] = ("ranking", "macro", "trend", "channel_mix")
 MAX_CHARTS = 4
 MAX_FINDINGS = 5
 RANKING_TOP = 10  # thirty-one bars are unreadable in a quarter page
+_MARKDOWN_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~$:=])")  # digigov.text.escape_markdown, undone
 MIX_REGIONS_EACH_END = 2  # the channel mix shows the nation and the two highest and two lowest cities
+# The data sharing page's open-data freshness (digigov.presenters.data_sharing) on a catalogue: its map, or its
+# ranking cut to the five highest and five lowest regions; each carries the page's first findings under it.
+SHARING_SECTIONS: frozenset[str] = frozenset({"freshness_map", "freshness_ranking"})
+FRESHNESS_EACH_END = 5
+SECTION_FINDINGS = 2
 
 # What each page remembered of its filters (components.briefing_filters): page -> filter name -> value.
 PageFilters = Mapping[str, Mapping[str, object]]
@@ -127,6 +147,148 @@ def _offline_entity(year: int, indicator_id: str, lang: str, filters: PageFilter
     return channel_figures.breakdown_chart(breakdown, lang)
 
 
+# ------------------------------------------------------------------------------------ open-data freshness
+@dataclass(frozen=True)
+class FreshnessChoice:
+    """What the freshness sections are drawn for: the reference date and the level (province or prefecture)."""
+
+    reference: dt.date
+    level: sharing_presenter.Level
+
+
+def freshness_choice(page_filters: PageFilters) -> FreshnessChoice:
+    """The data sharing page's reference date and level when it remembered them, else the sample catalogue's
+    listing date at province level."""
+    remembered = page_filters.get(sharing_presenter.PAGE, {})
+    reference = remembered.get("reference")
+    level = remembered.get("level")
+    return FreshnessChoice(
+        reference=reference if isinstance(reference, dt.date) else sharing_presenter.SAMPLE_REFERENCE,
+        level=cast("sharing_presenter.Level", level) if level in get_args(sharing_presenter.Level) else "province",
+    )
+
+
+def freshness_level(data: pl.DataFrame, level: sharing_presenter.Level) -> sharing_presenter.Level:
+    """level when the (prepared) catalogue has it, else province, as the page falls back."""
+    return level if level in sharing_presenter.freshness_levels(data) else "province"
+
+
+def _sample_catalogue() -> pl.DataFrame:
+    return load_source("open_data_catalogue", BUILTIN)
+
+
+def freshness_ranking_rows(
+    catalogue: pl.DataFrame, reference: dt.date, level: sharing_presenter.Level, lang: str
+) -> tuple[pl.DataFrame, float | None]:
+    """(label, value, text rows: the FRESHNESS_EACH_END regions most and least often on schedule, highest
+    first; all of them when there are no more than twice that; the pooled share for the reference line)."""
+    data = sharing_presenter.prepare_catalogue(catalogue)
+    level = freshness_level(data, level)
+    fresh = open_data.dataset_freshness(data, reference)
+    regions = open_data.region_freshness(fresh, level)
+    ranked = regions.drop_nulls("on_schedule_share").sort(["on_schedule_share", "adcode"], descending=[True, False])
+    if ranked.height > 2 * FRESHNESS_EACH_END:
+        ranked = pl.concat([ranked.head(FRESHNESS_EACH_END), ranked.tail(FRESHNESS_EACH_END)])
+    rows = pl.DataFrame(
+        {
+            "label": [region_label(a, lang) for a in ranked["adcode"]],
+            "value": ranked["on_schedule_share"],
+            "text": [sharing_presenter.percent(v) for v in ranked["on_schedule_share"]],
+        },
+        schema={"label": pl.String, "value": pl.Float64, "text": pl.String},
+    )
+    return rows, open_data.totals(fresh).on_schedule_share
+
+
+def freshness_figure(
+    choice: str,
+    catalogue: pl.DataFrame,
+    reference: dt.date,
+    level: sharing_presenter.Level,
+    lang: str,
+    watermark: str | None = None,
+) -> go.Figure | None:
+    """The freshness map or the cut ranking; None when no region has a dataset with a schedule."""
+    if choice == "freshness_map":
+        view = sharing_presenter.present_freshness(catalogue, reference, level, lang, watermark=watermark)
+        # The page's map names its boundary files by URL; the renderer cannot fetch from the app.
+        return None if view.regions_table.is_empty() else with_inline_geojson(view.map)
+    rows, pooled = freshness_ranking_rows(catalogue, reference, level, lang)
+    if rows.is_empty():
+        return None
+    return sharing_figures.ranking_chart(rows, t("sharing.axis_on_schedule", lang), reference=pooled)
+
+
+def freshness_findings(
+    catalogue: pl.DataFrame,
+    reference: dt.date,
+    level: sharing_presenter.Level,
+    lang: str,
+    start: int = 0,
+    stop: int | None = SECTION_FINDINGS,
+) -> tuple[str, ...]:
+    """The page's freshness findings [start:stop] (a section carries the first SECTION_FINDINGS), as plain
+    text: the page escapes the names in them for Markdown, the briefing escapes all its text for HTML."""
+    data = sharing_presenter.prepare_catalogue(catalogue)
+    level = freshness_level(data, level)
+    fresh = open_data.dataset_freshness(data, reference)
+    regions = open_data.region_freshness(fresh, level)
+    found = sharing_presenter.freshness_findings(fresh, regions, reference, level, lang)
+    return tuple(_MARKDOWN_ESCAPE.sub(r"\1", f.text) for f in found[start:stop])
+
+
+def freshness_heading(choice: str, reference: dt.date, level: str, lang: str) -> str:
+    return t(
+        f"briefing.section.{choice}",
+        lang,
+        reference=reference.isoformat(),
+        level=t(f"briefing.freshness_level.{level}", lang),
+    )
+
+
+def freshness_caption(reference: dt.date, lang: str, *, sample: bool) -> str:
+    key = "briefing.freshness_sample_caption" if sample else "briefing.freshness_caption"
+    return t(key, lang, reference=reference.isoformat())
+
+
+def freshness_section(
+    choice: str,
+    catalogue: pl.DataFrame,
+    reference: dt.date,
+    level: sharing_presenter.Level,
+    lang: str,
+    *,
+    sample: bool,
+    watermark: str | None = None,
+    caption_prefix: str = "",
+    with_findings: bool = True,
+) -> BriefingSection | None:
+    """A freshness section: heading, figure, the sample label or reference date as caption, and findings
+    (with_findings False for the second freshness section of a briefing: the first one carries them)."""
+    level = freshness_level(sharing_presenter.prepare_catalogue(catalogue), level)
+    figure = freshness_figure(choice, catalogue, reference, level, lang, watermark)
+    if figure is None:
+        return None
+    caption_text = freshness_caption(reference, lang, sample=sample)
+    return BriefingSection(
+        freshness_heading(choice, reference, level, lang),
+        figure,
+        f"{caption_prefix} · {caption_text}" if caption_prefix else caption_text,
+        freshness_findings(catalogue, reference, level, lang) if with_findings else (),
+    )
+
+
+def _freshness_builder(choice: str) -> Callable[[int, str, str, PageFilters], go.Figure]:
+    def build(year: int, indicator_id: str, lang: str, filters: PageFilters) -> go.Figure:
+        chosen = freshness_choice(filters)
+        figure = freshness_figure(choice, _sample_catalogue(), chosen.reference, chosen.level, lang)
+        if figure is None:  # the sample catalogue always has scheduled datasets
+            raise ValueError(f"no scheduled datasets for {choice} on {chosen.reference}")
+        return figure
+
+    return build
+
+
 BUILDERS: dict[str, Callable[[int, str, str, PageFilters], go.Figure]] = {
     "index_map": _index_map,
     "lisa_map": _lisa_map,
@@ -138,6 +300,8 @@ BUILDERS: dict[str, Callable[[int, str, str, PageFilters], go.Figure]] = {
     "beta": _beta,
     "channel_mix": _channel_mix,
     "offline_entity": _offline_entity,
+    "freshness_map": _freshness_builder("freshness_map"),
+    "freshness_ranking": _freshness_builder("freshness_ranking"),
 }
 
 
@@ -153,6 +317,8 @@ SOURCE_PAGE = {
     "beta": "regional",
     "channel_mix": "channels",
     "offline_entity": "channels",
+    "freshness_map": sharing_presenter.PAGE,
+    "freshness_ranking": sharing_presenter.PAGE,
 }
 
 
@@ -166,7 +332,10 @@ def effective_filters(choice: str, year: int, indicator_id: str, page_filters: P
     return int(remembered_year), str(remembered.get("indicator_id", indicator_id))
 
 
-def heading(choice: str, year: int, indicator_id: str, lang: str) -> str:
+def heading(choice: str, year: int, indicator_id: str, lang: str, page_filters: PageFilters | None = None) -> str:
+    if choice in SHARING_SECTIONS:
+        chosen = freshness_choice(page_filters or {})
+        return freshness_heading(choice, chosen.reference, chosen.level, lang)
     return t(f"briefing.section.{choice}", lang, year=year, indicator=get_indicator(indicator_id).name(lang))
 
 
@@ -190,8 +359,24 @@ def sections(
     page's current filters (page_filters, as the pages remembered them), else year and indicator_id."""
     page_filters = page_filters or {}
     chosen = ([map_choice] if map_choice else []) + list(charts)[:MAX_CHARTS]
-    out = []
+    out: list[BriefingSection] = []
     for choice in chosen:
+        if choice in SHARING_SECTIONS:
+            picked = freshness_choice(page_filters)
+            section = freshness_section(
+                choice,
+                _sample_catalogue(),
+                picked.reference,
+                picked.level,
+                lang,
+                sample=True,
+                caption_prefix=caption(choice, page_filters, lang),
+                with_findings=not any(s.findings for s in out),
+            )
+            if section is None:  # the sample catalogue always has scheduled datasets
+                raise ValueError(f"no scheduled datasets for {choice} on {picked.reference}")
+            out.append(section)
+            continue
         section_year, section_indicator = effective_filters(choice, year, indicator_id, page_filters)
         out.append(
             BriefingSection(

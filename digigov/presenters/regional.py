@@ -25,7 +25,7 @@ from digigov.i18n import t
 from digigov.indicators import get_indicator
 from digigov.presenters import regional_findings as findings
 from digigov.presenters.overview import Kpi, macro_region_table, ranking_table
-from digigov.regions import region_name
+from digigov.regions import load_gazetteer, region_name
 
 DIMENSION_INDICATORS = regional.DIMENSION_INDICATORS
 INDICATORS: tuple[str, ...] = ("dgi_index", *DIMENSION_INDICATORS.values())
@@ -402,6 +402,35 @@ def regional_ranking_table(frame: pl.DataFrame, year: int, indicator_id: str, la
         pl.Series(t("regional.gap_mean", lang), [_points(v, indicator_id, lang) for v in detail["gap_mean"]]),
         pl.Series(t("regional.peer_rank", lang), detail["peer_rank"]),
         pl.Series(t("regional.gap_peer", lang), [_points(v, indicator_id, lang) for v in detail["gap_peer_mean"]]),
+    )
+
+
+def city_ranking_table(
+    cities: pl.DataFrame, year: int, indicator_id: str, lang: str, within: str | None = None
+) -> pl.DataFrame:
+    """The city rows ranked with their peers: rank among all the cities in the data, the peer group
+    (sub-provincial city, other provincial capital, other prefecture: digigov.regions.city_group), the rank
+    within the group (of how many) and the gap to the group's mean. within: only that province's cities
+    shown, ranked against every city. Competition ranks ("1224"), as the province ranking."""
+    indicator = get_indicator(indicator_id)
+    detail = overview.city_ranking_detail(cities, year, indicator.column)
+    if within is not None:
+        own = load_gazetteer().frame.filter(pl.col("parent") == within).select("adcode")
+        detail = detail.join(own, on="adcode", how="semi", maintain_order="left")
+    return pl.DataFrame(
+        {
+            t("column.rank", lang): detail["rank"],
+            t("column.region", lang): [region_name(a, lang) for a in detail["adcode"]],
+            t("column.adcode", lang): detail["adcode"],
+            t("regional.city_group_column", lang): [t(f"regional.city_group.{g}", lang) for g in detail["city_group"]],
+            indicator.name(lang): [indicator.format(v, lang) for v in detail["value"]],
+            t("regional.city_peer_rank", lang): [
+                t("regional.city_peer_rank_of", lang, rank=r, n=n)
+                for r, n in zip(detail["peer_rank"], detail["peers"], strict=True)
+            ],
+            t("regional.city_gap_peer", lang): [_points(v, indicator_id, lang) for v in detail["gap_peer_mean"]],
+        },
+        schema_overrides={t("column.rank", lang): pl.Int32},
     )
 
 

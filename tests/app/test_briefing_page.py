@@ -55,3 +55,19 @@ def test_sections_follow_the_filters_last_set_on_their_pages(app):
     assert "排名前十的省份（2019 年）" in page_html  # regional page's year, not the briefing default
     assert "按“区域差距”页当前的筛选条件" in page_html
     assert "四大区域平均（2024 年）" in page_html  # overview never changed: its default year
+
+
+def test_the_data_sharing_section_can_be_chosen_and_lands_in_the_briefing(page):
+    at = page
+    assert any("开放数据按时更新" in o for o in at.selectbox(key="briefing_map").options)
+    assert any("最高与最低的地区" in o for o in at.multiselect(key="briefing_charts").options)
+    at.selectbox(key="briefing_map").set_value("freshness_map")
+    at.multiselect(key="briefing_charts").set_value(["freshness_ranking", "macro"])
+    at.button(key="briefing_generate").click().run(timeout=180)
+    assert not at.exception, at.exception
+    page_html = at.session_state["briefing_built"][1]
+    assert "开放数据按时更新的数据集占比（按省份，截至 2024-12-31）" in page_html  # the map's heading
+    assert "开放数据按时更新占比：最高与最低的地区" in page_html  # the ranking's heading
+    assert page_html.count("data:image/svg+xml") == 3  # map, ranking and macro drawn
+    assert '<ul class="sec-findings">' in page_html and "47.0%" in page_html and "相差 54.1 个百分点" in page_html
+    assert "示例数据：脚本生成的开放数据目录，参照日 2024-12-31" in page_html  # the sample label

@@ -104,6 +104,10 @@ def test_clicking_a_province_opens_its_prefecture_map(regional):
     at.run()
     assert any(s.value.startswith("四川：指数") for s in at.subheader)
     assert any('"510100"' in s for s in chart_texts(at))
+    # Its cities ranked against their peers nationwide: 成都 among the sub-provincial cities.
+    peers = next(d.value for d in at.dataframe if "同类城市组" in d.value.columns)
+    chengdu = peers[peers["地区"] == "成都"].iloc[0]
+    assert chengdu["同类城市组"] == "副省级城市" and chengdu["组内排名"].endswith("/ 5")
 
 
 # -- tiers, ties and the ranking check (issue 15, part 3) ---------------------------------------------------------

@@ -144,3 +144,20 @@ def test_a_total_is_national_only_when_every_province_is_reached():
     cities = [gazetteer.children(p)[0].adcode if gazetteer.children(p) else p for p in provinces]
     assert covers_all_provinces(cities)
     assert not covers_all_provinces(["810000", "820000", "710000", "999999"])
+
+
+def test_city_groups_list_15_sub_provincial_cities_and_27_capitals_all_prefectures_of_the_gazetteer():
+    from digigov.regions import city_group, load_city_groups
+
+    groups = load_city_groups()
+    sub = {a for a, g in groups.items() if "sub_provincial" in g}
+    capitals = {a for a, g in groups.items() if "capital" in g}
+    assert len(sub) == 15 and len(capitals) == 27
+    gazetteer = load_gazetteer()
+    assert all(a in gazetteer and gazetteer[a].level == "prefecture" for a in groups)
+    # One capital per province that is not a municipality, each in its own province.
+    assert len({gazetteer[a].parent for a in capitals}) == 27
+    assert {"北京市", "上海市", "天津市", "重庆市"}.isdisjoint(gazetteer[a].name_zh for a in groups)
+    assert {gazetteer[a].short_zh for a in sub - capitals} == {"深圳", "大连", "青岛", "宁波", "厦门"}
+    assert city_group("440300") == "sub_provincial" and city_group("330100") == "sub_provincial"
+    assert city_group("340100") == "capital" and city_group("330300") is None and city_group("110000") is None

@@ -70,3 +70,33 @@ def test_document_wraps_the_users_text_around_the_sections():
     assert document.findings == ("一", "二") and document.sample_data and document.lang == "zh"
     assert [s.heading for s in document.section_list()] == [t("briefing.section.macro", "zh", year=LATEST)]
     assert presenter.download_stem(2024, dt.date(2025, 5, 6)) == "briefing_2024_20250506"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_open_data_freshness_sections_carry_their_findings_and_the_sample_label(lang):
+    sections = presenter.sections("freshness_map", ["freshness_ranking"], LATEST, "dgi_index", lang, {})
+    reference = presenter.sharing_presenter.SAMPLE_REFERENCE
+    assert [s.heading for s in sections] == [
+        presenter.freshness_heading(choice, reference, "province", lang)
+        for choice in ("freshness_map", "freshness_ranking")
+    ]
+    assert reference.isoformat() in sections[0].heading
+    label = t("briefing.freshness_sample_caption", lang, reference=reference.isoformat())
+    assert sections[0].caption == sections[1].caption == label
+    # The map (first) carries the page's first findings, unescaped; the ranking does not repeat them.
+    assert len(sections[0].findings) == presenter.SECTION_FINDINGS and not sections[1].findings
+    assert ("47.0%" in sections[0].findings[0]) and "\\" not in "".join(sections[0].findings)
+    assert all(not isinstance(t.geojson, str) for t in sections[0].figure.data if hasattr(t, "geojson"))
+    # The ranking: the five highest and the five lowest provinces, highest first.
+    bars = sections[1].figure.data[0]
+    assert len(bars.y) == 2 * presenter.FRESHNESS_EACH_END and list(bars.x) == sorted(bars.x, reverse=True)
+
+
+def test_the_freshness_sections_follow_the_data_sharing_page_when_it_remembered_a_date():
+    filters = {"data_sharing": {"reference": dt.date(2024, 6, 30), "level": "prefecture"}}
+    chosen = presenter.freshness_choice(filters)
+    assert chosen == presenter.FreshnessChoice(dt.date(2024, 6, 30), "prefecture")
+    (section,) = presenter.sections(None, ["freshness_ranking"], LATEST, "dgi_index", "zh", filters)
+    assert "2024-06-30" in section.heading
+    assert section.caption.startswith(t("briefing.filters_from", "zh", page=t("nav.data_sharing", "zh")))
+    assert presenter.freshness_choice({}).reference == presenter.sharing_presenter.SAMPLE_REFERENCE

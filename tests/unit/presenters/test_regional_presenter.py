@@ -94,3 +94,33 @@ def test_reweighting_view_equal_weights_move_nobody_and_skewed_ones_do():
         INDEX, LATEST, {"organisation": 0, "institutions": 25, "capacity": 25, "effect": 100}, "minmax", "zh"
     )
     assert "名次发生变化" in skewed.sentence
+
+
+def test_city_ranks_compare_each_city_with_its_peer_group_nationwide():
+    import polars as pl
+
+    from digigov.analysis.overview import city_ranking_detail
+    from digigov.presenters.regional import city_ranking_table
+
+    cities = pl.DataFrame(
+        {
+            "adcode": ["330100", "330200", "340100", "330300", "330400", "440300", "110000"],
+            "year": [2024] * 7,
+            "index": [90.0, 80.0, 85.0, 70.0, 70.0, 95.0, 99.0],
+        }
+    )
+    detail = city_ranking_detail(cities, 2024)
+    assert "110000" not in detail["adcode"].to_list()  # a province is no city
+    by = {r["adcode"]: r for r in detail.iter_rows(named=True)}
+    assert by["440300"]["rank"] == 1 and by["440300"]["city_group"] == "sub_provincial"
+    assert [by[a]["peer_rank"] for a in ("440300", "330100", "330200")] == [1, 2, 3]
+    assert by["340100"]["city_group"] == "capital" and (by["340100"]["peer_rank"], by["340100"]["peers"]) == (1, 1)
+    assert by["330300"]["peer_rank"] == by["330400"]["peer_rank"] == 1  # ties share the rank
+    assert by["330100"]["gap_peer_mean"] == pytest.approx(90 - (95 + 90 + 80) / 3)
+    table = city_ranking_table(cities, 2024, "dgi_index", "zh", within="330000")
+    assert table["地区"].to_list() == ["杭州", "宁波", "温州", "嘉兴"]
+    assert table["同类城市组"].to_list() == ["副省级城市", "副省级城市", "其他地级市", "其他地级市"]
+    assert table["组内排名"].to_list() == ["2 / 3", "3 / 3", "1 / 2", "1 / 2"]
+    assert table["排名"].to_list() == [2, 4, 5, 5]
+    en = city_ranking_table(cities, 2024, "dgi_index", "en")
+    assert en["Peer group"][0] == "Sub-provincial city" and en["Rank in peer group"][0] == "1 of 3"
