@@ -11,8 +11,11 @@ from digigov.storage import StorageError
 from digigov.text import escape_markdown
 
 
-def data_source(page: str, kind: str, lang: str) -> Source:
-    """Selectbox in the sidebar, kept in the URL (?src=...); shows the sample notice while samples are on."""
+def data_source(page: str, kind: str, lang: str, param: str = "src") -> Source:
+    """Selectbox in the sidebar, kept in the URL (?src=...); shows the sample notice while samples are on.
+
+    A page with one source per section gives each section its own URL parameter (param), so a link keeps every
+    section's choice; such a section still opens on a dataset named by ?src= (the upload page's link)."""
     try:
         sources = list_sources(kind)
     except StorageError as err:  # an unreadable store must not take the page down: fall back to samples
@@ -21,7 +24,9 @@ def data_source(page: str, kind: str, lang: str) -> Source:
     ids = [s.id for s in sources]
     key = f"{page}_src"
     if key not in st.session_state:
-        wanted = st.query_params.get("src", BUILTIN)
+        wanted = st.query_params.get(param) or st.query_params.get("src", BUILTIN)
+        if wanted not in ids:
+            wanted = st.query_params.get("src", BUILTIN)
         st.session_state[key] = wanted if wanted in ids else ids[0]
     if st.session_state[key] not in ids:
         st.session_state[key] = ids[0]
@@ -34,10 +39,11 @@ def data_source(page: str, kind: str, lang: str) -> Source:
     )
     if chosen == BUILTIN:
         # A src naming another kind's dataset is left for the pages that use that kind.
-        if st.query_params.get("src") in ids:
-            st.query_params.pop("src", None)
+        for name in dict.fromkeys((param, "src")):
+            if st.query_params.get(name) in ids:
+                st.query_params.pop(name, None)
     else:
-        st.query_params["src"] = chosen
+        st.query_params[param] = chosen
     source = by_id[chosen]
     if source.is_sample:
         sample_notice(lang)

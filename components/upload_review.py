@@ -22,7 +22,7 @@ from digigov.regions import load_gazetteer
 from digigov.sources import store
 from digigov.storage import StorageError
 from digigov.text import escape_markdown
-from digigov.upload_kinds import catalogue_report, kind_pages, saveable_kinds
+from digigov.upload_kinds import catalogue_report, kind_pages, saveable_kinds, sharing_report
 
 
 def encoding_choice(column, key: str, lang: str) -> str | None:
@@ -159,8 +159,11 @@ def accept(result: IngestResult, source_file: str, page: str, ident: str, lang: 
     """Name the dataset and save it (only with no errors); the kinds say which pages can show it."""
     kinds = saveable_kinds(result)
     listing = catalogue_report(result)
-    if listing is not None:
-        for issue in listing.report.errors:
+    own = listing.report if listing is not None else None
+    if own is None and (table := sharing_report(result)) is not None:
+        own = table.report
+    if own is not None:
+        for issue in own.errors:
             st.error(escape_markdown(issue.message(lang)))
     if kinds:
         st.caption(t("upload.kinds", lang, pages=kind_pages(list(kinds), lang)))

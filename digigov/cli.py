@@ -5,13 +5,16 @@ import folder's block reader, Excel and Parquet as uploads) and prints what the 
 Exit status: 0 every file could be saved, 1 some file has errors, 2 some file cannot be read at all.
 
 ``digigov findings DATA`` reads DATA exactly as the upload page does (same validation, same identifier removal)
-and prints the sentences each page would show for it, or with ``--json`` the facts behind each sentence.
+and prints the sentences each page would show for it, or with ``--json`` the facts behind each sentence. The data
+sharing page reads three kinds (a portal's catalogue, as of today; an exchange table; a platform table): the
+findings of whichever the file holds are printed.
 Exit status: 0 sentences printed, 2 the file has errors (the report is printed), 3 no page can read it.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -24,18 +27,26 @@ from digigov.findings import Finding
 from digigov.i18n import LANGUAGES, t
 from digigov.ingest.chunked import import_csv_file
 from digigov.ingest.pipeline import IngestResult, read_upload
-from digigov.upload_kinds import kind_frames
+from digigov.sources import KIND_COLUMNS
+from digigov.upload_kinds import catalogue_report, saveable_kinds, sharing_report
 
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
 
 DESCRIPTION = "数字政府决策看板 · Digital Government Decision Dashboard"
-PAGES: tuple[str, ...] = ("overview", "regional", "channels", "demand")
-PAGE_KIND = {
+PAGES: tuple[str, ...] = ("overview", "regional", "channels", "demand", "data_sharing")
+# The kind each page reads; a page that reads several kinds lists them (the findings of whichever the file holds).
+PAGE_KIND: dict[str, str | tuple[str, ...]] = {
     "overview": "province_index",
     "regional": "province_index",
     "channels": "city_channels",
     "demand": "demand_funnel",
+    "data_sharing": ("open_data_catalogue", "sharing_calls", "platform_operations"),
 }
+
+
+def page_kinds(page: str) -> tuple[str, ...]:
+    kinds = PAGE_KIND[page]
+    return (kinds,) if isinstance(kinds, str) else kinds
 
 
 def _latest(frame: pl.DataFrame) -> int:
@@ -66,11 +77,24 @@ def _demand(frame: pl.DataFrame, year: int | None, lang: str) -> list[Finding]:
     return demand_findings(frame, lang, year=year)
 
 
+def _data_sharing(frame: pl.DataFrame, year: int | None, lang: str) -> list[Finding]:
+    """A catalogue (freshness as of today, the page's default for an upload), sharing calls or platforms."""
+    from digigov.presenters import data_sharing
+
+    present = set(frame.columns)
+    if set(KIND_COLUMNS["open_data_catalogue"]) <= present:
+        return data_sharing.catalogue_findings(frame, dt.date.today(), lang)
+    if set(KIND_COLUMNS["sharing_calls"]) <= present:
+        return data_sharing.sharing_findings(frame, None, lang, markdown=False)
+    return data_sharing.operations_findings(frame, lang, markdown=False)
+
+
 PAGE_FINDINGS: dict[str, Callable[[pl.DataFrame, int | None, str], list[Finding]]] = {
     "overview": _overview,
     "regional": _regional,
     "channels": _channels,
     "demand": _demand,
+    "data_sharing": _data_sharing,
 }
 
 
@@ -79,10 +103,10 @@ def page_findings(frames: dict[str, pl.DataFrame], pages: Sequence[str], year: i
     found: dict[str, list[Finding]] = {}
     skipped: dict[str, str] = {}
     for page in pages:
-        frame = frames.get(PAGE_KIND[page])
+        frame = next((frames[k] for k in page_kinds(page) if k in frames), None)
         if frame is None:
             skipped[page] = t("cli.no_data_for_page", lang, page=t(f"cli.page.{page}", lang))
-        elif year is not None and year not in set(frame["year"].to_list()):
+        elif year is not None and "year" in frame.columns and year not in set(frame["year"].to_list()):
             skipped[page] = t("cli.no_year", lang, year=year, page=t(f"cli.page.{page}", lang))
         else:
             found[page] = PAGE_FINDINGS[page](frame, year, lang)
@@ -98,8 +122,11 @@ def read_file(path: Path) -> IngestResult:
 
 
 def _print_report(result, lang: str, out: TextIO) -> None:
-    print(result.report.summary(lang), file=out)
-    for issue in result.report.errors:
+    """The pipeline's report; for a catalogue, exchange table or platform table, that table's own errors."""
+    own = catalogue_report(result) or sharing_report(result)
+    report = own.report if own is not None else result.report
+    print(report.summary(lang), file=out)
+    for issue in report.errors:
         print(f"- {issue.message(lang)}", file=out)
 
 
@@ -114,10 +141,10 @@ def findings_command(args: argparse.Namespace, out: TextIO | None = None) -> int
         return 2
     del data
     result = read_file(path)
-    if not result.ok:
+    frames = saveable_kinds(result)  # a catalogue or sharing table has no indicator columns, and need none
+    if not result.ok and not frames:
         _print_report(result, lang, sys.stderr)
         return 2
-    frames = kind_frames(result)
     pages = PAGES if args.page == "all" else (args.page,)
     outcome = page_findings(frames, pages, args.year, lang)
     if not outcome["findings"]:
@@ -151,11 +178,11 @@ def findings_command(args: argparse.Namespace, out: TextIO | None = None) -> int
 
 def file_summary(path: Path, result: IngestResult, lang: str) -> dict:
     """What the upload page would say of the file, as plain values (the JSON of `digigov validate --json`)."""
-    frames = kind_frames(result) if result.ok else {}
+    frames = saveable_kinds(result)  # the upload page's rule (self-read kinds need no indicator columns)
     rows = result.frame.height if result.frame is not None else 0
     return {
         "file": str(path),
-        "saveable": result.ok,
+        "saveable": result.ok or bool(frames),
         "format": result.kind,
         "encoding": result.encoding,
         "delimiter": result.delimiter,

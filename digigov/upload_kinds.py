@@ -9,7 +9,7 @@ from __future__ import annotations
 import polars as pl
 
 from digigov.analysis.tiers import tier_expression
-from digigov.ingest import catalogue
+from digigov.ingest import catalogue, sharing_tables
 from digigov.ingest.columns import fold, split_unit
 from digigov.ingest.pipeline import IngestResult
 from digigov.regions import UnknownRegionError, load_gazetteer
@@ -151,15 +151,29 @@ def kind_frames(result: IngestResult) -> dict[str, pl.DataFrame]:
         for kind in ("city_channels", "demand_funnel"):
             if set(KIND_COLUMNS[kind]) <= set(result.aggregated.columns):
                 out[kind] = result.aggregated
+    out.update(_listing_frames(result))
+    return out
+
+
+def _listing_frames(result: IngestResult) -> dict[str, pl.DataFrame]:
+    """A portal's catalogue, or an exchange table or platform table, read from the upload's own text."""
     listing = catalogue_frame(result)
     if listing is not None:
-        out[catalogue.KIND] = listing
-    return out
+        return {catalogue.KIND: listing}
+    table = sharing_frame(result)
+    if table is not None and table[0].kind is not None:
+        return {table[0].kind: table[1]}
+    return {}
 
 
 # Kinds read from the upload's own text rather than from its indicator table (a ranking report's tiers, a portal's
 # catalogue): the table pipeline's "no indicator columns" does not concern them.
-SELF_READ_KINDS: tuple[str, ...] = ("province_tiers", catalogue.KIND)
+SELF_READ_KINDS: tuple[str, ...] = (
+    "province_tiers",
+    catalogue.KIND,
+    sharing_tables.CALLS_KIND,
+    sharing_tables.PLATFORMS_KIND,
+)
 
 
 def saveable_kinds(result: IngestResult) -> dict[str, pl.DataFrame]:
@@ -188,6 +202,24 @@ def catalogue_report(result: IngestResult) -> catalogue.CatalogueRead | None:
     if result.text_frame is None or not catalogue.looks_like_catalogue(list(result.text_frame.columns)):
         return None
     return catalogue.from_ingest(result)
+
+
+def sharing_report(result: IngestResult) -> sharing_tables.SharingRead | None:
+    """The reading of an upload that looks like an exchange table (matrix or log) or a platform table (its own
+    report: file, row, column, value), for the upload page; None for other files (a catalogue included)."""
+    if result.text_frame is None or catalogue.looks_like_catalogue(list(result.text_frame.columns)):
+        return None
+    if not sharing_tables.looks_like_sharing_table(result.text_frame):
+        return None
+    return sharing_tables.from_ingest(result)
+
+
+def sharing_frame(result: IngestResult) -> tuple[sharing_tables.SharingRead, pl.DataFrame] | None:
+    """(reading, table) of an exchange table or platform table without errors; None otherwise."""
+    read = sharing_report(result)
+    if read is None or not read.ok or read.frame is None or read.kind is None:
+        return None
+    return read, read.frame
 
 
 def kind_pages(kinds: list[str] | tuple[str, ...], lang: str) -> str:

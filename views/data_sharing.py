@@ -54,8 +54,11 @@ def findings(sentences: tuple[str, ...]) -> None:
 
 
 def source_for(page: str, kind: str, label_key: str):
+    """The section's data source, kept in the URL under its own parameter (src for the catalogue, src_calls …)
+    so that a link keeps the choice of every section."""
     st.sidebar.caption(t(label_key, lang))
-    return data_source(page, kind, lang)
+    param = "src" if page == PAGE else "src" + page.removeprefix(PAGE)
+    return data_source(page, kind, lang, param=param)
 
 
 lang = language_switch()
@@ -147,12 +150,15 @@ st.header(t("sharing.calls_header", lang))
 calls_source = source_for(CALLS_PAGE, "sharing_calls", "sharing.source_calls")
 st.caption(t("sharing.calls_intro", lang))
 overview = cached_sharing(calls_source.id, None, lang)
-options = ["all", *overview.regions]
+# A table of one region (an uploaded matrix) has nothing to pool: that region is the only choice.
+options = list(overview.regions) if len(overview.regions) == 1 else ["all", *overview.regions]
+if st.session_state.get(f"{PAGE}_region", options[0]) not in options:  # another source's region: start over
+    del st.session_state[f"{PAGE}_region"]
 region = url_choice(
     PAGE,
     "region",
     options,
-    default="all",
+    default=options[0],
     label=t("sharing.region", lang),
     format_func=lambda a: t("sharing.all_regions", lang) if a == "all" else region_label(a, lang),
 )

@@ -318,6 +318,15 @@ def freshness_findings(
     return out
 
 
+def catalogue_findings(
+    catalogue: pl.DataFrame, reference: dt.date, lang: str, level: Level = "province"
+) -> list[Finding]:
+    """The freshness findings of a catalogue as of reference (what the page's first section says)."""
+    data = prepare_catalogue(catalogue)
+    fresh = open_data.dataset_freshness(data, reference)
+    return freshness_findings(fresh, open_data.region_freshness(fresh, level), reference, level, lang)
+
+
 def _regions_table(regions: pl.DataFrame, lang: str) -> pl.DataFrame:
     ordered = regions.sort(["on_schedule_share", "adcode"], descending=[True, False], nulls_last=True)
     return pl.DataFrame(
@@ -638,8 +647,18 @@ def prepare_calls(calls: pl.DataFrame) -> pl.DataFrame:
     return sharing.clean_calls(calls.with_columns(pl.col("adcode").cast(pl.String)))
 
 
+def single_region(data: pl.DataFrame, region: str | None) -> str | None:
+    """region, or the one region of data that holds a single region (an uploaded matrix): its findings then
+    name the region and its islands rather than pool it."""
+    if region is not None:
+        return region
+    regions = data["adcode"].unique().drop_nulls()
+    return str(regions[0]) if regions.len() == 1 else None
+
+
 def sharing_findings(calls: pl.DataFrame, region: str | None, lang: str, markdown: bool = True) -> list[Finding]:
     data = prepare_calls(calls)
+    region = single_region(data, region)
     scope = sharing.pooled(data, region) if region else data
     roles = sharing.departments(scope)
     out: list[Finding] = []
@@ -657,7 +676,7 @@ def sharing_findings(calls: pl.DataFrame, region: str | None, lang: str, markdow
 def present_sharing(calls: pl.DataFrame, region: str | None, lang: str, *, watermark: str | None = None) -> SharingView:
     data = prepare_calls(calls)
     regions = tuple(sorted(data["adcode"].unique().to_list()))
-    region = region if region in regions else None
+    region = single_region(data, region if region in regions else None)
     scope = sharing.pooled(data, region)
     roles = sharing.departments(data if region is None else scope)
     found = sharing_findings(calls, region, lang)

@@ -199,6 +199,47 @@ STATISTICS: tuple[Statistic, ...] = (
         ),
         ("pearson1895",),
     ),
+    Statistic(
+        "tiers",
+        (
+            _row(r"\text{tier}_i = 1 + \left|\{k : x_i < e_k\}\right|", r"e_1 > e_2 > e_3 > e_4"),
+            _row(r"e_k = Q\!\left(\frac{5 - k}{5}\right)", r"\text{rank}_i = 1 + \left|\{j : x_j > x_i\}\right|"),
+        ),
+        ("hyndman1996",),
+    ),
+    Statistic(
+        "freshness",
+        (
+            _row(r"a_d = t_{\text{ref}} - t_{\text{updated}, d}", r"\text{on schedule} \iff a_d \le P_{f(d)}"),
+            _row(
+                r"s = \frac{n_{\text{on schedule}}}{n_{\text{on schedule}} + n_{\text{overdue}}}",
+                r"\text{overdue}_d = a_d - P_{f(d)}",
+            ),
+        ),
+        ("w3c2017",),
+    ),
+    Statistic(
+        "hhi",
+        (
+            _row(
+                r"s_i = \frac{c_i}{\sum_j c_j}", r"\mathrm{HHI} = \sum_i s_i^2", r"\frac{1}{n} \le \mathrm{HHI} \le 1"
+            ),
+            r"\text{island: } \sum_{j \ne i} c_{ij} = 0 \;\wedge\; \sum_{j \ne i} c_{ji} = 0",
+        ),
+        ("hirschman1964", "dojftc2010"),
+    ),
+    Statistic(
+        "cost_outliers",
+        (
+            r"\text{cost}_p = \frac{10\,000 \times \text{investment}_p\ (\text{10k yuan})}{\text{transactions}_p}",
+            _row(
+                r"\text{cost}_p > Q_3 + 1.5\,\mathrm{IQR}",
+                r"\text{cost}_p < Q_1 - 1.5\,\mathrm{IQR}",
+                r"\mathrm{IQR} = Q_3 - Q_1",
+            ),
+        ),
+        ("tukey1977", "hyndman1996"),
+    ),
 )
 DATA_ENTRIES: tuple[str, ...] = ("sample_data", "map")
 
@@ -224,6 +265,7 @@ CHART_ENTRIES: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         "profile": ("dgi_organisation", "dgi_institutions", "dgi_capacity", "dgi_effect"),
         "reweighting": ("composite",),
         "findings": ("welch", "beta", "moran"),
+        "tiers": ("tiers", "dgi_index"),
     },
     "channels": {
         "map": ("offline_pref_share", "wilson", "suppression", "map"),
@@ -244,6 +286,26 @@ CHART_ENTRIES: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         "gap_split": ("usage_shortfall",),
         "priorities": ("usage_shortfall",),
     },
+    # views/data_sharing.py: each section has its own data source and so its own page name (PAGE_SECTIONS).
+    "data_sharing": {
+        "map_province": ("freshness", "map"),
+        "map_prefecture": ("freshness", "map"),
+        "status_by_frequency": ("freshness",),
+        "ranking": ("freshness",),
+        "trend": ("open_data_on_time_share",),
+        "matrix": ("hhi",),
+        "connected_map": ("hhi", "map"),
+        "connected_ranking": ("hhi",),
+        "investment_use": ("cost_outliers",),
+        "cost_per_transaction": ("cost_outliers", "spread"),
+    },
+}
+# Pages whose sections pass their own page name to the components (one data source each): their charts link
+# to the entries of the page they belong to.
+PAGE_SECTIONS: Mapping[str, str] = {
+    "data_sharing_trend": "data_sharing",
+    "data_sharing_calls": "data_sharing",
+    "data_sharing_platforms": "data_sharing",
 }
 
 
@@ -462,5 +524,7 @@ def chart_links(page: str, chart: str, lang: str) -> str:
 
 
 def chart_method_links(page: str, chart: str, lang: str) -> str | None:
-    """chart_links for a chart the table names, None for the others (a chart without a methods entry)."""
+    """chart_links for a chart the table names, None for the others (a chart without a methods entry). A page
+    section (PAGE_SECTIONS) looks up its page's charts."""
+    page = PAGE_SECTIONS.get(page, page)
     return chart_links(page, chart, lang) if chart in CHART_ENTRIES.get(page, {}) else None

@@ -42,7 +42,7 @@ def test_json_carries_the_facts_behind_each_sentence(capsys):
     assert "points above" in east_west["text"]
     assert {f["key"] for f in payload["pages"]["regional"]} >= {"regional.theil_sentence", "regional.lisa_fdr"}
     # the sample index holds neither channel nor demand data: those pages are named as skipped, not invented
-    assert set(payload["skipped"]) == {"channels", "demand"}
+    assert set(payload["skipped"]) == {"channels", "demand", "data_sharing"}
 
 
 def test_reversed_data_print_reversed_sentences(tmp_path, capsys):
@@ -135,3 +135,41 @@ def test_validate_json_has_one_object_per_file(tmp_path, capsys):
     assert not second["saveable"] and second["regions_unresolved"] == ["火星"]
     error = next(i for i in second["issues"] if i["severity"] == "error")
     assert error["row"] == 2 and error["value"] == "火星" and error["column"] == "地区"
+
+
+REAL = ROOT / "tests" / "data" / "real"
+
+
+def test_data_sharing_findings_of_an_exchange_table_or_a_platform_table(capsys):
+    """The page reads three kinds: the findings printed are those of whichever the file holds."""
+    from digigov.ingest.sharing_tables import read_sharing_table
+    from digigov.presenters.data_sharing import operations_findings, sharing_findings
+
+    matrix = REAL / "sharing_matrix_zhejiang_gb18030.csv"
+    assert main(["findings", str(matrix), "--page", "data_sharing"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("# 数据共享与开放\n")
+    assert "浙江的 7 个部门中有 1 个是孤岛：省档案馆。" in out
+    calls = read_sharing_table(matrix.name, matrix.read_bytes()).frame
+    assert calls is not None
+    assert [f"- {f.text}" for f in sharing_findings(calls, None, "zh", markdown=False)] == out.strip().splitlines()[1:]
+
+    platforms = REAL / "sharing_platforms_gb18030.csv"
+    assert main(["findings", str(platforms), "--page", "data_sharing", "--lang", "en", "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    items = payload["pages"]["data_sharing"]
+    table = read_sharing_table(platforms.name, platforms.read_bytes()).frame
+    assert table is not None
+    assert [i["key"] for i in items] == [f.key for f in operations_findings(table, "en", markdown=False)]
+    outliers = next(i for i in items if i["key"] == "sharing.finding.outliers_high")
+    assert "Xizang · 西藏政务" in outliers["text"] and outliers["facts"]["high"] == ["540000|西藏政务"]
+
+    # --page all: the data sharing page has findings, the other pages say they have no data
+    assert main(["findings", str(REAL / "sharing_matrix_guizhou.xlsx")]) == 0
+    out = capsys.readouterr().out
+    assert "贵州的 5 个部门中有 1 个是孤岛：省林业局。" in out and "总览：文件中没有该页面所需的数据。" in out
+
+    # a count in words: the table's own errors (file, row, column, value), exit status 2
+    assert main(["findings", str(REAL / "sharing_matrix_bad_counts_gb18030.csv"), "--page", "data_sharing"]) == 2
+    err = capsys.readouterr().err
+    assert "第 5 行“省市场监管局”列的“十二”" in err and "第 6 行“省公安厅”列的“-5”" in err

@@ -143,8 +143,12 @@ def fake_browser(monkeypatch):
 
     def run(job, timeout_s):
         import asyncio
+        from concurrent.futures import ThreadPoolExecutor
 
-        return asyncio.run(job(kaleido))
+        # In a thread of its own: after the browser tests, Playwright's sync API leaves a running event loop in
+        # this one, and asyncio.run refuses to start another there.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(asyncio.run, job(kaleido)).result(timeout=timeout_s)
 
     monkeypatch.setattr(images, "run_in_browser", run)
     return kaleido
