@@ -146,7 +146,12 @@ def build_china_map(
     if present:
         # data holds no NaN (see _values_by_adcode), so display_number never gives None here
         numbers = [n for i in present if (n := indicator.display_number(data[i])) is not None]
-        colour_axis.update(cmin=min(numbers), cmax=max(numbers))
+        low, high = min(numbers), max(numbers)
+        if low == high:
+            # One value (one region, or all equal): plotly would centre a range on it and print negative shares
+            # or scores on the bar; widen it upwards from the value, or from 0 for a share of 0.
+            low, high = (low, low + 1.0) if low >= 0 else (low - 1.0, low)
+        colour_axis.update(cmin=low, cmax=high)
 
     fig = go.Figure()
     common = {

@@ -80,3 +80,29 @@ def test_data_sharing_page_on_a_stored_uploaded_exchange_table(page, app_url, da
         matrix.screenshot(path=str(ARTIFACTS / f"data_sharing_uploaded_{lang}_matrix.png"))
         page.get_by_text(finding).first.screenshot(path=str(ARTIFACTS / f"data_sharing_uploaded_{lang}_finding.png"))
     assert outside_map_requests(page) == []
+
+
+def test_data_sharing_page_on_a_stored_uploaded_catalogue(page, app_url, data_dir):
+    """A portal's catalogue listing (GB18030, title row, as exported from Excel), read as the upload page reads it
+    and stored: the freshness map is drawn from it and the page says whose data it shows, zh and en."""
+    from digigov.ingest.catalogue import read_catalogue
+    from digigov.storage import DatasetStore
+    from tests.paths import ROOT
+
+    name = "catalogue_zhejiang_gb18030.csv"
+    read = read_catalogue(name, (ROOT / "tests" / "data" / "real" / name).read_bytes())
+    assert read.ok and read.frame is not None
+    dataset = DatasetStore(data_dir).save(
+        read.frame.drop("source_row"),
+        name="浙江省开放数据目录",
+        source_file=name,
+        shape="wide",
+        column_mapping={},
+        meta={"kinds": ["open_data_catalogue"]},
+    )
+    for lang in ("zh", "en"):
+        open_page(page, app_url, f"/data-sharing?src={dataset.id}&lang={lang}")
+        wait_for_map(page, MAP, 34)
+        assert page.get_by_text("浙江省开放数据目录").first.is_visible()
+        screenshot(page, f"data_sharing_catalogue_{lang}.png")
+    assert outside_map_requests(page) == []

@@ -121,3 +121,18 @@ def test_the_toolbar_camera_is_removed_only_for_unmarked_sample_charts():
     """The camera saves what is on screen; an unmarked sample chart must go out through the watermarked button."""
     assert "toImage" not in chart_config("channels", "mix")["modeBarButtonsToRemove"]
     assert "toImage" in chart_config("channels", "mix", unmarked_sample=True)["modeBarButtonsToRemove"]
+
+
+def test_a_single_value_gets_a_colour_range_without_negative_shares():
+    """One region with a share of 0: the colour bar starts at 0 instead of being centred on it (-0.4 … 0.4)."""
+    import polars as pl
+
+    from digigov.figures.china_map import build_china_map
+    from digigov.indicators import get_indicator
+
+    one = pl.DataFrame({"adcode": ["330000"], "value": [0.0]})
+    fig = build_china_map(one, get_indicator("offline_pref_share"), "zh")
+    trace = next(t for t in fig.data if t.z is not None and len(t.z))
+    assert trace.zmin is None or trace.zmin >= 0
+    coloraxis = fig.layout.coloraxis if fig.layout.coloraxis.cmin is not None else trace
+    assert coloraxis.cmin == 0 and coloraxis.cmax > 0
