@@ -15,6 +15,8 @@ from digigov.presenters.upload import (
     NOT_MAPPED,
     detected_format,
     mapping_target_label,
+    match_caption,
+    preview_table,
     region_option_label,
     report_table,
 )
@@ -23,6 +25,19 @@ from digigov.sources import store
 from digigov.storage import StorageError
 from digigov.text import escape_markdown
 from digigov.upload_kinds import catalogue_report, kind_pages, saveable_kinds, sharing_report
+
+# The codes by which a file is refused before anything in it is read (type, size, content).
+REFUSALS = frozenset(
+    {
+        "file_too_large",
+        "legacy_xls",
+        "binary_file",
+        "empty_file",
+        "ods_unsupported",
+        "office_unsupported",
+        "zip_unsupported",
+    }
+)
 
 
 def encoding_choice(column, key: str, lang: str) -> str | None:
@@ -81,13 +96,15 @@ def corrections(result: IngestResult, choices: dict, page: str, ident: str, lang
             grid = st.columns(3)
             for i, match in enumerate(result.mapping.matches):
                 current = match.target or NOT_MAPPED
-                chosen = grid[i % 3].selectbox(
+                cell = grid[i % 3]
+                chosen = cell.selectbox(
                     escape_markdown(match.column),
                     targets,
                     index=targets.index(current) if current in targets else 0,
                     key=widget_key(page, "map", ident, i),
                     format_func=lambda v: mapping_target_label(v, lang),
                 )
+                cell.caption(escape_markdown(match_caption(match, lang)))
                 if chosen != current:
                     choices["mapping"][match.column] = None if chosen == NOT_MAPPED else chosen
                     st.rerun()
@@ -132,8 +149,12 @@ def _regions(result: IngestResult, choices: dict, page: str, ident: str, lang: s
 def report(result: IngestResult, page: str, ident: str, lang: str, clean: str | None = None) -> None:
     """The validation report as a table with its download; `clean` replaces the message shown when it is empty."""
     issues = result.report
+    for issue in issues.errors:
+        if issue.code in REFUSALS:  # the file was not read at all: say why where it cannot be missed
+            st.error(escape_markdown(issue.message(lang)))
     if issues.errors or issues.warnings:
         st.subheader(t("upload.report_header", lang, errors=len(issues.errors), warnings=len(issues.warnings)))
+        st.caption(t("upload.report_grouped_help", lang))
         st.dataframe(report_table(result, lang), hide_index=True)
     elif clean:
         st.info(clean)
@@ -150,9 +171,10 @@ def report(result: IngestResult, page: str, ident: str, lang: str, clean: str | 
 
 
 def preview(result: IngestResult, lang: str) -> None:
-    if result.frame is not None and result.frame.height:
+    table = preview_table(result, lang)
+    if table is not None:
         st.subheader(t("upload.preview_header", lang))
-        st.dataframe(result.frame.head(50), hide_index=True)
+        st.dataframe(table, hide_index=True)
 
 
 def accept(result: IngestResult, source_file: str, page: str, ident: str, lang: str) -> None:

@@ -32,6 +32,19 @@ KIND_COLUMNS: dict[str, tuple[str, ...]] = {
         "prefers_offline",
     ),
     "demand_funnel": ("adcode", "year", "service_category", "respondents", "need", "aware", "used"),
+    # A 政务服务 system's transaction log aggregated (digigov.ingest.channel_records.aggregate_transactions): 办件 per
+    # channel, completed, rated, satisfied and handled_at_counter = counter / records, the share actually handled at
+    # counters. Shown on the channels page as actual handling, never as a preference for offline service.
+    "city_transactions": (
+        "adcode",
+        "year",
+        "records",
+        "web",
+        "mobile_app",
+        "self_service_terminal",
+        "counter",
+        "handled_at_counter",
+    ),
     "open_data": ("adcode", "year", "platforms", "updated_on_time"),
     # a ranking report's tiers (1 = highest), optionally with its score (index) and stated rank
     "province_tiers": ("adcode", "year", "tier"),

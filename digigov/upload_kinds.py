@@ -148,7 +148,7 @@ def kind_frames(result: IngestResult) -> dict[str, pl.DataFrame]:
     if "province_index" not in out and (tiers := _province_tiers(result, stated)) is not None:
         out["province_tiers"] = tiers
     if result.aggregated is not None and result.aggregated.height:
-        for kind in ("city_channels", "demand_funnel"):
+        for kind in ("city_channels", "demand_funnel", "city_transactions"):
             if set(KIND_COLUMNS[kind]) <= set(result.aggregated.columns):
                 out[kind] = result.aggregated
     out.update(_listing_frames(result))

@@ -51,6 +51,34 @@ def keep_valid(key: str, options: list) -> None:
         del st.session_state[key]
 
 
+@st.cache_resource(max_entries=16, show_spinner=False)
+def cached_handling(source_id: str, lang: str) -> presenter.HandlingView:
+    return presenter.handling_view(load_source("city_transactions", source_id), lang)
+
+
+def handling_section() -> None:
+    """A stored transaction log (kind city_transactions): the share actually handled at counters, shown apart from
+    the survey's stated preference. Nothing when no log is stored."""
+    try:
+        logs = {s.id: s.name for s in list_sources("city_transactions")}
+    except StorageError:
+        return
+    if not logs:
+        return
+    key = f"{PAGE}_handling_src"
+    if key not in st.session_state or st.session_state[key] not in logs:
+        wanted = st.query_params.get("src")
+        st.session_state[key] = wanted if wanted in logs else next(iter(logs))
+    st.subheader(t("channels.handling.header", lang))
+    chosen = st.selectbox(t("channels.handling.source", lang), list(logs), key=key, format_func=lambda i: logs[i])
+    handling = cached_handling(chosen, lang)
+    if handling.finding:
+        st.markdown(handling.finding)
+    table(handling.table, key=f"{PAGE}_handling", page=PAGE, name="handled_at_counter", lang=lang, sample=False)
+    st.caption(handling.caption)
+    st.divider()
+
+
 def index_sources() -> dict[str, str]:
     """id -> name of the development indexes the relation chart can use: the built-in sample, then uploads."""
     try:
@@ -66,6 +94,7 @@ st.title(t("channels.title", lang))
 source = data_source(PAGE, "city_channels", lang)
 choices = cached_options(source.id)
 st.caption(t("channels.intro", lang))
+handling_section()
 if not choices.years:
     st.warning(t("channels.no_data", lang))
     st.stop()

@@ -68,10 +68,16 @@ def uploaded_file_tab(lang: str) -> None:
     uploaded = st.file_uploader(
         t("upload.file", lang, mb=MAX_UPLOAD_BYTES // MIB),
         key=f"{PAGE}_file",
-        type=["csv", "tsv", "txt", "xlsx", "parquet"],
+        # .xls and .xlsm are let through so that the page can say why they are refused (the uploader itself
+        # only shows a red icon): read_upload refuses a legacy .xls (legacy_xls), the page a macro workbook.
+        type=["csv", "tsv", "txt", "xlsx", "parquet", "xls", "xlsm"],
     )
+    st.caption(t("upload.accepted_files", lang, mb=MAX_UPLOAD_BYTES // MIB))
     st.caption(t("upload.larger_files", lang, mb=MAX_UPLOAD_BYTES // MIB))
     if uploaded is None:
+        return
+    if uploaded.name.lower().endswith(".xlsm"):
+        st.error(t("upload.xlsm_refused", lang, name=escape_markdown(uploaded.name)))
         return
     data = uploaded.getvalue()
     digest = hashlib.sha256(data).hexdigest()

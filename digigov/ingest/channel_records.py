@@ -12,11 +12,15 @@ from digigov.codes import CHANNELS, OFFLINE
 from digigov.ingest.labels import (
     CATEGORY_LABELS,
     CHANNEL_LABELS,
+    COMPLETED_EXPECTED,
     ENTITY_LABELS,
+    SATISFIED_EXPECTED,
     YES_NO_EXPECTED,
     free_dimension_codes,
     labels_or_raise,
     map_label,
+    parse_completed,
+    parse_satisfied,
     parse_yes_no,
     period_as_year,
     require_columns,
@@ -152,3 +156,83 @@ def _sum_counts(
             pl.col(c).cast(pl.Int64) for c in ("respondents", *CHANNELS, *([OFFLINE] if offline_col else []))
         )
     return out
+
+
+# -- transaction logs (issue 19) ---------------------------------------------------------------------------------
+# Counts of a transaction log per region × year: records (办件), one count per channel it was handled through,
+# completed, rated (a rating given) and satisfied; handled_at_counter is counter / records, the share of 办件 actually
+# handled at counters. That is observed handling, not a stated preference (city_channels' prefers_offline).
+TRANSACTION_COUNTS: tuple[str, ...] = ("records", *CHANNELS, "completed", "rated", "satisfied")
+HANDLED_AT_COUNTER = "handled_at_counter"
+
+
+def aggregate_transactions(
+    records: pl.DataFrame | pl.LazyFrame,
+    region_col: str,
+    channel_col: str,
+    period_col: str | None = None,
+    completed_col: str | None = None,
+    satisfied_col: str | None = None,
+    *,
+    resolve_regions: bool = True,
+    level: Level | None = None,
+) -> pl.DataFrame:
+    """Turn a transaction log (one row per 办件) into counts per region and period.
+
+    Output columns: ``adcode`` [, ``year``], ``records``, ``web``, ``mobile_app``, ``self_service_terminal``,
+    ``counter``, ``completed``, ``rated``, ``satisfied`` (nulls for a column the log lacks) and
+    ``handled_at_counter`` (counter / records). A missing status is not completed; a missing rating is not rated
+    (``rated`` is the denominator of satisfaction). Unknown channel, status or rating labels raise
+    :class:`UnknownLabelError` listing every offending value with its row count. As aggregate_raw_records, one lazy
+    pass groups by the raw labels and the labels are mapped on that small frame.
+    """
+    lf = records.lazy()
+    require_columns(lf.collect_schema().names(), (region_col, channel_col, period_col, completed_col, satisfied_col))
+    select = [
+        pl.col(region_col).cast(pl.String).alias("__region"),
+        pl.col(channel_col).cast(pl.String).alias("__channel"),
+    ]
+    if period_col:
+        select.append(pl.col(period_col).alias("year"))
+    answers = {"__completed": completed_col, "__satisfied": satisfied_col}
+    select += [pl.col(col).cast(pl.String).str.strip_chars().alias(alias) for alias, col in answers.items() if col]
+    group = ["__region", *(["year"] if period_col else []), "__channel", *(a for a, c in answers.items() if c)]
+    counts = lf.select(select).group_by(group).agg(pl.len().alias("__n")).collect()
+    channel_map = labels_or_raise(
+        counts,
+        "__channel",
+        channel_col,
+        lambda v: map_label(v, CHANNEL_LABELS),
+        "a channel: web (网站/网上办理), mobile_app (App/小程序), self_service_terminal (自助终端), "
+        "counter (窗口/大厅)",
+    )
+    exprs = [pl.col("__channel").replace_strict(channel_map, return_dtype=pl.String)]
+    for alias, col, parser, expected in (
+        ("__completed", completed_col, parse_completed, COMPLETED_EXPECTED),
+        ("__satisfied", satisfied_col, parse_satisfied, SATISFIED_EXPECTED),
+    ):
+        if col:
+            found = labels_or_raise(counts, alias, col, parser, expected, blanks_allowed=True)
+            exprs.append(pl.col(alias).replace_strict(found, default=None, return_dtype=pl.Boolean))
+    if resolve_regions:
+        region_map = resolve_region_labels(counts, "__region", region_col, level)
+        exprs.append(pl.col("__region").replace_strict(region_map, return_dtype=pl.String))
+    counts = counts.with_columns(exprs).rename({"__region": "adcode"})
+    n = pl.col("__n")
+    aggs = [n.sum().alias("records"), *(n.filter(pl.col("__channel") == c).sum().alias(c) for c in CHANNELS)]
+    aggs.append(n.filter(pl.col("__completed")).sum().alias("completed") if completed_col else _no_count("completed"))
+    if satisfied_col:
+        aggs += [
+            n.filter(pl.col("__satisfied").is_not_null()).sum().alias("rated"),
+            n.filter(pl.col("__satisfied")).sum().alias("satisfied"),
+        ]
+    else:
+        aggs += [_no_count("rated"), _no_count("satisfied")]
+    keys = ["adcode", *(["year"] if period_col else [])]
+    out = counts.group_by(keys).agg(aggs).with_columns(pl.col(c).cast(pl.Int64) for c in TRANSACTION_COUNTS)
+    out = out.with_columns((pl.col("counter") / pl.col("records")).alias(HANDLED_AT_COUNTER))
+    return period_as_year(out).sort(keys, nulls_last=True)
+
+
+def _no_count(name: str) -> pl.Expr:
+    return pl.lit(None, dtype=pl.Int64).alias(name)

@@ -40,7 +40,7 @@ BLOCK_BYTES = int(settings.setting(ENV_BLOCK_MB).default * MIB)
 SAMPLE_BYTES = 1 * MIB  # read to detect the encoding before streaming
 PREVIEW_BYTES = 2 * MIB  # records read for the page's preview before the import
 PREVIEW_ROWS = 1000  # rows of the first block kept on the result for the page's preview
-RAW_SHAPES = ("raw_channels", "raw_demand")
+RAW_SHAPES = ("raw_channels", "raw_demand", "raw_transactions")
 # Notes about the file as a whole: the first block says them; later blocks (read as UTF-8 with the header
 # prepended) would only repeat them or describe the prepended header.
 FILE_LEVEL_CODES = frozenset(

@@ -78,6 +78,12 @@ CHANNEL_LABELS = label_table(
             "政务网",
             "网上办事大厅",
             "网上大厅",
+            "网上",
+            "网上办理",
+            "网上办",
+            "网办",
+            "在线办理",
+            "网上申报",
             "web portal",
             "website",
             "portal",
@@ -95,6 +101,8 @@ CHANNEL_LABELS = label_table(
             "手机app",
             "手机端",
             "掌上办",
+            "掌上办理",
+            "移动端办理",
             "小程序",
             "微信小程序",
             "支付宝小程序",
@@ -113,6 +121,8 @@ CHANNEL_LABELS = label_table(
             "自助",
             "终端",
             "一体机",
+            "自助办理",
+            "自助终端办理",
             "自助服务终端",
             "自助服务机",
             "terminal",
@@ -224,6 +234,69 @@ _NO = {
     label_key(v) for v in ("否", "无", "没有", "不", "错", "不需要", "no", "n", "false", "f", "0", "0.0", "×", "✗", "✘")
 }
 YES_NO_EXPECTED = "是/否, yes/no, y/n, true/false, 1/0, √/×"
+
+# A 办件's status in a transaction log: completed (办结) or not (yet); 不予受理 / 退回 are not completed for the
+# applicant.
+_COMPLETED = {
+    label_key(v) for v in ("已办结", "办结", "已完成", "完成", "办毕", "已办毕", "已出证", "completed", "done")
+}
+_NOT_COMPLETED = {
+    label_key(v)
+    for v in (
+        "未办结",
+        "办理中",
+        "在办",
+        "受理中",
+        "已受理",
+        "待受理",
+        "待办",
+        "补正",
+        "待补正",
+        "退回",
+        "已退回",
+        "不予受理",
+        "撤件",
+        "已撤回",
+        "未完成",
+        "in progress",
+        "pending",
+    )
+}
+COMPLETED_EXPECTED = "已办结/未办结/办理中, 是/否, 1/0"
+# A rating in the five levels of 好差评 (国办发〔2019〕51号): 非常满意 5, 满意 4, 基本满意 3, 不满意 2, 非常不满意 1.
+# 基本满意 and above are 好评, so they count as satisfied (the scores 3–5 alike).
+_SATISFIED = {label_key(v) for v in ("非常满意", "满意", "基本满意", "比较满意", "一般", "好评", "satisfied")}
+_NOT_SATISFIED = {label_key(v) for v in ("不满意", "非常不满意", "很不满意", "差评", "unsatisfied", "dissatisfied")}
+SATISFIED_EXPECTED = "满意/基本满意/不满意 (非常满意 … 非常不满意), 好评/差评, 1–5"
+
+
+def parse_completed(value: object) -> bool | None:
+    """True / False for a 办件 status (已办结 / 办理中 …) or a yes/no answer; None when unknown."""
+    if value is None:
+        return None
+    key = label_key(value)
+    if key in _COMPLETED:
+        return True
+    if key in _NOT_COMPLETED:
+        return False
+    return parse_yes_no(value)
+
+
+def parse_satisfied(value: object) -> bool | None:
+    """True / False for a rating: the words of 好差评, or a score of 1–5 (3 = 基本满意 and above is satisfied);
+    None when unknown (0/1 as a score would be ambiguous: read as no/yes only when written as 是/否)."""
+    if value is None:
+        return None
+    key = label_key(value)
+    if key in _SATISFIED:
+        return True
+    if key in _NOT_SATISFIED:
+        return False
+    if key in {"1", "2", "3", "4", "5", "10", "20", "30", "40", "50"}:
+        return int(key[0]) >= 3
+    if key in {label_key(v) for v in ("是", "否", "yes", "no", "true", "false")}:
+        return parse_yes_no(value)
+    return None
 
 
 def map_label(value: object, table: Mapping[str, str]) -> str | None:

@@ -9,11 +9,19 @@ from typing import Any
 
 import polars as pl
 
+from digigov.codes import CHANNELS
 from digigov.indicators import load_catalog
-from digigov.ingest.channel_records import aggregate_raw_records
+from digigov.ingest.channel_records import aggregate_raw_records, aggregate_transactions
 from digigov.ingest.columns import ColumnMapping
 from digigov.ingest.demand_records import aggregate_raw_answers
-from digigov.ingest.labels import CHANNEL_LABELS, REASON_LABELS, map_label, parse_yes_no
+from digigov.ingest.labels import (
+    CHANNEL_LABELS,
+    REASON_LABELS,
+    map_label,
+    parse_completed,
+    parse_satisfied,
+    parse_yes_no,
+)
 from digigov.ingest.layout import ADCODE, DIMENSIONS, DRAWN, LEVEL, ROW, YEAR, dim_column, indicator_column
 from digigov.ingest.privacy import mask_text
 from digigov.ingest.report import ValidationReport
@@ -28,7 +36,7 @@ logger = logging.getLogger(__name__)
 class RawRecords:
     """Raw records and the arguments for the aggregator that turns them into counts."""
 
-    kind: str  # "channels" or "demand"
+    kind: str  # "channels", "demand" or "transactions"
     frame: pl.DataFrame  # cleaned records: identifiers removed, regions as adcodes, years as integers
     arguments: dict[str, Any]  # keyword arguments for aggregate_raw_records / aggregate_raw_answers
 
@@ -39,6 +47,8 @@ def check_raw(work: pl.DataFrame, mapping: ColumnMapping, shape: ShapeResult, re
     valid = work.filter(pl.col(ADCODE).is_not_null() & pl.col(YEAR).is_not_null())
     dims = {n: dim_column(n) for n in DIMENSIONS if dim_column(n) in work.columns}
     answer_cols = dict(shape.answers)
+    if shape.shape == "raw_transactions":
+        return _check_transactions(valid, shape, report)
     for column in answer_cols.values():
         _check_labels(report, valid, column, parse_yes_no, "not_yes_no")
     weight_col = mapping.first("weight") if shape.shape == "raw_channels" else None
@@ -98,6 +108,44 @@ def check_raw(work: pl.DataFrame, mapping: ColumnMapping, shape: ShapeResult, re
     return RawRecords(kind, valid.select(keep), arguments)
 
 
+def _check_transactions(valid: pl.DataFrame, shape: ShapeResult, report: ValidationReport) -> RawRecords:
+    """A transaction log's channel, status and rating labels checked (file, row, column, value in the report) and
+    the arguments of aggregate_transactions named."""
+    channel = shape.channel
+    if channel is None:  # detect_shape always names the channel column of a transaction log
+        raise ValueError("raw_transactions shape without a channel column")
+    _check_labels(
+        report,
+        valid,
+        channel,
+        lambda v: map_label(v, CHANNEL_LABELS),
+        "transaction_unknown_channel",
+        missing_is_error=True,
+    )
+    completed, satisfied = shape.answers.get("completed"), shape.answers.get("satisfied")
+    if completed:
+        _check_labels(report, valid, completed, parse_completed, "transaction_unknown_status")
+    if satisfied:
+        _check_labels(report, valid, satisfied, parse_satisfied, "transaction_unknown_rating")
+    arguments: dict[str, Any] = dict(
+        region_col=ADCODE,
+        channel_col=channel,
+        period_col=YEAR,
+        completed_col=completed,
+        satisfied_col=satisfied,
+        resolve_regions=False,
+    )
+    report.add(
+        "transaction_log",
+        "info",
+        channel=channel,
+        completed=completed or "—",
+        satisfied=satisfied or "—",
+    )
+    keep = [c for c in dict.fromkeys([ROW, ADCODE, YEAR, LEVEL, DRAWN, channel, completed, satisfied]) if c]
+    return RawRecords("transactions", valid.select(keep), arguments)
+
+
 def aggregate_records(
     raw: RawRecords,
     report: ValidationReport,
@@ -110,6 +158,8 @@ def aggregate_records(
     try:
         if raw.kind == "channels":
             counts = aggregate_raw_records(records, **raw.arguments)
+        elif raw.kind == "transactions":
+            counts = aggregate_transactions(records, **raw.arguments)
         else:
             aggregated = aggregate_raw_answers(records, **raw.arguments)
             counts = aggregated.counts
@@ -123,6 +173,10 @@ def aggregate_records(
         return None, None, []
     rows = records.height if isinstance(records, pl.DataFrame) else records.select(pl.len()).collect().item()
     report.add("raw_aggregated", "info", rows=rows, groups=counts.height)
+    if raw.kind == "transactions":  # the preview's shares: channels per 办件 (the catalog's "x / respondents")
+        shares = counts.select("adcode", "year", *CHANNELS, pl.col("records").alias("respondents"))
+        keyed, values = _shares_from_counts(shares)
+        return counts, keyed, values
     keyed, values = _shares_from_counts(counts)
     return counts, keyed, values
 

@@ -315,3 +315,46 @@ class ValidationReport:
         return t(
             "ingest.report.summary", lang, errors=len(self.errors), warnings=len(self.warnings), infos=len(self.infos)
         )
+
+
+@dataclass(frozen=True)
+class IssueGroup:
+    """All the rows of one kind of problem: how many there are (also those not listed row by row), the first of
+    them (its message stands for the group), the rows and columns listed, in file order."""
+
+    code: str
+    severity: Severity
+    count: int
+    first: Issue
+    rows: tuple[int, ...]
+    columns: tuple[str, ...]
+    sheets: tuple[str, ...]
+    values: tuple[str, ...]
+
+
+def group_issues(report: ValidationReport) -> list[IssueGroup]:
+    """One group per code, errors first, then warnings, then notes; within a severity, the most frequent first.
+    count includes the rows beyond the per-code cap (kept only as a number)."""
+    listed: dict[str, list[Issue]] = {}
+    for issue in report._issues:
+        listed.setdefault(issue.code, []).append(issue)
+    groups = []
+    for code, issues in listed.items():
+        issues = sorted(issues, key=lambda i: i.row if i.row is not None else -1)
+        groups.append(
+            IssueGroup(
+                code=code,
+                severity=min((i.severity for i in issues), key=_RANK.__getitem__),
+                count=len(issues) + report._suppressed.get(code, 0),
+                first=issues[0],
+                rows=tuple(dict.fromkeys(i.row for i in issues if i.row is not None)),
+                columns=tuple(dict.fromkeys(i.column for i in issues if i.column)),
+                sheets=tuple(dict.fromkeys(i.sheet for i in issues if i.sheet)),
+                values=tuple(dict.fromkeys(i.value for i in issues if i.value)),
+            )
+        )
+    for row in report.issues:  # a code whose rows were all beyond the cap: only its summary row is left
+        if row.code == "more_issues" and row.value is not None and row.value not in listed:
+            count = report._suppressed.get(row.value, 0)
+            groups.append(IssueGroup(row.value, row.severity, count, row, (), (), (), ()))
+    return sorted(groups, key=lambda g: (_RANK[g.severity], -g.count, g.first.row if g.first.row is not None else -1))

@@ -1,9 +1,12 @@
-"""The three upload shapes: wide (indicator columns), long (indicator + value), raw records (one row per
-respondent or transaction: a channel answer, or yes/no answers to the demand questions). A table with periods
-as columns (地区,2022年,2021年,…) is reshaped to long before its shape is detected (PeriodLayout, melt_periods).
+"""The upload shapes: wide (indicator columns), long (indicator + value), raw records (one row per
+respondent: a channel answer, or yes/no answers to the demand questions) and transaction logs (one row per 办件
+of a 政务服务 system: the channel it was handled through, whether it was completed, its rating; no preference
+question). A table with periods as columns (地区,2022年,2021年,…) is reshaped to long before its shape is detected
+(PeriodLayout, melt_periods).
 
-Raw records are aggregated by digigov.ingest.channel_records.aggregate_raw_records and
-digigov.ingest.demand_records.aggregate_raw_answers; this module only recognises them and names the arguments.
+Raw records are aggregated by digigov.ingest.channel_records.aggregate_raw_records (transaction logs by
+digigov.ingest.channel_records.aggregate_transactions) and digigov.ingest.demand_records.aggregate_raw_answers;
+this module only recognises them and names the arguments.
 """
 
 from __future__ import annotations
@@ -14,12 +17,21 @@ from typing import Literal, cast
 
 import polars as pl
 
-from digigov.ingest.columns import ColumnMapping
+from digigov.ingest.columns import ColumnMapping, fold, split_unit
 from digigov.ingest.layout import TitleInfo, period_of_header
 from digigov.ingest.values import is_missing
 
-Shape = Literal["wide", "long", "raw_channels", "raw_demand", "unknown"]
-SHAPES: tuple[str, ...] = ("wide", "long", "raw_channels", "raw_demand", "unknown")
+Shape = Literal["wide", "long", "raw_channels", "raw_demand", "raw_transactions", "unknown"]
+SHAPES: tuple[str, ...] = ("wide", "long", "raw_channels", "raw_demand", "raw_transactions", "unknown")
+# Headers (folded) of a transaction log's status and rating columns that the mapping may leave free (issue 19).
+COMPLETED_HEADERS = frozenset(
+    ("办理状态", "办结状态", "办件状态", "状态", "是否办结", "办结情况", "办理结果", "status")
+)
+SATISFIED_HEADERS = frozenset(
+    ("满意度", "评价", "满意度评价", "评价结果", "好差评", "评价等级", "评分", "服务评价", "rating", "satisfaction")
+)
+# Header words that name a 办件 (a transaction of a 政务服务 system) rather than a survey respondent.
+TRANSACTION_WORDS: tuple[str, ...] = ("办件", "受理", "业务流水", "申办")
 # An indicator column holding yes/no answers is a raw answer column: indicator id -> answer.
 ANSWER_OF_INDICATOR: dict[str, str] = {
     "potential_usage_rate": "need",
@@ -105,8 +117,7 @@ def detect_shape(frame: pl.DataFrame, mapping: ColumnMapping) -> ShapeResult:
                 kinds[answer] = kind
     channel = mapping.first("channel")
     if channel and channel in frame.columns and _is_categorical_text(frame.get_column(channel)):
-        offline = {k: v for k, v in answers.items() if k == "prefers_offline" and kinds.get(k)}
-        return ShapeResult("raw_channels", offline, channel)
+        return _channel_records(frame, mapping, answers, kinds, channel)
     demand = {k: v for k, v in answers.items() if k in DEMAND_STAGES}
     if all(stage in demand for stage in ("need", "aware", "used")):
         some_words = any(kinds.get(s) == "words" for s in demand)
@@ -116,6 +127,33 @@ def detect_shape(frame: pl.DataFrame, mapping: ColumnMapping) -> ShapeResult:
     if mapping.indicators():
         return ShapeResult("wide")
     return ShapeResult("unknown")
+
+
+def _channel_records(
+    frame: pl.DataFrame, mapping: ColumnMapping, answers: dict[str, str], kinds: dict[str, str | None], channel: str
+) -> ShapeResult:
+    """Records with a channel: a survey's channel answers (with or without its preference question), or a
+    transaction log when there is no preference question and the records are 办件 (issue 19)."""
+    offline = {k: v for k, v in answers.items() if k == "prefers_offline" and kinds.get(k)}
+    if not offline and (logged := transaction_columns(frame, mapping, answers)) is not None:
+        return ShapeResult("raw_transactions", logged, channel)
+    return ShapeResult("raw_channels", offline, channel)
+
+
+def transaction_columns(frame: pl.DataFrame, mapping: ColumnMapping, answers: dict[str, str]) -> dict[str, str] | None:
+    """{"completed": column, "satisfied": column} (those found) of a transaction log: records with a channel, no
+    preference question, and a completion or rating column or an ID naming a 办件. None when it is no log."""
+    found = {k: v for k, v in answers.items() if k in ("completed", "satisfied")}
+    for match in mapping.matches:
+        if match.target is not None or match.column not in frame.columns:
+            continue
+        header = fold(split_unit(match.column)[0])
+        if "completed" not in found and header in COMPLETED_HEADERS:
+            found["completed"] = match.column
+        elif "satisfied" not in found and header in SATISFIED_HEADERS:
+            found["satisfied"] = match.column
+    named = any(word in column for column in mapping.columns_for("record_id") for word in TRANSACTION_WORDS)
+    return found if found or named else None
 
 
 def _rows_per_key(frame: pl.DataFrame, mapping: ColumnMapping) -> float:

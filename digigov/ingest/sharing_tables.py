@@ -26,7 +26,7 @@ from typing import Literal
 
 import polars as pl
 
-from digigov.analysis import sharing
+from digigov.ingest import sharing_shapes as sharing
 from digigov.ingest.regions_resolve import resolve_region_values, suggestion_text
 from digigov.ingest.report import ValidationReport
 from digigov.regions import load_gazetteer

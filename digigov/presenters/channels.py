@@ -932,3 +932,61 @@ def channel_mix(view: ChannelsView, regions: Sequence[str], lang: str) -> Channe
     """The channel mix of the whole selection and the chosen regions, as a chart and its table."""
     mix = mix_frame(view.shares, view.national, regions, lang, view.national_label)
     return ChannelMix(chart=figures.mix_chart(mix, lang), table=mix)
+
+
+# -- transaction logs: actual handling, not stated preference (issue 19) ----------------------------------------
+HANDLING_COUNTS = ("records", *CHANNELS, "completed", "rated", "satisfied")
+
+
+@dataclass(frozen=True)
+class HandlingView:
+    """A transaction log's counts (kind city_transactions) as the channels page shows them: the share of 办件
+    actually handled at counters, labelled as actual handling (never as a preference for offline service)."""
+
+    table: pl.DataFrame  # localised columns, one row per region and year (latest year first)
+    finding: str  # one sentence on the latest year (markdown-safe)
+    caption: str  # what the share is and is not
+
+
+def _share(numerator: str, denominator: str) -> pl.Expr:
+    return (
+        pl.when(pl.col(denominator) > 0)
+        .then((pl.col(numerator).cast(pl.Float64) / pl.col(denominator) * 100).round(1))
+        .otherwise(None)
+    )
+
+
+def handling_view(frame: pl.DataFrame, lang: str) -> HandlingView:
+    """The channels page's section for a transaction log: counts per channel, the share actually handled at counters,
+    completion and satisfaction rates (satisfaction among the rated 办件)."""
+    data = frame.with_columns(
+        pl.col(c).cast(pl.Int64) if c in frame.columns else pl.lit(None, dtype=pl.Int64).alias(c)
+        for c in HANDLING_COUNTS
+    ).with_columns(pl.col("year").cast(pl.Int64))
+    codes = data["adcode"].drop_nulls().unique().to_list()
+    names = {c: region_label(c, lang) for c in codes}
+    col = {k: t(f"channels.handling.col_{k}", lang) for k in ("region", "year", "records", *CHANNELS)}
+    col |= {k: t(f"channels.handling.col_{k}", lang) for k in ("counter_share", "completed_rate", "satisfied_rate")}
+    table = data.sort(["year", "adcode"], descending=[True, False]).select(
+        pl.col("adcode").replace_strict(names, default=None, return_dtype=pl.String).alias(col["region"]),
+        pl.col("year").alias(col["year"]),
+        pl.col("records").alias(col["records"]),
+        *(pl.col(c).alias(col[c]) for c in CHANNELS),
+        _share("counter", "records").alias(col["counter_share"]),
+        _share("completed", "records").alias(col["completed_rate"]),
+        _share("satisfied", "rated").alias(col["satisfied_rate"]),
+    )
+    finding = ""
+    if data.height:
+        year = cast(int, data["year"].max())
+        latest = data.filter(pl.col("year") == year)
+        records, counter = int(latest["records"].sum()), int(latest["counter"].sum())
+        finding = t(
+            "channels.handling.finding",
+            lang,
+            year=year,
+            records=f"{records:,}",
+            units=latest.height,
+            share=percent_text(counter / records if records else None),
+        )
+    return HandlingView(table=table, finding=finding, caption=t("channels.handling.caption", lang))

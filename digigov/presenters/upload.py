@@ -8,11 +8,14 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from digigov.i18n import catalog as i18n_catalog
 from digigov.i18n import t
 from digigov.indicators import load_catalog
 from digigov.ingest import IngestResult
 from digigov.ingest.chunked import ImportProgress
+from digigov.ingest.columns import ColumnMatch
 from digigov.ingest.limits import MIB
+from digigov.ingest.report import group_issues
 from digigov.regions import load_gazetteer
 
 NOT_MAPPED = "__none__"  # the pickers' "leave it out" option
@@ -73,6 +76,123 @@ def region_option_label(adcode: str, lang: str) -> str:
     return f"{region.name_zh} · {region.name_en} ({adcode})"
 
 
+# -- the validation report, grouped by problem ------------------------------------------------------------------
+REPORT_FIELDS = ("message", "severity", "count", "rows", "column", "value", "sheet")
+ROWS_LISTED = 10  # row numbers shown in a group's row; the CSV download has every listed row
+
+
+def severity_label(severity: str, lang: str) -> str:
+    return t(f"upload.severity.{severity}", lang)
+
+
+def _listed(items: tuple, more: bool, lang: str) -> str:
+    shown = [str(item) for item in items[:ROWS_LISTED]]
+    text = t("upload.list_separator", lang).join(shown)
+    return t("upload.list_more", lang, items=text) if text and (more or len(items) > ROWS_LISTED) else text
+
+
 def report_table(result: IngestResult, lang: str) -> pl.DataFrame:
-    """The validation report's errors and warnings with their messages in lang only."""
-    return result.report.to_frame().drop("message_en" if lang == "zh" else "message_zh")
+    """The report for people: one row per kind of problem, the message first, then its severity (错误/警告/提示),
+    how many rows it concerns and the first of them; column names in lang, empty text (never None) for nothing."""
+    rows = []
+    groups = group_issues(result.report)
+    for group in groups:
+        message = group.first.message(lang)
+        if group.count > 1:
+            message = t("upload.report_group", lang, count=f"{group.count:,}", message=message)
+        rows.append(
+            {
+                "message": message,
+                "severity": severity_label(group.severity, lang),
+                "count": group.count,
+                "rows": _listed(group.rows, group.count > len(group.rows), lang),
+                "column": _listed(group.columns, False, lang),
+                "value": _listed(group.values, False, lang),
+                "sheet": _listed(group.sheets, False, lang),
+            }
+        )
+    frame = pl.DataFrame(
+        rows, schema={name: pl.Int64 if name == "count" else pl.String for name in REPORT_FIELDS}, orient="row"
+    )
+    if not any(group.sheets for group in groups):
+        frame = frame.drop("sheet")
+    return frame.rename({name: t(f"upload.report_col.{name}", lang) for name in frame.columns})
+
+
+# -- the normalised preview -------------------------------------------------------------------------------------
+PREVIEW_ROWS = 50
+_OWN_COLUMNS = ("adcode", "region", "drawn")  # the preview's own labels; roles (year, level…) use ingest.role.*
+
+
+def preview_column_label(column: str, lang: str) -> str:
+    """A normalised column in the page's language: an indicator's name with its unit, a role, or the column."""
+    catalog = load_catalog()
+    if column in catalog:
+        indicator = catalog[column]
+        unit = indicator.unit_label(lang)
+        if not unit:
+            return indicator.name(lang)
+        return t("upload.preview_with_unit", lang, name=indicator.name(lang), unit=unit)
+    if column in _OWN_COLUMNS:
+        return t(f"upload.preview_col.{column}", lang)
+    key = f"ingest.role.{column}"
+    return t(key, lang) if key in i18n_catalog() else column
+
+
+def preview_table(result: IngestResult, lang: str, rows: int = PREVIEW_ROWS) -> pl.DataFrame | None:
+    """The first rows of the normalised table for people: the region's name beside its code, levels and yes/no
+    in words, indicators under their names and units (shares as percentages, as the pages show them)."""
+    if result.frame is None or not result.frame.height:
+        return None
+    frame = result.frame.head(rows)
+    catalog = load_catalog()
+    regions = load_gazetteer().regions
+    columns: list[pl.Series] = []
+    for name in frame.columns:
+        series = frame[name]
+        if name in catalog and series.dtype.is_numeric():
+            # as text: a missing value is an empty cell (not "None"); shares as the percentages the pages show
+            scale = catalog[name].scale
+            series = pl.Series(name, [_number_text(v, scale) for v in series.to_list()], dtype=pl.String)
+        elif name == "level":
+            labels = {v: _level_label(v, lang) for v in series.drop_nulls().unique().to_list()}
+            series = series.replace_strict(labels, default=None, return_dtype=pl.String)
+        elif name == "drawn" and series.dtype == pl.Boolean:
+            words = {True: t("upload.preview_drawn_yes", lang), False: t("upload.preview_drawn_no", lang)}
+            series = series.replace_strict(words, default=None, return_dtype=pl.String)
+        columns.append(series.alias(preview_column_label(name, lang)))
+        if name == "adcode":
+            names = [
+                (regions[code].name_en if lang == "en" else regions[code].name_zh) if code in regions else ""
+                for code in frame[name].cast(pl.String).fill_null("").to_list()
+            ]
+            columns.append(pl.Series(preview_column_label("region", lang), names, dtype=pl.String))
+    table = pl.DataFrame(columns)
+    strings = [c for c, dtype in table.schema.items() if dtype == pl.String]
+    return table.with_columns(pl.col(c).fill_null("") for c in strings)
+
+
+def _number_text(value: float | None, scale: float) -> str:
+    if value is None or value != value:  # missing or NaN
+        return ""
+    return f"{value * scale:,.6f}".rstrip("0").rstrip(".")
+
+
+def _level_label(level: str | None, lang: str) -> str:
+    if level is None:
+        return ""
+    key = f"upload.preview_level.{level}"
+    return t(key, lang) if key in i18n_catalog() else level
+
+
+def match_caption(match: ColumnMatch, lang: str) -> str:
+    """How sure the column mapping is: "按含义匹配，置信度 85%", or the suggestion not applied ("建议：…（55%）")."""
+    percent = f"{match.confidence * 100:.0f}"
+    if match.target is not None:
+        return t("upload.match_meaning" if match.by_meaning else "upload.match_exact", lang, percent=percent)
+    if match.suggestion is not None:
+        target = mapping_target_label(match.suggestion, lang)
+        if match.confidence > 0:
+            return t("upload.match_suggestion", lang, target=target, percent=percent)
+        return t("upload.match_suggestion_taken", lang, target=target)
+    return t("upload.match_none", lang)

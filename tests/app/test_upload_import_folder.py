@@ -99,8 +99,8 @@ def test_an_unknown_region_deep_in_the_file_is_reported_and_can_be_mapped_by_han
     at = folder({"records.csv": csv_text(rows)})
     read_whole_file(at)
     report = at.dataframe[0].value  # a pandas frame in AppTest
-    unknown = report[report["code"] == "unknown_region"]
-    assert unknown["row"].tolist() == [5502] and unknown["value"].tolist() == ["杭州市区"]
+    unknown = report[report["值"] == "杭州市区"]  # one row per kind of problem, in Chinese
+    assert unknown["行号"].tolist() == ["5502"] and unknown["严重程度"].tolist() == ["错误"]
     assert accept_button(at).disabled
     choice = next(s for s in at.selectbox if s.key and s.key.startswith("upload_import_region"))
     choice.set_value("330100").run()

@@ -62,7 +62,33 @@ def test_bad_files_are_reported_and_cannot_be_saved(upload, name):
     assert at.error and at.error[-1].value.startswith("存在错误")
     assert accept_button(at).disabled
     report = at.dataframe[0].value
-    assert {"file", "row", "column", "value", "severity"} <= set(report.columns) or len(report.columns) >= 5
+    assert list(report.columns)[:2] == ["问题", "严重程度"]  # the message first, then the severity, in Chinese
+    assert report["严重程度"].iloc[0] == "错误"
+    assert not {"severity", "code", "message_zh", "message_en"} & set(report.columns)
+    assert "None" not in report.to_string()
+
+
+def test_the_preview_and_the_mapping_speak_the_page_language(upload):
+    at = upload("good_wide_gbk.csv")
+    preview = at.dataframe[-1].value
+    assert list(preview.columns)[:2] == ["地区代码", "地区"] and "北京市" in preview["地区"].tolist()
+    assert not {"adcode", "level", "drawn", "dgi_index"} & set(preview.columns)
+    assert any(c.value == "匹配置信度 100%" for c in at.caption)
+
+
+def test_accepted_types_and_the_cap_are_stated_under_the_uploader(upload):
+    at = upload.at
+    assert any(c.value.startswith("可上传 CSV") and ".xls" in c.value for c in at.caption)
+
+
+@pytest.mark.parametrize("name", ["legacy.xls", "macros.xlsm"])
+def test_legacy_and_macro_workbooks_are_refused_with_a_reason(upload, name):
+    data = (CORPUS / "excel_two_sheets.xlsx").read_bytes() if name.endswith("xlsm") else None
+    if data is None:
+        data = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504  # an OLE (Excel 97-2003) header
+    at = upload(name, data)
+    assert any("另存为" in e.value and ".xlsx" in e.value for e in at.error), [e.value for e in at.error]
+    assert not any(b.key and b.key.startswith("upload_accept") and not b.disabled for b in at.button)
 
 
 def test_a_bad_file_leaves_stored_datasets_intact(upload):
