@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from digigov.ingest.header_roles import match_roles
 from digigov.ingest.regions_resolve import resolve_region_values, suggestion_text
 from digigov.ingest.report import ValidationReport
 
@@ -157,27 +158,7 @@ def _header_key(header: str) -> str:
 def match_headers(columns: list[str]) -> dict[str, str]:
     """role -> header for the catalogue roles found in columns (exact spelling first, then a header that
     contains a spelling; each header used once)."""
-    keys = {c: _header_key(c) for c in columns}
-    found: dict[str, str] = {}
-    used: set[str] = set()
-    for exact in (True, False):
-        for role, spellings in HEADERS.items():
-            if role in found:
-                continue
-            for spelling in spellings:
-                hit = next(
-                    (
-                        c
-                        for c, k in keys.items()
-                        if c not in used and (k == spelling if exact else (len(spelling) > 1 and spelling in k))
-                    ),
-                    None,
-                )
-                if hit is not None:
-                    found[role] = hit
-                    used.add(hit)
-                    break
-    return found
+    return match_roles(columns, HEADERS, _header_key)
 
 
 def looks_like_catalogue(columns: list[str]) -> bool:

@@ -27,6 +27,7 @@ from typing import Literal
 import polars as pl
 
 from digigov.ingest import sharing_shapes as sharing
+from digigov.ingest.header_roles import match_roles
 from digigov.ingest.regions_resolve import resolve_region_values, suggestion_text
 from digigov.ingest.report import ValidationReport
 from digigov.regions import load_gazetteer
@@ -134,27 +135,7 @@ def header_key(header: object) -> str:
 
 def match_headers(columns: list[str], spellings: dict[str, tuple[str, ...]]) -> dict[str, str]:
     """role -> header (exact spelling first, then a header containing a spelling; each header used once)."""
-    keys = {c: header_key(c) for c in columns}
-    found: dict[str, str] = {}
-    used: set[str] = set()
-    for exact in (True, False):
-        for role, names in spellings.items():
-            if role in found:
-                continue
-            for name in names:
-                hit = next(
-                    (
-                        c
-                        for c, k in keys.items()
-                        if c not in used and (k == name if exact else (len(name) > 1 and name in k))
-                    ),
-                    None,
-                )
-                if hit is not None:
-                    found[role] = hit
-                    used.add(hit)
-                    break
-    return found
+    return match_roles(columns, spellings, header_key)
 
 
 def _key_expr(column: str) -> pl.Expr:
