@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from digigov import user_indicators
 from digigov.i18n import t
 from digigov.indicators import load_catalog
 from digigov.ingest import ALL_ROLES, ENCODING_CHOICES, SCALES, IngestResult
@@ -25,6 +26,7 @@ from digigov.sources import store
 from digigov.storage import StorageError
 from digigov.text import escape_markdown
 from digigov.upload_kinds import catalogue_report, kind_pages, saveable_kinds, sharing_report
+from digigov.user_indicators import UserIndicatorSpec
 
 # The codes by which a file is refused before anything in it is read (type, size, content).
 REFUSALS = frozenset(
@@ -177,9 +179,21 @@ def preview(result: IngestResult, lang: str) -> None:
         st.dataframe(table, hide_index=True)
 
 
-def accept(result: IngestResult, source_file: str, page: str, ident: str, lang: str) -> None:
-    """Name the dataset and save it (only with no errors); the kinds say which pages can show it."""
-    kinds = saveable_kinds(result)
+def accept(
+    result: IngestResult,
+    source_file: str,
+    page: str,
+    ident: str,
+    lang: str,
+    specs: dict[str, UserIndicatorSpec] | None = None,
+) -> None:
+    """Name the dataset and save it (only with no errors); the kinds say which pages can show it. specs: the
+    indicators not in the catalog that the analyst confirmed (components.user_indicator_form), saved one dataset
+    each."""
+    own_indicators = user_indicators.saveable(result, specs or {})
+    kinds = saveable_kinds(result, frozenset(own_indicators))
+    if own_indicators:
+        kinds = {**kinds, user_indicators.KIND: next(iter(own_indicators.values()))[1]}  # for the pages caption
     listing = catalogue_report(result)
     own = listing.report if listing is not None else None
     if own is None and (table := sharing_report(result)) is not None:
@@ -204,15 +218,29 @@ def accept(result: IngestResult, source_file: str, page: str, ident: str, lang: 
     ):
         return
     try:
-        for kind, frame in kinds.items():
-            store().save(
-                frame,
-                name=name,
-                source_file=source_file,
-                shape=result.shape if result.shape in ("wide", "long") else "raw",
-                column_mapping={k: v or "" for k, v in result.mapping.as_dict().items()} if result.mapping else {},
-                meta={"kinds": [kind], "encoding": result.encoding, "sheet": result.sheet},
-            )
+        _save(result, kinds, own_indicators, name, source_file)
         st.success(t("upload.saved", lang, name=escape_markdown(name), pages=kind_pages(list(kinds), lang)))
     except StorageError as err:
         st.error(t("upload.save_failed", lang, error=escape_markdown(err.message(lang))))
+
+
+def _save(
+    result: IngestResult,
+    kinds: dict,
+    own_indicators: dict[str, tuple[UserIndicatorSpec, object]],
+    name: str,
+    source_file: str,
+) -> None:
+    """One dataset per page kind, and one per confirmed indicator of the analyst's own (named after it when the
+    file held more than one)."""
+    shape = result.shape if result.shape in ("wide", "long") else "raw"
+    mapping = {k: v or "" for k, v in result.mapping.as_dict().items()} if result.mapping else {}
+    read_meta = {"encoding": result.encoding, "sheet": result.sheet}
+    for kind, frame in kinds.items():
+        if kind != user_indicators.KIND:
+            meta = {"kinds": [kind], **read_meta}
+            store().save(frame, name=name, source_file=source_file, shape=shape, column_mapping=mapping, meta=meta)
+    for spec, frame in own_indicators.values():
+        title = name if len(own_indicators) == 1 else f"{name} · {spec.name_zh}"
+        meta = {"kinds": [user_indicators.KIND], "indicator": spec.to_meta(), **read_meta}
+        store().save(frame, name=title, source_file=source_file, shape=shape, column_mapping=mapping, meta=meta)

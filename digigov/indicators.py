@@ -11,8 +11,10 @@ from typing import Literal
 from digigov.i18n import t
 from digigov.paths import DATA_DIR
 
-Unit = Literal["points", "share", "pp", "count", "days"]
-UNITS: tuple[str, ...] = ("points", "share", "pp", "count", "days")
+# "custom": an analyst's own indicator (digigov.user_indicators), whose unit is free text (万户, 元, 个).
+Unit = Literal["points", "share", "pp", "count", "days", "custom"]
+UNITS: tuple[str, ...] = ("points", "share", "pp", "count", "days")  # the catalog's; "custom" is never in it
+Polarity = Literal["higher_better", "lower_better", "neutral"]
 CATALOG_PATH = DATA_DIR / "indicators.toml"
 
 
@@ -23,7 +25,7 @@ class Indicator:
     name_en: str
     unit: Unit
     decimals: int
-    polarity: Literal["higher_better", "lower_better"]
+    polarity: Polarity
     domain: str
     dataset: str
     column: str
@@ -35,6 +37,9 @@ class Indicator:
     formula_latex: str = ""
     caveats_zh: str = ""
     caveats_en: str = ""
+    # A custom unit's words as the analyst wrote them (unit "custom" only): "万户" / "10,000 households".
+    unit_zh: str = ""
+    unit_en: str = ""
 
     def name(self, lang: str) -> str:
         return self.name_en if lang == "en" else self.name_zh
@@ -46,6 +51,8 @@ class Indicator:
         return self.caveats_en if lang == "en" else self.caveats_zh
 
     def unit_label(self, lang: str) -> str:
+        if self.unit == "custom":
+            return (self.unit_en or self.unit_zh) if lang == "en" else (self.unit_zh or self.unit_en)
         return t(f"unit.{self.unit}", lang)
 
     @property
@@ -64,7 +71,7 @@ class Indicator:
         if number is None:
             return t("value.missing", lang)
         text = f"{number:,.{self.decimals}f}"
-        if not with_unit:
+        if not with_unit or not self.unit_label(lang):
             return text
         if self.unit == "share":
             return f"{text}%"

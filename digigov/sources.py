@@ -52,6 +52,8 @@ KIND_COLUMNS: dict[str, tuple[str, ...]] = {
     # read by digigov.ingest.catalogue), data-sharing calls between departments, platforms' investment and use.
     "open_data_catalogue": ("adcode", "title", "frequency", "last_updated"),
     "sharing_calls": ("adcode", "provider", "consumer", "calls"),
+    # An analyst's own indicator (digigov.user_indicators): one indicator's values, its name and unit in the meta.
+    "user_indicator": ("adcode", "year", "value"),
     "platform_operations": ("adcode", "platform", "investment", "transactions", "active_users"),
 }
 # Samples of the data sharing page that digigov.datasets does not list (yet): read here, with the same rules

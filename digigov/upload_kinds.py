@@ -12,6 +12,7 @@ from digigov.analysis.tiers import tier_expression
 from digigov.ingest import catalogue, sharing_tables
 from digigov.ingest.columns import fold, split_unit
 from digigov.ingest.pipeline import IngestResult
+from digigov.ingest.uncatalogued import RANK_HEADERS, TIER_HEADERS
 from digigov.regions import UnknownRegionError, load_gazetteer
 from digigov.sources import KIND_COLUMNS
 
@@ -51,11 +52,6 @@ def _channels_from_shares(frame: pl.DataFrame) -> pl.DataFrame | None:
         n.round().cast(pl.Int64).alias("respondents"),
         *((pl.col(c) * n).round().cast(pl.Int64).alias(name) for c, name in CHANNEL_SHARES.items()),
     )
-
-
-# Headers (folded) of a ranking report's columns that ingest leaves unmapped: its tiers and its stated ranks.
-TIER_HEADERS = frozenset(("等级", "梯队", "分档", "档次", "分级", "评级", "类型", "tier", "tiers", "grade", "rating"))
-RANK_HEADERS = frozenset(("排名", "名次", "位次", "排序", "总排名", "rank", "ranking"))
 
 
 def _unmapped(result: IngestResult, headers: frozenset[str]) -> str | None:
@@ -176,15 +172,36 @@ SELF_READ_KINDS: tuple[str, ...] = (
 )
 
 
-def saveable_kinds(result: IngestResult) -> dict[str, pl.DataFrame]:
-    """The kinds the upload page may save: all of kind_frames when the upload has no errors; only the self-read
-    kinds when its one error is that it has no indicator columns; none otherwise."""
+def saveable_kinds(result: IngestResult, confirmed: frozenset[str] = frozenset()) -> dict[str, pl.DataFrame]:
+    """The kinds the upload page may save: all of kind_frames when the upload has no errors (the errors about
+    indicators not in the catalog count as none once the analyst confirmed those indicators, by their labels in
+    confirmed); only the self-read kinds when its one error is that it has no indicator columns; none otherwise."""
     kinds = kind_frames(result)
-    if result.ok:
+    remaining = uncovered_errors(result, confirmed)
+    if result.frame is not None and result.frame.height and not remaining:
         return kinds
-    if {i.code for i in result.report.errors} <= {"no_indicator_columns"}:
+    if {i.code for i in remaining} <= {"no_indicator_columns"}:
         return {k: v for k, v in kinds.items() if k in SELF_READ_KINDS}
     return {}
+
+
+# Errors that say a number is not in the catalog: answered by confirming it as the analyst's own indicator.
+USER_INDICATOR_GAPS = frozenset(("only_uncatalogued", "title_indicator_not_in_catalog", "unknown_indicator"))
+
+
+def uncovered_errors(result: IngestResult, confirmed: frozenset[str]) -> list:
+    """The upload's errors that still stop a save once the indicators labelled in confirmed are the analyst's own
+    (an unknown indicator name by its label; the whole-file errors when every handed-over indicator is)."""
+    labels = {u.label for u in result.uncatalogued}
+    every = bool(labels) and labels <= confirmed
+    remaining = []
+    for issue in result.report.errors:
+        if issue.code == "unknown_indicator" and issue.value in confirmed:
+            continue
+        if issue.code in USER_INDICATOR_GAPS and issue.code != "unknown_indicator" and every:
+            continue
+        remaining.append(issue)
+    return remaining
 
 
 def catalogue_frame(result: IngestResult) -> pl.DataFrame | None:

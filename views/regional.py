@@ -4,6 +4,7 @@ import streamlit as st
 
 from components.briefing_filters import remember
 from components.china_map import chart, china_map
+from components.covariate import covariate_section
 from components.data_source import data_source
 from components.downloads import table
 from components.drilldown import map_key, province_drilldown
@@ -305,3 +306,7 @@ else:
     if reweighted.table.height:
         st.caption(t("regional.stability_header", lang, draws=presenter.STABILITY_DRAWS))
         table(reweighted.table, key=f"{PAGE}_reweighting", page=PAGE, name="reweighting", lang=lang)
+
+# --- the analyst's own indicators ------------------------------------------------------------------
+st.divider()
+covariate_section(PAGE, source.id, year, lang)

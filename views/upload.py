@@ -7,6 +7,7 @@ import streamlit as st
 
 from components import upload_review as review
 from components.language import language_switch
+from components.user_indicator_form import user_indicator_specs
 from digigov.i18n import t
 from digigov.ingest import MAX_UPLOAD_BYTES, read_upload
 from digigov.ingest.chunked import preview_csv_file
@@ -28,7 +29,7 @@ JOB = f"{IMPORT}_job"  # session state: {"key": what was read with which options
 def ingest(
     name: str,
     digest: str,
-    data: bytes,
+    _data: bytes,
     encoding: str | None,
     sheet: str | None,
     header_row: int | None,
@@ -36,10 +37,11 @@ def ingest(
     units: tuple,
     regions: tuple,
 ):
-    # digest keys the cache on the content; the options on what the user changed.
+    # digest keys the cache on the content, the options on what the user changed; _data (up to 50 MB) is left out
+    # of the key, or st.cache_data would hash it again on every rerun.
     return read_upload(
         name,
-        data,
+        _data,
         encoding=encoding,
         sheet=sheet,
         header_row=header_row,
@@ -103,7 +105,8 @@ def uploaded_file_tab(lang: str) -> None:
     review.corrections(result, choices, PAGE, digest, lang)
     review.report(result, PAGE, digest, lang)
     review.preview(result, lang)
-    review.accept(result, uploaded.name, PAGE, digest, lang)
+    specs = user_indicator_specs(result, PAGE, digest, lang)
+    review.accept(result, uploaded.name, PAGE, digest, lang, specs)
 
 
 @st.fragment(run_every=0.5)
@@ -204,7 +207,8 @@ def import_folder_tab(lang: str) -> None:
     )
     review.report(result, IMPORT, ident, lang)
     review.preview(result, lang)
-    review.accept(result, name, IMPORT, ident, lang)
+    specs = user_indicator_specs(result, IMPORT, ident, lang)
+    review.accept(result, name, IMPORT, ident, lang, specs)
 
 
 def stored_datasets(lang: str) -> None:

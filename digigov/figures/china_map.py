@@ -34,6 +34,8 @@ BORDER_COLOUR = "#ffffff"
 # ColorBrewer sequential scales: safe for the common forms of colour-blindness and in greyscale print.
 SCALE_HIGHER_BETTER = "YlGnBu"
 SCALE_LOWER_BETTER = "YlOrRd"
+SCALE_NEUTRAL = "Purples"  # an analyst's indicator with no better direction: more is darker, no good or bad hue
+SCALES = {"higher_better": SCALE_HIGHER_BETTER, "lower_better": SCALE_LOWER_BETTER, "neutral": SCALE_NEUTRAL}
 
 # Main map: conic equal-area fitted to China; inset: Mercator over the South China Sea (standard layout).
 MAIN_GEO: dict[str, Any] = {
@@ -133,7 +135,7 @@ def build_china_map(
     hidden_drawn = [i for i in ids if i in hidden]
 
     colour_axis: dict[str, object] = {
-        "colorscale": SCALE_HIGHER_BETTER if indicator.polarity == "higher_better" else SCALE_LOWER_BETTER,
+        "colorscale": SCALES[indicator.polarity],
         "colorbar": {
             "title": {"text": html.escape(indicator.unit_label(lang)), "side": "top"},
             "thickness": 12,

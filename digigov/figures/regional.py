@@ -72,11 +72,14 @@ def ranking_chart(ranks: pl.DataFrame, indicator: Indicator, lang: str, value: s
     # Rank-change marks coloured on the axis labels: green up, red down.
     ticks = [f"<span style='color:{c}'>{label}</span>" for label, c in zip(labels, colours, strict=True)]
     fig.update_yaxes(tickfont={"size": 11}, tickvals=labels, ticktext=ticks)
-    top = max((indicator.display_number(v) or 0 for v in ordered[value]), default=0)
+    numbers = [n for v in ordered[value] if (n := indicator.display_number(v)) is not None]
+    top, bottom = max(numbers, default=0), min(numbers, default=0)
+    # From 0 for the usual non-negative values; an analyst's indicator may go below 0 (a fall): then plotly's range.
+    span = [0, top * 1.15] if bottom >= 0 else None
     return _layout(
         fig,
         height=max(320, 18 * ordered.height + 60),
-        xaxis={"title": {"text": indicator.unit_label(lang)}, "range": [0, top * 1.15]},
+        xaxis={"title": {"text": html.escape(indicator.unit_label(lang))}, "range": span},
     )
 
 

@@ -26,6 +26,7 @@ import polars as pl
 
 from digigov.i18n import t
 from digigov.indicators import Indicator, load_catalog
+from digigov.ingest import catalogue, sharing_tables
 from digigov.ingest.columns import (
     ColumnMapping,
     ColumnMatch,
@@ -75,6 +76,7 @@ from digigov.ingest.shapes import (
     periods_layout,
 )
 from digigov.ingest.sniff import Sniffed, extension_kind, sniff
+from digigov.ingest.uncatalogued import column_values, numeric_candidates
 from digigov.ingest.values import (
     SCIENTIFIC_PATTERN,
     UNIT_WORDS,
@@ -363,7 +365,7 @@ def _run(result: IngestResult, data: bytes, options: _Options) -> None:
     if holds_countries(work, mapping, report):  # a file of countries, not Chinese regions (issue 19)
         return
 
-    shape = options.shape or detect_shape(work, mapping)
+    shape, free_numbers = _shape(work, mapping, options)
     result.shape, result.shape_result = shape.shape, shape
     if shape.shape == "unknown":
         if not _explain_period_gap(result, report):
@@ -377,7 +379,18 @@ def _run(result: IngestResult, data: bytes, options: _Options) -> None:
     if dated is None:
         return
     _normalise(result, dated, mapping, shape, options)
+    _hand_over_columns(result, dated, free_numbers)
     _report_kind_gaps(result)
+
+
+def _shape(work: pl.DataFrame, mapping: ColumnMapping, options: _Options) -> tuple[ShapeResult, list[str]]:
+    """The table's shape and its free numeric columns; a table whose only numbers are not in the catalog is wide,
+    its numbers handed over as the analyst's own indicators."""
+    shape = options.shape or detect_shape(work, mapping)
+    free_numbers = _free_numbers(work, mapping, shape)
+    if shape.shape == "unknown" and free_numbers:
+        shape = ShapeResult("wide")
+    return shape, free_numbers
 
 
 def _normalise(
@@ -1030,6 +1043,33 @@ def _report_title_indicator(result: IngestResult, raw: str, hits: pl.DataFrame, 
         count=filled_cells.height,
     )
     return True
+
+
+def _free_numbers(work: pl.DataFrame, mapping: ColumnMapping, shape: ShapeResult) -> list[str]:
+    """Unmapped numeric columns of a wide table with regions (not a catalogue or exchange table, which are read
+    from their own text): offered to the analyst as indicators of their own."""
+    if shape.shape not in ("wide", "unknown") or not any(mapping.first(r) for r in ("region", "region_code", "city")):
+        return []
+    text = work.drop(ROW)
+    if catalogue.looks_like_catalogue(list(text.columns)) or sharing_tables.looks_like_sharing_table(text):
+        return []
+    return numeric_candidates(work, mapping)
+
+
+def _hand_over_columns(result: IngestResult, work: pl.DataFrame, columns: list[str]) -> None:
+    """A wide table's unmapped numeric columns, by region and year, for the analyst to confirm as their own
+    indicators; a table with no catalog indicator besides them gets one error saying what to do."""
+    if not columns or YEAR not in work.columns:
+        return
+    keys = {"adcode": ADCODE, "level": LEVEL, "drawn": DRAWN, "year": YEAR, "row": ROW}
+    source = result.title.source if result.title is not None else None
+    for column in columns:
+        name, unit = split_unit(column)
+        values = column_values(work, column, keys)
+        result.uncatalogued.append(UncataloguedIndicator(name, unit, column, column, source, values))
+    if result.mapping is not None and not result.mapping.indicators():
+        result.frame = None
+        result.report.add("only_uncatalogued", "error", value="、".join(columns), count=len(columns))
 
 
 def _hand_over_uncatalogued(

@@ -26,3 +26,29 @@ def chart_specs(at: AppTest) -> list[dict]:
 def chart_texts(at: AppTest) -> list[str]:
     """The same figures as JSON text with non-ASCII characters unescaped, to search for names and labels."""
     return [json.dumps(spec, ensure_ascii=False) for spec in chart_specs(at)]
+
+
+def upload_page(app: AppTest, data_dir, monkeypatch, corpus):
+    """The upload page on a fresh store in data_dir; send(name, data=None) uploads corpus/name (or data) and checks
+    the page survived; send.at is the page, send.store the store."""
+    from digigov.storage import DatasetStore
+
+    monkeypatch.setenv("DIGIGOV_DATA_DIR", str(data_dir))
+    at = app.run()
+    at.switch_page("views/upload.py").run()
+    assert not at.exception, at.exception
+
+    def send(name: str, data: bytes | None = None) -> AppTest:
+        payload = data if data is not None else (corpus / name).read_bytes()
+        at.file_uploader[0].upload(name, payload, "application/octet-stream").run()
+        assert not at.exception, at.exception
+        return at
+
+    send.at = at  # type: ignore[attr-defined]
+    send.store = DatasetStore(data_dir)  # type: ignore[attr-defined]
+    return send
+
+
+def accept_button(at: AppTest):
+    """The upload page's save button."""
+    return next(b for b in at.button if b.key and b.key.startswith("upload_accept"))

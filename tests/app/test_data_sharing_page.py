@@ -9,7 +9,7 @@ import pytest
 
 from digigov.ingest.catalogue import read_catalogue
 from digigov.storage import DatasetStore
-from tests.app.helpers import chart_specs, chart_texts, open_view
+from tests.app.helpers import accept_button, chart_specs, chart_texts, open_view, upload_page
 from tests.paths import ROOT
 
 REAL = ROOT / "tests" / "data" / "real"
@@ -91,22 +91,7 @@ def test_uploaded_catalogue(app, store):
 # -- exchange tables and platform tables uploaded through the upload page --------------------------------------
 @pytest.fixture
 def upload(app, tmp_path, monkeypatch):
-    monkeypatch.setenv("DIGIGOV_DATA_DIR", str(tmp_path))
-    at = app.run()
-    at.switch_page("views/upload.py").run()
-    assert not at.exception
-
-    def send(name: str):
-        at.file_uploader[0].upload(name, (REAL / name).read_bytes(), "application/octet-stream").run()
-        assert not at.exception, at.exception
-        return at
-
-    send.store = DatasetStore(tmp_path)
-    return send
-
-
-def accept_button(at):
-    return next(b for b in at.button if b.key and b.key.startswith("upload_accept"))
+    return upload_page(app, tmp_path, monkeypatch, REAL)
 
 
 def saved_and_opened(upload, name: str, kind: str):

@@ -5,31 +5,14 @@ from pathlib import Path
 
 import pytest
 
-from digigov.storage import DatasetStore
+from tests.app.helpers import accept_button, upload_page
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "uploads"
 
 
 @pytest.fixture
 def upload(app, tmp_path, monkeypatch):
-    monkeypatch.setenv("DIGIGOV_DATA_DIR", str(tmp_path))
-    at = app.run()
-    at.switch_page("views/upload.py").run()
-    assert not at.exception
-
-    def send(name: str, data: bytes | None = None):
-        payload = data if data is not None else (CORPUS / name).read_bytes()
-        at.file_uploader[0].upload(name, payload, "application/octet-stream").run()
-        assert not at.exception, at.exception
-        return at
-
-    send.at = at
-    send.store = DatasetStore(tmp_path)
-    return send
-
-
-def accept_button(at):
-    return next(b for b in at.button if b.key and b.key.startswith("upload_accept"))
+    return upload_page(app, tmp_path, monkeypatch, CORPUS)
 
 
 def test_gbk_wide_file_is_accepted_and_shown_on_the_regional_page(upload):
