@@ -1,11 +1,29 @@
-"""Notices every page shows while built-in sample data are on screen."""
+"""Notices beside the data: the sample notice every page shows while built-in samples are on screen, and the
+reference value an uploaded file states for itself."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from digigov.i18n import t
+from digigov.indicators import Indicator
+from digigov.reference_values import META_KEY, reference_caption
+from digigov.sources import stored_meta
+from digigov.storage import StorageError
+from digigov.text import escape_markdown
 
 
 def sample_notice(lang: str) -> None:
     st.warning(t("sample.notice", lang), icon=":material/science:")
+
+
+def reference_note(source_id: str, indicator: Indicator, year: int, lang: str) -> None:
+    """The file's own national (or average) figure for the map's indicator and year, when the upload stated one
+    (its 全国/平均 row); nothing for the samples or a file without one. The row's label is the file's text: escaped."""
+    try:
+        references = stored_meta(source_id).get(META_KEY) or []
+    except StorageError:
+        return
+    caption = reference_caption(references, indicator, year, lang)
+    if caption:
+        st.caption(escape_markdown(caption))

@@ -21,6 +21,7 @@ from digigov.presenters.upload import (
     region_option_label,
     report_table,
 )
+from digigov.reference_values import META_KEY, reference_values
 from digigov.regions import load_gazetteer
 from digigov.sources import store
 from digigov.storage import StorageError
@@ -132,6 +133,12 @@ def corrections(result: IngestResult, choices: dict, page: str, ident: str, lang
 def _regions(result: IngestResult, choices: dict, page: str, ident: str, lang: str) -> None:
     gazetteer = load_gazetteer()
     with st.expander(t("upload.regions_header", lang), expanded=True):
+        suggested_all = {v: m.suggestions[0].adcode for v, m in result.regions.unresolved.items() if m.suggestions}
+        if len(suggested_all) > 1 and st.button(
+            t("upload.regions_accept_all", lang, count=len(suggested_all)), key=widget_key(page, "regions_all", ident)
+        ):
+            choices["regions"].update(suggested_all)  # one click for every name with a reliable suggestion
+            st.rerun()
         units = sorted(gazetteer.regions.values(), key=lambda r: r.adcode)
         options = [NOT_MAPPED, *(r.adcode for r in units)]
         for i, (value, missing) in enumerate(list(result.regions.unresolved.items())[:30]):
@@ -235,7 +242,9 @@ def _save(
     file held more than one)."""
     shape = result.shape if result.shape in ("wide", "long") else "raw"
     mapping = {k: v or "" for k, v in result.mapping.as_dict().items()} if result.mapping else {}
-    read_meta = {"encoding": result.encoding, "sheet": result.sheet}
+    read_meta: dict = {"encoding": result.encoding, "sheet": result.sheet}
+    if references := reference_values(result):  # the file's own 全国/平均 rows, shown beside the map
+        read_meta[META_KEY] = references
     for kind, frame in kinds.items():
         if kind != user_indicators.KIND:
             meta = {"kinds": [kind], **read_meta}

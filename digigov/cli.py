@@ -194,6 +194,11 @@ def file_summary(path: Path, result: IngestResult, lang: str) -> dict:
         "regions_resolved": len(result.regions.resolved),
         "regions_unresolved": sorted(result.regions.unresolved),
         "counts": result.report.counts(),
+        # numbers the catalog does not have: the upload page offers them as the analyst's own indicators
+        "uncatalogued": [
+            {"label": u.label, "name": u.name, "unit": u.unit, "values": u.values["value"].is_not_null().sum()}
+            for u in result.uncatalogued
+        ],
         "issues": [
             {
                 "severity": i.severity,
@@ -222,6 +227,8 @@ def _print_summary(summary: dict, lang: str, out: TextIO) -> None:
         "unresolved": t("list.separator", lang).join(summary["regions_unresolved"]) or missing,
     }
     print(t("cli.validate.facts", lang, **facts), file=out)
+    for item in summary.get("uncatalogued", []):
+        print(t("cli.validate.uncatalogued", lang, label=item["label"], values=item["values"]), file=out)
     for issue in summary["issues"]:
         severity = t(f"cli.severity.{issue['severity']}", lang)
         print(f"- [{severity}] {issue['code']}: {issue['message']}", file=out)

@@ -52,6 +52,9 @@ KIND_COLUMNS: dict[str, tuple[str, ...]] = {
     # read by digigov.ingest.catalogue), data-sharing calls between departments, platforms' investment and use.
     "open_data_catalogue": ("adcode", "title", "frequency", "last_updated"),
     "sharing_calls": ("adcode", "provider", "consumer", "calls"),
+    # A city survey's published shares without the channel mix (样本量, 倾向线下办理占比, 知晓率, 线上办理率): the
+    # stated preference as counts (share × n) and the other rates as read; a section of the channels page.
+    "city_preference": ("adcode", "year", "respondents", "prefers_offline"),
     # An analyst's own indicator (digigov.user_indicators): one indicator's values, its name and unit in the meta.
     "user_indicator": ("adcode", "year", "value"),
     "platform_operations": ("adcode", "platform", "investment", "transactions", "active_users"),
@@ -70,6 +73,7 @@ SOURCE_GROUPS: dict[str, tuple[str, ...]] = {
 }
 # Optional columns filled with a neutral value when an upload lacks them, so the analyses still run.
 KIND_DEFAULTS: dict[str, dict[str, object]] = {
+    "city_preference": {"awareness_rate": None, "actual_usage_rate": None},
     "city_channels": {"entity_type": "all", "service_category": "all"},
     "demand_funnel": {"level": "province", "entities": None, "completed": None, "satisfied": None},
     "open_data_catalogue": {"department": None, "formats": None, "open_type": None, "platform": None},
@@ -144,3 +148,11 @@ def _page_sample(kind: str) -> pl.DataFrame:
     from digigov.paths import SAMPLE_DIR
 
     return pl.read_csv(SAMPLE_DIR / f"{kind}.csv", schema_overrides=PAGE_SAMPLES[kind])
+
+
+def stored_meta(source_id: str, dataset_store: DatasetStore | None = None) -> dict:
+    """The meta a stored dataset was saved with ({} for the samples): its kinds, encoding, the file's own
+    reference values (digigov.reference_values) …"""
+    if source_id == BUILTIN:
+        return {}
+    return dict((dataset_store or store()).get(source_id).meta or {})

@@ -54,6 +54,25 @@ def _channels_from_shares(frame: pl.DataFrame) -> pl.DataFrame | None:
     )
 
 
+def _city_preference(frame: pl.DataFrame) -> pl.DataFrame | None:
+    """A city survey's published table (样本量, 倾向线下办理占比, maybe 知晓率 and 线上办理率) without the channel mix:
+    counts of the stated preference (share × n, rounded) and the other rates as read. None when the channel mix is
+    there (the table is city_channels then) or the preference or sample size is missing."""
+    needed = {"sample_size", "offline_pref_share"}
+    if not needed <= set(frame.columns) or set(CHANNEL_SHARES) <= set(frame.columns):
+        return None
+    n = pl.col("sample_size")
+    rates = [c for c in ("awareness_rate", "actual_usage_rate") if c in frame.columns]
+    rows = frame.filter(n.is_not_null() & pl.col("offline_pref_share").is_not_null() & (n > 0))
+    return rows.select(
+        "adcode",
+        "year",
+        n.round().cast(pl.Int64).alias("respondents"),
+        (pl.col("offline_pref_share") * n).round().cast(pl.Int64).alias("prefers_offline"),
+        *rates,
+    )
+
+
 def _unmapped(result: IngestResult, headers: frozenset[str]) -> str | None:
     """The first column named like headers that the mapping leaves free (unmapped or a note, never ignored)."""
     if result.mapping is None or result.text_frame is None:
@@ -141,6 +160,9 @@ def kind_frames(result: IngestResult) -> dict[str, pl.DataFrame]:
         channels = _channels_from_shares(result.frame)
         if channels is not None and channels.height:
             out["city_channels"] = channels
+        preference = _city_preference(result.frame)
+        if preference is not None and preference.height:
+            out["city_preference"] = preference
     if "province_index" not in out and (tiers := _province_tiers(result, stated)) is not None:
         out["province_tiers"] = tiers
     if result.aggregated is not None and result.aggregated.height:

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from components.briefing_filters import remember
-from components.china_map import china_map
+from components.china_map import chart, china_map
 from components.data_source import data_source
 from components.downloads import table
 from components.language import language_switch
@@ -11,9 +11,11 @@ from components.tabs import chart_with_table, tabbed
 from components.url_state import url_choice, url_multi
 from digigov.i18n import t
 from digigov.presenters import channels as presenter
+from digigov.presenters.channels_preference import PreferenceView, preference_view
 from digigov.regions import region_label
 from digigov.sources import BUILTIN, list_sources, load_source, sample_watermark
 from digigov.storage import StorageError
+from digigov.text import escape_markdown
 
 PAGE = "channels"
 THRESHOLDS = [10, 20, 30, 50, 100]
@@ -79,6 +81,36 @@ def handling_section() -> None:
     st.divider()
 
 
+@st.cache_resource(max_entries=16, show_spinner=False)
+def cached_preference(source_id: str, lang: str) -> PreferenceView:
+    return preference_view(load_source("city_preference", source_id), lang)
+
+
+def preference_section() -> None:
+    """A stored city survey table without the channel mix (kind city_preference): the stated preference for on-site
+    handling per city. Nothing when none is stored."""
+    try:
+        tables = {s.id: s.name for s in list_sources("city_preference")}
+    except StorageError:
+        return
+    if not tables:
+        return
+    key = f"{PAGE}_preference_src"
+    if key not in st.session_state or st.session_state[key] not in tables:
+        wanted = st.query_params.get("src")
+        st.session_state[key] = wanted if wanted in tables else next(iter(tables))
+    st.subheader(t("channels.preference.header", lang))
+    chosen = st.selectbox(t("channels.preference.source", lang), list(tables), key=key, format_func=lambda i: tables[i])
+    view = cached_preference(chosen, lang)
+    for sentence in view.findings:
+        st.markdown(escape_markdown(sentence))
+    if view.map is not None:
+        chart(view.map, key=f"{PAGE}_preference_map", page=PAGE, name="preference_map", lang=lang)
+    table(view.table, key=f"{PAGE}_preference", page=PAGE, name="city_preference", lang=lang, sample=False)
+    st.caption(escape_markdown(view.caption))
+    st.divider()
+
+
 def index_sources() -> dict[str, str]:
     """id -> name of the development indexes the relation chart can use: the built-in sample, then uploads."""
     try:
@@ -95,6 +127,7 @@ source = data_source(PAGE, "city_channels", lang)
 choices = cached_options(source.id)
 st.caption(t("channels.intro", lang))
 handling_section()
+preference_section()
 if not choices.years:
     st.warning(t("channels.no_data", lang))
     st.stop()

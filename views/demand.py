@@ -147,8 +147,9 @@ if options:
 # --- map and findings ------------------------------------------------------------------------------
 left, right = st.columns([3, 2])
 with left:
-    category_label = escape_markdown(presenter.category_name(category, lang))
-    st.subheader(t("demand.map_header", lang, year=year, category=category_label))
+    st.subheader(
+        t("demand.map_header", lang, year=year, category=escape_markdown(presenter.category_name(category, lang)))
+    )
     tabbed(
         lang,
         lambda: china_map(view.map, key=national_key, page=PAGE, chart=f"map_{level}", lang=lang),
@@ -175,7 +176,7 @@ if province and demand_units.drill_province(province) == province:
     drill = cached_drill(src, year, category, province, lang)
     drill_header(PAGE, drill.title, lang)
     if drill.map is None:
-        st.info(drill.note)
+        st.info(escape_markdown(drill.note))
     else:
         chart_with_table(
             drill.map,

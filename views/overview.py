@@ -8,6 +8,7 @@ from components.data_source import data_source
 from components.downloads import table
 from components.drilldown import map_key, province_drilldown
 from components.language import language_switch
+from components.notices import reference_note
 from components.tabs import chart_with_table
 from components.url_state import year_and_indicator
 from digigov.datasets import load_builtin
@@ -61,6 +62,7 @@ with left:
     with map_tab:
         clicked = china_map(view.map, key=map_key(PAGE), page=PAGE, chart="map", lang=lang)
         st.caption(t("map.click_hint", lang) + " " + t("map.corps_note", lang))
+        reference_note(source.id, get_indicator(indicator_id), year, lang)
     with table_tab:
         table(view.tables.ranking, key=f"{PAGE}_ranking", page=PAGE, name="ranking", lang=lang)
 

@@ -9,6 +9,7 @@ from components.data_source import data_source
 from components.downloads import table
 from components.drilldown import map_key, province_drilldown
 from components.language import language_switch
+from components.notices import reference_note
 from components.tabs import chart_with_table
 from components.url_state import url_choice, url_weights, year_and_indicator
 from digigov.analysis.tiers import edges_from_text
@@ -152,6 +153,7 @@ with left:
     st.subheader(t("regional.map_header", lang, indicator=indicator.name(lang), year=year))
     clicked = china_map(view.map, key=map_key(PAGE), page=PAGE, chart="map", lang=lang)
     st.caption(t("map.click_hint", lang) + " " + t("map.corps_note", lang))
+    reference_note(source.id, indicator, year, lang)
 with right:
     st.subheader(t("regional.ranking_header", lang))
     chart_with_table(

@@ -2,6 +2,7 @@
 what was detected, fix mappings, accept, manage datasets."""
 
 import hashlib
+from contextlib import nullcontext
 
 import streamlit as st
 
@@ -21,6 +22,7 @@ from digigov.text import escape_markdown
 from digigov.upload_kinds import stored_table
 
 PAGE = "upload"
+LARGE_UPLOAD = 2 * MIB  # above this, reading takes seconds: say so with a running clock instead of a grey page
 IMPORT = "upload_import"  # widget keys of the import-folder tab
 JOB = f"{IMPORT}_job"  # session state: {"key": what was read with which options, "job": the ImportJob}
 
@@ -66,6 +68,13 @@ def preview_import(
     )
 
 
+def reading(data: bytes, lang: str):
+    """A spinner with a running clock while a large file is read and checked (a small one needs none)."""
+    if len(data) <= LARGE_UPLOAD:
+        return nullcontext()
+    return st.spinner(t("upload.reading_large", lang, mb=f"{len(data) / MIB:,.1f}"), show_time=True)
+
+
 def uploaded_file_tab(lang: str) -> None:
     uploaded = st.file_uploader(
         t("upload.file", lang, mb=MAX_UPLOAD_BYTES // MIB),
@@ -87,7 +96,8 @@ def uploaded_file_tab(lang: str) -> None:
     st.subheader(t("upload.detected", lang))
     cols = st.columns([1, 1, 1, 2])  # the shape's name is long: "原始记录（办理渠道）"
     encoding = review.encoding_choice(cols[0], review.widget_key(PAGE, "enc", digest), lang)
-    first = ingest(uploaded.name, digest, data, encoding, None, None, (), (), ())
+    with reading(data, lang):
+        first = ingest(uploaded.name, digest, data, encoding, None, None, (), (), ())
     sheet = None
     if first.sheets:
         sheet = cols[1].selectbox(t("upload.sheet", lang), first.sheets, key=review.widget_key(PAGE, "sheet", digest))
@@ -98,9 +108,10 @@ def uploaded_file_tab(lang: str) -> None:
         value=first.header_row or 0,
         key=review.widget_key(PAGE, "header", digest),
     )
-    result = ingest(
-        uploaded.name, digest, data, encoding, sheet, int(header_row) or None, **review.read_options(choices)
-    )
+    with reading(data, lang):
+        result = ingest(
+            uploaded.name, digest, data, encoding, sheet, int(header_row) or None, **review.read_options(choices)
+        )
     review.detected(result, cols[3], lang)
     review.corrections(result, choices, PAGE, digest, lang)
     review.report(result, PAGE, digest, lang)
@@ -188,7 +199,7 @@ def import_folder_tab(lang: str) -> None:
         review.corrections(result or sample, choices, IMPORT, ident, lang)
     if result is None:
         if job is not None and job.error:
-            st.error(t("upload.import_failed", lang, error=escape_markdown(job.error)))
+            st.error(t("upload.import_failed", lang, error=escape_markdown(job.error_message(lang))))
         elif job is not None and job.cancelled:
             st.info(t("upload.import_cancelled", lang))
         rows = f"{sample.text_frame.height if sample.text_frame is not None else 0:,}"

@@ -82,11 +82,30 @@ def _alive(k: Any) -> bool:
     return process is None or process.poll() is None
 
 
+def sandbox_enabled() -> bool:
+    """Whether the export Chromium keeps its sandbox: always, unless this process runs as root (Chromium
+    refuses to start sandboxed as root), which is logged as a warning, since a page rendered with data from
+    uploads then runs without the browser's process isolation."""
+    geteuid = getattr(os, "geteuid", None)  # not on Windows, where the sandbox needs no special user
+    if geteuid is not None and geteuid() == 0:
+        log.warning(
+            "the export Chromium runs without its sandbox (--no-sandbox) because this process runs as root; "
+            "run the app as an unprivileged user to keep the sandbox on"
+        )
+        return False
+    return True
+
+
 def _browser_class() -> type:
     from choreographer.browsers.chromium import Chromium
 
     class QuietChromium(Chromium):
-        """kaleido's Chromium flags plus no background network traffic."""
+        """kaleido's Chromium flags plus no background network traffic, with the sandbox on unless we run as
+        root (choreographer's own default is --no-sandbox)."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            kwargs["enable_sandbox"] = sandbox_enabled()
+            super().__init__(*args, **kwargs)
 
         def get_cli(self):
             return [*super().get_cli(), *_EXTRA_ARGS]

@@ -18,7 +18,7 @@ import polars as pl
 
 from digigov.ingest.layout import ROW, RawTable, clean_headers, filled, find_header, rows_frame, trailing_notes
 from digigov.ingest.limits import MAX_SCAN_ROWS
-from digigov.ingest.report import ValidationReport
+from digigov.ingest.report import RowFields, ValidationReport
 
 log = logging.getLogger(__name__)
 
@@ -262,7 +262,7 @@ def read_csv_text(
     width = len(names)
     header_end = head[position + 1][0] - 1 if position + 1 < len(head) else records.previous
     scan, malformed = _scan_body(records, head[position + 1 :], width, malformed)
-    note_lines = _report_structure(report, scan, chosen, malformed)
+    note_lines = _report_structure(report, scan, chosen, malformed, names)
 
     frame = None
     if not scan.odd and not scan.trimmed and malformed is None:
@@ -334,7 +334,9 @@ def _header_position(head: list[tuple[int, list[str]]], header_row: int | None, 
     return found
 
 
-def _report_structure(report: ValidationReport, scan: _Scan, chosen: str, malformed: _Malformed | None) -> set[int]:
+def _report_structure(
+    report: ValidationReport, scan: _Scan, chosen: str, malformed: _Malformed | None, names: list[str] | None = None
+) -> set[int]:
     """Report trailing notes, ragged rows, rows with extra empty fields and a malformed record; returns the
     lines of the trailing notes (left out of the table)."""
     tail, width = scan.tail, scan.width
@@ -346,7 +348,8 @@ def _report_structure(report: ValidationReport, scan: _Scan, chosen: str, malfor
     for line, fields in scan.odd:
         if line in note_lines:
             continue
-        report.add("ragged_row", "error", row=line, value=chosen.join(fields), fields=len(fields), expected=width)
+        row = RowFields(tuple(fields), chosen, tuple(names or ()))  # the report shows a masked excerpt only
+        report.add("ragged_row", "error", row=line, value=row, fields=len(fields), expected=width)
     for line in scan.trimmed:
         report.add("extra_empty_fields", "warning", row=line, expected=width)
     if malformed is not None:

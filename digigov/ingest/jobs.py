@@ -14,9 +14,11 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from digigov.errors import UserFacingError
 from digigov.ingest.chunked import ImportProgress, import_csv_file
 from digigov.ingest.pipeline import IngestResult
 from digigov.ingest.privacy import mask_text
+from digigov.ingest.text import safe_text
 
 log = logging.getLogger(__name__)
 
@@ -31,10 +33,11 @@ class ImportJob:
     options: dict
     progress: ImportProgress | None = None
     result: IngestResult | None = None
-    error: str | None = None  # an unexpected failure (the import itself reports file problems in result.report)
+    error: str | None = None  # an unexpected failure, masked (the import reports file problems in result.report)
     cancelled: bool = False
     _cancel: threading.Event = field(default_factory=threading.Event, repr=False)
     _thread: threading.Thread | None = field(default=None, repr=False)
+    _failure: Exception | None = field(default=None, repr=False)
 
     @property
     def done(self) -> bool:
@@ -49,6 +52,15 @@ class ImportJob:
             self._thread.join(timeout)
         return self.done
 
+    def error_message(self, lang: str = "zh") -> str | None:
+        """The failure as the page shows it, always masked: a UserFacingError's own message in lang (it names
+        no server path), else only the kind of error."""
+        if self._failure is None:
+            return self.error
+        if isinstance(self._failure, UserFacingError):
+            return safe_text(self._failure.message(lang), limit=200)
+        return self.error
+
     def _report(self, progress: ImportProgress) -> None:
         if self._cancel.is_set():
             raise ImportCancelled
@@ -62,7 +74,8 @@ class ImportJob:
         except Exception as exc:  # never lost silently: the page shows its kind, the log the details
             # The message can name server paths or quote the file: the page gets the kind only.
             log.error("large-file import failed: %s", mask_text(traceback.format_exc(limit=8)))
-            self.error = type(exc).__name__
+            self._failure = exc
+            self.error = safe_text(type(exc).__name__, limit=80)
 
 
 def start_import(path: str | Path, **options) -> ImportJob:

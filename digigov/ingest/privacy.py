@@ -1,10 +1,16 @@
 """Personal identifiers in uploaded data: detect, drop or redact, hash where a key is needed, mask in messages.
 
 Detected: 18-digit resident ID numbers with a valid GB 11643 check digit (ISO 7064 MOD 11-2) and a valid birth
-date, 15-digit first-generation ID numbers (valid birth date), mainland mobile numbers (1[3-9] + 9 digits,
-optional +86/86 prefix, spaces or dashes), and columns whose names say they hold such data (姓名, 身份证, 手机,
-电话, name, phone, ...). Raw identifier values never go into a message: `mask_text` hides them
-(1101**********1234, 138****5678).
+date, 15-digit first-generation ID numbers (valid birth date), both also written in groups with spaces or dashes
+(110101 19900307 1234); mainland mobile numbers (1[3-9] + 9 digits, optional +86/86 prefix, spaces or dashes);
+e-mail addresses; bank card numbers (16-19 digits, ISO/IEC 7812 industry digit 3-6, valid Luhn check digit,
+grouped or not); and columns whose names say they hold such data (姓名, 身份证, 手机, 电话, 地址, 负责人, 护照,
+邮箱, 银行卡, 车牌, name, phone, address, passport, ...). Raw identifier values never go into a message:
+`mask_text` hides them (1101**********1234, 138****5678, z***@example.cn, 6222***********7890) and any other run
+of 15 or more digits, grouped or not.
+
+Scanning a frame is vectorised: polars expressions pick the candidate cells (and count e-mail addresses on
+their own); only the distinct candidate values go to Python, for the check digits.
 """
 
 from __future__ import annotations
@@ -65,11 +71,26 @@ ID_PROVINCE_PREFIXES = frozenset(
     }
 )
 
-_ID_CANDIDATE = re.compile(r"(?<![0-9A-Za-z])(\d{17}[0-9Xx]|\d{15})(?![0-9A-Za-z])", re.ASCII)
+# Digits may be written in groups: at most two spaces or dashes between any two digits (after full-width
+# characters are folded to ASCII by _ascii_digits).
+_SEP = r"[ \-]{0,2}"
+_ID_CANDIDATE = re.compile(
+    rf"(?<![0-9A-Za-z])(\d(?:{_SEP}\d){{16}}{_SEP}[0-9Xx]|\d(?:{_SEP}\d){{14}})(?![0-9A-Za-z])", re.ASCII
+)
 _MOBILE = re.compile(r"(?<![\d+])(?:(?:\+|00)?86[\s-]?)?(1[3-9]\d)[\s-]?(\d{4})[\s-]?(\d{4})(?!\d)", re.ASCII)
-_LONG_DIGITS = re.compile(r"\d{15,}", re.ASCII)
-# Cheap prefilter for polars (Rust regex has no look-around): cells that could hold an ID or a mobile number.
-_PREFILTER = r"\d{15}|1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}"
+_CARD_CANDIDATE = re.compile(rf"(?<![0-9A-Za-z])([3-6](?:{_SEP}\d){{15,18}})(?![0-9A-Za-z])", re.ASCII)
+# Any run of 15+ digits, grouped or not, with an ID's check letter: masked in messages whatever it is.
+_LONG_DIGITS = re.compile(rf"\d(?:{_SEP}\d){{14,}}(?:{_SEP}[Xx](?![A-Za-z]))?", re.ASCII)
+_SEPARATORS = re.compile(r"[ \-]", re.ASCII)
+# The same pattern for Python's re and polars' (Rust) regex: no look-around, ASCII classes only.
+EMAIL_PATTERN = (
+    r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+"
+)
+_EMAIL = re.compile(EMAIL_PATTERN, re.ASCII)
+# Cheap prefilter for polars (Rust regex has no look-around): cells that could hold an ID, a bank card or a mobile
+# number. Rust's \d also matches full-width digits, which _ascii_digits folds before the exact check.
+_PREFILTER = r"\d(?:[ \-－　]{0,2}\d){14}|1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}"
 
 # Column names that announce personal identifiers (after folding case, width, spaces and punctuation).
 PII_NAME_EXACT = frozenset(
@@ -106,7 +127,18 @@ PII_NAME_PARTS: tuple[str, ...] = (
     "联系方式",
     "联系电话",
     "住址",
+    "地址",  # 户籍地址, 家庭地址, 居住地址, 联系地址 ... (not 网址, IP地址, 接口地址: see PII_NAME_NOT)
+    "负责人",
+    "经办人",
+    "护照",
+    "qq",
     "邮箱",
+    "电子邮件",
+    "银行卡",
+    "银行账号",
+    "银行账户",
+    "卡号",
+    "车牌",
     "微信号",
     "phone",
     "mobile",
@@ -117,11 +149,39 @@ PII_NAME_PARTS: tuple[str, ...] = (
     "identitynumber",
     "nationalid",
     "email",
+    "mailaddress",
+    "address",
+    "passport",
+    "bankcard",
+    "bankaccount",
+    "cardnumber",
+    "cardno",
+    "licenceplate",
+    "licenseplate",
+    "numberplate",
+    "platenumber",
+    "plateno",
     "firstname",
     "lastname",
     "surname",
     "contactnumber",
 )
+# Addresses of machines and services, not of people: a name holding one of these is not judged by "地址"/"address".
+PII_NAME_NOT: tuple[str, ...] = (
+    "ip地址",
+    "ipaddress",
+    "网",
+    "url",
+    "接口",
+    "服务地址",
+    "服务器",
+    "平台",
+    "链接",
+    "webaddress",
+    "api",
+    "macaddress",
+)
+_ADDRESS_PARTS = frozenset({"地址", "address"})
 _FOLD = re.compile(r"[\s_\-.·:：()（）\[\]【】/\\#]+")
 
 
@@ -137,7 +197,7 @@ def pii_column_name(name: str) -> str | None:
     if folded in PII_NAME_EXACT:
         return folded
     for part in PII_NAME_PARTS:
-        if part in folded:
+        if part in folded and not (part in _ADDRESS_PARTS and any(n in folded for n in PII_NAME_NOT)):
             return part
     return None
 
@@ -162,7 +222,7 @@ def _valid_date(text: str) -> bool:
 def is_valid_resident_id(value: str) -> bool:
     """An 18-character ID with a known province prefix, a real birth date and a correct check character,
     or a 15-digit first-generation ID with a known prefix and a real birth date (19yymmdd)."""
-    text = str(value).strip()
+    text = _digits(_ascii_digits(str(value)).strip())  # grouped with spaces or dashes: the same number
     if not text.isascii():
         return False
     if len(text) == 18:
@@ -178,7 +238,18 @@ def is_valid_resident_id(value: str) -> bool:
     return False
 
 
-_WIDE = str.maketrans({**{chr(0xFF10 + i): str(i) for i in range(10)}, "Ｘ": "X", "ｘ": "x", "＋": "+", "－": "-"})
+_WIDE = str.maketrans(
+    {
+        **{chr(0xFF10 + i): str(i) for i in range(10)},
+        "Ｘ": "X",
+        "ｘ": "x",
+        "＋": "+",
+        "－": "-",
+        "\u3000": " ",
+        "\u00a0": " ",
+        "＠": "@",
+    }
+)
 
 
 def _ascii_digits(text: str) -> str:
@@ -186,23 +257,60 @@ def _ascii_digits(text: str) -> str:
     return text.translate(_WIDE)
 
 
+def _digits(text: str) -> str:
+    return _SEPARATORS.sub("", text)
+
+
+def luhn_valid(digits: str) -> bool:
+    """The Luhn (ISO/IEC 7812-1) check over a string of ASCII digits."""
+    if not digits.isascii() or not digits.isdigit():
+        return False
+    total = 0
+    for i, char in enumerate(reversed(digits)):
+        d = int(char) * (2 if i % 2 else 1)
+        total += d - 9 if d > 9 else d
+    return total % 10 == 0
+
+
+def is_bank_card(value: str) -> bool:
+    """16 to 19 digits (spaces or dashes between groups allowed), industry digit 3-6, a valid Luhn check digit."""
+    digits = _digits(_ascii_digits(str(value)).strip())
+    return 16 <= len(digits) <= 19 and digits[0] in "3456" and luhn_valid(digits)
+
+
 def find_resident_ids(text: str) -> list[str]:
-    return [m.group(1) for m in _ID_CANDIDATE.finditer(_ascii_digits(text)) if is_valid_resident_id(m.group(1))]
+    """The ID numbers in text, as written (with their spaces or dashes, if any)."""
+    found = _ID_CANDIDATE.finditer(_ascii_digits(text))
+    return [m.group(1) for m in found if is_valid_resident_id(_digits(m.group(1)))]
 
 
 def find_mobiles(text: str) -> list[str]:
     return [m.group(0) for m in _MOBILE.finditer(_ascii_digits(text))]
 
 
+def find_emails(text: str) -> list[str]:
+    return _EMAIL.findall(_ascii_digits(text))
+
+
+def find_bank_cards(text: str) -> list[str]:
+    """Bank card numbers in text that are not also ID numbers, as written."""
+    ascii_text = _ascii_digits(text)
+    return [m.group(1) for m in _CARD_CANDIDATE.finditer(ascii_text) if _is_card_not_id(m.group(1))]
+
+
+def _is_card_not_id(candidate: str) -> bool:
+    return is_bank_card(candidate) and not is_valid_resident_id(_digits(candidate))
+
+
 def contains_identifier(text: str | None) -> bool:
     if not text:
         return False
-    return bool(find_resident_ids(text) or find_mobiles(text))
+    return bool(find_resident_ids(text) or find_mobiles(text) or find_emails(text) or find_bank_cards(text))
 
 
 # -- masking (for messages) -----------------------------------------------------------------------------------
 def _mask_digits(match: re.Match[str]) -> str:
-    digits = match.group(0)
+    digits = _digits(match.group(0))
     keep = 4 if len(digits) >= 12 else 3
     return digits[:keep] + "*" * (len(digits) - 2 * keep) + digits[-keep:]
 
@@ -211,16 +319,25 @@ def _mask_mobile(match: re.Match[str]) -> str:
     return f"{match.group(1)}****{match.group(3)}"
 
 
+def _mask_email(match: re.Match[str]) -> str:
+    local, _, domain = match.group(0).partition("@")
+    return f"{local[:1]}***@{domain}"
+
+
 def mask_text(text: str) -> str:
-    """Hide ID numbers (and any run of 15+ digits) and mobile numbers: 1101**********1234, 138****5678."""
-    masked = _ID_CANDIDATE.sub(_mask_digits, _ascii_digits(text))
+    """Hide ID numbers and bank cards (any run of 15+ digits, grouped or not), mobile numbers and e-mail
+    addresses: 1101**********1234, 138****5678, z***@example.cn."""
+    masked = _EMAIL.sub(_mask_email, _ascii_digits(text))
     masked = _LONG_DIGITS.sub(_mask_digits, masked)
     return _MOBILE.sub(_mask_mobile, masked)
 
 
 def redact_text(text: str) -> str:
-    """Replace identifiers completely (for data that is kept): IDs and mobile numbers become ***."""
-    out = _ID_CANDIDATE.sub(lambda m: "***" if is_valid_resident_id(m.group(1)) else m.group(0), _ascii_digits(text))
+    """Replace identifiers completely (for data that is kept): IDs, bank cards, mobile numbers and e-mail
+    addresses become ***."""
+    out = _EMAIL.sub("***", _ascii_digits(text))
+    out = _ID_CANDIDATE.sub(lambda m: "***" if is_valid_resident_id(_digits(m.group(1))) else m.group(0), out)
+    out = _CARD_CANDIDATE.sub(lambda m: "***" if is_bank_card(m.group(1)) else m.group(0), out)
     return _MOBILE.sub("***", out)
 
 
@@ -233,10 +350,15 @@ class ColumnFinding:
     phone_cells: int
     non_empty: int
     example: str | None  # masked
+    email_cells: int = 0
+    card_cells: int = 0
+    flagged: int | None = None  # cells holding any identifier (a cell with two kinds counts once)
 
     @property
     def cells(self) -> int:
-        return self.id_cells + self.phone_cells
+        if self.flagged is not None:
+            return self.flagged
+        return self.id_cells + self.phone_cells + self.email_cells + self.card_cells
 
     @property
     def action(self) -> str:
@@ -264,6 +386,101 @@ class PrivacyFindings:
         return next((f for f in self.columns if f.column == column), None)
 
 
+def _candidates(column: str) -> pl.Expr:
+    """Cells that might hold an ID number, a bank card or a mobile number (checked exactly in Python)."""
+    return pl.col(column).str.contains(_PREFILTER).fill_null(False)
+
+
+def _emails(column: str) -> pl.Expr:
+    """Cells holding an e-mail address (the pattern is exact: no Python check needed)."""
+    return pl.col(column).str.contains(EMAIL_PATTERN).fill_null(False)
+
+
+# A column of long numeric codes (transaction or record numbers) passes the Luhn check for about one value in
+# ten by chance; a column of card numbers for all of them. Below this share of Luhn-valid values among at least
+# CODE_COLUMN_MIN distinct bare numbers, a column is taken for codes and its Luhn hits are not counted as cards.
+CODE_COLUMN_CARD_SHARE = 0.3
+CODE_COLUMN_MIN = 20
+_BARE_NUMBER = re.compile(r"\s*\d{15,19}[Xx]?\s*", re.ASCII)
+
+
+@dataclass
+class _Tally:
+    ids: int = 0
+    phones: int = 0
+    cards: int = 0
+    flagged_values: list[str] = field(default_factory=list)
+    card_values: list[tuple[str, int]] = field(default_factory=list)
+    bare_numbers: int = 0
+    example: str | None = None
+
+    def add(self, value: str, count: int) -> None:
+        bare = _BARE_NUMBER.fullmatch(_ascii_digits(value))
+        if bare:  # a cell that is one long number (the common case in code columns): the direct checks only
+            self.bare_numbers += 1
+            has_id = is_valid_resident_id(value)
+            has_card = not has_id and is_bank_card(value)
+            has_phone = False
+        else:
+            has_id = bool(find_resident_ids(value))
+            has_card = not has_id and bool(find_bank_cards(value))
+            has_phone = not (has_id or has_card) and bool(find_mobiles(value))
+        if has_card and not has_phone:
+            self.card_values.append((value, count))
+            return
+        self.ids += count if has_id else 0
+        self.phones += count if has_phone else 0
+        if has_id or has_phone:
+            self._flag(value)
+
+    def _flag(self, value: str) -> None:
+        self.flagged_values.append(value)
+        if self.example is None:
+            self.example = mask_text(value)
+
+    def settle_cards(self) -> None:
+        """Count the Luhn hits as cards, unless the column looks like one of numeric codes."""
+        codes = (
+            self.bare_numbers >= CODE_COLUMN_MIN and len(self.card_values) / self.bare_numbers < CODE_COLUMN_CARD_SHARE
+        )
+        if codes:
+            return
+        for value, count in self.card_values:
+            self.cards += count
+            self._flag(value)
+
+
+def _scan_column(frame: pl.DataFrame, column: str, by_name: str | None) -> ColumnFinding | None:
+    counts = frame.select(
+        non_empty=pl.col(column).is_not_null().sum(),
+        emails=_emails(column).sum(),
+    ).row(0, named=True)
+    tally = _Tally()
+    candidates = frame.filter(_candidates(column)).get_column(column)
+    for value, count in candidates.value_counts().iter_rows():
+        tally.add(value, count)
+    tally.settle_cards()
+    emails = int(counts["emails"])
+    if not (by_name or tally.flagged_values or emails):
+        return None
+    flagged = int(frame.select((pl.col(column).is_in(tally.flagged_values) | _emails(column)).sum()).item())
+    example = tally.example
+    if example is None and emails:
+        first = frame.filter(_emails(column)).get_column(column).head(1).item()
+        example = mask_text(first)
+    return ColumnFinding(
+        column,
+        by_name,
+        tally.ids,
+        tally.phones,
+        int(counts["non_empty"]),
+        example,
+        email_cells=emails,
+        card_cells=tally.cards,
+        flagged=flagged,
+    )
+
+
 def scan_identifiers(
     frame: pl.DataFrame, *, by_name: Iterable[str] | None = None, skip: Iterable[str] = ()
 ) -> PrivacyFindings:
@@ -279,20 +496,9 @@ def scan_identifiers(
     for column in frame.columns:
         if column in skip_set or frame.schema[column] != pl.String:
             continue
-        values = frame.get_column(column)
-        non_empty = values.len() - values.null_count()
-        candidates = values.filter(values.str.contains(_PREFILTER).fill_null(False))
-        ids = phones = 0
-        example = None
-        for value, count in candidates.value_counts().iter_rows():
-            has_id = bool(find_resident_ids(value))
-            has_phone = bool(find_mobiles(value))
-            ids += count if has_id else 0
-            phones += count if has_phone and not has_id else 0
-            if (has_id or has_phone) and example is None:
-                example = mask_text(value)
-        if column in named or ids or phones:
-            findings.append(ColumnFinding(column, named.get(column), ids, phones, non_empty, example))
+        finding = _scan_column(frame, column, named.get(column))
+        if finding is not None:
+            findings.append(finding)
     return PrivacyFindings(findings)
 
 
@@ -353,6 +559,19 @@ def new_salt() -> bytes:
     return secrets.token_bytes(16)
 
 
+def _redact_column(frame: pl.DataFrame, column: str) -> tuple[pl.DataFrame, int]:
+    """Identifiers inside the cells of one column replaced by ***: e-mail addresses by a polars expression, the
+    distinct candidate cells for IDs, cards and mobile numbers through redact_text; with the cells changed."""
+    values = frame.get_column(column)
+    candidates = values.filter(values.str.contains(_PREFILTER).fill_null(False)).unique().to_list()
+    mapping = {v: redacted for v in candidates if (redacted := redact_text(v)) != v}
+    cleaned = pl.col(column).replace(mapping) if mapping else pl.col(column)
+    cleaned = cleaned.str.replace_all(EMAIL_PATTERN, "***")
+    out = frame.with_columns(cleaned.alias(column))
+    changed = int((out.get_column(column) != values).fill_null(False).sum())
+    return out, changed
+
+
 def drop_identifiers(
     frame: pl.DataFrame,
     findings: PrivacyFindings | None = None,
@@ -376,12 +595,8 @@ def drop_identifiers(
     for column in findings.to_redact():
         if column in keep_hashed or column not in out.columns:
             continue
-        values = out.get_column(column)
-        candidates = values.filter(values.str.contains(_PREFILTER).fill_null(False)).unique().to_list()
-        mapping = {v: redact_text(v) for v in candidates}
-        mapping = {k: v for k, v in mapping.items() if k != v}
-        if mapping:
-            redacted[column] = int(values.is_in(list(mapping)).sum())
-            out = out.with_columns(pl.col(column).replace(mapping))
+        out, count = _redact_column(out, column)
+        if count:
+            redacted[column] = count
     out = out.drop([c for c in dropped if c in out.columns])
     return out, PrivacyNotice(dropped, redacted, keep_hashed)

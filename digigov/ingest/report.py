@@ -12,6 +12,7 @@ import polars as pl
 
 from digigov.i18n import t
 from digigov.ingest.limits import MAX_ISSUES_PER_CODE
+from digigov.ingest.privacy import mask_text, pii_column_name
 from digigov.ingest.text import FORMULA_PATTERN, safe_text
 
 Severity = Literal["error", "warning", "info"]
@@ -39,6 +40,39 @@ REPORT_SCHEMA = {
     "message_zh": pl.String,
     "message_en": pl.String,
 }
+
+
+EXCERPT_FIELDS = 2  # fields of a rejected row shown in the report (never the whole row)
+EXCERPT_FIELD_CHARS = 12  # each of them cut to this many characters, after masking
+
+
+@dataclass(frozen=True)
+class RowFields:
+    """The fields of a row the reader could not take (too many or too few fields) as a report value: the report
+    shows an excerpt only (see row_excerpt), never the row, because the row was never scanned for identifiers."""
+
+    fields: tuple[str, ...]
+    delimiter: str = ","
+    names: tuple[str, ...] = ()  # the header, to hide a field under a column named like an identifier
+
+
+def row_excerpt(row: RowFields) -> str:
+    """The first EXCERPT_FIELDS fields, each masked (identifiers) before it is cut to EXCERPT_FIELD_CHARS, a
+    field under a header named like an identifier (姓名, 身份证号 ...) shown as ***, and … when there is more."""
+    shown = []
+    for i, value in enumerate(row.fields[:EXCERPT_FIELDS]):
+        name = row.names[i] if i < len(row.names) else ""
+        text = "***" if name and pii_column_name(name) else mask_text(value)
+        shown.append(text if len(text) <= EXCERPT_FIELD_CHARS else text[: EXCERPT_FIELD_CHARS - 1] + "…")
+    more = len(row.fields) > EXCERPT_FIELDS
+    return row.delimiter.join(shown) + (row.delimiter + "…" if more else "")
+
+
+def _value_text(value: object) -> str:
+    """A report value: masked, escaped and cut (safe_text); a rejected row as its excerpt only."""
+    if isinstance(value, RowFields):
+        return safe_text(row_excerpt(value))
+    return safe_text(value)
 
 
 def _param(value: object, lang: str) -> object:
@@ -96,9 +130,11 @@ class ValidationReport:
     ) -> Issue | None:
         """Record a problem; message texts come from the catalog key ingest.issue.<code>.
 
-        A parameter given as {"zh": ..., "en": ...} is filled per language. Every parameter is passed through
-        safe_text, so identifiers are masked and control characters escaped
-        in the message as well as in the value column. Beyond max_per_code rows per code only a count is kept.
+        This is the one boundary between file content and the report (its frame, its CSV, the page): a
+        parameter given as {"zh": ..., "en": ...} is filled per language; every parameter and the value are
+        passed through safe_text, so identifiers are masked and control characters escaped in the message as
+        well as in the value column, and a rejected row (RowFields) is shown as a masked excerpt only. Beyond
+        max_per_code rows per code only a count is kept.
         """
         self._per_code[code] += 1
         if self._per_code[code] > self.max_per_code:
@@ -112,7 +148,7 @@ class ValidationReport:
             severity,
             row=row,
             column=None if column is None else safe_text(column, limit=80),
-            value=None if value is None else safe_text(value),
+            value=None if value is None else _value_text(value),
             sheet=sheet if sheet is not None else self.sheet,
             params=params,
         )

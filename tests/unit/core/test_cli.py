@@ -173,3 +173,13 @@ def test_data_sharing_findings_of_an_exchange_table_or_a_platform_table(capsys):
     assert main(["findings", str(REAL / "sharing_matrix_bad_counts_gb18030.csv"), "--page", "data_sharing"]) == 2
     err = capsys.readouterr().err
     assert "第 5 行“省市场监管局”列的“十二”" in err and "第 6 行“省公安厅”列的“-5”" in err
+
+
+def test_validate_names_the_numbers_the_catalog_does_not_have(capsys):
+    nbs = ROOT / "tests" / "data" / "real" / "layout_nbs_broadband_provinces.csv"
+    assert main(["validate", str(nbs), "--json"]) == 1  # not saveable until the analyst confirms the indicator
+    summary = json.loads(capsys.readouterr().out.splitlines()[0])
+    (item,) = summary["uncatalogued"]
+    assert item == {"label": "宽带接入用户(万户)", "name": "宽带接入用户", "unit": "万户", "values": 309}
+    main(["validate", str(nbs), "--lang", "en"])
+    assert "Not in the catalog: 宽带接入用户(万户) (309 values)" in capsys.readouterr().out
