@@ -11,7 +11,8 @@ PORT ?= 8501
 .PHONY: run serve test lint unit app e2e system-deps data bench clean
 
 run: $(RUN_STAMP)
-	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
+	@# 127.0.0.1 unless sign-in is configured or DIGIGOV_TRUSTED_NETWORK=1 (digigov/exposure.py, README "Access")
+	$(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.address $$($(PY) -m digigov.exposure)
 
 # Production-style: one Streamlit process per core behind haproxy (sticky sessions, health checks, watchdog).
 serve: $(RUN_STAMP) system-deps
@@ -50,10 +51,10 @@ $(RUN_STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e .
 	@touch $@
 
-# The bench and build extras too: the bench smoke tests need the peers (pandas, DuckDB, psutil) and the raw
-# boundaries, and a test must fail, not skip, when what it needs is missing.
+# The bench, build and engines extras too: the bench smoke tests need the peers (pandas, DuckDB, psutil) and the
+# raw boundaries, the engine tests Ibis, pyspark and Sail, and a test must fail, not skip, when what it needs is missing.
 $(TEST_STAMP): pyproject.toml $(RUN_STAMP)
-	$(PY) -m pip install --quiet -e ".[test,bench,build]"
+	$(PY) -m pip install --quiet -e ".[test,bench,build,engines]"
 	@touch $@
 
 # Speed, memory and payload against peers (pandas, DuckDB); writes bench/RESULTS.md. Not part of `make test`.
@@ -61,7 +62,7 @@ bench: $(BENCH_STAMP) system-deps
 	$(PY) bench/run_all.py
 
 $(BENCH_STAMP): pyproject.toml $(TEST_STAMP)
-	$(PY) -m pip install --quiet -e ".[test,bench,build]"
+	$(PY) -m pip install --quiet -e ".[test,bench,build,engines]"
 	@touch $@
 
 $(BUILD_STAMP): pyproject.toml $(RUN_STAMP)

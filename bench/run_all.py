@@ -1,6 +1,7 @@
 """Run every benchmark and write bench/results.json and bench/RESULTS.md (`make bench`).
 
-    python bench/run_all.py [--only ingest pages browser payload sessions load] [--quick] [--out-dir bench] [--merge]
+    python bench/run_all.py [--only ingest pages browser payload sessions load engines] [--quick] [--out-dir bench]
+                            [--merge]
 
 --quick runs each benchmark small (ingest 100k rows, 3 reruns, 2 browser rounds, 1 session repetition) to
 check the machinery; its figures are not the ones to publish. --merge keeps the other sections of the existing
@@ -26,7 +27,7 @@ sys.path.insert(0, str(BENCH.parent))
 import report  # noqa: E402
 from benchlib import chromium_available, machine_info  # noqa: E402
 
-BENCHMARKS = ("ingest", "pages", "browser", "payload", "sessions", "load")
+BENCHMARKS = ("ingest", "pages", "browser", "payload", "sessions", "load", "engines")
 
 
 def cpu_pressure() -> dict | None:
@@ -44,6 +45,7 @@ def load() -> dict:
 
 def plan(quick: bool) -> dict[str, Callable[[], dict]]:
     import bench_browser
+    import bench_engines
     import bench_ingest
     import bench_load
     import bench_pages
@@ -58,6 +60,7 @@ def plan(quick: bool) -> dict[str, Callable[[], dict]]:
             "payload": lambda: bench_payload.run(repeats=1),
             "sessions": lambda: bench_sessions.run(repeats=1),
             "load": lambda: bench_load.run_modes(series=((2, 1),)),
+            "engines": lambda: bench_engines.run(sizes=(100_000,), repeats=1),
         }
     return {
         "ingest": lambda: bench_ingest.run(sizes=(1_000_000, 10_000_000), repeats=3),
@@ -66,7 +69,19 @@ def plan(quick: bool) -> dict[str, Callable[[], dict]]:
         "payload": lambda: bench_payload.run(repeats=3),
         "sessions": lambda: bench_sessions.run(repeats=2),
         "load": bench_load.run_modes,
+        "engines": lambda: bench_engines.run(sizes=(10_000_000,), repeats=2),
     }
+
+
+def render(results: dict) -> str:
+    """RESULTS.md: report.py's sections, then the engines section (bench_engines renders its own)."""
+    import bench_engines
+
+    text = report.render(results)
+    entry = results["benchmarks"].get("engines")
+    if entry and entry.get("status") == "ok":
+        text = text.rstrip("\n") + "\n\n" + bench_engines.section(entry["result"], when=entry.get("date", ""))
+    return text
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -115,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args.out_dir.mkdir(parents=True, exist_ok=True)
     (args.out_dir / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
-    (args.out_dir / "RESULTS.md").write_text(report.render(results), encoding="utf-8")
+    (args.out_dir / "RESULTS.md").write_text(render(results), encoding="utf-8")
     print(f"total {results['total_seconds'] / 60:.1f} min; wrote {args.out_dir / 'RESULTS.md'}", flush=True)
     return 1 if failed else 0
 

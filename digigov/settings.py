@@ -84,6 +84,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DIGIGOV_STRICT_I18N", False, "1: a missing catalog key raises instead of showing ⟦key⟧ (tests)", _flag),
     Setting("BROWSER_PATH", None, "the Chromium used for image and briefing export; default: found on PATH", _path),
     Setting("DIGIGOV_SERVE_ADDRESS", "127.0.0.1", "where the proxy of `make serve` listens"),
+    Setting("DIGIGOV_ROLES_FILE", None, "TOML mapping users and ID-token groups to viewer/analyst/admin", _path),
+    Setting("DIGIGOV_ROLES_CLAIM", "groups", "the ID-token claim that lists the user's groups"),
+    Setting("DIGIGOV_AUDIT_DIR", None, "the audit log (JSON lines, rotated); default $DIGIGOV_DATA_DIR/audit", _path),
+    Setting(
+        "DIGIGOV_TRUSTED_NETWORK",
+        False,
+        "1: `make run` listens on every interface without sign-in (only behind a proxy that authenticates)",
+        _flag,
+    ),
     Setting("DIGIGOV_SERVE_PORT", 8501, "the proxy's port", _port),
     Setting("DIGIGOV_SERVE_WORKERS", None, "Streamlit worker processes; default one per core", _positive_int),
     Setting("DIGIGOV_SERVE_BASE_PORT", 8601, "first worker's loopback port; the others follow", _port),
@@ -94,6 +103,18 @@ SETTINGS: tuple[Setting, ...] = (
         _positive_float,
     ),
     Setting("DIGIGOV_COOKIE_SECRET", None, "cookie secret shared by the workers; default random per start"),
+    Setting(
+        "DIGIGOV_ENGINE",
+        None,
+        "where the heavy first pass over raw records runs: duckdb://, sc://host:port (Spark Connect, Sail), "
+        "postgres://…, trino://…, clickhouse://…; default the embedded engine (digigov.engine)",
+    ),
+    Setting(
+        "DIGIGOV_RECORDS_LOCATION",
+        None,
+        "raw records as Parquet parts (a folder, s3://…, hdfs://…); default $DIGIGOV_DATA_DIR/records",
+    ),
+    Setting("DIGIGOV_RECORDS_TABLE", None, "raw records as a table the engine reads in place (db.table)"),
 )
 _BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
 

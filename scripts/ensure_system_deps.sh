@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the browser tests and image export need, when they are missing:
 # chromium (driven by Playwright and kaleido; never a downloaded browser), fonts-noto-cjk (Chinese text) and
-# haproxy (the proxy in front of the workers of `make serve`, started for real by tests/serve).
+# haproxy (the proxy in front of the workers of `make serve`, started for real by tests/serve), postgresql and
+# openjdk-17-jre-headless (the PostgreSQL and Spark Connect servers that tests/engines starts on loopback).
 set -euo pipefail
 
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing+=(fonts-noto-cjk)
 [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+dpkg -s openjdk-17-jre-headless >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 echo "Installing missing system packages: ${missing[*]}"

@@ -9,6 +9,7 @@ from typing import cast
 import polars as pl
 
 from digigov.codes import CHANNELS, OFFLINE
+from digigov.engine import FirstPass, Key, Measure, RecordsLike, column_names, count_by, first_pass
 from digigov.ingest.labels import (
     CATEGORY_LABELS,
     CHANNEL_LABELS,
@@ -30,7 +31,7 @@ from digigov.regions import Level
 
 
 def aggregate_raw_records(
-    records: pl.DataFrame | pl.LazyFrame,
+    records: RecordsLike,
     region_col: str,
     channel_col: str,
     offline_col: str | None = None,
@@ -57,15 +58,15 @@ def aggregate_raw_records(
     written otherwise (they are free dimensions). Regions are resolved with the gazetteer (any spelling); pass
     ``resolve_regions=False`` when the column already holds adcodes.
 
-    Fast on large files: the one lazy pass groups by the *raw* labels (a few thousand groups however many
-    rows), then the labels are mapped on that small frame; ``collect()`` is called exactly once.
+    Fast on large files: the one pass over the records groups by the *raw* labels (a few thousand groups however
+    many rows), then the labels are mapped on that small frame. ``records`` may also be Parquet parts or a table
+    (digigov.engine): that pass then runs on the configured engine and only the groups come back.
     """
-    lf = records.lazy()
-    names = lf.collect_schema().names()
+    names = column_names(records)
     require_columns(names, (region_col, channel_col, offline_col, weight_col, period_col, entity_col, category_col))
     given = {"__region": region_col, "year": period_col, "entity_type": entity_col, "service_category": category_col}
     keys = {alias: col for alias, col in given.items() if col is not None}
-    counts = _group_raw_labels(lf, keys, channel_col, offline_col, weight_col)
+    counts = _group_raw_labels(records, keys, channel_col, offline_col, weight_col)
     if weight_col:
         _check_weights(counts, weight_col)
     exprs = _code_exprs(counts, keys, channel_col, offline_col)
@@ -78,35 +79,21 @@ def aggregate_raw_records(
 
 
 def _group_raw_labels(
-    lf: pl.LazyFrame, keys: dict[str, str], channel_col: str, offline_col: str | None, weight_col: str | None
+    records: RecordsLike, keys: dict[str, str], channel_col: str, offline_col: str | None, weight_col: str | None
 ) -> pl.DataFrame:
-    """The one lazy pass: records grouped by the raw labels (region, keys, channel, offline answer), with the
-    record count and, for weighted data, the weights' sum, sum of squares, nulls and minimum."""
-    select = [
-        pl.col(keys["__region"]).cast(pl.String).alias("__region"),
-        pl.col(channel_col).cast(pl.String).alias("__channel"),
-    ]
-    if "year" in keys:
-        select.append(pl.col(keys["year"]).alias("year"))
-    select += [
-        pl.col(keys[alias]).cast(pl.String).alias(alias)
-        for alias in ("entity_type", "service_category")
-        if alias in keys
-    ]
-    if offline_col:
-        select.append(pl.col(offline_col).cast(pl.String).alias("__offline"))
+    """The one pass over the records (digigov.engine): grouped by the raw labels (region, keys, channel, offline
+    answer), with the record count and, for weighted data, the weights' sum, sum of squares, nulls and minimum."""
+    group = [Key(alias, column, text=alias != "year") for alias, column in keys.items()]
+    group += [Key("__channel", channel_col), *([Key("__offline", offline_col)] if offline_col else [])]
+    measures = [Measure("__n", "count")]
     if weight_col:
-        select.append(pl.col(weight_col).cast(pl.Float64, strict=False).alias("__w"))
-    group = [*keys, "__channel", *(["__offline"] if offline_col else [])]
-    aggs = [pl.len().alias("__n")]
-    if weight_col:
-        aggs += [
-            pl.col("__w").sum().alias("__wsum"),
-            (pl.col("__w") ** 2).sum().alias("__w2"),
-            pl.col("__w").null_count().alias("__wnull"),
-            pl.col("__w").min().alias("__wmin"),
+        measures += [
+            Measure("__wsum", "sum", weight_col, number=True),
+            Measure("__w2", "sum_sq", weight_col, number=True),
+            Measure("__wnull", "missing", weight_col, number=True),
+            Measure("__wmin", "min", weight_col, number=True),
         ]
-    return lf.select(select).group_by(group).agg(aggs).collect()
+    return first_pass(records, FirstPass(tuple(group), tuple(measures)))
 
 
 def _check_weights(counts: pl.DataFrame, weight_col: str) -> None:
@@ -167,7 +154,7 @@ HANDLED_AT_COUNTER = "handled_at_counter"
 
 
 def aggregate_transactions(
-    records: pl.DataFrame | pl.LazyFrame,
+    records: RecordsLike,
     region_col: str,
     channel_col: str,
     period_col: str | None = None,
@@ -186,18 +173,10 @@ def aggregate_transactions(
     :class:`UnknownLabelError` listing every offending value with its row count. As aggregate_raw_records, one lazy
     pass groups by the raw labels and the labels are mapped on that small frame.
     """
-    lf = records.lazy()
-    require_columns(lf.collect_schema().names(), (region_col, channel_col, period_col, completed_col, satisfied_col))
-    select = [
-        pl.col(region_col).cast(pl.String).alias("__region"),
-        pl.col(channel_col).cast(pl.String).alias("__channel"),
-    ]
-    if period_col:
-        select.append(pl.col(period_col).alias("year"))
+    require_columns(column_names(records), (region_col, channel_col, period_col, completed_col, satisfied_col))
     answers = {"__completed": completed_col, "__satisfied": satisfied_col}
-    select += [pl.col(col).cast(pl.String).str.strip_chars().alias(alias) for alias, col in answers.items() if col]
-    group = ["__region", *(["year"] if period_col else []), "__channel", *(a for a, c in answers.items() if c)]
-    counts = lf.select(select).group_by(group).agg(pl.len().alias("__n")).collect()
+    raw = {"__region": region_col, "__channel": channel_col, **{a: c for a, c in answers.items() if c}}
+    counts = first_pass(records, count_by(raw, year=period_col, strip=frozenset(answers)))
     channel_map = labels_or_raise(
         counts,
         "__channel",

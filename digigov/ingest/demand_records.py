@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from digigov.codes import REASON_COLUMNS, REASONS
+from digigov.engine import RecordsLike, column_names, count_by, first_pass
 from digigov.ingest.labels import (
     CATEGORY_LABELS,
     REASON_LABELS,
@@ -56,7 +57,7 @@ class AggregatedAnswers:
 
 
 def aggregate_raw_answers(
-    records: pl.DataFrame | pl.LazyFrame,
+    records: RecordsLike,
     region_col: str,
     need_col: str,
     aware_col: str,
@@ -78,13 +79,13 @@ def aggregate_raw_answers(
     [, ``satisfied``]] [, the six ``reason_*``]. Unknown labels raise :class:`UnknownLabelError` with counts.
     See :class:`ConsistencyReport` for how contradictions are counted and treated.
 
-    Large files: one lazy pass groups by the raw answer combination (few distinct combinations), so labels and
-    consistency are worked out on a small frame; ``collect()`` is called once.
+    Large files: one pass groups by the raw answer combination (few distinct combinations), so labels and
+    consistency are worked out on a small frame; on Parquet parts or a table that pass runs on the configured
+    engine (digigov.engine).
     """
     if satisfied_col and not completed_col:
         raise ValueError("satisfied_col needs completed_col: satisfaction is asked of those who completed")
-    lf = records.lazy()
-    names = lf.collect_schema().names()
+    names = column_names(records)
     require_columns(
         names,
         (region_col, need_col, aware_col, used_col, completed_col, satisfied_col, reason_col, period_col, category_col),
@@ -97,16 +98,9 @@ def aggregate_raw_answers(
         "satisfied": satisfied_col,
     }
     stage_cols = {k: v for k, v in given.items() if v}
-    select = [pl.col(region_col).cast(pl.String).alias("__region")]
-    select += [pl.col(col).cast(pl.String).alias(f"__{stage}") for stage, col in stage_cols.items()]
-    if reason_col:
-        select.append(pl.col(reason_col).cast(pl.String).alias("__reason"))
-    if period_col:
-        select.append(pl.col(period_col).alias("year"))
-    if category_col:
-        select.append(pl.col(category_col).cast(pl.String).alias("service_category"))
-    raw = [e.meta.output_name() for e in select]
-    combos = lf.select(select).group_by(raw).agg(pl.len().alias("__n")).collect()
+    raw = {"__region": region_col, **{f"__{stage}": col for stage, col in stage_cols.items()}}
+    raw |= {name: col for name, col in (("__reason", reason_col), ("service_category", category_col)) if col}
+    combos = first_pass(records, count_by(raw, year=period_col))
 
     combos = _code_answers(
         combos,

@@ -10,6 +10,7 @@ from typing import Any
 import polars as pl
 
 from digigov.codes import CHANNELS
+from digigov.engine import FirstPass, Key, Measure, RecordsLike, count_rows, first_pass
 from digigov.indicators import load_catalog
 from digigov.ingest.channel_records import aggregate_raw_records, aggregate_transactions
 from digigov.ingest.columns import ColumnMapping
@@ -149,7 +150,7 @@ def _check_transactions(valid: pl.DataFrame, shape: ShapeResult, report: Validat
 def aggregate_records(
     raw: RawRecords,
     report: ValidationReport,
-    records: pl.DataFrame | pl.LazyFrame | None = None,
+    records: RecordsLike | None = None,
 ) -> tuple[pl.DataFrame | None, pl.DataFrame | None, list[str]]:
     """Aggregate checked records (raw.frame, or the same columns from `records`, e.g. a lazy scan of a large file's
     cleaned chunks) into the aggregator's counts and the keyed shares frame with its value columns (Nones on
@@ -171,7 +172,7 @@ def aggregate_records(
         logger.info("raw %s records not aggregated: %s", raw.kind, type(exc).__name__)
         report.add("raw_aggregation_failed", "error", value=mask_text(str(exc))[:200])
         return None, None, []
-    rows = records.height if isinstance(records, pl.DataFrame) else records.select(pl.len()).collect().item()
+    rows = count_rows(records)
     report.add("raw_aggregated", "info", rows=rows, groups=counts.height)
     if raw.kind == "transactions":  # the preview's shares: channels per 办件 (the catalog's "x / respondents")
         shares = counts.select("adcode", "year", *CHANNELS, pl.col("records").alias("respondents"))
@@ -184,7 +185,8 @@ def aggregate_records(
 def _check_labels(
     report: ValidationReport, frame: pl.DataFrame, column: str, mapper, code: str, missing_is_error: bool = False
 ) -> None:
-    counts = frame.group_by(column).agg(pl.col(ROW).min(), pl.len()).sort(ROW)
+    spec = FirstPass((Key(column, column, text=False),), (Measure(ROW, "min", ROW), Measure("len", "count")))
+    counts = first_pass(frame, spec).sort(ROW)
     for value, row, count in counts.iter_rows():
         if value is None or is_missing(value):
             if missing_is_error:

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from digigov import settings
+from digigov.exposure import check_address
 from digigov.serve.supervisor import ServeOptions, Supervisor
 from digigov.serve.watchdog import Limits
 
@@ -45,6 +46,8 @@ def parse(argv: list[str] | None = None) -> ServeOptions:
     args = parser.parse_args(argv)
     if args.workers < 1:
         parser.error("--workers must be at least 1")
+    if (refusal := check_address(args.address)) is not None:
+        parser.error(refusal)
     return ServeOptions(
         app=args.app.resolve(),
         address=args.address,
