@@ -15,6 +15,13 @@ interpreter start and imports; peak RSS is the child's ru_maxrss, read with wait
   `digigov.ingest.channel_records.aggregate_raw_records` (lazy, one pass, labels resolved with the gazetteer);
 * pandas: `read_csv(usecols=..., dtype=str)` + groupby on the raw labels, labels mapped with a lookup table;
 * DuckDB: one SQL query over `read_csv_auto(..., all_varchar=true)` joined to the same lookup tables;
+* DuckDB validated (the peer of the validated import, issue 14): the equivalent validated read in one pass —
+  `read_csv(..., all_varchar=true, store_rejects=true)` (malformed lines kept with their line numbers in
+  `reject_errors`), regions joined to the gazetteer's alias table (every name, short name, English name, alias
+  and code of every unit -> adcode, as our resolver reads them), years checked by `TRY_CAST`, labels joined
+  to the label tables, and every text column tested with `regexp_matches` for identifier candidates (the
+  privacy scan's own pre-filter and e-mail patterns); it fails when anything is unmatched, rejected or a
+  candidate, as the import reports an error;
 * import: the upload page's import-folder path, `digigov.ingest.chunked.import_csv_file` — the file decoded as a
   stream and read in 8 MB blocks of whole records, every row validated (regions, years, labels, identifiers)
   as for an upload, the checked records written to temporary Parquet parts and aggregated once. It does more
@@ -44,7 +51,7 @@ sys.path.insert(0, str(BENCH.parent))
 
 from benchlib import PYTHON, ROOT, ratio, summary  # noqa: E402
 
-ENGINES = ("polars", "import", "pandas", "duckdb")
+ENGINES = ("polars", "import", "pandas", "duckdb", "duckdb_validated")
 OURS = ("polars", "import")  # the lazy aggregation, and the upload page's validated block-wise import
 CHANNELS = ("web", "mobile_app", "self_service_terminal", "counter")
 CHANNEL_LABELS = {
@@ -279,6 +286,111 @@ def run_duckdb(csv: Path, labels: dict[str, Path]) -> dict:
     return result
 
 
+TEXT_COLUMNS = (
+    "record_id",
+    "region",
+    "year",
+    "submitted_at",
+    "entity_type",
+    "service_category",
+    "channel",
+    "prefers_offline",
+    "satisfaction",
+    "duration_min",
+    "weight",
+    "age_band",
+)
+
+
+def write_alias_table(path: Path) -> Path:
+    """The gazetteer's alias table for the DuckDB peer: every spelling our resolver accepts for a unit (code,
+    full, short and English names, the listed aliases) -> adcode; a spelling two units share goes to the
+    provincial-level one, as our resolver reads a column of provinces (北京 -> 110000)."""
+    import polars as pl
+
+    g = pl.read_csv(ROOT / "data" / "gazetteer.csv", infer_schema=False)
+    extra = pl.read_csv(ROOT / "data" / "region_aliases.csv", infer_schema=False, comment_prefix="#")
+    extra = extra.join(g.select("adcode", "level"), on="adcode")
+    names = pl.concat(
+        [
+            *(
+                g.select(pl.col(c).alias("label"), "adcode", "level")
+                for c in ("adcode", "name_zh", "short_zh", "name_en")
+            ),
+            g.select(pl.col("aliases").str.split("|").alias("label"), "adcode", "level").explode("label"),
+            extra.select(pl.col("alias").alias("label"), "adcode", "level"),
+        ]
+    ).drop_nulls()
+    names = names.filter(pl.col("label") != "").sort(pl.col("level") != "province", "adcode")
+    names.unique("label", keep="first", maintain_order=True).select("label", "adcode").write_csv(path)
+    return path
+
+
+def duckdb_validated_sql() -> str:
+    candidate = " OR ".join(
+        f"coalesce(regexp_matches({c}, $ids) OR regexp_matches({c}, $email), false)" for c in TEXT_COLUMNS
+    )
+    return f"""
+WITH raw AS (
+    SELECT region, channel, prefers_offline, TRY_CAST(trim(year) AS INTEGER) AS y, year IS NULL AS no_year,
+           ({candidate}) AS pii
+    FROM read_csv($csv, all_varchar = true, header = true, store_rejects = true)
+),
+grouped AS (
+    SELECT region, channel, prefers_offline, y, no_year, count(*) AS n, sum(pii::INTEGER) AS pii FROM raw GROUP BY ALL
+)
+SELECT a.adcode AS province, c.channel AS code, o.offline, g.y, g.no_year, g.pii, g.n
+FROM grouped g
+LEFT JOIN read_csv($aliases, all_varchar = true) a ON g.region = a.label
+LEFT JOIN read_csv_auto($channels, all_varchar = true) c ON g.channel = c.label
+LEFT JOIN read_csv_auto($offline, all_varchar = true) o ON g.prefers_offline = o.label
+"""
+
+
+def run_duckdb_validated(csv: Path, labels: dict[str, Path]) -> dict:
+    import duckdb
+
+    from digigov.ingest.privacy import _PREFILTER, EMAIL_PATTERN
+
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    rows = con.execute(
+        duckdb_validated_sql(),
+        {
+            "csv": str(csv),
+            "aliases": str(labels["aliases"]),
+            "channels": str(labels["channel"]),
+            "offline": str(labels["offline"]),
+            "ids": _PREFILTER,
+            "email": EMAIL_PATTERN,
+        },
+    ).fetchall()
+    rejects = con.execute("SELECT count(*) FROM reject_errors").fetchone()
+    problems = [r for r in rows if None in r[:3] or r[3] is None or not 1949 <= r[3] <= 2100 or r[4] or r[5]]
+    if problems or (rejects and rejects[0]):
+        raise ValueError(f"validated read found problems: {problems[:5]}, rejects {rejects}")
+    counts: dict[tuple[str, str, str], int] = {}
+    for province, code, off, _year, _no_year, _pii, n in rows:
+        counts[(province, code, off)] = counts.get((province, code, off), 0) + n
+    return _shares(counts)
+
+
+def _shares(counts: dict[tuple[str, str, str], int]) -> dict:
+    total: dict[str, int] = {}
+    by_channel: dict[str, int] = {}
+    off_n: dict[str, int] = {}
+    for (province, code, off), n in counts.items():
+        total[province] = total.get(province, 0) + n
+        by_channel[f"{province}|{code}"] = by_channel.get(f"{province}|{code}", 0) + n
+        if off == "1":
+            off_n[province] = off_n.get(province, 0) + n
+    result = {"respondents": total, "shares": {}, "offline_share": {p: off_n.get(p, 0) / n for p, n in total.items()}}
+    for province, n in total.items():
+        for code in CHANNELS:
+            result["shares"][f"{province}|{code}"] = by_channel.get(f"{province}|{code}", 0) / n
+    return result
+
+
 def run_import(csv: Path, labels: dict[str, Path]) -> dict:
     from digigov.ingest.chunked import import_csv_file
 
@@ -294,12 +406,19 @@ def run_import(csv: Path, labels: dict[str, Path]) -> dict:
     )
 
 
-RUNNERS = {"polars": run_polars, "import": run_import, "pandas": run_pandas, "duckdb": run_duckdb}
+RUNNERS = {
+    "polars": run_polars,
+    "import": run_import,
+    "pandas": run_pandas,
+    "duckdb": run_duckdb,
+    "duckdb_validated": run_duckdb_validated,
+}
 IMPORTS = {
     "polars": ("polars", "digigov.ingest.channel_records"),
     "import": ("polars", "digigov.ingest.channel_records", "digigov.ingest.chunked"),
     "pandas": ("pandas",),
     "duckdb": ("duckdb",),
+    "duckdb_validated": ("duckdb", "digigov.ingest.privacy"),
 }
 
 
@@ -316,6 +435,7 @@ def worker(engine: str, csv: Path, labels_dir: Path, out: Path) -> None:
         "region": labels_dir / "region_map.csv",
         "channel": labels_dir / "channel_map.csv",
         "offline": labels_dir / "offline_map.csv",
+        "aliases": labels_dir / "alias_map.csv",
     }
     start = time.perf_counter()
     result = RUNNERS[engine](csv, labels)
@@ -411,6 +531,7 @@ def bench_size(rows: int, repeats: int, scratch: Path, engines=ENGINES, log=prin
     csv = scratch / f"records_{rows}.csv"
     labels_dir = scratch / "labels"
     write_labels(labels_dir)
+    write_alias_table(labels_dir / "alias_map.csv")
     start = time.perf_counter()
     truth = generate_csv(csv, rows)
     generate_s = time.perf_counter() - start
@@ -489,6 +610,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 10_000_000])
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--engines", nargs="+", choices=ENGINES, default=list(ENGINES))
     parser.add_argument("--json", type=Path)
     parser.add_argument("--worker", choices=ENGINES, help=argparse.SUPPRESS)
     parser.add_argument("--csv", type=Path, help=argparse.SUPPRESS)
@@ -498,7 +620,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.worker:
         worker(args.worker, args.csv, args.labels, args.out)
         return 0
-    results = run(tuple(args.sizes), args.repeats)
+    results = run(tuple(args.sizes), args.repeats, tuple(args.engines))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
     return 0

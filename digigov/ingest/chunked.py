@@ -17,7 +17,7 @@ from __future__ import annotations
 import codecs
 import tempfile
 import time
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -25,7 +25,17 @@ from typing import Literal
 import polars as pl
 
 from digigov import settings
+from digigov.engine import ParquetParts, RecordsLike, configured
 from digigov.ingest.decode import DecodeError, decode_bytes
+from digigov.ingest.fast_blocks import (
+    BYTE_SAFE_CODECS,
+    ByteBlock,
+    Layout,
+    byte_blocks,
+    group_bytes,
+    groups,
+    read_group,
+)
 from digigov.ingest.limits import MIB, max_upload_bytes
 from digigov.ingest.pipeline import IngestResult, finish_raw_records, read_upload
 from digigov.ingest.privacy import PrivacyNotice
@@ -363,6 +373,89 @@ def _refused(result: IngestResult, size: int) -> IngestResult:
     return result
 
 
+@dataclass
+class _Reading:
+    """One import's state while its blocks are read: the first block's result (the file's), its header line,
+    the Parquet parts written and the rows read."""
+
+    name: str
+    size: int
+    codec: str
+    bom: bytes
+    options: dict
+    scratch: Path
+    result: IngestResult | None = None
+    header: str = ""
+    rows: int = 0
+    parts: int = 0
+    schema: dict | None = None
+
+    def first(self, block: TextBlock) -> IngestResult:
+        """read_upload on the first block, which detects everything (its bytes are the file's own)."""
+        data = self.bom + block.text.encode(self.codec)
+        result = read_upload(self.name, data, max_bytes=len(data) + 1, aggregate=False, **self.options)
+        result.size = self.size
+        if result.raw is not None and result.shape in RAW_SHAPES:
+            self.result = result
+            self.header = _header_line(block.text, result.header_row or 1)
+            self.keep(result)
+            _keep_preview(result)
+        return result
+
+    def exact(self, block: TextBlock) -> None:
+        """A later block read by read_upload, with the header line on top (the exact path)."""
+        result = self._result()
+        text = f"{self.header}\n{block.text}"
+        options = {**self.options, "encoding": "utf-8", "delimiter": result.delimiter, "header_row": 1}
+        chunk = read_upload(
+            self.name,
+            text.encode("utf-8"),
+            max_bytes=len(text) * 4 + 1,
+            line_offset=block.first_line - 2,
+            aggregate=False,
+            shape=result.shape_result,
+            **options,
+        )
+        self.merge(chunk, block.first_line)
+
+    def merge(self, chunk: IngestResult, first_line: int) -> None:
+        _merge_block(self._result(), chunk, first_line - 1)
+        self.keep(chunk)
+        chunk.raw = chunk.text_frame = None  # the block's records are on disk now; free them
+
+    def keep(self, chunk: IngestResult) -> None:
+        """The block's checked records written to the next Parquet part; its rows counted."""
+        if chunk.raw is not None and chunk.raw.frame.height:
+            frame = chunk.raw.frame if self.schema is None else chunk.raw.frame.cast(self.schema, strict=False)
+            self.schema = self.schema or dict(frame.schema)
+            frame.write_parquet(self.scratch / f"part-{self.parts:06d}.parquet", compression="zstd")
+            self.parts += 1
+        self.rows += chunk.text_frame.height if chunk.text_frame is not None else 0
+
+    def layout(self) -> Layout | None:
+        """What the columnar reader needs from the first block; None when it cannot stand in for the exact path
+        (a codec whose bytes cannot be counted, a quoted header)."""
+        result = self._result()
+        if self.codec not in BYTE_SAFE_CODECS or '"' in self.header or not result.delimiter:
+            return None
+        options = {k: v for k, v in self.options.items() if k not in ("encoding", "delimiter", "header_row")}
+        return Layout(self.name, self.header, result.delimiter, self.codec, result.shape_result, options)
+
+    def _result(self) -> IngestResult:
+        if self.result is None:
+            raise RuntimeError("a later block before the first")
+        return self.result
+
+
+def _decoded(block: ByteBlock, codec: str) -> TextBlock:
+    try:
+        text = block.data.decode(codec, "strict")
+    except UnicodeDecodeError as exc:
+        line = block.first_line + block.data[: exc.start].count(b"\n")
+        raise StreamDecodeError(codec, block.start + exc.start, line) from None
+    return TextBlock(text, block.first_line, block.bytes_done)
+
+
 def _stream(
     path: Path,
     name: str,
@@ -374,46 +467,12 @@ def _stream(
     scratch: Path,
     progress: Callable[[Stage, int, int], None],
 ) -> IngestResult:
-    result: IngestResult | None = None
-    header = ""
-    rows = 0
-    schema: dict | None = None
+    reading = _Reading(name, size, codec, bom, options, scratch)
     try:
-        for index, block in enumerate(text_blocks(path, codec, skip=len(bom), block_bytes=block_bytes)):
-            if result is None:
-                data = bom + block.text.encode(codec)  # the file's own bytes: detection reports as for an upload
-                result = read_upload(name, data, max_bytes=len(data) + 1, aggregate=False, **options)
-                result.size = size
-                if result.raw is None or result.shape not in RAW_SHAPES:
-                    return _not_raw(path, name, size, result, options, progress)
-                header = _header_line(block.text, result.header_row or 1)
-                chunk = result
-            else:
-                text = f"{header}\n{block.text}"
-                chunk_options = {**options, "encoding": "utf-8", "delimiter": result.delimiter, "header_row": 1}
-                chunk = read_upload(
-                    name,
-                    text.encode("utf-8"),
-                    max_bytes=len(text) * 4 + 1,
-                    line_offset=block.first_line - 2,
-                    aggregate=False,
-                    shape=result.shape_result,
-                    **chunk_options,
-                )
-                _merge_block(result, chunk, block.first_line - 1)
-            if chunk.raw is not None and chunk.raw.frame.height:
-                frame = chunk.raw.frame if schema is None else chunk.raw.frame.cast(schema, strict=False)
-                schema = schema or dict(frame.schema)
-                frame.write_parquet(scratch / f"part-{index:06d}.parquet", compression="zstd")
-            rows += chunk.text_frame.height if chunk.text_frame is not None else 0
-            if index:
-                chunk.raw = chunk.text_frame = None  # the block's records are on disk now; free them
-            else:
-                _keep_preview(result)
-            progress("reading", block.bytes_done, rows)
+        first = _read_all(path, reading, block_bytes, progress)
     except StreamDecodeError as exc:
-        result = result or IngestResult(name=name, size=size, report=ValidationReport(file=name))
-        result.report.add(
+        refused = reading.result or IngestResult(name=name, size=size, report=ValidationReport(file=name))
+        refused.report.add(
             "decode_failed",
             "error",
             row=exc.line,
@@ -422,16 +481,78 @@ def _stream(
             offset=exc.offset,
             hint="-",
         )
-        return _refused(result, size)
+        return _refused(refused, size)
+    if first is not None:  # the first block is not raw records
+        return _not_raw(path, name, size, first, options, progress)
+    result = reading.result
     if result is None:
         result = IngestResult(name=name, size=size, report=ValidationReport(file=name))
         result.report.add("empty_file", "error")
         return result
-    if result.report.ok and schema is not None:
-        progress("aggregating", size, rows)
-        finish_raw_records(result, pl.scan_parquet(scratch / "*.parquet"))
-    progress("done", size, rows)
+    if result.report.ok and reading.schema is not None:
+        progress("aggregating", size, reading.rows)
+        finish_raw_records(result, _parts(scratch))
+    progress("done", size, reading.rows)
     return result
+
+
+def _parts(scratch: Path) -> RecordsLike:
+    """The blocks' Parquet parts for the aggregation: as ParquetParts on the engine DIGIGOV_ENGINE names (its
+    folder must then be one the engine reads: set the import's scratch_dir to shared storage); with the
+    embedded default, scanned by polars' streaming engine, which needs no Ibis import and no second process
+    for parts this process just wrote (digigov.engine.run says why)."""
+    if configured().embedded:
+        return pl.scan_parquet(scratch / "*.parquet")
+    return ParquetParts(str(scratch))
+
+
+def _blocks(path: Path, reading: _Reading, block_bytes: int) -> Iterator[TextBlock | list[ByteBlock]]:
+    """The file's blocks: text blocks (the exact path) or, after the first block and where the codec allows,
+    groups of undecoded blocks for the columnar reader."""
+    skip = len(reading.bom)
+    if reading.codec not in BYTE_SAFE_CODECS:
+        yield from text_blocks(path, reading.codec, skip=skip, block_bytes=block_bytes)
+        return
+    blocks = byte_blocks(path, skip=skip, block_bytes=block_bytes)
+    for block in blocks:
+        yield _decoded(block, reading.codec)
+        break
+    yield from groups(blocks, group_bytes(block_bytes))
+
+
+def _read_all(
+    path: Path, reading: _Reading, block_bytes: int, progress: Callable[[Stage, int, int], None]
+) -> IngestResult | None:
+    """Read every block into reading; the first block's result when the file is not raw records."""
+    layout: Layout | None = None
+    for item in _blocks(path, reading, block_bytes):
+        if isinstance(item, TextBlock) and reading.result is None:
+            first = reading.first(item)
+            if reading.result is None:
+                return first
+            layout = reading.layout()
+            progress("reading", item.bytes_done, reading.rows)
+        elif isinstance(item, TextBlock):
+            reading.exact(item)
+            progress("reading", item.bytes_done, reading.rows)
+        else:
+            _read_group(reading, layout, item, progress)
+    return None
+
+
+def _read_group(
+    reading: _Reading, layout: Layout | None, group: list[ByteBlock], progress: Callable[[Stage, int, int], None]
+) -> None:
+    """A group by the columnar reader; declined, block by block by the exact path (decoded strictly)."""
+    chunk = read_group(layout, group) if layout is not None else None
+    if chunk is not None:
+        reading.merge(chunk, group[0].first_line)
+        for block in group:
+            progress("reading", block.bytes_done, reading.rows)
+        return
+    for block in group:
+        reading.exact(_decoded(block, reading.codec))
+        progress("reading", block.bytes_done, reading.rows)
 
 
 def _keep_preview(result: IngestResult) -> None:

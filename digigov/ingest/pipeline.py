@@ -24,6 +24,7 @@ from typing import cast
 
 import polars as pl
 
+from digigov.engine import RecordsLike
 from digigov.i18n import t
 from digigov.indicators import Indicator, load_catalog
 from digigov.ingest import catalogue, sharing_tables
@@ -338,11 +339,49 @@ def _read_text(result: IngestResult, data: bytes, options: _Options) -> RawTable
     return table
 
 
+def read_upload_table(
+    name: str,
+    table: RawTable,
+    *,
+    delimiter: str,
+    line_offset: int,
+    shape: ShapeResult | None,
+    mapping: Mapping[str, str | None] | None = None,
+    region_overrides: Mapping[str, str] | None = None,
+    units: Mapping[str, str] | None = None,
+    year: int | None = None,
+    salt: bytes | str | None = None,
+    **_reading: object,
+) -> IngestResult:
+    """read_upload for one block of a large CSV file that was already read into text columns (table: String
+    columns plus ROW, the block's own line numbers with its header on line 1) by the columnar reader of
+    digigov.ingest.fast_blocks. Every check after the reading is read_upload's own, so the block's report and
+    records are those read_upload gives for the same text with aggregate=False. The reading options
+    (encoding, header_row) are accepted and unused: the text is already read."""
+    report = ValidationReport(file=str(name or "upload"), row_offset=line_offset)
+    options = _Options(
+        "utf-8", None, 1, mapping, region_overrides, delimiter, units, year, salt, None, aggregate=False, shape=shape
+    )
+    result = IngestResult(name=str(name or ""), size=0, report=report, kind="text", encoding="utf-8")
+    result.delimiter = delimiter
+    try:
+        _run_table(result, table, options)
+    except Exception as exc:  # as read_upload: never raise for a file; say so in the report instead
+        log.error("ingest failed on a block: %s", mask_text(traceback.format_exc(limit=8)))
+        report.add("internal_error", "error", value=type(exc).__name__)
+        result.frame = None
+    return result
+
+
 def _run(result: IngestResult, data: bytes, options: _Options) -> None:
-    report = result.report
     table = _read_table(result, data, options)
     if table is None:
         return
+    _run_table(result, table, options)
+
+
+def _run_table(result: IngestResult, table: RawTable, options: _Options) -> None:
+    report = result.report
     result.header_row, result.sheet = table.header_row, table.sheet
     table.frame = _redact_headers(table.frame, report, table.header_row)
     table = _periods_to_long(result, table)
@@ -413,9 +452,10 @@ def _normalise(
     _finish(result, keyed, values)
 
 
-def finish_raw_records(result: IngestResult, records: pl.LazyFrame) -> None:
-    """Aggregate a large file's checked records (the columns of result.raw.frame, scanned from its chunks) into
-    result.aggregated and the normalised result.frame, exactly as read_upload does for a file read at once."""
+def finish_raw_records(result: IngestResult, records: RecordsLike) -> None:
+    """Aggregate a large file's checked records (the columns of result.raw.frame: a polars frame, a lazy scan, or
+    the Parquet parts of its blocks, aggregated on the configured engine) into result.aggregated and the
+    normalised result.frame, exactly as read_upload does for a file read at once."""
     if result.raw is None:
         raise ValueError("finish_raw_records needs the checked raw records of read_upload (result.raw)")
     result.aggregated, keyed, values = aggregate_records(result.raw, result.report, records)

@@ -301,6 +301,13 @@ def _mostly_prefectures(work: pl.DataFrame, column: str, overrides: Mapping[str,
     return len(levels) >= COUNTRY_FILE_MIN and levels.count("prefecture") * 2 > len(levels)
 
 
+def _many_values(series: pl.Series) -> bool:
+    """More than COUNTRY_FILE_MAX_VALUES distinct values (record ids, times): told by the first rows when they
+    already have that many, as a large block's id column does, without counting a million distinct values."""
+    head = series.head(20 * COUNTRY_FILE_MAX_VALUES)
+    return head.n_unique() > COUNTRY_FILE_MAX_VALUES or series.n_unique() > COUNTRY_FILE_MAX_VALUES
+
+
 def holds_countries(work: pl.DataFrame, mapping: ColumnMapping, report: ValidationReport) -> bool:
     """A file whose regions are mostly countries (UN E-Government Survey layout: Denmark, Republic of Korea …)
     gets one error saying so, not one suggestion per row. The region columns are looked at first, then every
@@ -308,7 +315,7 @@ def holds_countries(work: pl.DataFrame, mapping: ColumnMapping, report: Validati
     mapped = [c for c in (mapping.first("region"), mapping.first("city"), mapping.first("region_code")) if c]
     others = [c for c in work.columns if c != ROW and not c.startswith("__") and c not in mapped]
     for column in [*mapped, *others]:  # a "Region" column may hold continents beside the "Country Name" column
-        if work.schema[column] != pl.String or work.get_column(column).n_unique() > COUNTRY_FILE_MAX_VALUES:
+        if work.schema[column] != pl.String or _many_values(work.get_column(column)):
             continue
         values = [v for v in work.get_column(column).drop_nulls().unique(maintain_order=True).to_list() if v.strip()]
         if len(values) < COUNTRY_FILE_MIN:

@@ -52,12 +52,13 @@ def test_ingest_engines_agree_and_clean_up(tmp_path, monkeypatch):
     (size,) = out["sizes"]
     assert size["rows"] == 10_000 and size["csv_bytes"] > 10_000 * 50
     assert size["agree"] and all(d <= bench_ingest.TOLERANCE for d in size["max_difference"].values())
-    assert set(size["engines"]) == {"polars", "import", "pandas", "duckdb"}
+    assert set(size["engines"]) == {"polars", "import", "pandas", "duckdb", "duckdb_validated"}
     for engine in size["engines"].values():
         assert engine["seconds"]["n"] == 1 and engine["seconds"]["median"] > 0
         assert engine["peak_rss"]["median"] >= engine["rss_after_import"]["median"] > 10e6
         assert engine["wall_s"]["median"] >= engine["seconds"]["median"]
-    assert set(size["ratios"]) == {"polars/pandas", "polars/duckdb", "import/pandas", "import/duckdb"}
+    peers = ("pandas", "duckdb", "duckdb_validated")
+    assert set(size["ratios"]) == {f"{ours}/{peer}" for ours in ("polars", "import") for peer in peers}
     text = report.render(wrap("ingest", out))
     assert "10,000 rows" in text and "Results agree: yes" in text
 
