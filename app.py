@@ -3,13 +3,16 @@
 import streamlit as st
 
 import components.preload  # noqa: F401  (first: the imports must not race between the first sessions)
+from components.auth import signed_in_user
 from components.language import current_language
+from digigov.a11y import page_script, page_title
 from digigov.i18n import t
 from digigov.presenters.methods import URL_PATH as METHODS_PATH
 
-st.set_page_config(page_title=t("app.title", current_language()), page_icon=":material/account_balance:", layout="wide")
 lang = current_language()
+st.set_page_config(page_title=t("app.title", lang), page_icon=":material/account_balance:", layout="wide")
 st.sidebar.caption(t("app.subtitle", lang))
+signed_in_user(lang)  # stops here, at the sign-in page, for a visitor who has not signed in
 
 pages = [
     st.Page(
@@ -29,4 +32,9 @@ pages = [
     st.Page("views/briefing.py", title=t("nav.briefing", lang), url_path="briefing", icon=":material/description:"),
     st.Page("views/methods.py", title=t("nav.methods", lang), url_path=METHODS_PATH, icon=":material/menu_book:"),
 ]
-st.navigation(pages).run()
+current = st.navigation(pages)
+# Each page its own browser title; the document language and the charts' accessible names (digigov/a11y.py: catalog
+# data only, no user data in the script).
+st.set_page_config(page_title=page_title(current.title, lang))
+st.sidebar.html(page_script(lang), unsafe_allow_javascript=True)
+current.run()

@@ -30,7 +30,7 @@ def cached_covariate(
 
 
 def covariate_section(page: str, source_id: str, year: int, lang: str) -> None:
-    st.subheader(t("covariate.header", lang))
+    st.header(t("covariate.header", lang))
     st.caption(t("covariate.intro", lang))
     try:
         items = {item.dataset_id: item for item in stored_indicators(store())}

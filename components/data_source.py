@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from components.notices import sample_notice
+from digigov.access import can_see, current_user
 from digigov.i18n import t
-from digigov.sources import BUILTIN, Source, list_sources
+from digigov.sources import BUILTIN, Source, list_sources, store
 from digigov.storage import StorageError
 from digigov.text import escape_markdown
+
+
+def hidden_from_user(dataset_id: str) -> bool:
+    """True when a link names a stored dataset this run's user may not see (nothing of it is shown)."""
+    if dataset_id == BUILTIN:
+        return False
+    try:
+        return not can_see(current_user(), store().get(dataset_id).meta)
+    except StorageError:
+        # An id of ours that is not there gets the same message as a hidden one, so a link cannot be used to
+        # learn which datasets exist; any other text is a mistyped link.
+        return re.fullmatch(r"[0-9a-f]{32}", str(dataset_id)) is not None
 
 
 def data_source(page: str, kind: str, lang: str, param: str = "src") -> Source:
@@ -27,6 +42,8 @@ def data_source(page: str, kind: str, lang: str, param: str = "src") -> Source:
         wanted = st.query_params.get(param) or st.query_params.get("src", BUILTIN)
         if wanted not in ids:
             wanted = st.query_params.get("src", BUILTIN)
+        if wanted not in ids and hidden_from_user(wanted):
+            st.warning(t("access.link_not_allowed", lang), icon=":material/lock:")
         st.session_state[key] = wanted if wanted in ids else ids[0]
     if st.session_state[key] not in ids:
         st.session_state[key] = ids[0]

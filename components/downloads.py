@@ -18,6 +18,8 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
+from components.auth import audit
+from digigov.access import current_user
 from digigov.export.images import chromium_available, figure_to_png
 from digigov.export.labels import sample_label
 from digigov.export.tables import to_csv_bytes, to_xlsx_bytes
@@ -43,10 +45,17 @@ ICON = {
 def lazy_download(
     label: str, make: Callable[[], bytes], stem: str, extension: str, key: str, *, where=st, **options
 ) -> None:
-    """A download button whose file is made only when clicked (no rerun), named stem.extension."""
+    """A download button whose file is made only when clicked (no rerun), named stem.extension; the export is
+    written to the audit log when it is made (the user is taken now: the file may be made in another thread)."""
+    user = current_user()
+
+    def made() -> bytes:
+        audit(user, "export", name=f"{stem}.{extension}")
+        return make()
+
     where.download_button(
         label,
-        data=make,
+        data=made,
         key=key,
         file_name=f"{stem}.{extension}",
         mime=MIME[extension],

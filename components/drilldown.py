@@ -1,5 +1,6 @@
 """Selected province below a national map: its header, a way back, and its prefecture map when data exist.
-Every page with a drill-down (overview, demand) uses map_key, new_click and drill_header from here."""
+Every page with a drill-down (overview, demand) uses map_key, new_click and drill_header from here, and
+province_picker: the keyboard way to the same drill-down (the map's regions never take focus)."""
 
 from __future__ import annotations
 
@@ -39,11 +40,34 @@ def new_click(page: str, key: str) -> str | None:
     return clicked
 
 
+def province_picker(page: str, fresh: str | None, options: list[str], lang: str) -> str | None:
+    """A selectbox of the provinces a map click drills down to, tied to ?province=: a new click on the map
+    (fresh) moves it, choosing in it opens the same drill-down. Its key follows the map's, so going back (which
+    gives the map a new key) empties it. Returns the chosen adcode or None."""
+    key = f"{page}_province_{st.session_state.get(f'{page}_map_reset', 0)}"
+    if fresh or key not in st.session_state:
+        wanted = fresh or st.query_params.get("province") or ""
+        st.session_state[key] = wanted if wanted in options else ""
+    gazetteer = load_gazetteer()
+    choice = st.columns([1, 2])[0].selectbox(
+        t("a11y.province_picker", lang),
+        ["", *options],
+        key=key,
+        format_func=lambda code: gazetteer[code].name(lang) if code else t("a11y.province_none", lang),
+    )
+    return choice or None
+
+
+def province_options() -> list[str]:
+    """Every province drawn on the map (by adcode), the choices of province_picker."""
+    return sorted(r.adcode for r in load_gazetteer().regions.values() if r.level == "province" and r.has_boundary)
+
+
 def drill_header(page: str, title: str, lang: str) -> None:
     """The drilled-down province's header with the button back to the national map: going back gives the map
     a new widget key (clearing its selection), forgets the last click and drops the province from the URL."""
     header, back = st.columns([4, 1])
-    header.subheader(title)
+    header.header(title)
     if back.button(t("map.back", lang), key=f"{page}_back"):
         st.session_state[f"{page}_map_reset"] = st.session_state.get(f"{page}_map_reset", 0) + 1
         st.session_state.pop(_last_click_key(page), None)
@@ -61,7 +85,10 @@ def province_drilldown(
     lang: str,
 ) -> None:
     gazetteer = load_gazetteer()
-    selected = clicked or st.query_params.get("province")
+    # clicked is the map's selection, which stays put across reruns; new_click reads the same selection but only
+    # when it is new, so a province chosen in the picker after a click is not overridden by the old click.
+    fresh = new_click(page, map_key(page))
+    selected = province_picker(page, fresh, province_options(), lang)
     if selected not in gazetteer or gazetteer[selected].level != "province":
         st.query_params.pop("province", None)
         return

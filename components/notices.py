@@ -14,7 +14,9 @@ from digigov.text import escape_markdown
 
 
 def sample_notice(lang: str) -> None:
-    st.warning(t("sample.notice", lang), icon=":material/science:")
+    """A highlighted line, not st.warning: Streamlit's alerts are role="alert", which a screen reader announces on
+    every page load (issue 18). The text is the catalog's, escaped all the same."""
+    st.markdown(f":orange-background[:material/science: {escape_markdown(t('sample.notice', lang))}]")
 
 
 def reference_note(source_id: str, indicator: Indicator, year: int, lang: str) -> None:

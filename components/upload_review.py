@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components.auth import audit
 from digigov import user_indicators
+from digigov.access import can_upload, current_user
 from digigov.i18n import t
 from digigov.indicators import load_catalog
 from digigov.ingest import ALL_ROLES, ENCODING_CHOICES, SCALES, IngestResult
@@ -26,7 +28,7 @@ from digigov.regions import load_gazetteer
 from digigov.sources import store
 from digigov.storage import StorageError
 from digigov.text import escape_markdown
-from digigov.upload_kinds import catalogue_report, kind_pages, saveable_kinds, sharing_report
+from digigov.upload_kinds import catalogue_report, kind_pages, saveable_kinds, sharing_report, uncovered_errors
 from digigov.user_indicators import UserIndicatorSpec
 
 # The codes by which a file is refused before anything in it is read (type, size, content).
@@ -164,7 +166,9 @@ def report(result: IngestResult, page: str, ident: str, lang: str, clean: str | 
     if issues.errors or issues.warnings:
         st.subheader(t("upload.report_header", lang, errors=len(issues.errors), warnings=len(issues.warnings)))
         st.caption(t("upload.report_grouped_help", lang))
-        st.dataframe(report_table(result, lang), hide_index=True)
+        frame = report_table(result, lang)
+        message = frame.columns[0]  # the message first, wide enough to read at 1440 px; the rest narrow
+        st.dataframe(frame, hide_index=True, column_config={message: st.column_config.TextColumn(width="large")})
     elif clean:
         st.info(clean)
     else:
@@ -216,7 +220,7 @@ def accept(
         t("upload.name", lang), value=source_file.rsplit(".", 1)[0], max_chars=200, key=widget_key(page, "name", ident)
     )
     if not kinds and not result.ok:
-        st.error(t("upload.blocked", lang))
+        _why_blocked(result, lang)
     if not st.button(
         t("upload.accept", lang),
         type="primary",
@@ -231,6 +235,14 @@ def accept(
         st.error(t("upload.save_failed", lang, error=escape_markdown(err.message(lang))))
 
 
+def _why_blocked(result: IngestResult, lang: str) -> None:
+    every_label = frozenset(u.label for u in result.uncatalogued)
+    if every_label and not uncovered_errors(result, every_label):
+        st.info(t("user_indicator.confirm_to_save", lang))  # the form above answers the only errors
+    else:
+        st.error(t("upload.blocked", lang))
+
+
 def _save(
     result: IngestResult,
     kinds: dict,
@@ -242,14 +254,22 @@ def _save(
     file held more than one)."""
     shape = result.shape if result.shape in ("wide", "long") else "raw"
     mapping = {k: v or "" for k, v in result.mapping.as_dict().items()} if result.mapping else {}
-    read_meta: dict = {"encoding": result.encoding, "sheet": result.sheet}
+    user = current_user()
+    if not can_upload(user):  # the page hides the button too; this is the server's check
+        raise StorageError("access.viewer_no_upload")
+    # A new dataset is its owner's alone until shared (digigov.access); the local analyst owns every dataset.
+    read_meta: dict = {"encoding": result.encoding, "sheet": result.sheet, "owner": user.id, "visibility": "private"}
     if references := reference_values(result):  # the file's own 全国/平均 rows, shown beside the map
         read_meta[META_KEY] = references
     for kind, frame in kinds.items():
         if kind != user_indicators.KIND:
             meta = {"kinds": [kind], **read_meta}
-            store().save(frame, name=name, source_file=source_file, shape=shape, column_mapping=mapping, meta=meta)
+            saved = store().save(
+                frame, name=name, source_file=source_file, shape=shape, column_mapping=mapping, meta=meta
+            )
+            audit(user, "save", dataset=saved.id, name=saved.name, page="upload")
     for spec, frame in own_indicators.values():
         title = name if len(own_indicators) == 1 else f"{name} · {spec.name_zh}"
         meta = {"kinds": [user_indicators.KIND], "indicator": spec.to_meta(), **read_meta}
-        store().save(frame, name=title, source_file=source_file, shape=shape, column_mapping=mapping, meta=meta)
+        saved = store().save(frame, name=title, source_file=source_file, shape=shape, column_mapping=mapping, meta=meta)
+        audit(user, "save", dataset=saved.id, name=saved.name, page="upload")

@@ -16,7 +16,7 @@ def user_indicator_specs(result: IngestResult, page: str, ident: str, lang: str)
     """{label: spec} of the indicators the analyst ticked and described without problems (empty when none)."""
     if not result.uncatalogued:
         return {}
-    st.subheader(t("user_indicator.header", lang))
+    st.header(t("user_indicator.header", lang))
     st.caption(t("user_indicator.intro", lang))
     confirmed = {}
     for i, handed in enumerate(result.uncatalogued):

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import polars as pl
 
+from digigov.access import can_see, current_user, visible
 from digigov.datasets import BUILTIN_DATASETS, load_builtin
-from digigov.storage import DatasetStore, default_data_dir
+from digigov.storage import DatasetNotFoundError, DatasetStore, default_data_dir
 
 BUILTIN = "builtin"
 
@@ -115,7 +116,7 @@ def list_sources(kind: str, dataset_store: DatasetStore | None = None) -> list[S
     wanted = SOURCE_GROUPS.get(kind, (kind,))
     sources = [Source(BUILTIN, "", k) for k in wanted[:1] if k in BUILTIN_DATASETS or k in PAGE_SAMPLES]
     dataset_store = dataset_store or store()
-    for record in dataset_store.list():
+    for record in visible(current_user(), dataset_store.list()):  # only what this run's user may see
         kinds = (record.meta or {}).get("kinds") or []
         stored_as = next((k for k in wanted if k in kinds), None)
         if stored_as is not None:
@@ -129,8 +130,10 @@ def load_source(kind: str, source_id: str, dataset_store: DatasetStore | None = 
             return _page_sample(kind)
         return load_builtin(kind)
     dataset_store = dataset_store or store()
-    version = dataset_store.get(source_id).latest.version
-    return _load_stored(kind, source_id, version, str(dataset_store.root))
+    record = dataset_store.get(source_id)
+    if not can_see(current_user(), record.meta):  # a hand-typed ?src= of someone else's dataset: as if absent
+        raise DatasetNotFoundError("access.not_allowed")
+    return _load_stored(kind, source_id, record.latest.version, str(dataset_store.root))
 
 
 @lru_cache(maxsize=16)
@@ -155,4 +158,7 @@ def stored_meta(source_id: str, dataset_store: DatasetStore | None = None) -> di
     reference values (digigov.reference_values) …"""
     if source_id == BUILTIN:
         return {}
-    return dict((dataset_store or store()).get(source_id).meta or {})
+    meta = dict((dataset_store or store()).get(source_id).meta or {})
+    if not can_see(current_user(), meta):
+        raise DatasetNotFoundError("access.not_allowed")
+    return meta

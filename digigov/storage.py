@@ -654,6 +654,25 @@ class DatasetStore:
                 raise _full_error(exc) from exc
             raise
 
+    def update_meta(self, dataset_id: str, **fields: object) -> DatasetRecord:
+        """Set fields of a dataset's meta (its sharing: owner, visibility, group) in one atomic manifest write."""
+        json.dumps(fields, ensure_ascii=False)  # fail now, not halfway through the manifest write
+        try:
+            with self._locked():
+                doc, _ = self._read()  # validated: never merge into a broken manifest
+                entry = doc["datasets"].get(dataset_id)
+                if entry is None:
+                    raise DatasetNotFoundError()
+                entry["meta"] = {**entry.get("meta", {}), **fields}
+                entry["updated"] = _now()
+                self._replace_manifest(doc)
+                self._fsync_root_after_commit("meta updated")
+                return self._records(doc)[dataset_id]
+        except OSError as exc:
+            if exc.errno in _FULL_ERRNOS:
+                raise _full_error(exc) from exc
+            raise
+
     def delete(self, dataset_id: str) -> None:
         """Remove a dataset: from the manifest first (atomic, so it disappears at once), then its folder."""
         try:

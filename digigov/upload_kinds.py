@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from digigov.access import sharing_of
 from digigov.analysis.tiers import tier_expression
 from digigov.ingest import catalogue, sharing_tables
 from digigov.ingest.columns import fold, split_unit
@@ -56,7 +57,7 @@ def _channels_from_shares(frame: pl.DataFrame) -> pl.DataFrame | None:
 
 def _city_preference(frame: pl.DataFrame) -> pl.DataFrame | None:
     """A city survey's published table (样本量, 倾向线下办理占比, maybe 知晓率 and 线上办理率) without the channel mix:
-    counts of the stated preference (share × n, rounded) and the other rates as read. None when the channel mix is
+    counts of the stated preference (share × n, not rounded) and the other rates as read. None when the channel mix is
     there (the table is city_channels then) or the preference or sample size is missing."""
     needed = {"sample_size", "offline_pref_share"}
     if not needed <= set(frame.columns) or set(CHANNEL_SHARES) <= set(frame.columns):
@@ -68,7 +69,8 @@ def _city_preference(frame: pl.DataFrame) -> pl.DataFrame | None:
         "adcode",
         "year",
         n.round().cast(pl.Int64).alias("respondents"),
-        (pl.col("offline_pref_share") * n).round().cast(pl.Int64).alias("prefers_offline"),
+        # not rounded: share = prefers_offline / respondents is then the published share, to the digit
+        (pl.col("offline_pref_share") * n.round()).alias("prefers_offline"),
         *rates,
     )
 
@@ -271,19 +273,42 @@ def stored_table(records: list, lang: str) -> pl.DataFrame:
     """The stored datasets as a localised table (names are user text: shown in a dataframe, never markdown)."""
     from digigov.i18n import t
 
+    columns = {
+        t("upload.col_name", lang): ([r.name for r in records], pl.String),
+        t("upload.col_pages", lang): ([kind_pages((r.meta or {}).get("kinds", []), lang) for r in records], pl.String),
+        t("upload.col_rows", lang): ([r.row_count for r in records], pl.Int64),
+        t("upload.col_source", lang): ([r.source_file for r in records], pl.String),
+        t("access.col_owner", lang): ([sharing_of(r.meta).owner for r in records], pl.String),
+        t("access.col_visibility", lang): ([_visible_to(r.meta, lang) for r in records], pl.String),
+        t("upload.col_updated", lang): ([r.updated[:19].replace("T", " ") for r in records], pl.String),
+    }
+    return pl.DataFrame({k: v for k, (v, _) in columns.items()}, schema={k: d for k, (_, d) in columns.items()})
+
+
+def _visible_to(meta: dict | None, lang: str) -> str:
+    from digigov.i18n import t
+
+    share = sharing_of(meta)
+    label = t(f"access.visibility.{share.visibility}", lang)
+    return f"{label} · {share.group}" if share.visibility == "group" and share.group else label
+
+
+AUDIT_FIELDS = ("time", "user", "role", "action", "dataset", "name", "page")
+
+
+def audit_table(entries: list, lang: str) -> pl.DataFrame:
+    """The audit log's entries (newest first) under localised column names, every cell text."""
+    from digigov.i18n import t
+
+    def cell(entry: object, field: str) -> str:
+        value = str(getattr(entry, field))
+        if field == "action":
+            return t(f"access.action.{value}", lang)
+        if field == "role":
+            return t(f"access.role.{value}", lang) if value in ("viewer", "analyst", "admin") else value
+        return value[:19].replace("T", " ") if field == "time" else value
+
     return pl.DataFrame(
-        {
-            t("upload.col_name", lang): [r.name for r in records],
-            t("upload.col_pages", lang): [kind_pages((r.meta or {}).get("kinds", []), lang) for r in records],
-            t("upload.col_rows", lang): [r.row_count for r in records],
-            t("upload.col_source", lang): [r.source_file for r in records],
-            t("upload.col_updated", lang): [r.updated[:19].replace("T", " ") for r in records],
-        },
-        schema={
-            t("upload.col_name", lang): pl.String,
-            t("upload.col_pages", lang): pl.String,
-            t("upload.col_rows", lang): pl.Int64,
-            t("upload.col_source", lang): pl.String,
-            t("upload.col_updated", lang): pl.String,
-        },
+        {t(f"access.audit_col.{f}", lang): [cell(e, f) for e in entries] for f in AUDIT_FIELDS},
+        schema={t(f"access.audit_col.{f}", lang): pl.String for f in AUDIT_FIELDS},
     )

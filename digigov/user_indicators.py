@@ -14,6 +14,7 @@ from typing import Any, get_args
 
 import polars as pl
 
+from digigov.access import current_user, visible
 from digigov.indicators import Indicator, Polarity
 from digigov.ingest.pipeline import IngestResult, UncataloguedIndicator
 from digigov.storage import DatasetNotFoundError, DatasetStore, clean_user_text
@@ -202,7 +203,7 @@ def stored_indicators(store: DatasetStore, level: str | None = None) -> list[Sto
     """Every stored user indicator (newest first), optionally only those at one level. An entry whose meta is
     unreadable is left out rather than taking a page down."""
     out = []
-    for record in store.list():
+    for record in visible(current_user(), store.list()):  # only what this run's user may see
         meta = record.meta or {}
         if KIND not in (meta.get("kinds") or []) or not isinstance(meta.get("indicator"), dict):
             continue

@@ -163,7 +163,7 @@ if built:
     lazy_download(
         t("briefing.download_pdf", lang), lambda: html_to_pdf(page_html), stem, "pdf", f"{PAGE}_pdf", where=cols[1]
     )
-    st.subheader(t("briefing.preview", lang))
+    st.header(t("briefing.preview", lang))
     try:
         st.image(preview_png(page_html), width=PREVIEW_WIDTH)
     except ExportError as err:

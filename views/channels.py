@@ -71,7 +71,7 @@ def handling_section() -> None:
     if key not in st.session_state or st.session_state[key] not in logs:
         wanted = st.query_params.get("src")
         st.session_state[key] = wanted if wanted in logs else next(iter(logs))
-    st.subheader(t("channels.handling.header", lang))
+    st.header(t("channels.handling.header", lang))
     chosen = st.selectbox(t("channels.handling.source", lang), list(logs), key=key, format_func=lambda i: logs[i])
     handling = cached_handling(chosen, lang)
     if handling.finding:
@@ -99,15 +99,15 @@ def preference_section() -> None:
     if key not in st.session_state or st.session_state[key] not in tables:
         wanted = st.query_params.get("src")
         st.session_state[key] = wanted if wanted in tables else next(iter(tables))
-    st.subheader(t("channels.preference.header", lang))
+    st.header(t("channels.preference.header", lang))
     chosen = st.selectbox(t("channels.preference.source", lang), list(tables), key=key, format_func=lambda i: tables[i])
     view = cached_preference(chosen, lang)
+    st.caption(escape_markdown(view.caption))  # first: the section sits under the page's sample notice
     for sentence in view.findings:
         st.markdown(escape_markdown(sentence))
     if view.map is not None:
         chart(view.map, key=f"{PAGE}_preference_map", page=PAGE, name="preference_map", lang=lang)
     table(view.table, key=f"{PAGE}_preference", page=PAGE, name="city_preference", lang=lang, sample=False)
-    st.caption(escape_markdown(view.caption))
     st.divider()
 
 
@@ -196,7 +196,7 @@ for note in view.notes:
 
 left, right = st.columns([3, 2])
 with left:
-    st.subheader(t("channels.map_header", lang, year=year))
+    st.header(t("channels.map_header", lang, year=year))
     tabbed(
         lang,
         lambda: china_map(view.map, key=f"{PAGE}_map_chart", page=PAGE, chart=f"map_{level}", lang=lang),
@@ -204,11 +204,11 @@ with left:
     )
     st.caption(t("map.corps_note", lang))
 with right:
-    st.subheader(t("channels.findings_header", lang))
+    st.header(t("channels.findings_header", lang))
     for sentence in view.findings:
         st.markdown(f"- {sentence}")
 
-st.subheader(
+st.header(
     t(
         "channels.distribution_header",
         lang,
@@ -226,7 +226,7 @@ chart_with_table(
 )
 
 st.divider()
-st.subheader(t("channels.mix_header", lang))
+st.header(t("channels.mix_header", lang))
 keep_valid(f"{PAGE}_mix", list(view.mix_options))
 mix_regions = url_multi(
     PAGE,
@@ -248,7 +248,7 @@ chart_with_table(
 )
 
 st.divider()
-st.subheader(t("channels.breakdown_header", lang))
+st.header(t("channels.breakdown_header", lang))
 entity_slot, category_slot = st.columns(2)
 with entity_slot:
     chart_with_table(
@@ -274,7 +274,7 @@ with category_slot:
 st.divider()
 cols = st.columns(2)
 with cols[0]:
-    st.subheader(t("channels.trend_header", lang))
+    st.header(t("channels.trend_header", lang))
     chart_with_table(
         view.trend,
         tables.trend,
@@ -285,7 +285,7 @@ with cols[0]:
         lang=lang,
     )
 with cols[1]:
-    st.subheader(t("channels.relation_header", lang))
+    st.header(t("channels.relation_header", lang))
     if view.relation_sentence:
         st.markdown(view.relation_sentence)
     st.caption(view.relation_caption)

@@ -7,7 +7,7 @@ import streamlit as st
 from components.china_map import china_map
 from components.data_source import data_source
 from components.downloads import table
-from components.drilldown import drill_header, map_key, new_click
+from components.drilldown import drill_header, map_key, new_click, province_options, province_picker
 from components.language import language_switch
 from components.tabs import chart_with_table, tabbed
 from components.url_state import url_choice
@@ -147,7 +147,7 @@ if options:
 # --- map and findings ------------------------------------------------------------------------------
 left, right = st.columns([3, 2])
 with left:
-    st.subheader(
+    st.header(
         t("demand.map_header", lang, year=year, category=escape_markdown(presenter.category_name(category, lang)))
     )
     tabbed(
@@ -163,14 +163,18 @@ with left:
         + t("demand.flags_note", lang, min_n=MIN_N, k=SUPPRESS_K)
     )
 with right:
-    st.subheader(t("demand.findings_header", lang))
+    st.header(t("demand.findings_header", lang))
     for sentence in view.findings:
         st.markdown(f"- {escape_markdown(sentence)}")
     for note in view.notes:
         st.caption(escape_markdown(note))
 
-# --- drill-down: the prefectures of a clicked province ---------------------------------------------
-province = st.query_params.get("province")
+# --- drill-down: the prefectures of a clicked province (or one chosen in the picker, from the keyboard) ----
+province = province_picker(PAGE, demand_units.drill_province(clicked), province_options(), lang)
+if province:
+    st.query_params["province"] = province
+else:
+    st.query_params.pop("province", None)
 if province and demand_units.drill_province(province) == province:
     st.divider()
     drill = cached_drill(src, year, category, province, lang)
@@ -197,7 +201,7 @@ focus = cached_region(src, year, category, level, region, lang) if region else N
 left, right = st.columns(2)
 if focus:
     with left:
-        st.subheader(t("demand.funnel_header", lang, region=escape_markdown(focus.title)))
+        st.header(t("demand.funnel_header", lang, region=escape_markdown(focus.title)))
         st.caption(t("demand.funnel_note", lang))
         chart_with_table(
             focus.funnel,
@@ -210,7 +214,7 @@ if focus:
             lang=lang,
         )
     with right:
-        st.subheader(t("demand.reasons_header", lang, region=escape_markdown(focus.title)))
+        st.header(t("demand.reasons_header", lang, region=escape_markdown(focus.title)))
         if focus.reasons_none:
             st.info(t("demand.reasons_none", lang))
         else:
@@ -233,7 +237,7 @@ if focus:
 st.divider()
 left, right = st.columns(2)
 with left:
-    st.subheader(t("demand.scatter_header", lang))
+    st.header(t("demand.scatter_header", lang))
     st.caption(t("demand.scatter_note", lang, n=presenter.SCATTER_LABELS))
     chart_with_table(
         view.scatter,
@@ -246,7 +250,7 @@ with left:
         lang=lang,
     )
 with right:
-    st.subheader(t("demand.gaps_header", lang, n=presenter.GAP_BARS))
+    st.header(t("demand.gaps_header", lang, n=presenter.GAP_BARS))
     chart_with_table(
         view.gaps,
         view.tables.gaps,
@@ -260,6 +264,6 @@ with right:
 
 # --- priorities ------------------------------------------------------------------------------------
 st.divider()
-st.subheader(t("demand.priority_header", lang, n=presenter.PRIORITY_ROWS))
+st.header(t("demand.priority_header", lang, n=presenter.PRIORITY_ROWS))
 st.caption(t("demand.priority_note", lang))
 table(view.tables.priorities, key=f"{PAGE}_priority", page=PAGE, name="priorities", lang=lang)

@@ -57,7 +57,7 @@ else:
 
 left, right = st.columns([3, 2])
 with left:
-    st.subheader(t("overview.map_header", lang, year=year))
+    st.header(t("overview.map_header", lang, year=year))
     map_tab, table_tab = st.tabs([t("overview.chart_tab", lang), t("overview.table_tab", lang)])
     with map_tab:
         clicked = china_map(view.map, key=map_key(PAGE), page=PAGE, chart="map", lang=lang)
@@ -67,12 +67,12 @@ with left:
         table(view.tables.ranking, key=f"{PAGE}_ranking", page=PAGE, name="ranking", lang=lang)
 
 with right:
-    st.subheader(t("overview.findings_header", lang))
+    st.header(t("overview.findings_header", lang))
     for sentence in view.findings:
         st.markdown(f"- {sentence}")
     if not view.findings:
         st.caption(t("overview.no_findings", lang))
-    st.subheader(t("overview.macro_header", lang))
+    st.header(t("overview.macro_header", lang))
     chart_with_table(
         view.macro,
         view.tables.macro_regions,
@@ -86,5 +86,5 @@ with right:
 province_drilldown(PAGE, clicked, index, city_index, year, get_indicator(indicator_id), lang)
 
 st.divider()
-st.subheader(t("overview.cited_header", lang))
+st.header(t("overview.cited_header", lang))
 st.markdown(f"- {t('overview.cited_users', lang)}\n- {t('overview.cited_connected', lang)}")

@@ -115,11 +115,11 @@ def tiers_only_page(source_id: str, lang: str) -> None:
     year = url_choice(PAGE, "year", years, default=years[-1], label=t("regional.year", lang), cast=int)
     st.info(t("regional.tiers_only_notice", lang))
     stated = cached_stated_tiers(source_id, year, lang)
-    st.subheader(t("regional.tiers_header", lang))
+    st.header(t("regional.tiers_header", lang))
     tier_section(stated.tiers, lang)
     rank_check_section(stated.rank_check, lang)
     for section in presenter.SCORE_SECTIONS:
-        st.subheader(t(f"regional.{section}", lang))
+        st.header(t(f"regional.{section}", lang))
         st.info(t("regional.needs_scores", lang))
 
 
@@ -150,12 +150,12 @@ sentences, tables = view.sentences, view.tables
 # --- map and ranking -------------------------------------------------------------------------------
 left, right = st.columns([3, 2])
 with left:
-    st.subheader(t("regional.map_header", lang, indicator=indicator.name(lang), year=year))
+    st.header(t("regional.map_header", lang, indicator=indicator.name(lang), year=year))
     clicked = china_map(view.map, key=map_key(PAGE), page=PAGE, chart="map", lang=lang)
     st.caption(t("map.click_hint", lang) + " " + t("map.corps_note", lang))
     reference_note(source.id, indicator, year, lang)
 with right:
-    st.subheader(t("regional.ranking_header", lang))
+    st.header(t("regional.ranking_header", lang))
     chart_with_table(
         view.ranking,
         tables.ranking,
@@ -171,7 +171,7 @@ province_drilldown(PAGE, clicked, index, city_index, year, indicator, lang)
 
 # --- tiers -----------------------------------------------------------------------------------------
 st.divider()
-st.subheader(t("regional.tiers_header", lang))
+st.header(t("regional.tiers_header", lang))
 with st.expander(t("regional.tiers_settings", lang)):
     mode = url_choice(
         PAGE,
@@ -191,7 +191,7 @@ tier_section(cached_tiers(source.id, year, indicator_id, edges, lang), lang)
 st.divider()
 left, right = st.columns(2)
 with left:
-    st.subheader(t("regional.macro_header", lang))
+    st.header(t("regional.macro_header", lang))
     chart_with_table(
         view.macro,
         tables.macro_regions,
@@ -202,7 +202,7 @@ with left:
         lang=lang,
     )
 with right:
-    st.subheader(t("regional.inequality_header", lang))
+    st.header(t("regional.inequality_header", lang))
     if enough_data(view.theil, lang):
         for column, kpi in zip(st.columns(len(view.inequality)), view.inequality, strict=True):
             column.metric(kpi.label, kpi.value)
@@ -218,7 +218,7 @@ with right:
 st.divider()
 trend_col, sigma_col, beta_col = st.columns(3)
 with trend_col:
-    st.subheader(t("regional.trend_header", lang))
+    st.header(t("regional.trend_header", lang))
     chart_with_table(
         view.trend,
         tables.macro_trend,
@@ -234,7 +234,7 @@ convergence_sections = (
 )
 for slot, name, figure, sentence, frame in convergence_sections:
     with slot:
-        st.subheader(t(f"regional.{name}_header", lang))
+        st.header(t(f"regional.{name}_header", lang))
         if enough_data(figure, lang):
             if sentence:
                 st.markdown(sentence)
@@ -250,7 +250,7 @@ for slot, name, figure, sentence, frame in convergence_sections:
 
 # --- spatial clustering ----------------------------------------------------------------------------
 st.divider()
-st.subheader(t("regional.lisa_header", lang))
+st.header(t("regional.lisa_header", lang))
 if enough_data(view.lisa, lang):
     if sentences.moran:
         st.markdown(sentences.moran)
@@ -262,7 +262,7 @@ if enough_data(view.lisa, lang):
 
 # --- dimension profile -----------------------------------------------------------------------------
 st.divider()
-st.subheader(t("regional.profile_header", lang))
+st.header(t("regional.profile_header", lang))
 provinces = [r.adcode for r in load_gazetteer().provinces(counted_in_31_only=True)]
 default_province = st.query_params.get("province") if st.query_params.get("province") in provinces else "510000"
 profile_region = url_choice(
@@ -286,7 +286,7 @@ chart_with_table(
 
 # --- re-weighting ----------------------------------------------------------------------------------
 st.divider()
-st.subheader(t("regional.weights_header", lang))
+st.header(t("regional.weights_header", lang))
 st.caption(t("regional.weights_help", lang))
 slider_cols = st.columns([3, 2])
 with slider_cols[0]:

@@ -7,8 +7,11 @@ from contextlib import nullcontext
 import streamlit as st
 
 from components import upload_review as review
+from components.auth import audit, audit_log
+from components.downloads import table
 from components.language import language_switch
 from components.user_indicator_form import user_indicator_specs
+from digigov.access import VISIBILITIES, can_audit, can_change, can_upload, current_user, sharing_of, visible
 from digigov.i18n import t
 from digigov.ingest import MAX_UPLOAD_BYTES, read_upload
 from digigov.ingest.chunked import preview_csv_file
@@ -19,7 +22,7 @@ from digigov.presenters.upload import progress_text
 from digigov.sources import store
 from digigov.storage import StorageError
 from digigov.text import escape_markdown
-from digigov.upload_kinds import stored_table
+from digigov.upload_kinds import audit_table, stored_table
 
 PAGE = "upload"
 LARGE_UPLOAD = 2 * MIB  # above this, reading takes seconds: say so with a running clock instead of a grey page
@@ -76,6 +79,9 @@ def reading(data: bytes, lang: str):
 
 
 def uploaded_file_tab(lang: str) -> None:
+    if not can_upload(current_user()):  # a viewer: nothing to upload, and the save would be refused anyway
+        st.info(t("access.viewer_no_upload", lang))
+        return
     uploaded = st.file_uploader(
         t("upload.file", lang, mb=MAX_UPLOAD_BYTES // MIB),
         key=f"{PAGE}_file",
@@ -92,8 +98,11 @@ def uploaded_file_tab(lang: str) -> None:
         return
     data = uploaded.getvalue()
     digest = hashlib.sha256(data).hexdigest()
+    if st.session_state.get(f"{PAGE}_audited") != digest:  # one entry per file read, not per rerun
+        audit(current_user(), "upload", name=uploaded.name, page=PAGE)
+        st.session_state[f"{PAGE}_audited"] = digest
     choices = review.choices_for(f"{PAGE}_options", digest)
-    st.subheader(t("upload.detected", lang))
+    st.header(t("upload.detected", lang))
     cols = st.columns([1, 1, 1, 2])  # the shape's name is long: "原始记录（办理渠道）"
     encoding = review.encoding_choice(cols[0], review.widget_key(PAGE, "enc", digest), lang)
     with reading(data, lang):
@@ -135,6 +144,9 @@ def import_progress(job: ImportJob, lang: str) -> None:
 
 
 def import_folder_tab(lang: str) -> None:
+    if not can_upload(current_user()):
+        st.info(t("access.viewer_no_upload", lang))
+        return
     st.caption(t("upload.import_intro", lang))
     st.code(str(import_dir()), language=None)  # st.code shows the path as text, copyable
     files = {f.name: f for f in list_import_files()}
@@ -223,9 +235,10 @@ def import_folder_tab(lang: str) -> None:
 
 
 def stored_datasets(lang: str) -> None:
-    st.subheader(t("upload.stored_header", lang))
+    st.header(t("upload.stored_header", lang))
+    user = current_user()
     try:
-        records = store().list()
+        records = visible(user, store().list())  # only what this user may see, checked on the server
     except StorageError as err:
         st.error(t("source.store_error", lang, error=escape_markdown(err.message(lang))))
         records = []
@@ -233,24 +246,66 @@ def stored_datasets(lang: str) -> None:
         st.caption(t("upload.none_stored", lang))
         return
     st.dataframe(stored_table(records, lang), hide_index=True)
-    with st.expander(t("upload.manage", lang)):
-        by_id = {r.id: r for r in records}
-        picked = st.selectbox(
-            t("upload.pick", lang), list(by_id), key=f"{PAGE}_pick", format_func=lambda i: by_id[i].name
-        )
-        new_name = st.text_input(
-            t("upload.new_name", lang), value=by_id[picked].name, max_chars=200, key=f"{PAGE}_new_name_{picked}"
-        )
-        cols = st.columns(3)
-        if cols[0].button(t("upload.rename", lang), key=f"{PAGE}_rename"):
-            store().rename(picked, new_name)
-            st.toast(t("upload.renamed", lang))
-            st.rerun()
-        confirm = cols[1].checkbox(t("upload.confirm_delete", lang), key=f"{PAGE}_confirm")
-        if cols[2].button(t("upload.delete", lang), disabled=not confirm, key=f"{PAGE}_delete"):
-            store().delete(picked)
-            st.toast(t("upload.deleted", lang))
-            st.rerun()
+    mine = {r.id: r for r in records if can_change(user, r.meta)}
+    if mine:
+        with st.expander(t("upload.manage", lang)):
+            manage(mine, user, lang)
+
+
+def manage(by_id: dict, user, lang: str) -> None:
+    """Rename, delete and share the datasets this user may change (each action checked again when it runs)."""
+    picked = st.selectbox(t("upload.pick", lang), list(by_id), key=f"{PAGE}_pick", format_func=lambda i: by_id[i].name)
+    record = by_id[picked]
+    new_name = st.text_input(
+        t("upload.new_name", lang), value=record.name, max_chars=200, key=f"{PAGE}_new_name_{picked}"
+    )
+    cols = st.columns(3)
+    if cols[0].button(t("upload.rename", lang), key=f"{PAGE}_rename"):
+        act(user, "rename", picked, lambda: store().rename(picked, new_name), t("upload.renamed", lang), lang)
+    confirm = cols[1].checkbox(t("upload.confirm_delete", lang), key=f"{PAGE}_confirm")
+    if cols[2].button(t("upload.delete", lang), disabled=not confirm, key=f"{PAGE}_delete"):
+        act(user, "delete", picked, lambda: store().delete(picked), t("upload.deleted", lang), lang)
+    share = sharing_of(record.meta)
+    left, right = st.columns(2)
+    visibility = left.selectbox(
+        t("access.visibility_label", lang),
+        VISIBILITIES,
+        index=VISIBILITIES.index(share.visibility),
+        key=f"{PAGE}_visibility_{picked}",
+        format_func=lambda v: t(f"access.visibility.{v}", lang),
+    )
+    groups = list(dict.fromkeys([*user.groups, *([share.group] if share.group else [])]))
+    group = right.selectbox(t("access.group_label", lang), groups, key=f"{PAGE}_group_{picked}") if groups else ""
+    if visibility == "group" and not group:
+        st.caption(t("access.no_group", lang))
+    elif st.button(t("access.share", lang), key=f"{PAGE}_share"):
+        change = {"visibility": visibility, "group": group if visibility == "group" else ""}
+        act(user, "share", picked, lambda: store().update_meta(picked, **change), t("access.shared", lang), lang)
+
+
+def act(user, action: str, dataset_id: str, change, done: str, lang: str) -> None:
+    """One change to a stored dataset: allowed only to its owner (analyst) or an admin, audited, then rerun."""
+    try:
+        record = store().get(dataset_id)
+        if not can_change(user, record.meta):
+            audit(user, "denied", dataset=dataset_id, name=record.name, page=PAGE)
+            st.error(t("access.not_yours", lang))
+            return
+        change()
+    except StorageError as err:
+        st.error(t("source.store_error", lang, error=escape_markdown(err.message(lang))))
+        return
+    audit(user, action, dataset=dataset_id, name=record.name, page=PAGE)
+    st.toast(escape_markdown(done))
+    st.rerun()
+
+
+def audit_section(lang: str) -> None:
+    """The audit log, newest first, with its download: administrators only."""
+    st.header(t("access.audit_header", lang))
+    st.caption(t("access.audit_help", lang))
+    frame = audit_table(audit_log().entries(limit=2000), lang)
+    table(frame, key=f"{PAGE}_audit", page=PAGE, name="audit_log", lang=lang, sample=False)
 
 
 lang = language_switch()
@@ -263,3 +318,6 @@ with folder_tab:
     import_folder_tab(lang)
 st.divider()
 stored_datasets(lang)
+if can_audit(current_user()):
+    st.divider()
+    audit_section(lang)

@@ -48,8 +48,9 @@ def pearson(points: pl.DataFrame, confidence: float = 0.95) -> Correlation | Non
         return None
     from scipy import stats  # here, not at the top: importing scipy.stats costs ~1 s, and only this needs it
 
+    # r is scale-free: dividing by the largest magnitude keeps tiny (1e-265) or huge spreads in floating range
     with np.errstate(divide="ignore", invalid="ignore"):
-        r = float(np.clip(np.corrcoef(x, y)[0, 1], -1.0, 1.0))
+        r = float(np.clip(np.corrcoef(x / np.abs(x).max(), y / np.abs(y).max())[0, 1], -1.0, 1.0))
     if not math.isfinite(r):  # spreads too small for floating point (subnormal differences): r is undefined
         return None
     z_crit = NormalDist().inv_cdf(1 - (1 - confidence) / 2)
@@ -61,5 +62,14 @@ def pearson(points: pl.DataFrame, confidence: float = 0.95) -> Correlation | Non
         low, high = math.tanh(z - z_crit * se), math.tanh(z + z_crit * se)
         t_stat = r * math.sqrt((n - 2) / (1 - r * r))
         p_value = float(2 * stats.t.sf(abs(t_stat), n - 2))
-    slope, intercept = np.polyfit(x, y, 1)
-    return Correlation(n, r, low, high, p_value, float(slope), float(intercept), confidence)
+    slope, intercept = _line(x, y)
+    return Correlation(n, r, low, high, p_value, slope, intercept, confidence)
+
+
+def _line(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Least squares y = intercept + slope · x, on scaled values (no SVD to fail on tiny or huge spreads)."""
+    ax, ay = float(np.abs(x).max()), float(np.abs(y).max())
+    xs, ys = x / ax, y / ay
+    dx = xs - xs.mean()
+    slope = float((dx * (ys - ys.mean())).sum() / (dx * dx).sum()) * ay / ax
+    return slope, float(y.mean() - slope * x.mean())

@@ -73,6 +73,8 @@ def region_label(adcode: str, lang: str) -> str:
         parent = gazetteer[region.parent]
         if parent.short_zh != region.short_zh:
             return f"{region.name(lang)} · {parent.name(lang)}"
+        # 吉林市 in 吉林省: the short name would read as the province
+        return region.name_zh if lang == "zh" else f"{region.name_en} City"
     return region.name(lang)
 
 

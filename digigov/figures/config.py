@@ -12,6 +12,26 @@ STATIC_URL = "/app/static"
 TOPOJSON_URL = f"{STATIC_URL}/topojson/"
 BOUNDARY_URL = f"{STATIC_URL}/boundaries"
 PNG_SCALE = 3
+# The toolbar keeps only what a reader needs: the camera (when allowed, below) and one reset view button per kind
+# of chart (after a wheel zoom or drag). Zoom, pan, select and hover-mode buttons go: each is an English-only tab
+# stop before the page's own controls, and mouse and wheel still zoom and pan (issue 18).
+TOOLBAR_REMOVED = (
+    "zoom2d",
+    "pan2d",
+    "select2d",
+    "lasso2d",
+    "zoomIn2d",
+    "zoomOut2d",
+    "autoScale2d",
+    "hoverClosestCartesian",
+    "hoverCompareCartesian",
+    "toggleSpikelines",
+    "zoomInGeo",
+    "zoomOutGeo",
+    "hoverClosestGeo",
+    "zoomInMap",
+    "zoomOutMap",
+)
 
 
 def export_filename(page: str, chart: str, day: dt.date | None = None) -> str:
@@ -24,7 +44,7 @@ def export_filename(page: str, chart: str, day: dt.date | None = None) -> str:
 def chart_config(page: str, chart: str, *, unmarked_sample: bool = False) -> dict[str, Any]:
     """unmarked_sample: the figure shows sample data without a watermark on screen, so the toolbar's camera
     (a client-side PNG of what is on screen) is removed; the page's PNG button exports it watermarked."""
-    remove = ["lasso2d", "select2d", *(["toImage"] if unmarked_sample else [])]
+    remove = [*TOOLBAR_REMOVED, *(["toImage"] if unmarked_sample else [])]
     return {
         "topojsonURL": TOPOJSON_URL,
         "displaylogo": False,

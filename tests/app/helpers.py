@@ -52,3 +52,12 @@ def upload_page(app: AppTest, data_dir, monkeypatch, corpus):
 def accept_button(at: AppTest):
     """The upload page's save button."""
     return next(b for b in at.button if b.key and b.key.startswith("upload_accept"))
+
+
+# components.notices.sample_notice: the bilingual sample notice (the one text an English page may show in Chinese),
+# a highlighted markdown line rather than an alert.
+SAMPLE_NOTICE_PREFIX = ":orange-background[:material/science: 示例数据 / sample data"
+
+
+def is_sample_notice(text: str) -> bool:
+    return text.startswith(SAMPLE_NOTICE_PREFIX)

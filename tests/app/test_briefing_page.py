@@ -10,7 +10,7 @@ def page(app):
 
 def test_defaults_offer_map_four_charts_and_drafted_findings(page):
     at = page
-    assert any("示例数据 / sample data" in w.value for w in at.warning)
+    assert any("示例数据 / sample data" in m.value for m in at.markdown)
     assert at.multiselect(key="briefing_charts").value == ["ranking", "macro", "trend", "channel_mix"]
     findings = at.text_area(key="briefing_findings_zh_2024").value
     assert "上海" in findings and len(findings.splitlines()) >= 3

@@ -3,7 +3,7 @@ import pytest
 
 from digigov.datasets import load_builtin
 from digigov.i18n import t
-from tests.app.helpers import CJK, chart_specs, open_view
+from tests.app.helpers import CJK, chart_specs, is_sample_notice, open_view
 
 
 @pytest.fixture
@@ -17,7 +17,7 @@ def findings(at):
 
 def test_renders_map_findings_and_every_chart_with_a_table(page):
     at = page
-    assert any("示例数据 / sample data" in w.value for w in at.warning)
+    assert any("示例数据 / sample data" in m.value for m in at.markdown)
     assert len(chart_specs(at)) == 7  # map, distribution, mix, entity, category, trend, relation
     assert any("高 40.9 个百分点" in f for f in findings(at))
     assert len(at.dataframe) >= 7
@@ -29,10 +29,10 @@ def test_renders_map_findings_and_every_chart_with_a_table(page):
 
 def test_level_switch_draws_provinces(page):
     at = page
-    assert "城市间分布与差距" in [h.value for h in at.subheader]
+    assert "城市间分布与差距" in [h.value for h in at.header]
     at.selectbox(key="channels_level").set_value("province").run()
     assert not at.exception
-    assert "省份间分布与差距" in [h.value for h in at.subheader]
+    assert "省份间分布与差距" in [h.value for h in at.header]
     traces = chart_specs(at)[0]["data"]
     drawn = {loc for trace in traces if trace.get("geo", "geo") == "geo" for loc in trace.get("locations", [])}
     assert len(drawn) == 34
@@ -87,8 +87,8 @@ def test_english_page_has_no_chinese(app):
     app.query_params["lang"] = "en"
     at = app.run()
     at.switch_page("views/channels.py").run()
-    shown = [s.value for s in at.subheader] + [m.value for m in at.markdown] + [c.value for c in at.caption]
-    assert [s for s in shown if CJK.search(s)] == []
+    shown = [s.value for s in at.header] + [m.value for m in at.markdown] + [c.value for c in at.caption]
+    assert [s for s in shown if CJK.search(s) and not is_sample_notice(s)] == []
 
 
 # -- an analyst's data: free-text labels, weights, injected markup, the sample index labelled ---------------------
@@ -139,7 +139,7 @@ def test_uploaded_free_text_weighted_data_render_escaped_and_protected(app, stor
     at = open_view(app, "channels")
     assert not at.error  # every label is outside the catalog: the page still works
     assert set(at.multiselect(key="channels_category").value) == {EVIL, "跨境贸易"}
-    shown = [m.value for m in at.markdown] + [c.value for c in at.caption] + [s.value for s in at.subheader]
+    shown = [m.value for m in at.markdown] + [c.value for c in at.caption] + [s.value for s in at.header]
     assert not [s for s in shown if "](http" in s]
     assert any("990100" in c.value for c in at.caption)  # not on the map, and the page says so
     assert any("内置示例数据" in c.value and "上传" in c.value for c in at.caption)  # sample index beside an upload

@@ -27,7 +27,7 @@ def test_the_city_survey_table_saves_and_is_drawn_on_the_channels_page(upload, n
     assert record.meta["kinds"] == ["city_preference"]
     at.switch_page("views/channels.py").run()
     assert not at.exception, at.exception
-    assert any(s.value == "城市调查：倾向线下办理的比例" for s in at.subheader)
+    assert any(s.value == "城市调查：倾向线下办理的比例" for s in at.header)
     texts = [m.value.replace("\\", "") for m in at.markdown]
     assert any("倾向线下办理比例最高的是" in s for s in texts)
     frames = [d.value for d in at.dataframe]

@@ -21,7 +21,7 @@ def findings(at) -> list[str]:
 
 def test_samples_in_chinese(app):
     at = open_view(app, "data_sharing")
-    assert sum("示例数据 / sample data" in w.value for w in at.warning) == 4  # one per section's data source
+    assert sum("示例数据 / sample data" in m.value for m in at.markdown) == 4  # one per section's data source
     assert any("超过一半" in f and "2024-12-31" in f for f in findings(at))
     assert any("孤岛" in f for f in findings(at)) and any("Q3 + 1.5 × IQR" in f for f in findings(at))
     specs = chart_specs(at)
@@ -77,7 +77,7 @@ def test_uploaded_catalogue(app, store):
     at = open_view(app, "data_sharing")
     notice = at.info[0].value
     assert "浙江目录" in notice and "<b>" not in notice
-    assert sum("示例数据 / sample data" in w.value for w in at.warning) == 3  # the other sections stay samples
+    assert sum("示例数据 / sample data" in m.value for m in at.markdown) == 3  # the other sections stay samples
     at.date_input(key=f"data_sharing_reference_{dataset.id}").set_value(dt.date(2024, 12, 31)).run()
     assert not at.exception
     # 5 datasets with a fixed frequency: 2024-12-20 monthly, 2024-12-31 daily, 2024-09-01 yearly on schedule;
@@ -112,7 +112,7 @@ def test_an_uploaded_matrix_is_drawn_and_its_islands_named(upload):
     at, record = saved_and_opened(upload, "sharing_matrix_zhejiang_gb18030.csv", "sharing_calls")
     assert at.selectbox(key="data_sharing_calls_src").value == record.id
     assert at.selectbox(key="data_sharing_src").value == "builtin"  # the catalogue section stays on its sample
-    assert sum("示例数据 / sample data" in w.value for w in at.warning) == 3
+    assert sum("示例数据 / sample data" in m.value for m in at.markdown) == 3
     heatmap = next(s for s in chart_specs(at) if any(trace.get("type") == "heatmap" for trace in s["data"]))
     trace = next(trace for trace in heatmap["data"] if trace.get("type") == "heatmap")
     rows = [str(y) for y in trace["y"]]
@@ -161,7 +161,7 @@ def test_each_section_keeps_its_own_uploaded_source_in_the_link(app, store):
     at = open_view(app, "data_sharing")
     assert at.selectbox(key="data_sharing_calls_src").value == ids["sharing_calls"]
     assert at.selectbox(key="data_sharing_platforms_src").value == ids["platform_operations"]
-    assert sum("示例数据 / sample data" in w.value for w in at.warning) == 2  # catalogue and trend stay samples
+    assert sum("示例数据 / sample data" in m.value for m in at.markdown) == 2  # catalogue and trend stay samples
     assert any("重庆" in f and "四川" in f for f in findings(at))  # two regions: the connected-share gap
     assert any("西藏政务" in f for f in findings(at))
     at.selectbox(key="data_sharing_region").set_value("510000").run()

@@ -2,7 +2,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.app.conftest import ROOT
-from tests.app.helpers import CJK, chart_texts, open_view
+from tests.app.helpers import CJK, chart_texts, is_sample_notice, open_view
 
 CLICK_SICHUAN = {"selection": {"points": [{"location": "510000"}], "point_indices": [0], "box": [], "lasso": []}}
 
@@ -13,17 +13,18 @@ def demand(app):
 
 
 def markdown(at):
-    return [m.value for m in at.markdown]
+    """The page's markdown after the sample notice (which comes first on sample data)."""
+    return [m.value for m in at.markdown if not is_sample_notice(m.value)]
 
 
 def subheaders(at):
-    return [s.value for s in at.subheader]
+    return [s.value for s in at.header]
 
 
 def test_renders_every_section_with_sample_notice(demand):
     at = demand
     assert at.title[0].value.startswith("用户需求匹配")
-    assert any("示例数据 / sample data" in w.value for w in at.warning)
+    assert any(is_sample_notice(m.value) for m in at.markdown)
     headers = subheaders(at)
     assert headers[0] == "需求匹配缺口（2024 年，全部事项）"
     for expected in (
@@ -175,8 +176,8 @@ def test_english_page_has_no_chinese_text(app):
         shown += [str(c) for c in table.columns]
         shown += [v for c in table.columns for v in table[c] if isinstance(v, str)]
     shown += [s for s in chart_texts(at)]  # chart labels, hover texts, legends
-    assert [s for s in shown if CJK.search(s)] == []
-    assert any("sample data" in w.value for w in at.warning)  # the bilingual notice is the one exception
+    assert [s for s in shown if CJK.search(s) and not is_sample_notice(s)] == []
+    assert any(is_sample_notice(m.value) for m in at.markdown)  # the bilingual notice is the one exception
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -209,7 +210,7 @@ def test_runs_on_a_full_upload(store):
     upload = load_builtin("demand_funnel").filter(pl.col("year") == 2023).drop("level")
     at = open_upload(store, upload)
     assert not at.exception, at.exception
-    assert not any("示例数据 / sample data" in w.value for w in at.warning)
+    assert not any("示例数据 / sample data" in m.value for m in at.markdown)
     assert "分析员上传" in at.info[0].value
     assert at.selectbox(key="demand_year").options == ["2023"]
     assert len(chart_texts(at)) == 5

@@ -51,7 +51,7 @@ def test_page_runs_on_uploaded_dataset(app, store, page, kind, make):
     if page != "views/overview.py":
         at.switch_page(page).run()
     assert not at.exception, at.exception
-    assert not any("示例数据 / sample data" in w.value for w in at.warning)
+    assert not any("示例数据 / sample data" in m.value for m in at.markdown)
     notice = at.info[0].value
     assert "分析员上传" in notice and "<b>" not in notice and "](javascript" not in notice
     assert at.get("plotly_chart")

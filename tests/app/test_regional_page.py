@@ -3,7 +3,7 @@ import pytest
 
 from digigov.datasets import load_builtin
 from digigov.storage import DatasetStore
-from tests.app.helpers import CJK, chart_texts, open_view
+from tests.app.helpers import CJK, chart_texts, is_sample_notice, open_view
 
 
 @pytest.fixture
@@ -18,8 +18,8 @@ def markdown(at):
 def test_renders_every_section_with_sample_notice(regional):
     at = regional
     assert at.title[0].value.startswith("区域差距")
-    assert any("示例数据 / sample data" in w.value for w in at.warning)
-    headers = [s.value for s in at.subheader]
+    assert any("示例数据 / sample data" in m.value for m in at.markdown)
+    headers = [s.value for s in at.header]
     for expected in ("排名与较上年变化", "四大区域比较", "不平等程度", "空间集聚（LISA）", "省份维度画像"):
         assert expected in headers
     assert len(chart_texts(at)) == 10  # map, ranking, tiers, macro, theil, trend, sigma, beta, lisa, profile
@@ -35,7 +35,7 @@ def test_year_changes_figures_and_url(regional):
     at.selectbox(key="regional_year").set_value(2018).run()
     assert not at.exception
     assert at.metric[0].value != gini_2024
-    assert at.subheader[0].value.endswith("（2018 年）")
+    assert at.header[0].value.endswith("（2018 年）")
     assert at.query_params["year"] == "2018"
 
 
@@ -91,9 +91,9 @@ def test_english_page_has_no_chinese_text(app):
     app.query_params["lang"] = "en"
     at = app.run()
     at.switch_page("views/regional.py").run()
-    shown = [s.value for s in at.subheader] + markdown(at) + [m.label for m in at.metric]
+    shown = [s.value for s in at.header] + markdown(at) + [m.label for m in at.metric]
     shown += [c.value for c in at.caption]
-    assert [s for s in shown if CJK.search(s)] == []
+    assert [s for s in shown if CJK.search(s) and not is_sample_notice(s)] == []
 
 
 def test_clicking_a_province_opens_its_prefecture_map(regional):
@@ -102,7 +102,7 @@ def test_clicking_a_province_opens_its_prefecture_map(regional):
         "selection": {"points": [{"location": "510000"}], "point_indices": [0], "box": [], "lasso": []}
     }
     at.run()
-    assert any(s.value.startswith("四川：指数") for s in at.subheader)
+    assert any(s.value.startswith("四川：指数") for s in at.header)
     assert any('"510100"' in s for s in chart_texts(at))
     # Its cities ranked against their peers nationwide: 成都 among the sub-provincial cities.
     peers = next(d.value for d in at.dataframe if "同类城市组" in d.value.columns)
@@ -117,7 +117,7 @@ def tier_chart(at):
 
 def test_tiers_are_shown_with_quantile_bands_by_default(regional):
     at = regional
-    assert "发展梯队" in [s.value for s in at.subheader]
+    assert "发展梯队" in [s.value for s in at.header]
     assert any("五分位数" in c.value and "不是该报告的标准" in c.value for c in at.caption)
     assert any("竞赛排名法" in c.value for c in at.caption)
     chart = tier_chart(at)
@@ -180,11 +180,11 @@ def test_a_tiers_only_upload_renders_tiers_and_says_why_the_rest_is_absent(app, 
     at = app.run()
     at.switch_page("views/regional.py").run()
     assert not at.exception, at.exception
-    assert not any("示例数据 / sample data" in w.value for w in at.warning)
+    assert not any("示例数据 / sample data" in m.value for m in at.markdown)
     assert any("只有梯队" in i.value for i in at.info)
     assert len(chart_texts(at)) == 1 and "引领型" in tier_chart(at)
     assert any("未按得分重新分档" in c.value for c in at.caption)
-    headers = [s.value for s in at.subheader]
+    headers = [s.value for s in at.header]
     for expected in ("发展梯队", "排名与较上年变化", "四大区域比较", "不平等程度", "空间集聚（LISA）", "省份维度画像"):
         assert expected in headers
     assert sum("此项需要各维度得分" in i.value for i in at.info) == 9

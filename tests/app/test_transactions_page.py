@@ -53,7 +53,7 @@ def test_transaction_log_is_saved_and_shown_as_actual_handling(upload, name, fin
 
     at.switch_page("views/channels.py").run()
     assert not at.exception, at.exception
-    assert any(s.value == "实际办理渠道（办件记录）" for s in at.subheader)
+    assert any(s.value == "实际办理渠道（办件记录）" for s in at.header)
     assert finding in [m.value for m in at.markdown]
     frames = [d.value for d in at.dataframe]
     handling = next(f for f in frames if "实际在窗口办理的占比（%）" in f.columns)
@@ -69,4 +69,4 @@ def test_channels_page_without_a_log_has_no_handling_section(app, tmp_path, monk
     at = app.run()
     at.switch_page("views/channels.py").run()
     assert not at.exception
-    assert not any(s.value == "实际办理渠道（办件记录）" for s in at.subheader)
+    assert not any(s.value == "实际办理渠道（办件记录）" for s in at.header)

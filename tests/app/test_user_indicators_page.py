@@ -23,7 +23,7 @@ def form_key(at, what: str) -> str:
 @pytest.mark.parametrize("name", ["layout_nbs_broadband_provinces.csv", "layout_nbs_broadband_provinces.xlsx"])
 def test_an_nbs_export_is_saved_as_the_analysts_indicator_once_confirmed(uploaded, name):
     at = uploaded(name)
-    assert any(s.value == "未收录的指标" for s in at.subheader)
+    assert any(s.value == "未收录的指标" for s in at.header)
     assert any(e.label.replace("\\", "").startswith("宽带接入用户(万户)：31 个地区、10 个年份") for e in at.expander)
     assert at.text_input(key=form_key(at, "_nzh")).value == "宽带接入用户"
     assert at.text_input(key=form_key(at, "_uzh")).value == "万户"
@@ -50,7 +50,7 @@ def test_an_nbs_export_is_saved_as_the_analysts_indicator_once_confirmed(uploade
 
     at.switch_page("views/regional.py").run()
     assert not at.exception, at.exception
-    assert any(s.value == "与其他指标对照" for s in at.subheader)
+    assert any(s.value == "与其他指标对照" for s in at.header)
     sentences = [m.value.replace("\\", "") for m in at.markdown]
     assert any("宽带接入用户最高的是" in s and "万户" in s for s in sentences)
     assert any("r = " in s and "95% 置信区间" in s for s in sentences)

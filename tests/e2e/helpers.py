@@ -68,10 +68,17 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_app(data_dir: Path, log: Path) -> Iterator[str]:
-    """`streamlit run app.py` on a free port with its dataset store in data_dir; yields the app's URL once
-    the health endpoint answers."""
-    port = free_port()
+def running_app(
+    data_dir: Path,
+    log: Path,
+    *,
+    port: int | None = None,
+    args: tuple[str, ...] = (),
+    env: dict[str, str] | None = None,
+) -> Iterator[str]:
+    """`streamlit run app.py` on a free port (or port) with its dataset store in data_dir, extra command-line
+    args and environment; yields the app's URL once the health endpoint answers."""
+    port = port or free_port()
     log.parent.mkdir(exist_ok=True)
     with log.open("w") as out:
         proc = subprocess.Popen(
@@ -89,6 +96,7 @@ def running_app(data_dir: Path, log: Path) -> Iterator[str]:
                 "true",
                 "--server.fileWatcherType",
                 "none",
+                *args,
             ],
             cwd=ROOT,
             stdout=out,
@@ -99,6 +107,7 @@ def running_app(data_dir: Path, log: Path) -> Iterator[str]:
                 "PYTHONUNBUFFERED": "1",
                 "DIGIGOV_DATA_DIR": str(data_dir),
                 "DIGIGOV_IMPORT_BLOCK_MB": "1",
+                **(env or {}),
             },
         )
         try:
