@@ -420,7 +420,8 @@ class _Tally:
             self.bare_numbers += 1
             has_id = is_valid_resident_id(value)
             has_card = not has_id and is_bank_card(value)
-            has_phone = False
+            # 0086 13x xxxx xxxx written without separators is 15 digits: a mobile number, not a code
+            has_phone = not (has_id or has_card) and _MOBILE.fullmatch(bare.group(0).strip()) is not None
         else:
             has_id = bool(find_resident_ids(value))
             has_card = not has_id and bool(find_bank_cards(value))

@@ -191,3 +191,10 @@ def test_a_column_of_numeric_codes_is_not_taken_for_bank_cards():
     findings = scan_identifiers(frame)
     assert findings.get("记录号") is None
     assert findings.get("卡").card_cells == 200 and findings.get("卡").action == "drop"
+
+
+def test_a_mobile_number_with_the_0086_prefix_and_no_separators_is_found():
+    # Hypothesis found it in CI: 15 bare digits went down the code-column path and were never checked as a phone.
+    frame = pl.DataFrame({"地区": ["008613000000000", "浙江", "北京"]})
+    (finding,) = scan_identifiers(frame).columns
+    assert finding.phone_cells == 1
