@@ -58,21 +58,29 @@ def cached_handling(source_id: str, lang: str) -> presenter.HandlingView:
     return presenter.handling_view(load_source("city_transactions", source_id), lang)
 
 
+def stored_section_source(kind: str, section: str, keys: str) -> str | None:
+    """A section shown only for stored datasets of kind: its header (keys.header) and its dataset picker
+    (keys.source, opened on ?src= when that names one), or None and nothing drawn when none is stored."""
+    try:
+        stored = {s.id: s.name for s in list_sources(kind)}
+    except StorageError:
+        return None
+    if not stored:
+        return None
+    key = f"{PAGE}_{section}_src"
+    if key not in st.session_state or st.session_state[key] not in stored:
+        wanted = st.query_params.get("src")
+        st.session_state[key] = wanted if wanted in stored else next(iter(stored))
+    st.header(t(f"{keys}.header", lang))
+    return st.selectbox(t(f"{keys}.source", lang), list(stored), key=key, format_func=lambda i: stored[i])
+
+
 def handling_section() -> None:
     """A stored transaction log (kind city_transactions): the share actually handled at counters, shown apart from
     the survey's stated preference. Nothing when no log is stored."""
-    try:
-        logs = {s.id: s.name for s in list_sources("city_transactions")}
-    except StorageError:
+    chosen = stored_section_source("city_transactions", "handling", "channels.handling")
+    if chosen is None:
         return
-    if not logs:
-        return
-    key = f"{PAGE}_handling_src"
-    if key not in st.session_state or st.session_state[key] not in logs:
-        wanted = st.query_params.get("src")
-        st.session_state[key] = wanted if wanted in logs else next(iter(logs))
-    st.header(t("channels.handling.header", lang))
-    chosen = st.selectbox(t("channels.handling.source", lang), list(logs), key=key, format_func=lambda i: logs[i])
     handling = cached_handling(chosen, lang)
     if handling.finding:
         st.markdown(handling.finding)
@@ -89,18 +97,9 @@ def cached_preference(source_id: str, lang: str) -> PreferenceView:
 def preference_section() -> None:
     """A stored city survey table without the channel mix (kind city_preference): the stated preference for on-site
     handling per city. Nothing when none is stored."""
-    try:
-        tables = {s.id: s.name for s in list_sources("city_preference")}
-    except StorageError:
+    chosen = stored_section_source("city_preference", "preference", "channels.preference")
+    if chosen is None:
         return
-    if not tables:
-        return
-    key = f"{PAGE}_preference_src"
-    if key not in st.session_state or st.session_state[key] not in tables:
-        wanted = st.query_params.get("src")
-        st.session_state[key] = wanted if wanted in tables else next(iter(tables))
-    st.header(t("channels.preference.header", lang))
-    chosen = st.selectbox(t("channels.preference.source", lang), list(tables), key=key, format_func=lambda i: tables[i])
     view = cached_preference(chosen, lang)
     st.caption(escape_markdown(view.caption))  # first: the section sits under the page's sample notice
     for sentence in view.findings:
