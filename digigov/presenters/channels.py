@@ -409,6 +409,8 @@ class NationalFacts:
 class BreakdownFacts:
     by: str
     groups: int  # groups with an adequate sample that entered the comparison
+    left_out: int  # shown groups kept out of it for their small sample (the sentence says so)
+    min_n: int
     most: str
     most_share: float
     least: str
@@ -484,7 +486,7 @@ def national_facts(whole: dict, units: int, national: bool) -> NationalFacts | N
     )
 
 
-def breakdown_facts(rows: pl.DataFrame, by: str) -> BreakdownFacts | None:
+def breakdown_facts(rows: pl.DataFrame, by: str, min_n: int = MIN_N) -> BreakdownFacts | None:
     """rows: :func:`breakdown_rows`; None with fewer than two shown groups of adequate size."""
     adequate = rows.filter(~pl.col("small_sample").fill_null(True)).sort(["share", "key"], descending=[True, False])
     if adequate.height < 2:
@@ -494,6 +496,8 @@ def breakdown_facts(rows: pl.DataFrame, by: str) -> BreakdownFacts | None:
     return BreakdownFacts(
         by=by,
         groups=adequate.height,
+        left_out=rows.height - adequate.height,
+        min_n=min_n,
         most=most["key"],
         most_share=most["share"],
         least=least["key"],
@@ -605,6 +609,10 @@ def word_breakdown(facts: BreakdownFacts, lang: str, markdown: bool = False) -> 
         least_share=percent_text(facts.least_share),
         difference=f"{facts.difference_pp:.1f}",
     )
+    if facts.left_out:
+        text += t(
+            "channels.finding_breakdown_left_out", lang, groups=facts.groups, left_out=facts.left_out, min_n=facts.min_n
+        )
     return Finding(key, text, facts)
 
 
@@ -694,7 +702,7 @@ def findings_of(c: Computed, lang: str, markdown: bool = False) -> list[Finding]
     if national := national_facts(c.whole, c.shares.height, c.national):
         out.append(word_national(national, c.sel.level, lang))
     for by, protected in (("entity_type", c.entity), ("service_category", c.category)):
-        if facts := breakdown_facts(breakdown_rows(protected, by, lang), by):
+        if facts := breakdown_facts(breakdown_rows(protected, by, lang), by, c.sel.min_n):
             out.append(word_breakdown(facts, lang, markdown))
     if related := relation_facts(c.relation, c.index_sample):
         out.append(word_relation(related, lang))

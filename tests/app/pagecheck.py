@@ -22,6 +22,7 @@ import numpy as np
 import polars as pl
 from streamlit.testing.v1 import AppTest
 
+from digigov.analysis.proportions import MIN_N
 from digigov.regions import load_gazetteer, region_label, region_name
 from digigov.storage import DatasetStore
 
@@ -518,30 +519,9 @@ def channels_problems(at: AppTest, frame: pl.DataFrame) -> list[str]:  # noqa: C
         if m and num(m.group(2)) < num(m.group(4)):
             flag(problems, f"channels: 'highest' {m.group(2)}% below 'lowest' {m.group(4)}%: {s}")
         if m and not has_nulls:
-            hi, lo = num(m.group(2)), num(m.group(4))
-            candidates = {}
-            for col in ("entity_type", "service_category"):
-                if col in frame.columns:
-                    g = (
-                        frame.filter(pl.col("year") == year)
-                        .group_by(col)
-                        .agg(pl.col("prefers_offline").sum(), pl.col("respondents").sum())
-                        .filter(pl.col("respondents") > 0)
-                        .with_columns((pl.col("prefers_offline") / pl.col("respondents") * 100).alias("share"))
-                    )
-                    if g.height:
-                        candidates[col] = (
-                            float(g["share"].max()),
-                            float(g["share"].min()),
-                            dict(g.select(col, "share").iter_rows()),
-                        )
-            if candidates and not any(_close(hi, c[0], 0.06) and _close(lo, c[1], 0.06) for c in candidates.values()):
-                shares = {k: {lab: round(v, 2) for lab, v in c[2].items()} for k, c in candidates.items()}
-                flag(
-                    problems,
-                    f"channels: breakdown highest {hi}% / lowest {lo}% match no breakdown of the frame (all "
-                    f"labels): {shares}: {s}",
-                )
+            breakdown_problem = _breakdown_problem(frame, year, shown, s, num(m.group(2)), num(m.group(4)))
+            if breakdown_problem:
+                flag(problems, breakdown_problem)
         m = re.search(
             rf"线下偏好(?:显著)?(?:越|较)(高|低).*?r = ({_NUM})|r = ({_NUM})：发展水平越高，线下偏好越(高|低)", s
         )
@@ -598,3 +578,43 @@ def page_problems(page: str, at: AppTest, frame: pl.DataFrame) -> list[str]:
         problems += PAGE_CHECKS[page](at, frame)
         problems += significance_problems(texts(at))
     return problems
+
+
+def _hidden_group_names(shown: list[str]) -> set[str]:
+    """The groups a caption names as hidden (suppressed cells are out of every comparison)."""
+    names: set[str] = set()
+    for x in shown:
+        for listed in re.findall(r"\d+ 个(?:主体类型|服务类别)（(.+?)）的数字已隐藏", x):
+            names.update(listed.split("、"))
+    return names
+
+
+def _breakdown_problem(frame: pl.DataFrame, year: int, shown: list[str], s: str, hi: float, lo: float) -> str | None:
+    """The breakdown sentence's extremes must be those of the groups it compares: every group with records that
+    is not hidden, or, when the sentence says small groups were left out, those with at least MIN_N records."""
+    from digigov.presenters.channels import group_label
+
+    hidden = _hidden_group_names(shown)
+    left_out = "未参与比较" in s
+    n_col = "unweighted_n" if "unweighted_n" in frame.columns else "respondents"
+    seen = {}
+    for col in ("entity_type", "service_category"):
+        if col not in frame.columns:
+            continue
+        g = (
+            frame.filter(pl.col("year") == year)
+            .group_by(col)
+            .agg(pl.col("prefers_offline").sum(), pl.col("respondents").sum(), pl.col(n_col).sum().alias("n"))
+            .filter(pl.col("respondents") > 0)
+            .with_columns((pl.col("prefers_offline") / pl.col("respondents") * 100).alias("share"))
+        )
+        g = g.filter(~pl.col(col).is_in([c for c in g[col] if group_label(col, str(c), "zh") in hidden]))
+        if left_out:
+            g = g.filter(pl.col("n") >= MIN_N)
+        if g.height:
+            seen[col] = {lab: round(v, 2) for lab, v in g.select(col, "share").iter_rows()}
+            if _close(hi, float(g["share"].max()), 0.06) and _close(lo, float(g["share"].min()), 0.06):
+                return None
+    if not seen:
+        return None
+    return f"channels: breakdown highest {hi}% / lowest {lo}% match no breakdown of the frame: {seen}: {s}"

@@ -336,6 +336,25 @@ def test_entity_sentence_overlapping_intervals_is_hedged():
     assert found.key == "channels.finding_entity_overlap" and found.facts.within_ci
 
 
+def test_a_small_group_left_out_of_the_comparison_is_said_and_the_extremes_are_the_compared_ones():
+    # a 15-record group at 0 % is shown (flagged), not hidden, and not the "lowest": the sentence says it is out
+    frame = pl.DataFrame(
+        [
+            cell("330100", 200, 20, entity="enterprise"),
+            cell("330200", 200, 60, entity="individual"),
+            cell("330300", 15, 0, entity="cooperative"),
+        ]
+    )
+    for lang, word in (("zh", "未参与比较"), ("en", "left out")):
+        found = next(f for f in cp.channels_findings(frame, 2024, lang) if f.key.startswith("channels.finding_entity"))
+        assert (found.facts.most, found.facts.least) == ("individual", "enterprise")
+        assert found.facts.left_out == 1 and found.facts.groups == 2
+        assert word in found.text and "30" in found.text
+    adequate = frame.with_columns(pl.lit(200).alias("respondents"))
+    found = next(f for f in cp.channels_findings(adequate, 2024, "en") if f.key.startswith("channels.finding_entity"))
+    assert found.facts.left_out == 0 and "left out" not in found.text
+
+
 def test_channels_findings_on_the_samples_agree_with_an_independent_computation():
     frame = load_builtin("city_channels")
     found = cp.channels_findings(frame, lang="en", index=load_builtin("province_index"), index_sample=True)
