@@ -8,11 +8,17 @@ BUILD_STAMP := $(VENV)/.build-installed
 BENCH_STAMP := $(VENV)/.bench-installed
 PORT ?= 8501
 
-.PHONY: run serve test lint unit app e2e system-deps data bench clean
+.PHONY: run dev serve test lint unit app e2e system-deps data bench clean
 
 run: $(RUN_STAMP)
 	@# 127.0.0.1 unless sign-in is configured or DIGIGOV_TRUSTED_NETWORK=1 (digigov/exposure.py, README "Access")
 	$(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.address $$($(PY) -m digigov.exposure)
+
+# For editing the code: reruns a page when a file changes (the file watcher is off in .streamlit/config.toml:
+# it costs every visit).
+dev: $(RUN_STAMP)
+	$(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.address 127.0.0.1 \
+		--server.fileWatcherType auto --server.runOnSave true
 
 # Production-style: one Streamlit process per core behind haproxy (sticky sessions, health checks, watchdog).
 serve: $(RUN_STAMP) system-deps

@@ -14,10 +14,14 @@ round meets the server's caches cold; `first_s` is that visit and the median is 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import shutil
 import statistics
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,6 +34,7 @@ from benchlib import (  # noqa: E402
     CHROMIUM_ARGS,
     PREFECTURE_REGIONS,
     PROVINCE_REGIONS,
+    ratio,
     running_app,
     summary,
     wait_for_map,
@@ -58,8 +63,25 @@ def waited_for(regions: int | None) -> str:
     return f"{regions} map regions" if regions else "page rendered (no map)"
 
 
-# Milestones of the visit from the browser's own clock (ms since navigation start): the document parsed, the
-# Plotly chart code downloaded, the boundary files requested and downloaded.
+# Milestones of the visit on the browser's own clock (ms since navigation start). An init script watches the
+# document from its first byte (MutationObserver) and notes when each thing first appears: the page's title
+# (h1 in the main area), the sample notice, a chart's placeholder or element, the map complete. Resource timings
+# add the Plotly chart code and the boundary files.
+WATCH_JS = """(() => {
+  const marks = (window.__digigovMarks = {});
+  const note = (name, ok) => { if (!(name in marks) && ok) marks[name] = performance.now(); };
+  const check = () => {
+    const main = document.querySelector('[data-testid=stMain]');
+    if (!main) return;
+    note('heading', !!main.querySelector('h1'));
+    note('notice', main.textContent.includes(window.__digigovNotice || '\u0000'));
+    note('placeholder', !!main.querySelector('[data-testid=stPlotlyChart], [data-testid=stSkeleton], .stSkeleton'));
+    const n = window.__digigovRegions;
+    note('map', n > 0 && document.querySelectorAll('.js-plotly-plot .choroplethlocation').length >= n);
+  };
+  new MutationObserver(check).observe(document, {subtree: true, childList: true, characterData: true});
+})();"""
+
 MILESTONES_JS = """() => {
   const nav = performance.getEntriesByType('navigation')[0];
   const res = performance.getEntriesByType('resource');
@@ -67,14 +89,20 @@ MILESTONES_JS = """() => {
   const end = (re) => { const e = pick(re); return e.length ? Math.max(...e.map(x => x.responseEnd)) : null; };
   const begin = (re) => { const e = pick(re); return e.length ? Math.min(...e.map(x => x.startTime)) : null; };
   const geo = /boundaries[/][^/]*[.]geojson/;
-  return {dom_ready: nav ? nav.domContentLoadedEventEnd : null, plotly_js: end(/PlotlyChart[^/]*[.]js/),
-          boundaries_requested: begin(geo), boundaries: end(geo), drawn: performance.now()};
+  const m = window.__digigovMarks || {};
+  return {dom_ready: nav ? nav.domContentLoadedEventEnd : null, heading: m.heading ?? null,
+          notice: m.notice ?? null, placeholder: m.placeholder ?? null, plotly_js: end(/PlotlyChart[^/]*[.]js/),
+          boundaries_requested: begin(geo), boundaries: end(geo), map: m.map ?? null, drawn: performance.now()};
 }"""
 
 
-def time_visit(browser, url: str, regions: int | None) -> tuple[float, dict]:
-    """Seconds from page.goto to the map drawn, and the browser's milestones (seconds) of that visit."""
+def time_visit(browser, url: str, regions: int | None, notice: str | None = None) -> tuple[float, dict]:
+    """Seconds from page.goto to the map drawn (or the page rendered), and the browser's milestones (seconds)."""
     context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+    context.add_init_script(
+        f"window.__digigovRegions = {regions or 0}; window.__digigovNotice = {json.dumps(notice or chr(0))};"
+    )
+    context.add_init_script(WATCH_JS)
     try:
         page = context.new_page()
         start = time.perf_counter()
@@ -92,39 +120,133 @@ def _median(values: list[float | None]) -> float | None:
     return statistics.median(present) if present else None
 
 
+def floor_url(base: str, regions: int | None) -> str:
+    """The floor that matches a page: the prefecture layer for a prefecture map, the province layer otherwise
+    (a page without a map is compared on its first heading only)."""
+    return f"{base}/?level=prefecture" if regions == PREFECTURE_REGIONS else f"{base}/"
+
+
+def _sample_notice() -> str:
+    from digigov.i18n import t
+
+    return t("sample.notice", "zh")
+
+
+def _visits(browser, url: str, floor: str, pages: list[str], repeats: int, notice: str) -> tuple[dict, dict]:
+    """Each round visits every page, each visit followed by one of the floor that matches it (alternating, so a
+    slow patch of the machine hits both); returns {page: [(seconds, marks)]} for ours and for the floors."""
+    ours: dict[str, list] = {name: [] for name in pages}
+    floors: dict[str, list] = {name: [] for name in pages}
+    for _ in range(repeats):
+        for name in pages:
+            regions = regions_for(name)
+            ours[name].append(time_visit(browser, f"{url}/{url_path(name)}", regions, notice))
+            floors[name].append(time_visit(browser, floor_url(floor, regions), regions or PROVINCE_REGIONS))
+    return ours, floors
+
+
+def _page_result(name: str, ours: list, floors: list) -> dict:
+    regions = regions_for(name)
+    times = [s for s, _ in ours]
+    floor_times = [s for s, _ in floors]
+    marks = {k: _median([m[k] for _, m in ours]) for k in ours[0][1]}
+    floor_marks = {k: _median([m[k] for _, m in floors]) for k in floors[0][1]}
+    # ready = title, sample notice and the map's placeholder all shown (the latest of the three)
+    ready = [
+        max(m[k] for k in ("heading", "notice", "placeholder"))
+        for _, m in ours
+        if None not in (m["heading"], m["notice"], m["placeholder"])
+    ]
+    out = {
+        "url": f"/{url_path(name)}",
+        "regions": regions,
+        "waited_for": waited_for(regions),
+        "first_s": times[0],
+        **summary(times),
+        "warm_median": statistics.median(times[1:]) if len(times) > 1 else None,
+        "milestones": marks,
+        "ready_median": _median(ready),
+        "floor": {
+            "layer": "prefecture" if regions == PREFECTURE_REGIONS else "province",
+            **summary(floor_times),
+            "milestones": floor_marks,
+        },
+    }
+    floor_map = statistics.median(floor_times)
+    out["map_ratio"] = ratio(out["median"], floor_map) if regions else None
+    out["heading_ratio"] = ratio(marks["heading"], floor_marks["heading"])
+    out["ready_ratio"] = ratio(out["ready_median"], floor_marks["heading"])
+    return out
+
+
+@contextlib.contextmanager
+def floor_script() -> Iterator[str]:
+    """floor_app.py in a temporary folder beside a link to our ./static: Streamlit serves the static folder next
+    to the main script, and the floor must fetch the same files from the same URLs as the app."""
+    with tempfile.TemporaryDirectory(prefix="digigov-floor-") as folder:
+        shutil.copy(ROOT / "bench" / "floor_app.py", Path(folder) / "floor_app.py")
+        (Path(folder) / "static").symlink_to(ROOT / "static", target_is_directory=True)
+        yield str(Path(folder) / "floor_app.py")
+
+
 def run(pages: list[str] | None = None, repeats: int = 5, log=print, server_log: Path | None = None) -> dict:
     from playwright.sync_api import sync_playwright
 
     pages = pages or list(PAGES)
-    times: dict[str, list[float]] = {name: [] for name in pages}
-    marks: dict[str, list[dict]] = {name: [] for name in pages}
-    with running_app(server_log) as (url, _), sync_playwright() as p:
+    notice = _sample_notice()
+    with (
+        running_app(server_log) as (url, _),
+        floor_script() as script,
+        running_app(None, script=script) as (floor, _),
+        sync_playwright() as p,
+    ):
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
-            for _ in range(repeats):
-                for name in pages:
-                    seconds, milestones = time_visit(browser, f"{url}/{url_path(name)}", regions_for(name))
-                    times[name].append(seconds)
-                    marks[name].append(milestones)
+            for warm in (url, floor):  # the servers' imports and first script run are not what a visit measures
+                time_visit(browser, f"{warm}/", PROVINCE_REGIONS)
+            ours, floors = _visits(browser, url, floor, pages, repeats, notice)
         finally:
             browser.close()
     results = {}
     for name in pages:
-        regions = regions_for(name)
-        results[name] = {
-            "url": f"/{url_path(name)}",
-            "regions": regions,
-            "waited_for": waited_for(regions),
-            "first_s": times[name][0],
-            **summary(times[name]),
-            "warm_median": statistics.median(times[name][1:]) if len(times[name]) > 1 else None,
-            "milestones": {k: _median([m[k] for m in marks[name]]) for k in marks[name][0]},
-        }
+        results[name] = r = _page_result(name, ours[name], floors[name])
         log(
-            f"  {name:16s} median {results[name]['median']:5.2f} s   first {results[name]['first_s']:5.2f} s   "
-            f"min {results[name]['min']:5.2f} s   max {results[name]['max']:5.2f} s"
+            f"  {name:16s} map {r['median']:5.2f} s (floor {r['floor']['median']:5.2f} s, "
+            f"{_x(r['map_ratio'])})   heading {_x(r['heading_ratio'])}   title+notice+placeholder "
+            f"{_x(r['ready_ratio'])} of the floor's heading   first {r['first_s']:5.2f} s"
         )
     return results
+
+
+def _x(value: float | None) -> str:
+    return f"{value:4.2f}x" if value is not None else "  -  "
+
+
+ANATOMY = ("", "nav", "many", "sidebar,metrics,table,chart2,ourfig", "nav,many,sidebar,metrics,table,chart2,ourfig")
+
+
+def anatomy(repeats: int = 5, log=print) -> dict:
+    """The floor with what a page of ours adds, one piece at a time (floor_app.py ?extras=): each variant
+    visited in turn, `repeats` rounds; medians of the map drawn and of the first heading (seconds)."""
+    from playwright.sync_api import sync_playwright
+
+    visits: dict[str, list] = {v: [] for v in ANATOMY}
+    with floor_script() as script, running_app(None, script=script) as (floor, _), sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            time_visit(browser, f"{floor}/", PROVINCE_REGIONS)
+            for _ in range(repeats):
+                for extras in ANATOMY:
+                    visits[extras].append(time_visit(browser, f"{floor}/?extras={extras}", PROVINCE_REGIONS))
+        finally:
+            browser.close()
+    out = {}
+    for extras, done in visits.items():
+        marks = {k: _median([m[k] for _, m in done]) for k in done[0][1]}
+        name = extras or "floor"
+        out[name] = {**summary([s for s, _ in done]), "milestones": marks}
+        log(f"  {name:32s} map {out[name]['median']:5.2f} s   heading {marks['heading']:5.2f} s")
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -132,8 +254,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--pages", nargs="+", choices=sorted(PAGES))
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--anatomy", action="store_true", help="time the floor with each piece a page adds")
     args = parser.parse_args(argv)
-    results = run(args.pages, args.repeats)
+    results = anatomy(args.repeats) if args.anatomy else run(args.pages, args.repeats)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
     return 0

@@ -147,8 +147,9 @@ def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 90) -> None:
 
 
 @contextlib.contextmanager
-def running_app(log: Path | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
-    """`streamlit run app.py` on a free port (headless, no usage stats); yields (url, process); stops it after."""
+def running_app(log: Path | None = None, script: str = "app.py") -> Iterator[tuple[str, subprocess.Popen]]:
+    """`streamlit run <script>` from the repository root (its .streamlit/config.toml and ./static apply) on a
+    free port (headless, no usage stats); yields (url, process); stops it after."""
     port = free_port()
     out = log.open("w") if log else subprocess.DEVNULL
     proc = subprocess.Popen(
@@ -157,7 +158,7 @@ def running_app(log: Path | None = None) -> Iterator[tuple[str, subprocess.Popen
             "-m",
             "streamlit",
             "run",
-            "app.py",
+            script,
             "--server.port",
             str(port),
             "--server.address",
