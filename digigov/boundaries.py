@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from digigov.paths import BOUNDARY_DIR
@@ -36,7 +36,7 @@ def features_of_kind(collection: dict[str, Any], kind: str) -> list[dict[str, An
     return [f for f in collection["features"] if f.get("properties", {}).get("kind") == kind]
 
 
-@cache
+@lru_cache(maxsize=64)  # a drill-down's prefectures; the set comes from the data shown
 def sub_layer(level: MapLevel, ids: frozenset[str]) -> dict[str, Any]:
     """Only the features in ids, so a province's drill-down map ships only its prefectures."""
     layer = load_layer(level)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import lru_cache
 from statistics import NormalDist
 from typing import TypeVar
 
@@ -33,7 +33,7 @@ MIN_N = 30  # below this a share is shown but flagged: the 95 % interval is wide
 SUPPRESS_K = 10  # ONS / UK statistical-disclosure practice: no figure from fewer than 10 records
 
 
-@cache
+@lru_cache(maxsize=16)  # a confidence level can come from a widget
 def z_value(confidence: float = 0.95) -> float:
     """Two-sided standard-normal quantile for a confidence level (1.959964 for 0.95)."""
     if not 0 < confidence < 1:

@@ -19,7 +19,7 @@ import threading
 import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import Literal
 
 import esda
@@ -81,7 +81,7 @@ class SpatialWeights:
     w: libpysal.weights.W = field(repr=False)
 
 
-@cache
+@lru_cache(maxsize=64)  # keyed by the provinces a dataset covers: an upload can bring any subset
 def _neighbours(
     ids: tuple[str, ...], k: int, island_distance: IslandDistance
 ) -> tuple[tuple[tuple[str, tuple[str, ...]], ...], tuple[IslandLink, ...]]:
