@@ -27,6 +27,11 @@ interpreter start and imports; peak RSS is the child's ru_maxrss, read with wait
   as for an upload, the checked records written to temporary Parquet parts and aggregated once. It does more
   than the others (strict CSV reading with line numbers, the validation report); it is here to show what that
   costs and that its memory stays bounded by the block, not the file.
+* upload (not in the default run; `--engines upload --sizes 300000` is a 29 MB file): the upload page's path,
+  `digigov.ingest.read_upload` on the file's bytes in memory, as the page reads an uploaded file (decoded,
+  parsed, every row validated, aggregated) with a progress callback that counts its calls. `--code-root DIR`
+  runs the workers on another checkout's `digigov` (a `git archive` of an older commit): before/after numbers
+  from one run on the same file.
 
 The peers get the label lookup tables (label -> province adcode / channel / yes-no) for free, written by the
 generator; our path resolves labels itself. All three results must equal each other and the generator's own
@@ -52,7 +57,9 @@ sys.path.insert(0, str(BENCH.parent))
 from benchlib import PYTHON, ROOT, ratio, summary  # noqa: E402
 
 ENGINES = ("polars", "import", "pandas", "duckdb", "duckdb_validated")
-OURS = ("polars", "import")  # the lazy aggregation, and the upload page's validated block-wise import
+OPTIONAL = ("upload",)  # run only when named: the page's in-memory read of an upload (at most 50 MB)
+OURS = ("polars", "import", "upload")  # the lazy aggregation, the validated block-wise import, the page's read
+ENV_CODE_ROOT = "DIGIGOV_BENCH_CODE_ROOT"  # the checkout whose digigov the workers import (default: this one)
 CHANNELS = ("web", "mobile_app", "self_service_terminal", "counter")
 CHANNEL_LABELS = {
     "web": ("网站", "web", "PC端", "网页"),
@@ -406,9 +413,27 @@ def run_import(csv: Path, labels: dict[str, Path]) -> dict:
     )
 
 
+def run_upload(csv: Path, labels: dict[str, Path]) -> dict:
+    import inspect
+
+    from digigov.ingest import read_upload
+
+    data = csv.read_bytes()  # the page holds the uploaded bytes in memory
+    calls: list[object] = []
+    progress = {"progress": calls.append} if "progress" in inspect.signature(read_upload).parameters else {}
+    result = read_upload(csv.name, data, mapping={"weight": "ignore"}, max_bytes=len(data) + 1, **progress)
+    if not result.ok:
+        raise ValueError(f"upload reported errors: {[i.message_en for i in result.report.errors[:5]]}")
+    import polars as pl
+
+    counts = result.aggregated.group_by("adcode").agg(pl.col("respondents", *CHANNELS, "prefers_offline").sum())
+    return {**shares_by_province(counts), "progress_calls": len(calls)}
+
+
 RUNNERS = {
     "polars": run_polars,
     "import": run_import,
+    "upload": run_upload,
     "pandas": run_pandas,
     "duckdb": run_duckdb,
     "duckdb_validated": run_duckdb_validated,
@@ -416,6 +441,7 @@ RUNNERS = {
 IMPORTS = {
     "polars": ("polars", "digigov.ingest.channel_records"),
     "import": ("polars", "digigov.ingest.channel_records", "digigov.ingest.chunked"),
+    "upload": ("polars", "digigov.ingest"),
     "pandas": ("pandas",),
     "duckdb": ("duckdb",),
     "duckdb_validated": ("duckdb", "digigov.ingest.privacy"),
@@ -426,6 +452,8 @@ def worker(engine: str, csv: Path, labels_dir: Path, out: Path) -> None:
     import importlib
     import resource
 
+    if os.environ.get(ENV_CODE_ROOT):  # another checkout's digigov (a before/after comparison)
+        sys.path.insert(0, os.environ[ENV_CODE_ROOT])
     start = time.perf_counter()
     for module in IMPORTS[engine]:  # the engine's imports, timed apart from the work
         importlib.import_module(module)
@@ -440,6 +468,7 @@ def worker(engine: str, csv: Path, labels_dir: Path, out: Path) -> None:
     start = time.perf_counter()
     result = RUNNERS[engine](csv, labels)
     seconds = time.perf_counter() - start
+    progress_calls = result.pop("progress_calls", None)
     out.write_text(
         json.dumps(
             {
@@ -448,6 +477,7 @@ def worker(engine: str, csv: Path, labels_dir: Path, out: Path) -> None:
                 "import_s": import_s,
                 "rss_after_import": rss_after_import,
                 "result": result,
+                "progress_calls": progress_calls,
             }
         )
     )
@@ -610,9 +640,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 10_000_000])
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--engines", nargs="+", choices=ENGINES, default=list(ENGINES))
+    parser.add_argument("--engines", nargs="+", choices=ENGINES + OPTIONAL, default=list(ENGINES))
     parser.add_argument("--json", type=Path)
-    parser.add_argument("--worker", choices=ENGINES, help=argparse.SUPPRESS)
+    parser.add_argument("--code-root", type=Path, help="run the workers on this checkout's digigov (default: ours)")
+    parser.add_argument("--worker", choices=ENGINES + OPTIONAL, help=argparse.SUPPRESS)
     parser.add_argument("--csv", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--labels", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -620,6 +651,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.worker:
         worker(args.worker, args.csv, args.labels, args.out)
         return 0
+    if args.code_root:
+        os.environ[ENV_CODE_ROOT] = str(args.code_root.resolve())  # inherited by every worker
     results = run(tuple(args.sizes), args.repeats, tuple(args.engines))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))

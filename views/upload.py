@@ -2,7 +2,6 @@
 what was detected, fix mappings, accept, manage datasets."""
 
 import hashlib
-from contextlib import nullcontext
 
 import streamlit as st
 
@@ -10,10 +9,11 @@ from components import upload_review as review
 from components.auth import audit, audit_log
 from components.downloads import table
 from components.language import language_switch
+from components.upload_progress import reading_progress
 from components.user_indicator_form import user_indicator_specs
 from digigov.access import VISIBILITIES, can_audit, can_change, can_upload, current_user, sharing_of, visible
 from digigov.i18n import t
-from digigov.ingest import MAX_UPLOAD_BYTES, read_upload
+from digigov.ingest import MAX_UPLOAD_BYTES, IngestResult, ProgressCallback, read_upload
 from digigov.ingest.chunked import preview_csv_file
 from digigov.ingest.import_folder import ImportFileError, import_dir, import_file_path, list_import_files
 from digigov.ingest.jobs import ImportJob, start_import
@@ -25,7 +25,6 @@ from digigov.text import escape_markdown
 from digigov.upload_kinds import audit_table, stored_table
 
 PAGE = "upload"
-LARGE_UPLOAD = 2 * MIB  # above this, reading takes seconds: say so with a running clock instead of a grey page
 IMPORT = "upload_import"  # widget keys of the import-folder tab
 JOB = f"{IMPORT}_job"  # session state: {"key": what was read with which options, "job": the ImportJob}
 
@@ -41,9 +40,11 @@ def ingest(
     mapping: tuple,
     units: tuple,
     regions: tuple,
+    _progress: ProgressCallback | None = None,
 ):
     # digest keys the cache on the content, the options on what the user changed; _data (up to 50 MB) is left out
-    # of the key, or st.cache_data would hash it again on every rerun.
+    # of the key, or st.cache_data would hash it again on every rerun. _progress (the progress bar of a large
+    # file, components.upload_progress) is left out too: it draws only while the file is read, not on a hit.
     return read_upload(
         name,
         _data,
@@ -53,6 +54,7 @@ def ingest(
         mapping=dict(mapping) or None,
         units=dict(units) or None,
         region_overrides=dict(regions) or None,
+        progress=_progress,
     )
 
 
@@ -71,11 +73,13 @@ def preview_import(
     )
 
 
-def reading(data: bytes, lang: str):
-    """A spinner with a running clock while a large file is read and checked (a small one needs none)."""
-    if len(data) <= LARGE_UPLOAD:
-        return nullcontext()
-    return st.spinner(t("upload.reading_large", lang, mb=f"{len(data) / MIB:,.1f}"), show_time=True)
+def same_reading(first: IngestResult, sheet: str | None, header_row: int | None, options: dict) -> bool:
+    """Whether reading again with the page's choices would read what the first reading read: a text file
+    (sheets come with a note about the sheet chosen), the header row it found (not a guess: a guessed header
+    row is reported, a given one is not) and no corrections. Then the first result stands, and a large file is
+    read once, not twice."""
+    unchanged = not first.sheets and sheet is None and header_row == first.header_row
+    return unchanged and not first.report.has("header_guessed") and not any(options.values())
 
 
 def uploaded_file_tab(lang: str) -> None:
@@ -105,8 +109,8 @@ def uploaded_file_tab(lang: str) -> None:
     st.header(t("upload.detected", lang))
     cols = st.columns([1, 1, 1, 2])  # the shape's name is long: "原始记录（办理渠道）"
     encoding = review.encoding_choice(cols[0], review.widget_key(PAGE, "enc", digest), lang)
-    with reading(data, lang):
-        first = ingest(uploaded.name, digest, data, encoding, None, None, (), (), ())
+    with reading_progress(len(data), lang) as progress:
+        first = ingest(uploaded.name, digest, data, encoding, None, None, (), (), (), _progress=progress)
     sheet = None
     if first.sheets:
         sheet = cols[1].selectbox(t("upload.sheet", lang), first.sheets, key=review.widget_key(PAGE, "sheet", digest))
@@ -117,10 +121,13 @@ def uploaded_file_tab(lang: str) -> None:
         value=first.header_row or 0,
         key=review.widget_key(PAGE, "header", digest),
     )
-    with reading(data, lang):
-        result = ingest(
-            uploaded.name, digest, data, encoding, sheet, int(header_row) or None, **review.read_options(choices)
-        )
+    options = review.read_options(choices)
+    result = first
+    if not same_reading(first, sheet, int(header_row) or None, options):
+        with reading_progress(len(data), lang) as progress:
+            result = ingest(
+                uploaded.name, digest, data, encoding, sheet, int(header_row) or None, **options, _progress=progress
+            )
     review.detected(result, cols[3], lang)
     review.corrections(result, choices, PAGE, digest, lang)
     review.report(result, PAGE, digest, lang)

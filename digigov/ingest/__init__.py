@@ -19,6 +19,7 @@ from digigov.ingest.privacy import (
     salted_hash,
     scan_identifiers,
 )
+from digigov.ingest.progress import Progress, ProgressCallback
 from digigov.ingest.raw_records import RawRecords
 from digigov.ingest.regions_resolve import RegionResolution, resolve_region_values
 from digigov.ingest.report import Issue, ValidationReport
@@ -41,6 +42,8 @@ __all__ = [
     "Issue",
     "PrivacyFindings",
     "PrivacyNotice",
+    "Progress",
+    "ProgressCallback",
     "RawRecords",
     "RegionResolution",
     "UnitInference",

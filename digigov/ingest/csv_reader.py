@@ -4,6 +4,16 @@ The delimiter is detected among , ; tab and | (the one that splits the rows most
 fields; csv.Sniffer, restricted to those four, breaks ties). Every row is checked against the header: a row with
 too many or too few fields, or a quote that is never closed, is reported with its line number and never silently
 cut. Every cell stays text (codes keep leading zeros; 18-digit numbers never become floats).
+
+The text is parsed once. The body (the lines after the header) is read columnar when it is plain: no quote
+character, no NUL, no carriage return outside a CRLF. Then every physical line is one record whose fields are
+the line split at the delimiter — exactly what the csv module reads — so the lines are read by polars in chunks
+of a few megabytes: a chunk with exactly (width - 1) delimiters per line straight into String columns, any other
+chunk as lines whose delimiters are counted by expressions, only the few irregular lines (blank, ragged, extra
+empty fields, a field over the csv module's limit) split in Python and sorted by the exact reader's own rules
+(_Scan.other), and the last lines split for the trailing notes. Line numbers, the report and the frame are the
+exact reader's. Text with quotes is read by the csv module (exact; line numbers of multi-line fields), and its
+frame by polars when both agree, else by the csv module again.
 """
 
 from __future__ import annotations
@@ -11,13 +21,16 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import sys
 from collections import Counter, deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from itertools import islice
 
 import polars as pl
 
 from digigov.ingest.layout import ROW, RawTable, clean_headers, filled, find_header, rows_frame, trailing_notes
-from digigov.ingest.limits import MAX_SCAN_ROWS
+from digigov.ingest.limits import MAX_SCAN_ROWS, MIB
 from digigov.ingest.report import RowFields, ValidationReport
 
 log = logging.getLogger(__name__)
@@ -27,6 +40,12 @@ DELIMITER_NAMES = {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe"}
 _CHUNK_ROWS = 20_000
 _SAMPLE_CHARS = 65_536
 _TAIL = 200
+_HEAD_CHARS = 1 * MIB  # the first records (to find the header in) are read from this much of a large text
+_PLAIN_CHUNK = 4 * MIB  # characters of a plain body read per columnar step (and per progress report)
+_PROGRESS_ROWS = 50_000  # records of the exact reader between two progress reports
+
+# Progress of the reading: (characters of the text read so far, data rows so far).
+RowsProgress = Callable[[int, int], None]
 
 
 class _Malformed(Exception):
@@ -40,11 +59,19 @@ class _Records:
     """Records with the line each starts on (blank lines give []). Iterating yields (line, fields) and raises
     _Malformed; `bulk` hands rows to a callback without a generator frame per row (the hot loop)."""
 
-    def __init__(self, text: str, delimiter: str) -> None:
-        self.reader = csv.reader(
-            io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', doublequote=True, strict=True
-        )
+    def __init__(self, text: str, delimiter: str, *, partial: bool = False) -> None:
+        self.stream = io.StringIO(text, newline="")
+        self.reader = csv.reader(self.stream, delimiter=delimiter, quotechar='"', doublequote=True, strict=True)
         self.previous = 0
+        self.partial = partial  # text is the file's first lines only
+
+    @classmethod
+    def after(cls, text: str, delimiter: str, count: int) -> _Records:
+        """Records of the whole text, the first `count` (read before, without a problem) skipped."""
+        records = cls(text, delimiter)
+        for _ in islice(records, count):
+            pass
+        return records
 
     def __iter__(self) -> Iterator[tuple[int, list[str]]]:
         while True:
@@ -58,26 +85,33 @@ class _Records:
             self.previous = self.reader.line_num
             yield line, fields
 
-    def bulk(self, scan: _Scan) -> None:
+    def bulk(self, scan: _Scan, on_rows: RowsProgress | None = None) -> None:
         """Feed the remaining records to scan; the common row (as wide as the header, not blank) is handled
-        inline, because this loop runs once per row of the file."""
+        inline, because this loop runs once per row of the file. on_rows hears the characters read and the data
+        rows so far every _PROGRESS_ROWS records (scan keeps no rows here: its lines are all the data rows)."""
         reader = self.reader
         previous = self.previous
         width, add_line, add_tail, keep = scan.width, scan.lines.append, scan.tail.append, scan.keep
         add_row = scan.rows.append
+        batch = _PROGRESS_ROWS if on_rows is not None else sys.maxsize
         try:
-            for fields in reader:
-                line = previous + 1
-                previous = reader.line_num
-                add_tail((line, fields))
-                if len(fields) == width and any(fields):
-                    add_line(line)
-                    if keep:
-                        add_row(fields)
-                        if len(scan.lines) >= _CHUNK_ROWS:
-                            scan.flush()
-                else:
-                    scan.other(line, fields)
+            while True:
+                started = previous
+                for fields in islice(reader, batch):
+                    line = previous + 1
+                    previous = reader.line_num
+                    add_tail((line, fields))
+                    if len(fields) == width and any(fields):
+                        add_line(line)
+                        if keep:
+                            add_row(fields)
+                            if len(scan.lines) >= _CHUNK_ROWS:
+                                scan.flush()
+                    else:
+                        scan.other(line, fields)
+                if previous == started or on_rows is None:
+                    return
+                on_rows(self.stream.tell(), len(scan.lines))
         except csv.Error as exc:
             raise _Malformed(previous + 1, str(exc)) from None
         finally:
@@ -196,6 +230,162 @@ def _python_frame(text: str, delimiter: str, names: list[str], skip_records: int
     return scan.frame()
 
 
+def plain_columns(data: bytes, delimiter: str, names: list[str]) -> pl.DataFrame | None:
+    """UTF-8 lines without quotes read by polars into String columns named `names` (an empty field is null);
+    None when polars refuses them (a line with more fields, bytes that are not UTF-8). A line with fewer fields
+    is filled with nulls, and extra fields on a last line without a line break are not refused: the caller
+    counts the delimiters and ends the data with a line break."""
+    try:
+        return pl.read_csv(
+            data,
+            has_header=False,
+            separator=delimiter,
+            quote_char=None,
+            schema=dict.fromkeys(names, pl.String),
+            truncate_ragged_lines=False,
+            raise_if_empty=False,
+        )
+    except pl.exceptions.PolarsError:
+        return None
+
+
+def _plain_start(text: str, header_end: int) -> int | None:
+    """Where the body (the text after the first header_end lines) starts when it can be read columnar (see the
+    module's doc); None when it cannot. Every line break counts here: a carriage return outside a CRLF (a line
+    break of its own to the csv module) makes the text not plain."""
+    if "\r" in text and text.count("\r") != text.count("\r\n"):
+        return None
+    start = 0
+    for _ in range(header_end):
+        start = text.find("\n", start) + 1
+        if start == 0:
+            return len(text)
+    if text.find('"', start) >= 0 or text.find("\x00", start) >= 0:
+        return None
+    return start
+
+
+class _Plain:
+    """A plain body read in chunks of whole lines (each line one record): the data rows as String columns
+    c0..cN plus ROW, and a _Scan of the other records exactly as _Scan.take sorts them."""
+
+    def __init__(self, delimiter: str, width: int) -> None:
+        self.delimiter = delimiter
+        self.scan = _Scan(width)
+        self.placeholders = [f"c{i}" for i in range(width)]
+        self.frames: list[pl.DataFrame] = []
+        self.rows = 0
+        self.limit = csv.field_size_limit()
+        self.malformed: _Malformed | None = None
+
+    def read(self, chunk: str, first: int) -> None:
+        """One chunk of whole lines (non-empty), its first line being the file's line `first`."""
+        count = chunk.count("\n") + (not chunk.endswith("\n"))
+        frame = self._regular(chunk, first, count)
+        if frame is None:
+            frame = self._lines(chunk, first, count)
+        if self.malformed is None:
+            self._tail(chunk.removesuffix("\n").rsplit("\n", _TAIL), first + count)
+        self.frames.append(frame)
+        self.rows += frame.height
+
+    def _regular(self, chunk: str, first: int, count: int) -> pl.DataFrame | None:
+        """The chunk read by polars when every line holds exactly (width - 1) delimiters: polars refuses a line
+        with more fields, so with that total no line has fewer either. Rows of nothing but empty fields are blank
+        lines. None when the chunk is not that regular."""
+        width = self.scan.width
+        if chunk.count(self.delimiter) != (width - 1) * count or chunk.startswith("\ufeff"):
+            return None
+        data = chunk.encode("utf-8")
+        if not chunk.endswith("\n"):
+            data += b"\n"  # polars does not refuse extra fields on a last line without a line break
+        body = plain_columns(data, self.delimiter, self.placeholders)
+        if body is None or body.height != count or (len(chunk) > self.limit and self._too_long(body)):
+            return None
+        body = body.select(pl.int_range(first, first + count, dtype=pl.Int64).alias(ROW), *self.placeholders)
+        blank = body.select(pl.all_horizontal(pl.col(c).is_null() for c in self.placeholders)).to_series()
+        if blank.any():
+            self.scan.blank_lines.extend(body.filter(blank).get_column(ROW).to_list())
+            body = body.filter(~blank)
+        return body
+
+    def _too_long(self, body: pl.DataFrame) -> bool:
+        longest = body.select(pl.max_horizontal(pl.col(c).str.len_chars().max() for c in self.placeholders))
+        return (longest.item() or 0) > self.limit
+
+    def _lines(self, chunk: str, first: int, count: int) -> pl.DataFrame:
+        """The chunk as lines: the regular ones (width - 1 delimiters, not blank, short enough) split by polars,
+        the others sorted by _Scan.other in Python; the reading stops at a field over the csv module's limit."""
+        width = self.scan.width
+        lines = pl.DataFrame({"line": pl.Series([chunk.removesuffix("\n")]).str.split("\n").explode()})
+        length = pl.col("line").str.len_chars()
+        regular = (pl.col("line").str.count_matches(self.delimiter, literal=True) == width - 1) & length.is_between(
+            width, self.limit
+        )
+        lines = lines.select(
+            pl.int_range(first, first + count, dtype=pl.Int64).alias(ROW),
+            pl.col("line").str.strip_suffix("\r"),
+        ).with_columns(regular.alias("regular"))
+        data = self._irregular(lines.filter(~pl.col("regular")))
+        keep = pl.col("regular") | pl.col(ROW).is_in(data)
+        if self.malformed is not None:
+            keep = keep & (pl.col(ROW) < self.malformed.line)
+            before = lines.filter(pl.col(ROW) < self.malformed.line).tail(_TAIL).get_column("line")
+            self._tail(before.to_list(), self.malformed.line)
+        fields = pl.col("line").str.split_exact(self.delimiter, width - 1).struct.rename_fields(self.placeholders)
+        frame = lines.filter(keep).select(ROW, fields.alias("fields")).unnest("fields")
+        return frame.with_columns(pl.col(c).replace("", None) for c in self.placeholders)
+
+    def _irregular(self, lines: pl.DataFrame) -> list[int]:
+        """Lines that are not plain data rows, in order, through _Scan.other; the lines it takes as data rows
+        (rows with extra empty fields). A field over the limit is the csv module's error: the reading ends."""
+        data: list[int] = []
+        scan = self.scan
+        for line, text in lines.select(ROW, "line").iter_rows():
+            fields = text.split(self.delimiter) if text else []
+            if any(len(field) > self.limit for field in fields):
+                self.malformed = _Malformed(line, f"field larger than field limit ({self.limit})")
+                break
+            taken = len(scan.lines)
+            scan.other(line, fields)
+            if len(scan.lines) > taken:
+                data.append(line)
+        return data
+
+    def _tail(self, lines: list[str], end: int) -> None:
+        """The last lines before line `end` (up to _TAIL of them) as records, for the trailing notes."""
+        lines = lines[-_TAIL:]
+        for offset, text in enumerate(lines):
+            text = text.removesuffix("\r")
+            self.scan.tail.append((end - len(lines) + offset, text.split(self.delimiter) if text else []))
+
+    def frame(self, names: list[str]) -> pl.DataFrame:
+        if not self.frames:
+            return rows_frame([], names, [])
+        frame = pl.concat(self.frames) if len(self.frames) > 1 else self.frames[0]
+        return frame.rename(dict(zip(self.placeholders, names, strict=True)))
+
+
+def _plain_body(
+    text: str, start: int, first_line: int, delimiter: str, names: list[str], on_rows: RowsProgress | None
+) -> tuple[_Scan, pl.DataFrame, _Malformed | None]:
+    """The plain body from text[start:] (its first line being the file's line first_line), chunk by chunk."""
+    plain = _Plain(delimiter, len(names))
+    line = first_line
+    while start < len(text) and plain.malformed is None:
+        end = min(start + _PLAIN_CHUNK, len(text))
+        if end < len(text):
+            cut = text.rfind("\n", start, end)
+            end = cut + 1 if cut >= 0 else (text.find("\n", end) + 1 or len(text))
+        chunk = text[start:end]
+        plain.read(chunk, line)
+        line += chunk.count("\n")
+        start = end
+        if on_rows is not None:
+            on_rows(end, plain.rows)
+    return plain.scan, plain.frame(names), plain.malformed
+
+
 def detect_delimiter(text: str) -> str:
     sample = text[:_SAMPLE_CHARS]
     if len(text) > _SAMPLE_CHARS and "\n" in sample:
@@ -235,15 +425,20 @@ def _field_counts(sample: str, delimiter: str) -> list[int]:
 
 
 def read_csv_text(
-    text: str, report: ValidationReport, *, delimiter: str | None = None, header_row: int | None = None
+    text: str,
+    report: ValidationReport,
+    *,
+    delimiter: str | None = None,
+    header_row: int | None = None,
+    on_rows: RowsProgress | None = None,
 ) -> RawTable | None:
-    """Parse decoded text into a RawTable, reporting structural problems; None when there is no table at all."""
+    """Parse decoded text into a RawTable, reporting structural problems; None when there is no table at all.
+    on_rows hears, while the body is read, the characters of text read so far and the data rows found."""
     if delimiter is not None and delimiter not in DELIMITERS:
         report.add("delimiter_invalid", "error", value=delimiter)
         return None
     chosen = delimiter or detect_delimiter(text)
-    records = _Records(text, chosen)
-    head, malformed = _read_head(records, header_row)
+    records, head, malformed = _open_head(text, chosen, header_row)
     if not any(filled(f) for _, f in head):
         if malformed:
             _report_malformed(report, malformed)
@@ -259,19 +454,14 @@ def read_csv_text(
         report.add("title_rows_skipped", "info", row=skipped[0][0], value=filled(skipped[0][1])[0], count=len(skipped))
 
     names, changes = clean_headers(header_fields)
-    width = len(names)
     header_end = head[position + 1][0] - 1 if position + 1 < len(head) else records.previous
-    scan, malformed = _scan_body(records, head[position + 1 :], width, malformed)
+    start = _plain_start(text, header_end) if malformed is None else None
+    if start is not None:  # one columnar pass
+        scan, frame, malformed = _plain_body(text, start, header_end + 1, chosen, names, on_rows)
+    else:  # the csv module, record by record
+        body = _Body(text, records, head, position, header_end, malformed)
+        scan, frame, malformed = _exact_body(body, chosen, names, on_rows)
     note_lines = _report_structure(report, scan, chosen, malformed, names)
-
-    frame = None
-    if not scan.odd and not scan.trimmed and malformed is None:
-        checks = [
-            (line, f) for line, f in [*head[position + 1 : position + 21], *scan.tail] if len(f) == width and any(f)
-        ]
-        frame = _polars_frame(text, chosen, names, header_end, scan.lines, checks)
-    if frame is None:
-        frame = _python_frame(text, chosen, names, len(head[: position + 1]))
     frame = _drop_notes_and_blanks(frame, names, scan, note_lines, report)
     frame = _drop_empty_generated(frame, changes, report, header_line)
     titles = [" ".join(str(c).strip() for c in filled(f)) for _, f in skipped]
@@ -286,8 +476,44 @@ def read_csv_text(
     )
 
 
+@dataclass(frozen=True)
+class _Body:
+    """Where the body starts: the text, its reader after the first records (head), the header's index in head,
+    the physical lines up to the end of the header and the error that stopped reading the head, if any."""
+
+    text: str
+    records: _Records
+    head: list[tuple[int, list[str]]]
+    position: int
+    header_end: int
+    malformed: _Malformed | None
+
+
+def _exact_body(
+    body: _Body, delimiter: str, names: list[str], on_rows: RowsProgress | None
+) -> tuple[_Scan, pl.DataFrame, _Malformed | None]:
+    """The body by the csv module (the records after the header): the scan, then the data rows read by polars
+    when its reading matches the scan exactly, else by the csv module again (structural problems)."""
+    width, rest = len(names), body.head[body.position + 1 :]
+    records = body.records
+    if records.partial:  # the head came from the text's first lines: read on in the whole text
+        records = _Records.after(body.text, delimiter, len(body.head))
+    scan, malformed = _scan_body(records, rest, width, body.malformed, on_rows)
+    frame = None
+    if not scan.odd and not scan.trimmed and malformed is None:
+        checks = [(line, f) for line, f in [*rest[:20], *scan.tail] if len(f) == width and any(f)]
+        frame = _polars_frame(body.text, delimiter, names, body.header_end, scan.lines, checks)
+    if frame is None:
+        frame = _python_frame(body.text, delimiter, names, body.position + 1)
+    return scan, frame, malformed
+
+
 def _scan_body(
-    records: _Records, rest_of_head: list[tuple[int, list[str]]], width: int, malformed: _Malformed | None
+    records: _Records,
+    rest_of_head: list[tuple[int, list[str]]],
+    width: int,
+    malformed: _Malformed | None,
+    on_rows: RowsProgress | None = None,
 ) -> tuple[_Scan, _Malformed | None]:
     """Sort the records after the header (those already read, then the rest of the file unless a malformed
     record stopped the reading) into a _Scan; with the malformed-record error, if any."""
@@ -296,10 +522,27 @@ def _scan_body(
         scan.take(line, fields)
     if malformed is None:
         try:
-            records.bulk(scan)
+            records.bulk(scan, on_rows)
         except _Malformed as exc:
             malformed = exc
     return scan, malformed
+
+
+def _open_head(
+    text: str, delimiter: str, header_row: int | None
+) -> tuple[_Records, list[tuple[int, list[str]]], _Malformed | None]:
+    """_read_head, on the text's first _HEAD_CHARS (cut after a line) when they hold every record it reads: the
+    csv module's copy of a large text is then that small (a plain body is not read by it at all)."""
+    cut = text.find("\n", _HEAD_CHARS) + 1 if len(text) > _HEAD_CHARS else 0
+    if cut:
+        records = _Records(text[:cut], delimiter, partial=True)
+        head, malformed = _read_head(records, header_row)
+        stopped = len(head) >= MAX_SCAN_ROWS if header_row is None else bool(head) and head[-1][0] >= header_row
+        if malformed is None and stopped:  # the records read are complete before the cut
+            return records, head, None
+    records = _Records(text, delimiter)
+    head, malformed = _read_head(records, header_row)
+    return records, head, malformed
 
 
 def _read_head(records: _Records, header_row: int | None) -> tuple[list[tuple[int, list[str]]], _Malformed | None]:
@@ -364,14 +607,20 @@ def _drop_notes_and_blanks(
     blank_lines = scan.blank_lines
     if note_lines:
         frame = frame.filter(~pl.col(ROW).is_in(sorted(note_lines)))
-    if names:  # rows of nothing but spaces are blank too
-        spaces = pl.all_horizontal(pl.col(n).is_null() | (pl.col(n).str.strip_chars() == "") for n in names)
-        blank_lines = sorted([*blank_lines, *frame.filter(spaces).get_column(ROW).to_list()])
-        frame = frame.filter(~spaces)
+    if names:  # rows of nothing but spaces are blank too (looked for among the rows whose first cell is)
+        candidates = frame.filter(_empty(names[0]))
+        spaces = candidates.filter(pl.all_horizontal(_empty(n) for n in names)).get_column(ROW)
+        if spaces.len():
+            blank_lines = sorted([*blank_lines, *spaces.to_list()])
+            frame = frame.filter(~pl.col(ROW).is_in(spaces.implode()))
     inner_blanks = [line for line in blank_lines if line not in note_lines and lines_before_end(line, scan.tail)]
     if inner_blanks:
         report.add("blank_rows_skipped", "info", row=inner_blanks[0], count=len(inner_blanks))
     return frame
+
+
+def _empty(name: str) -> pl.Expr:
+    return pl.col(name).is_null() | (pl.col(name).str.strip_chars() == "")
 
 
 def lines_before_end(line: int, tail: deque[tuple[int, list[str]]]) -> bool:

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import polars as pl
 
+from digigov.ingest.csv_reader import plain_columns
 from digigov.ingest.layout import ROW, RawTable, clean_headers
 from digigov.ingest.limits import MIB
 from digigov.ingest.pipeline import IngestResult, read_upload_table
@@ -169,19 +170,8 @@ def plain_frame(data: bytes, layout: Layout) -> pl.DataFrame | None:
     if text is None:
         return None
     placeholders = [f"c{i}" for i in range(width)]
-    try:
-        body = pl.read_csv(
-            text,
-            has_header=False,
-            separator=layout.delimiter,
-            quote_char=None,
-            schema=dict.fromkeys(placeholders, pl.String),
-            truncate_ragged_lines=False,
-            raise_if_empty=False,
-        )
-    except pl.exceptions.PolarsError:  # not UTF-8, or a line polars reads otherwise: the exact path says why
-        return None
-    if body.height != lines:
+    body = plain_columns(text, layout.delimiter, placeholders)
+    if body is None or body.height != lines:  # not UTF-8, or a line polars reads otherwise: the exact path says why
         return None
     filled = pl.sum_horizontal(pl.col(c).is_not_null() for c in placeholders)
     if body.select((filled <= 1).any()).item():  # a blank row, or one cell only (a note): the exact path

@@ -17,7 +17,7 @@ import dataclasses
 import difflib
 import logging
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import cast
@@ -64,6 +64,7 @@ from digigov.ingest.privacy import (
     redact_text,
     scan_identifiers,
 )
+from digigov.ingest.progress import ProgressCallback, ProgressReporter
 from digigov.ingest.raw_records import RawRecords, aggregate_records, check_raw
 from digigov.ingest.region_columns import attach_regions, holds_countries, split_aggregates
 from digigov.ingest.regions_resolve import RegionResolution
@@ -173,6 +174,7 @@ class _Options:
     max_bytes: int | None
     aggregate: bool = True
     shape: ShapeResult | None = None
+    progress: ProgressReporter = field(default_factory=lambda: ProgressReporter(None, 0))
 
 
 def read_upload(
@@ -192,6 +194,7 @@ def read_upload(
     line_offset: int = 0,
     aggregate: bool = True,
     shape: ShapeResult | None = None,
+    progress: ProgressCallback | None = None,
 ) -> IngestResult:
     """Read, validate and normalise one uploaded file.
 
@@ -207,8 +210,18 @@ def read_upload(
     For one chunk of a large file (digigov.ingest.chunked): line_offset is added to every reported row,
     aggregate=False stops at the checked raw records (result.raw) and shape imposes the shape seen in the
     file's first chunk.
+
+    progress: called with a digigov.ingest.progress.Progress when the reading starts, after every few megabytes
+    of text parsed, at each later check and at the end (see that module).
     """
     report = ValidationReport(file=str(name or "upload"), row_offset=line_offset)
+    try:
+        payload = bytes(data) if isinstance(data, bytes | bytearray | memoryview) else None
+    except Exception:  # an object that claims to be bytes and is not: reported as an empty file
+        log.warning("upload payload of type %s could not be read as bytes", type(data).__name__)
+        payload = None
+    result = IngestResult(name=str(name or ""), size=len(payload) if payload is not None else 0, report=report)
+    reporter = ProgressReporter(progress, result.size)
     options = _Options(
         encoding,
         sheet,
@@ -222,23 +235,26 @@ def read_upload(
         max_bytes,
         aggregate,
         shape,
+        reporter,
     )
-    try:
-        payload = bytes(data) if isinstance(data, bytes | bytearray | memoryview) else None
-    except Exception:  # an object that claims to be bytes and is not: reported as an empty file
-        log.warning("upload payload of type %s could not be read as bytes", type(data).__name__)
-        payload = None
-    result = IngestResult(name=str(name or ""), size=len(payload) if payload is not None else 0, report=report)
+    reporter.reading(0, 0)
     if payload is None:
         report.add("empty_file", "error")
-        return result
-    try:
-        _run(result, payload, options)
-    except Exception as exc:  # the promise: never raise for an upload; say so in the report instead
-        log.error("ingest failed on an upload: %s", mask_text(traceback.format_exc(limit=8)))
-        report.add("internal_error", "error", value=type(exc).__name__)
-        result.frame = None
+    else:
+        _never_raising(result, "an upload", lambda: _run(result, payload, options))
+    reporter.stage("done")
     return result
+
+
+def _never_raising(result: IngestResult, what: str, run: Callable[[], None]) -> None:
+    """run(), keeping the promise to never raise for a file: an exception is logged (masked) and becomes the
+    report's internal_error, and the result has no frame."""
+    try:
+        run()
+    except Exception as exc:
+        log.error("ingest failed on %s: %s", what, mask_text(traceback.format_exc(limit=8)))
+        result.report.add("internal_error", "error", value=type(exc).__name__)
+        result.frame = None
 
 
 # -- reading ---------------------------------------------------------------------------------------------
@@ -331,7 +347,10 @@ def _read_text(result: IngestResult, data: bytes, options: _Options) -> RawTable
         report.add(
             "encoding_uncertain", "warning", value=decoded.encoding, encoding=decoded.encoding, hint=decoded.hint or "-"
         )
-    table = read_csv_text(decoded.text, report, delimiter=options.delimiter, header_row=options.header_row)
+    on_rows = options.progress.over_text(len(decoded.text))
+    table = read_csv_text(
+        decoded.text, report, delimiter=options.delimiter, header_row=options.header_row, on_rows=on_rows
+    )
     if table is not None:
         result.delimiter = table.delimiter
         name = DELIMITER_NAMES.get(table.delimiter or ",", "comma")
@@ -364,12 +383,7 @@ def read_upload_table(
     )
     result = IngestResult(name=str(name or ""), size=0, report=report, kind="text", encoding="utf-8")
     result.delimiter = delimiter
-    try:
-        _run_table(result, table, options)
-    except Exception as exc:  # as read_upload: never raise for a file; say so in the report instead
-        log.error("ingest failed on a block: %s", mask_text(traceback.format_exc(limit=8)))
-        report.add("internal_error", "error", value=type(exc).__name__)
-        result.frame = None
+    _never_raising(result, "a block", lambda: _run_table(result, table, options))
     return result
 
 
@@ -382,6 +396,7 @@ def _run(result: IngestResult, data: bytes, options: _Options) -> None:
 
 def _run_table(result: IngestResult, table: RawTable, options: _Options) -> None:
     report = result.report
+    options.progress.stage("identifiers", table.frame.height)
     result.header_row, result.sheet = table.header_row, table.sheet
     table.frame = _redact_headers(table.frame, report, table.header_row)
     table = _periods_to_long(result, table)
@@ -411,9 +426,11 @@ def _run_table(result: IngestResult, table: RawTable, options: _Options) -> None
             report.add("no_indicator_columns", "error", columns=", ".join(table.columns[:12]))
         return
     work, result.aggregates = split_aggregates(work, mapping, report)  # 全国/合计 rows: kept apart (issue 19)
+    options.progress.stage("regions")
     placed = attach_regions(work, mapping, report, result.regions, options.region_overrides)
     if placed is None:
         return
+    options.progress.stage("values")
     dated = _attach_year(placed, mapping, report, options)
     if dated is None:
         return

@@ -11,7 +11,7 @@ import polars as pl
 from digigov.i18n import catalog as i18n_catalog
 from digigov.i18n import t
 from digigov.indicators import load_catalog
-from digigov.ingest import IngestResult
+from digigov.ingest import IngestResult, Progress
 from digigov.ingest.chunked import ImportProgress
 from digigov.ingest.columns import ColumnMatch
 from digigov.ingest.limits import MIB
@@ -54,6 +54,17 @@ def progress_text(progress: ImportProgress, lang: str) -> str:
     )
     left = progress.remaining_seconds
     return text if left is None else text + t("upload.import_remaining", lang, seconds=f"{max(left, 1):.0f}")
+
+
+def reading_text(progress: Progress, lang: str) -> str:
+    """An upload being read and checked: megabytes read of the total and rows checked, then the check under way."""
+    return t(
+        f"upload.reading.{progress.stage}",
+        lang,
+        done=f"{progress.bytes_read / MIB:,.1f}",
+        total=f"{progress.bytes_total / MIB:,.1f}",
+        rows=f"{progress.rows_checked:,}",
+    )
 
 
 def mapping_target_label(target: str, lang: str) -> str:
