@@ -200,6 +200,7 @@ with left:
         lang,
         lambda: china_map(view.map, key=f"{PAGE}_map_chart", page=PAGE, chart=f"map_{level}", lang=lang),
         lambda: table(tables.units, key=f"{PAGE}_units", page=PAGE, name=f"offline_share_{level}", lang=lang),
+        key=f"{PAGE}_map_tabs",
     )
     st.caption(t("map.corps_note", lang))
 with right:

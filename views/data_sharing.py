@@ -98,6 +98,7 @@ with left:
         lang,
         lambda: china_map(fresh.map, key=f"{PAGE}_map_{level}", page=PAGE, chart=f"map_{level}", lang=lang),
         lambda: table(fresh.regions_table, key=f"{PAGE}_regions", page=PAGE, name="open_data_freshness", lang=lang),
+        key=f"{PAGE}_freshness_tabs",
     )
     st.caption(t("map.corps_note", lang))
 with right:
@@ -189,6 +190,7 @@ with cols[0]:
         lang,
         lambda: china_map(shared.map, key=f"{PAGE}_connected_map", page=CALLS_PAGE, chart="connected_map", lang=lang),
         lambda: table(shared.regions_table, key=f"{PAGE}_connected", page=CALLS_PAGE, name="connectivity", lang=lang),
+        key=f"{PAGE}_connected_tabs",
     )
 with cols[1]:
     st.subheader(t("sharing.connected_ranking_header", lang))

@@ -154,6 +154,7 @@ with left:
         lang,
         lambda: china_map(view.map, key=national_key, page=PAGE, chart=f"map_{level}", lang=lang),
         lambda: table(view.tables.units, key=f"{PAGE}_units", page=PAGE, name=f"shortfall_{level}", lang=lang),
+        key=f"{PAGE}_map_tabs",
     )
     st.caption(
         t("map.click_hint", lang)

@@ -9,7 +9,7 @@ from components.downloads import table
 from components.drilldown import map_key, province_drilldown
 from components.language import language_switch
 from components.notices import reference_note
-from components.tabs import chart_with_table
+from components.tabs import chart_with_table, tabbed
 from components.url_state import year_and_indicator
 from digigov.datasets import load_builtin
 from digigov.i18n import t
@@ -58,13 +58,19 @@ else:
 left, right = st.columns([3, 2])
 with left:
     st.header(t("overview.map_header", lang, year=year))
-    map_tab, table_tab = st.tabs([t("overview.chart_tab", lang), t("overview.table_tab", lang)])
-    with map_tab:
-        clicked = china_map(view.map, key=map_key(PAGE), page=PAGE, chart="map", lang=lang)
+
+    def draw_map() -> str | None:
+        region = china_map(view.map, key=map_key(PAGE), page=PAGE, chart="map", lang=lang)
         st.caption(t("map.click_hint", lang) + " " + t("map.corps_note", lang))
         reference_note(source.id, get_indicator(indicator_id), year, lang)
-    with table_tab:
-        table(view.tables.ranking, key=f"{PAGE}_ranking", page=PAGE, name="ranking", lang=lang)
+        return region
+
+    clicked = tabbed(
+        lang,
+        draw_map,
+        lambda: table(view.tables.ranking, key=f"{PAGE}_ranking", page=PAGE, name="ranking", lang=lang),
+        key=f"{PAGE}_map_tabs",
+    )
 
 with right:
     st.header(t("overview.findings_header", lang))

@@ -61,3 +61,17 @@ SAMPLE_NOTICE_PREFIX = ":orange-background[:material/science: 示例数据 / sam
 
 def is_sample_notice(text: str) -> bool:
     return text.startswith(SAMPLE_NOTICE_PREFIX)
+
+
+def tab_keys(at: AppTest) -> list[str]:
+    """The keys of the page's chart/table tab pairs (components/tabs.py: each ends in _tabs)."""
+    return [k for k in at.session_state._state.filtered_state if k.endswith("_tabs")]
+
+
+def open_tables(at: AppTest, lang: str = "zh") -> AppTest:
+    """Open the table tab of every chart (only the open tab is drawn) and rerun, as a reader clicking 数据表."""
+    from digigov.i18n import t
+
+    for key in tab_keys(at):
+        at.session_state[key] = t("overview.table_tab", lang)
+    return at.run()

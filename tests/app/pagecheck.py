@@ -109,12 +109,30 @@ def run_view(page: str, dataset_id: str, lang: str = "zh", timeout: float = 120)
     so the registry found by the first AppTest is handed to the later ones (a private attribute of AppTest: if a
     Streamlit upgrade renames it, the tests only get slower).
     """
+    at = _one_run(page, dataset_id, lang, timeout, {})
+    # Only the open tab of a chart/table pair is drawn (components/tabs.py): a second session opens every table
+    # tab, so that the tables are checked too (at.table_frames; its exceptions join at.uncaught).
+    keys = [k for k in at.session_state._state.filtered_state if k.endswith("_tabs")]
+    at.table_frames = []
+    if keys and not at.exception:
+        from digigov.i18n import t
+
+        tables = _one_run(page, dataset_id, lang, timeout, dict.fromkeys(keys, t("overview.table_tab", lang)))
+        at.table_frames = [df.value for df in tables.dataframe]
+        at.uncaught += tables.uncaught
+        at.table_exceptions = list(tables.exception)
+    return at
+
+
+def _one_run(page: str, dataset_id: str, lang: str, timeout: float, state: dict) -> AppTest:
     at = AppTest.from_file(str(ROOT / "views" / f"{page}.py"), default_timeout=timeout)
     if _COMPONENTS and hasattr(at, "_bidi_component_manager"):
         at._bidi_component_manager = _COMPONENTS[0]
     at.query_params["src"] = dataset_id
     if lang != "zh":
         at.query_params["lang"] = lang
+    for key, value in state.items():
+        at.session_state[key] = value
     handler = _Uncaught()
     logger = logging.getLogger("streamlit.error_util")
     logger.addHandler(handler)
@@ -132,7 +150,8 @@ def exception_report(at: AppTest) -> str:
     caught = getattr(at, "uncaught", [])
     if caught:
         return "\n\n".join("".join(traceback.format_exception(type(e), e, e.__traceback__)[-8:]) for e in caught)
-    return "\n\n".join(f"{e.message}\n" + "\n".join(e.stack_trace[-12:]) for e in at.exception)
+    shown = [*at.exception, *getattr(at, "table_exceptions", [])]
+    return "\n\n".join(f"{e.message}\n" + "\n".join(e.stack_trace[-12:]) for e in shown)
 
 
 def texts(at: AppTest) -> list[str]:
@@ -158,8 +177,7 @@ def texts(at: AppTest) -> list[str]:
 def table_strings(at: AppTest) -> list[str]:
     """The string cells and headers of every dataframe on the page."""
     out: list[str] = []
-    for df in at.dataframe:
-        value = df.value
+    for value in [df.value for df in at.dataframe] + getattr(at, "table_frames", []):
         out += [str(c) for c in value.columns]
         for col in value.columns:
             if value[col].dtype == object:
@@ -174,7 +192,7 @@ def chart_texts(at: AppTest) -> list[str]:
 def basic_problems(at: AppTest) -> list[str]:  # noqa: C901 - one check per kind of sentence
     """What every page must satisfy on an uploaded dataset, whatever the data."""
     problems: list[str] = []
-    if at.exception:
+    if at.exception or getattr(at, "table_exceptions", None):
         caught = getattr(at, "uncaught", [])
         flag(problems, "exception:\n" + exception_report(at), key=crash_key(caught[0]) if caught else "exception")
         return problems

@@ -3,7 +3,7 @@ import pytest
 
 from digigov.datasets import load_builtin
 from digigov.i18n import t
-from tests.app.helpers import CJK, chart_specs, is_sample_notice, open_view
+from tests.app.helpers import CJK, chart_specs, is_sample_notice, open_tables, open_view
 
 
 @pytest.fixture
@@ -20,11 +20,14 @@ def test_renders_map_findings_and_every_chart_with_a_table(page):
     assert any("示例数据 / sample data" in m.value for m in at.markdown)
     assert len(chart_specs(at)) == 7  # map, distribution, mix, entity, category, trend, relation
     assert any("高 40.9 个百分点" in f for f in findings(at))
-    assert len(at.dataframe) >= 7
     map_spec = chart_specs(at)[0]
     main = [trace for trace in map_spec["data"] if trace.get("geo", "geo") == "geo"]
     drawn = {loc for trace in main for loc in trace.get("locations", [])}
     assert len(drawn) == 367  # every prefecture-level unit
+    assert not at.dataframe  # only the open tab is drawn: the charts' tables wait for their tab
+    open_tables(at)
+    assert len(at.dataframe) >= 7
+    assert len(chart_specs(at)) < 7  # the tabbed charts are not drawn while their tables are shown
 
 
 def test_level_switch_draws_provinces(page):
@@ -55,6 +58,7 @@ def test_narrow_filters_flag_small_samples_and_suppress_tiny_cells(page):
     names = {trace.get("name") for trace in chart_specs(at)[0]["data"]}
     assert "小样本（n&lt;30）" in names and "已抑制（n&lt;10）" in names  # plotly text is HTML: escaped
     assert at.query_params["entity"] == "individual" and at.query_params["category"] == "permits"
+    open_tables(at)  # only the open tab is drawn: the tables' tabs
     table = at.dataframe[0].value
     suppressed = table[table["标记"] == "已抑制"]
     assert len(suppressed) >= 1 and suppressed["线下偏好"].eq("—").all()
@@ -64,6 +68,7 @@ def test_narrow_filters_flag_small_samples_and_suppress_tiny_cells(page):
 def test_threshold_changes_which_units_are_flagged(page):
     at = page
     at.selectbox(key="channels_min_n").set_value(100).run()
+    open_tables(at)  # only the open tab is drawn: the tables' tabs
     table = at.dataframe[0].value
     assert (table["标记"] == "小样本").sum() >= 0
     assert at.query_params["min_n"] == "100"
@@ -145,6 +150,7 @@ def test_uploaded_free_text_weighted_data_render_escaped_and_protected(app, stor
     assert any("内置示例数据" in c.value and "上传" in c.value for c in at.caption)  # sample index beside an upload
     relation = chart_specs(at)[-1]
     assert any(a.get("text") == "示例指数" for a in relation["layout"].get("annotations", []))
+    open_tables(at)  # only the open tab is drawn: the tables' tabs
     table = at.dataframe[0].value
     hidden = table[table[t("column.adcode", "zh")] == "330100"]  # three records weighing 15,000: hidden
     assert hidden["样本量"].isna().all() and hidden["线下偏好"].eq("—").all()

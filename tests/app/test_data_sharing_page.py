@@ -9,7 +9,7 @@ import pytest
 
 from digigov.ingest.catalogue import read_catalogue
 from digigov.storage import DatasetStore
-from tests.app.helpers import accept_button, chart_specs, chart_texts, open_view, upload_page
+from tests.app.helpers import accept_button, chart_specs, chart_texts, open_tables, open_view, upload_page
 from tests.paths import ROOT
 
 REAL = ROOT / "tests" / "data" / "real"
@@ -30,6 +30,7 @@ def test_samples_in_chinese(app):
         loc for trace in specs[0]["data"] if trace.get("geo", "geo") == "geo" for loc in trace.get("locations", [])
     }
     assert len(drawn) == 34
+    open_tables(at)  # only the open tab is drawn: the tables' tabs
     assert len(at.dataframe) >= 9
     assert not [m.value for m in at.markdown if "⟦" in m.value]
 

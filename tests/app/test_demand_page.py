@@ -2,7 +2,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.app.conftest import ROOT
-from tests.app.helpers import CJK, chart_texts, is_sample_notice, open_view
+from tests.app.helpers import CJK, chart_texts, is_sample_notice, open_tables, open_view
 
 CLICK_SICHUAN = {"selection": {"points": [{"location": "510000"}], "point_indices": [0], "box": [], "lasso": []}}
 
@@ -37,6 +37,7 @@ def test_renders_every_section_with_sample_notice(demand):
         assert expected in headers
     assert len(chart_texts(at)) == 5  # map, funnel, reasons, scatter, gap split
     # every chart has a table alternative, plus the priority list
+    open_tables(at)  # only the open tab is drawn: the tables' tabs
     assert len(at.dataframe) == 6
     findings = [m for m in markdown(at) if m.startswith("- ")]
     assert 3 <= len(findings) <= 5
@@ -80,6 +81,7 @@ def test_level_switch_shows_prefectures(demand):
     region = at.selectbox(key="demand_region").value
     assert region and not region.endswith("0000")  # the default region is now a prefecture
     assert at.query_params["region"] == region
+    open_tables(at)  # only the open tab is drawn: the tables' tabs
     assert len(at.dataframe[0].value) == 367
 
 
@@ -231,6 +233,7 @@ def test_runs_on_a_minimal_upload_without_entities_stages_or_reasons(store):
     assert not at.exception, at.exception
     assert "数据中没有记录未网办原因。" in [i.value for i in at.info]
     assert at.selectbox(key="demand_level").options == ["省级"]  # no prefecture rows in this file
+    open_tables(at)  # only the open tab is drawn: the tables' tabs
     funnel = at.dataframe[1].value
     assert funnel["阶段"].to_list() == ["有需求", "知晓可网办", "网上办理"]  # no 0 % for stages never asked
     priority = at.dataframe[-1].value

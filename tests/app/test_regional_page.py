@@ -3,7 +3,7 @@ import pytest
 
 from digigov.datasets import load_builtin
 from digigov.storage import DatasetStore
-from tests.app.helpers import CJK, chart_texts, is_sample_notice, open_view
+from tests.app.helpers import CJK, chart_texts, is_sample_notice, open_tables, open_view
 
 
 @pytest.fixture
@@ -26,6 +26,7 @@ def test_renders_every_section_with_sample_notice(regional):
     text = " ".join(markdown(at))
     assert "四大区域之间的差异占总体差异" in text and "β =" in text and "莫兰指数" in text
     assert [m.label for m in at.metric] == ["基尼系数", "泰尔指数", "变异系数", "最高/最低倍数"]
+    open_tables(at)  # only the open tab is drawn: the tables' tabs
     assert len(at.dataframe) >= 8  # every chart has a table alternative, plus the Dagum and weights tables
 
 
@@ -188,6 +189,7 @@ def test_a_tiers_only_upload_renders_tiers_and_says_why_the_rest_is_absent(app, 
     for expected in ("发展梯队", "排名与较上年变化", "四大区域比较", "不平等程度", "空间集聚（LISA）", "省份维度画像"):
         assert expected in headers
     assert sum("此项需要各维度得分" in i.value for i in at.info) == 9
+    open_tables(at)  # only the open tab is drawn: the tables' tabs
     assert at.dataframe and at.dataframe[0].value.shape[0] == 5
 
 
