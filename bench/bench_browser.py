@@ -1,14 +1,20 @@
 """Browser: time from navigation to the map drawn, per page, in Debian's Chromium driven by Playwright.
 
     python bench/bench_browser.py [--repeats 5] [--pages overview channels] [--json out.json]
+    python bench/bench_browser.py --anatomy [--prefecture] [--variants "" sidebar table ...]
 
-The app runs as `streamlit run app.py` on a free port. Each measurement uses a fresh browser context (no
-cache, no cookies, a new Streamlit session): the clock starts before `page.goto` and stops when the document
-holds at least as many `.js-plotly-plot .choroplethlocation` shapes as the page's first map has regions (34
-provinces; 367 prefectures on the channels page); on a page without a map, when its script run has finished
-and its title is shown. The default page (overview) is opened at `/`: a deep link to its url_path makes
-Streamlit show "Page not found" before it runs the main page. Rounds go over all pages in turn, so the first
-round meets the server's caches cold; `first_s` is that visit and the median is over all rounds.
+The app runs as `streamlit run app.py` on a free port, and beside it the bare-stack floor (floor_app.py: a title
+and one choropleth on the same boundary file and config, nothing of ours) as its peer. Each measurement uses a
+fresh browser context (no cache, no cookies, a new Streamlit session): the clock starts before `page.goto` and
+stops when the document holds at least as many `.js-plotly-plot .choroplethlocation` shapes as the page's first
+map has regions (34 provinces; 367 prefectures on the channels page); on a page without a map, when its script
+run has finished and its title is shown. Every visit of a page is followed by a visit of its floor (prefecture
+layer for the channels page), so a slow patch of the machine meets both; ratios are page ÷ floor medians. In the
+browser, an init script notes when the title, the sample notice, a chart placeholder and the complete map first
+appear. The default page (overview) is opened at `/`: a deep link to its url_path makes Streamlit show "Page not
+found" before it runs the main page. Rounds go over all pages in turn after one warm-up visit of each server, so
+the first round meets the pages' caches cold; `first_s` is that visit and the median is over all rounds.
+--anatomy times the floor with each piece a page adds (floor_app.py ?extras=).
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -225,19 +231,21 @@ def _x(value: float | None) -> str:
 ANATOMY = ("", "nav", "many", "sidebar,metrics,table,chart2,ourfig", "nav,many,sidebar,metrics,table,chart2,ourfig")
 
 
-def anatomy(repeats: int = 5, log=print) -> dict:
+def anatomy(variants: Sequence[str] = ANATOMY, repeats: int = 5, prefecture: bool = False, log=print) -> dict:
     """The floor with what a page of ours adds, one piece at a time (floor_app.py ?extras=): each variant
     visited in turn, `repeats` rounds; medians of the map drawn and of the first heading (seconds)."""
     from playwright.sync_api import sync_playwright
 
-    visits: dict[str, list] = {v: [] for v in ANATOMY}
+    visits: dict[str, list] = {v: [] for v in variants}
+    level = "level=prefecture&" if prefecture else ""
     with floor_script() as script, running_app(None, script=script) as (floor, _), sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
             time_visit(browser, f"{floor}/", PROVINCE_REGIONS)
             for _ in range(repeats):
-                for extras in ANATOMY:
-                    visits[extras].append(time_visit(browser, f"{floor}/?extras={extras}", PROVINCE_REGIONS))
+                for extras in variants:
+                    regions = PREFECTURE_REGIONS if prefecture else PROVINCE_REGIONS
+                    visits[extras].append(time_visit(browser, f"{floor}/?{level}extras={extras}", regions))
         finally:
             browser.close()
     out = {}
@@ -255,8 +263,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", nargs="+", choices=sorted(PAGES))
     parser.add_argument("--json", type=Path)
     parser.add_argument("--anatomy", action="store_true", help="time the floor with each piece a page adds")
+    parser.add_argument("--variants", nargs="+", help="with --anatomy: ?extras= values ('' is the floor)")
+    parser.add_argument("--prefecture", action="store_true", help="with --anatomy: the prefecture layer")
     args = parser.parse_args(argv)
-    results = anatomy(args.repeats) if args.anatomy else run(args.pages, args.repeats)
+    if args.anatomy:
+        results = anatomy(args.variants or ANATOMY, args.repeats, args.prefecture)
+    else:
+        results = run(args.pages, args.repeats)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
     return 0

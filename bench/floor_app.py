@@ -39,6 +39,18 @@ def our_overview_map() -> go.Figure:
     return overview_view(index, int(index["year"].max()), "dgi_index", "zh").map
 
 
+@st.cache_resource
+def our_channels_map() -> go.Figure:
+    import sys
+
+    sys.path.insert(0, str(Path.cwd()))
+    from digigov.datasets import load_builtin
+    from digigov.presenters import channels
+
+    records = load_builtin("city_channels")
+    return channels.present(records, channels.Selection(year=int(records["year"].max())), "zh").map
+
+
 st.set_page_config(page_title="floor", layout="wide")
 level = "prefecture" if st.query_params.get("level") == "prefecture" else "province"
 ids = region_ids(level)
@@ -46,20 +58,7 @@ ids = region_ids(level)
 extras = set(filter(None, st.query_params.get("extras", "").split(",")))
 
 
-def floor_page() -> None:
-    st.title("地图基准 floor")
-    if "sidebar" in extras:
-        st.sidebar.radio("语言", ["中文", "English"], horizontal=True)
-        st.sidebar.selectbox("数据", ["示例数据", "上传"])
-        st.sidebar.html("<script>document.documentElement.lang = 'zh-CN';</script>", unsafe_allow_javascript=True)
-    if "metrics" in extras:
-        for column, value in zip(st.columns(4), (61.2, 55.0, 70.1, 48.3), strict=True):
-            column.metric("指标", value, delta=1.2)
-    if "table" in extras:
-        _, table_tab = st.tabs(["地图", "表格"])
-        with table_tab:
-            st.dataframe({"地区": ids, "数值": list(range(len(ids)))})
-
+def bare_map() -> go.Figure:
     fig = go.Figure(
         go.Choropleth(
             geojson=f"{STATIC_URL}/boundaries/{FILES[level]}",
@@ -81,9 +80,24 @@ def floor_page() -> None:
             "visible": False,
         },
     )
-    if "ourfig" in extras:  # the overview's own map figure (traces, inset, notes) in place of the bare one
-        fig = our_overview_map()
-    st.plotly_chart(fig, width="stretch", config={"topojsonURL": f"{STATIC_URL}/topojson/", "displaylogo": False})
+    return fig
+
+
+def before_map() -> None:
+    if "sidebar" in extras:
+        st.sidebar.radio("语言", ["中文", "English"], horizontal=True)
+        st.sidebar.selectbox("数据", ["示例数据", "上传"])
+        st.sidebar.html("<script>document.documentElement.lang = 'zh-CN';</script>", unsafe_allow_javascript=True)
+    if "metrics" in extras:
+        for column, value in zip(st.columns(4), (61.2, 55.0, 70.1, 48.3), strict=True):
+            column.metric("指标", value, delta=1.2)
+    if "table" in extras:
+        _, table_tab = st.tabs(["地图", "表格"])
+        with table_tab:
+            st.dataframe({"地区": ids, "数值": list(range(len(ids)))})
+
+
+def after_map() -> None:
     if "chart2" in extras:
         st.plotly_chart(go.Figure(go.Bar(x=["东部", "中部", "西部", "东北"], y=[1, 2, 3, 4])), width="stretch")
     if "many" in extras:  # the findings, captions and download buttons a page of ours has
@@ -92,6 +106,18 @@ def floor_page() -> None:
         for i in range(4):
             st.download_button(f"下载 {i}", data=b"x", file_name=f"x{i}.csv", key=f"dl{i}")
             st.caption(f"[方法与公式：第 {i} 项](methods#m{i})")
+
+
+def floor_page() -> None:
+    st.title("地图基准 floor")
+    before_map()
+    fig = bare_map()
+    if "ourfig" in extras:  # the overview's own map figure (traces, inset, notes) in place of the bare one
+        fig = our_overview_map()
+    if "channelsfig" in extras:  # the channels page's prefecture map (367 cities with hover texts)
+        fig = our_channels_map()
+    st.plotly_chart(fig, width="stretch", config={"topojsonURL": f"{STATIC_URL}/topojson/", "displaylogo": False})
+    after_map()
 
 
 if "nav" in extras:  # the app's multipage navigation: eight pages with icons in the sidebar

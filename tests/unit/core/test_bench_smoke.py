@@ -126,6 +126,10 @@ def test_browser_timing_once():
     assert out["overview"]["regions"] == benchlib.PROVINCE_REGIONS
     assert out["overview"]["url"] == "/"  # not /overview: Streamlit answers that with "Page not found"
     assert out["overview"]["n"] == 1 and out["overview"]["median"] > 0
+    floor = out["overview"]["floor"]  # the bare-stack peer, visited after the page
+    assert floor["layer"] == "province" and floor["n"] == 1 and floor["median"] > 0
+    assert out["overview"]["map_ratio"] == pytest.approx(out["overview"]["median"] / floor["median"])
+    assert out["overview"]["milestones"]["heading"] is not None and floor["milestones"]["map"] is not None
     assert "overview" in report.render(wrap("browser", out))  # renders from its JSON form, as run_all reads it
 
 
