@@ -3,6 +3,7 @@
 import streamlit as st
 
 import components.preload  # noqa: F401  (first: the imports must not race between the first sessions)
+from components import first_map
 from components.auth import signed_in_user
 from components.language import current_language
 from digigov.a11y import page_script, page_title
@@ -10,6 +11,7 @@ from digigov.i18n import t
 from digigov.presenters.methods import URL_PATH as METHODS_PATH
 
 lang = current_language()
+first_map.new_run()
 st.set_page_config(page_title=t("app.title", lang), page_icon=":material/account_balance:", layout="wide")
 st.sidebar.caption(t("app.subtitle", lang))
 signed_in_user(lang)  # stops here, at the sign-in page, for a visitor who has not signed in

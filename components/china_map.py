@@ -5,6 +5,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
+from components import first_map
 from components.downloads import png_button, shows_sample
 from digigov.export.labels import has_sample_watermark
 from digigov.figures.china_map import selected_adcode
@@ -15,8 +16,12 @@ from digigov.presenters.methods import chart_method_links
 def china_map(fig: go.Figure, key: str, page: str, chart: str, lang: str | None = None) -> str | None:
     """Draw fig; a click on a region reruns the page and returns that region's adcode.
 
-    Streamlit cannot clear a chart's selection from code, so callers reset it by changing key.
+    Streamlit cannot clear a chart's selection from code, so callers reset it by changing key. A second map
+    waits like any chart while the session's first map is being drawn (components/first_map.py).
     """
+    if first_map.charts_wait():
+        first_map.placeholder(fig.layout.height, lang)
+        return None
     event = st.plotly_chart(
         fig,
         key=key,
@@ -25,6 +30,7 @@ def china_map(fig: go.Figure, key: str, page: str, chart: str, lang: str | None 
         width="stretch",
         config=chart_config(page, chart),
     )
+    first_map.after_map()
     if lang:
         png_button(fig, key, page, chart, lang)
         method_caption(page, chart, lang)
@@ -32,6 +38,9 @@ def china_map(fig: go.Figure, key: str, page: str, chart: str, lang: str | None 
 
 
 def chart(fig: go.Figure, key: str, page: str, name: str, lang: str | None = None) -> None:
+    if first_map.charts_wait():
+        first_map.placeholder(fig.layout.height, lang)
+        return
     config = chart_config(page, name, unmarked_sample=shows_sample(page) and not has_sample_watermark(fig))
     st.plotly_chart(fig, key=key, width="stretch", config=config)
     if lang:

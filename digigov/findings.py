@@ -45,9 +45,17 @@ def signed(value: float, digits: int = 1) -> str:
     return text[1:] if float(text) == 0 else text
 
 
+ALPHA_SHOWN = 0.05  # the level every finding tests at
+
+
 def p_text(p_value: float) -> str:
-    """'p = 0.034', or 'p < 0.001' where three decimals would print a misleading 0.000."""
-    return "p < 0.001" if p_value < 0.001 else f"p = {p_value:.3f}"
+    """'p = 0.034', or 'p < 0.001' where three decimals would print a misleading 0.000, and 'p < 0.050' where
+    rounding would print 0.050 for a p just below the 5 % level that the sentence calls significant."""
+    if p_value < 0.001:
+        return "p < 0.001"
+    if p_value < ALPHA_SHOWN <= round(p_value, 3):
+        return f"p < {ALPHA_SHOWN:.3f}"
+    return f"p = {p_value:.3f}"
 
 
 def texts(findings: list[Finding]) -> tuple[str, ...]:

@@ -183,7 +183,9 @@ def beta_finding(facts: BetaFacts, lang: str) -> Finding:
         ],
         lang,
     )
-    if not facts.converging:
+    if facts.beta > 0 and facts.p_value < SIGNIFICANCE:  # the leaders pulled further ahead: say so, not "no sign"
+        key = "regional.beta_diverging"
+    elif not facts.converging:
         key = "regional.beta_not"
     else:  # without a half-life when 1 + βT ≤ 0: the laggards overtook the leaders within the period
         key = "regional.beta_converging" if facts.half_life else "regional.beta_overtaking"

@@ -1,7 +1,8 @@
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
+
+from tests.apptest import new_session
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -9,4 +10,4 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def app():
     """The whole app (navigation included), as a user opens it."""
-    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    return new_session()

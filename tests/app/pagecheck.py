@@ -25,6 +25,7 @@ from streamlit.testing.v1 import AppTest
 from digigov.analysis.proportions import MIN_N
 from digigov.regions import load_gazetteer, region_label, region_name
 from digigov.storage import DatasetStore
+from tests.apptest import new_session
 
 ROOT = Path(__file__).resolve().parents[2]
 DATASET_NAME = "生成的数据集"
@@ -125,7 +126,7 @@ def run_view(page: str, dataset_id: str, lang: str = "zh", timeout: float = 120)
 
 
 def _one_run(page: str, dataset_id: str, lang: str, timeout: float, state: dict) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "views" / f"{page}.py"), default_timeout=timeout)
+    at = new_session(ROOT / "views" / f"{page}.py", timeout)
     if _COMPONENTS and hasattr(at, "_bidi_component_manager"):
         at._bidi_component_manager = _COMPONENTS[0]
     at.query_params["src"] = dataset_id

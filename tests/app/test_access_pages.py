@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from digigov.audit import AuditLog
 from digigov.storage import DatasetStore
 from tests.app.helpers import accept_button
+from tests.apptest import new_session
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD = ROOT / "tests" / "data" / "uploads" / "good_wide_gbk.csv"
@@ -36,7 +37,7 @@ def data_dir(tmp_path, monkeypatch):
 
 
 def session(claims: dict | None, page: str | None = None, query: dict | None = None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at = new_session()
     at.secrets["auth"] = AUTH
     at.user = {"is_logged_in": False} if claims is None else {"is_logged_in": True, **claims}
     at.query_params.update(query or {})

@@ -1,8 +1,7 @@
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from tests.app.conftest import ROOT
 from tests.app.helpers import CJK, chart_texts, is_sample_notice, open_tables, open_view
+from tests.apptest import new_session
 
 CLICK_SICHUAN = {"selection": {"points": [{"location": "510000"}], "point_indices": [0], "box": [], "lasso": []}}
 
@@ -140,7 +139,7 @@ def test_url_round_trip_after_changes(demand):
     at.selectbox(key="demand_year").set_value(2023).run()
     shown = (subheaders(at), markdown(at))
     link = {k: at.query_params[k] for k in ("year", "cat", "level", "region")}
-    fresh = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)  # a new session, as a shared link opens
+    fresh = new_session()  # a new session, as a shared link opens
     fresh.query_params.update(link)
     fresh.run()
     fresh.switch_page("views/demand.py").run()
@@ -197,7 +196,7 @@ def open_upload(store, frame, name="分析员上传 <b>x</b>"):
     dataset_id = store.save(
         frame, name=name, source_file="demand.csv", shape="wide", column_mapping={}, meta={"kinds": ["demand_funnel"]}
     ).id
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at = new_session()
     at.query_params["src"] = dataset_id
     at.run()
     at.switch_page("views/demand.py").run()

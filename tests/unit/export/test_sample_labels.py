@@ -31,7 +31,7 @@ from digigov.i18n import t
 from digigov.indicators import get_indicator
 from digigov.presenters import briefing as briefing_presenter
 from digigov.storage import DatasetStore
-from tests.paths import ROOT
+from tests.apptest import new_session
 
 MARK = "示例数据 / SAMPLE DATA"
 
@@ -213,7 +213,9 @@ def payload(at: AppTest, deferred: dict[str, Any], key: str) -> bytes:
 
 def test_overview_downloads_are_labelled_on_samples_only(tmp_path: Path, monkeypatch, deferred):
     monkeypatch.setenv("DIGIGOV_DATA_DIR", str(tmp_path))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at = new_session()
+    at.session_state["overview_map_tabs"] = t("overview.table_tab", "zh")  # the ranking table's tab, open
+    at.run()
     assert not at.exception, at.exception
     label = sample_label("zh")
     csv = csv_frame(payload(at, deferred, "overview_ranking_csv"))
@@ -230,7 +232,8 @@ def test_overview_downloads_are_labelled_on_samples_only(tmp_path: Path, monkeyp
         column_mapping={},
         meta={"kinds": ["province_index"]},
     )
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at = new_session()
+    at.session_state["overview_map_tabs"] = t("overview.table_tab", "zh")
     at.query_params["src"] = dataset.id
     at.run()
     assert not at.exception, at.exception
