@@ -278,19 +278,7 @@ def run_duckdb(csv: Path, labels: dict[str, Path]) -> dict:
     ).fetchall()
     if any(province is None or code is None or off is None for province, code, off, _ in rows):
         raise ValueError("unmapped labels")
-    total: dict[str, int] = {}
-    by_channel: dict[str, int] = {}
-    off_n: dict[str, int] = {}
-    for province, code, off, n in rows:
-        total[province] = total.get(province, 0) + n
-        by_channel[f"{province}|{code}"] = by_channel.get(f"{province}|{code}", 0) + n
-        if off == "1":
-            off_n[province] = off_n.get(province, 0) + n
-    result = {"respondents": total, "shares": {}, "offline_share": {p: off_n.get(p, 0) / n for p, n in total.items()}}
-    for province, n in total.items():
-        for code in CHANNELS:
-            result["shares"][f"{province}|{code}"] = by_channel.get(f"{province}|{code}", 0) / n
-    return result
+    return _shares({(province, code, off): n for province, code, off, n in rows})  # GROUP BY ALL: one row a key
 
 
 TEXT_COLUMNS = (
