@@ -25,6 +25,7 @@ from streamlit.testing.v1 import AppTest
 from digigov.analysis.proportions import MIN_N
 from digigov.regions import load_gazetteer, region_label, region_name
 from digigov.storage import DatasetStore
+from tests.app.helpers import tab_keys
 from tests.apptest import new_session
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -113,7 +114,7 @@ def run_view(page: str, dataset_id: str, lang: str = "zh", timeout: float = 120)
     at = _one_run(page, dataset_id, lang, timeout, {})
     # Only the open tab of a chart/table pair is drawn (components/tabs.py): a second session opens every table
     # tab, so that the tables are checked too (at.table_frames; its exceptions join at.uncaught).
-    keys = [k for k in at.session_state._state.filtered_state if k.endswith("_tabs")]
+    keys = tab_keys(at)
     at.table_frames = []
     if keys and not at.exception:
         from digigov.i18n import t
