@@ -21,7 +21,7 @@ from digigov.access import (
     set_current_user,
     user_from_claims,
 )
-from digigov.audit import AuditLog
+from digigov.audit import AuditLog, login_of
 from digigov.i18n import t
 from digigov.storage import default_data_dir
 from digigov.text import escape_markdown
@@ -54,6 +54,16 @@ def audit(user: User, action: str, *, dataset: str = "", name: str = "", page: s
     audit_log().record(user.id or "-", user.role, action, dataset=dataset, name=name, page=page)
 
 
+def _audit_sign_in(user: User, claims: Mapping[str, object]) -> None:
+    """One sign-in entry per login (its ID token), however many sessions (page loads, tabs, worker processes) it
+    opens: the audit log keeps a marker per login. The session remembers the login so later reruns skip the file."""
+    login = login_of(claims)
+    seen = login.key if login else user.id
+    if st.session_state.get(_SIGNED_IN) != seen:
+        audit_log().record_sign_in(user.id or "-", user.role, claims)
+        st.session_state[_SIGNED_IN] = seen
+
+
 def _sign_in_page(lang: str) -> None:
     st.title(t("app.title", lang))
     st.info(t("access.sign_in_needed", lang), icon=":material/lock:")
@@ -75,12 +85,11 @@ def signed_in_user(lang: str) -> User:
         st.session_state.pop(_SIGNED_IN, None)
         _sign_in_page(lang)
         st.stop()
+    claims = st.user.to_dict()
     rules = load_role_rules(settings.read("DIGIGOV_ROLES_FILE"))
-    user = user_from_claims(st.user.to_dict(), rules, settings.read("DIGIGOV_ROLES_CLAIM"))
+    user = user_from_claims(claims, rules, settings.read("DIGIGOV_ROLES_CLAIM"))
     set_current_user(user)
-    if st.session_state.get(_SIGNED_IN) != user.id:
-        audit(user, "sign_in")
-        st.session_state[_SIGNED_IN] = user.id
+    _audit_sign_in(user, claims)
     role = t(f"access.role.{user.role}", lang)
     st.sidebar.caption(escape_markdown(t("access.signed_in_as", lang, name=user.name, role=role)))  # the IdP's text
     if st.sidebar.button(t("access.sign_out", lang), key="access_sign_out"):

@@ -7,6 +7,7 @@ import streamlit as st
 
 from components import first_map
 from components.downloads import png_button, shows_sample
+from digigov.a11y import chart_name
 from digigov.export.labels import has_sample_watermark
 from digigov.figures.china_map import selected_adcode
 from digigov.figures.config import chart_config
@@ -28,7 +29,8 @@ def china_map(fig: go.Figure, key: str, page: str, chart: str, lang: str | None 
         on_select="rerun",
         selection_mode="points",
         width="stretch",
-        config=chart_config(page, chart),
+        config=chart_config(page, chart, lang=lang),
+        alt=chart_name(page, chart, lang) if lang else None,
     )
     first_map.after_map()
     if lang:
@@ -41,8 +43,10 @@ def chart(fig: go.Figure, key: str, page: str, name: str, lang: str | None = Non
     if first_map.charts_wait():
         first_map.placeholder(fig.layout.height, lang)
         return
-    config = chart_config(page, name, unmarked_sample=shows_sample(page) and not has_sample_watermark(fig))
-    st.plotly_chart(fig, key=key, width="stretch", config=config)
+    unmarked = shows_sample(page) and not has_sample_watermark(fig)
+    config = chart_config(page, name, unmarked_sample=unmarked, lang=lang)
+    alt = chart_name(page, name, lang) if lang else None  # for a chart whose title and heading name others too
+    st.plotly_chart(fig, key=key, width="stretch", config=config, alt=alt)
     if lang:
         png_button(fig, key, page, name, lang)
         method_caption(page, name, lang)

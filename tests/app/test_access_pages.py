@@ -128,8 +128,19 @@ def test_the_admin_reads_the_audit_log_of_what_happened(data_dir):
     admin = session(ADMIN, "upload")
     log = next(d.value for d in admin.dataframe if "操作" in d.value.columns)
     actions = list(zip(log["用户"], log["操作"], strict=True))
-    assert ("a1", "保存") in actions and ("a1", "上传") in actions and ("v1", "登录（新会话）") in actions
-    assert ("root", "登录（新会话）") in actions
+    assert ("a1", "保存") in actions and ("a1", "上传") in actions and ("v1", "登录") in actions
+    assert ("root", "登录") in actions
     saved = next(e for e in AuditLog(data_dir / "audit").entries() if e.action == "save")
     assert saved.dataset == dataset and saved.role == "analyst"
     assert not any("操作" in d.value.columns for d in session(ANALYST, "upload").dataframe)  # admins only
+
+
+def test_a_login_is_one_sign_in_however_many_sessions_it_opens(data_dir):
+    """Every page load or new tab is a new session with the same ID-token claims: one sign-in entry per login."""
+    login = {**VIEWER, "iss": "http://127.0.0.1:9", "iat": 1_900_000_000, "nonce": "n1"}
+    for page in (None, "regional", "upload", None):
+        at = session(login, page)
+        at.run()  # a rerun of the same session
+    session({**login, "iat": login["iat"] + 60, "nonce": "n2"})  # signed out and in again: a new login
+    sign_ins = [e for e in AuditLog(data_dir / "audit").entries() if e.action == "sign_in"]
+    assert [(e.user, e.role) for e in sign_ins] == [("v1", "viewer"), ("v1", "viewer")]

@@ -1,7 +1,7 @@
 """axe-core (axe-playwright-python, axe 4.12) on every page of app.py's navigation, in Chinese and in English:
 no critical and no serious violations. Also what axe leaves to people but issue 18 asks for: the document's
 language follows the language switch, each page has its own title, headings do not skip a level, charts have
-an accessible name, and the sample notice is not an alert.
+an accessible name and no two charts of a page share one, and the sample notice is not an alert.
 
 One browser context for the whole module; each page is visited once per language (the check runs in seconds)."""
 
@@ -154,6 +154,15 @@ def test_headings_start_at_h1_and_skip_no_level(audits, path, lang):
 def test_charts_are_images_with_a_name(audits, path, lang):
     names = audits[(path, lang)]["chart_names"]
     assert names and all(names), f"/{path} [{lang}] chart names {names}"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("path", [p.path for p in PAGES])
+def test_no_two_charts_of_a_page_share_a_name(audits, path, lang):
+    """Two charts under one heading would both be named by it: a screen reader could not tell them apart."""
+    names = [name for name in audits[(path, lang)]["chart_names"] if name]
+    shared = sorted({name for name in names if names.count(name) > 1})
+    assert shared == [], f"/{path} [{lang}] chart names {names}"
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

@@ -1,10 +1,12 @@
 """Sign-in against a real OpenID provider (oidc-provider-mock on loopback) in Chromium, through Streamlit's st.login:
 a visitor sees only the sign-in page whatever URL they type; a viewer, an analyst and an admin each get what their
-role allows, including through hand-typed URLs."""
+role allows, including through hand-typed URLs; each login is one sign-in entry in the audit log, however many
+pages, tabs and reloads it opens."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +14,16 @@ from pathlib import Path
 import pytest
 
 from digigov.storage import DatasetStore
-from tests.e2e.helpers import ARTIFACTS, VIEWPORT, free_port, keyed, open_page, running_app, screenshot
+from tests.e2e.helpers import (
+    ARTIFACTS,
+    VIEWPORT,
+    free_port,
+    keyed,
+    open_page,
+    running_app,
+    screenshot,
+    wait_for_script,
+)
 from tests.paths import UPLOADS
 
 pytestmark = pytest.mark.e2e
@@ -113,6 +124,11 @@ def test_roles_decide_what_each_user_can_do(browser, signed_app):
     open_page(page, url, f"/regional?src={record.id}")  # typed by hand: the analyst's private dataset
     page.get_by_text(re.compile("^链接中的数据集不存在，或您没有查看权限")).wait_for(timeout=60_000)
     screenshot(page, "sign_in_viewer_hidden_link.png")
+    tab = viewer.new_page()  # a second tab, then a reload: new sessions of the same login
+    open_page(tab, url, "/methods")
+    tab.reload()
+    wait_for_script(tab)
+    tab.get_by_text(re.compile("^已登录：")).wait_for(timeout=60_000)
     viewer.close()
 
     admin = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
@@ -123,4 +139,6 @@ def test_roles_decide_what_each_user_can_do(browser, signed_app):
     admin.close()
     actions = [line for line in (data / "audit" / "audit.jsonl").read_text(encoding="utf-8").splitlines()]
     assert any('"user": "analyst1"' in a and '"action": "save"' in a for a in actions)
-    assert any('"user": "viewer1"' in a and '"action": "sign_in"' in a for a in actions)
+    sign_ins = [json.loads(a)["user"] for a in actions if '"action": "sign_in"' in a]
+    # one entry per login, though the viewer's login opened five sessions (two tabs, a reload, typed URLs)
+    assert sorted(sign_ins) == ["admin1", "analyst1", "viewer1"], sign_ins

@@ -44,3 +44,16 @@ def test_a_catalog_value_that_is_not_a_language_tag_is_refused(monkeypatch):
     monkeypatch.setattr(a11y, "t", lambda key, lang: '"; alert(1); "')
     with pytest.raises(ValueError):
         a11y.page_script("zh")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_charts_sharing_a_heading_have_their_own_catalog_names(lang):
+    names = [a11y.chart_name("channels", chart, lang) for chart in ("entity_types", "service_categories")]
+    assert all(names) and len(set(names)) == 2
+    assert a11y.chart_name("channels", "mix", lang) is None  # named by its heading in the browser
+
+
+def test_the_script_prefers_the_chart_title_then_its_alt_then_the_heading():
+    script = a11y.page_script("zh")
+    assert 'chart.getAttribute("aria-label")' in script
+    assert "(title && title.textContent.trim()) || alt || headingBefore(chart)" in script
