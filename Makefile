@@ -45,6 +45,7 @@ system-deps:
 data: $(BUILD_STAMP)
 	$(PY) scripts/build_gazetteer.py
 	$(PY) scripts/build_boundaries.py
+	$(PY) scripts/build_adjacency.py
 	$(PY) scripts/make_sample_data.py
 
 $(PY):

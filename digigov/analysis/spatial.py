@@ -19,40 +19,27 @@ import threading
 import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import lru_cache
 from typing import Literal
 
 import esda
-import geopandas as gpd
 import libpysal
 import numpy as np
 import polars as pl
 from scipy import stats
 
-from digigov.boundaries import load_layer
+from digigov.analysis.adjacency import province_adjacency
 
 DEFAULT_SEED = 12345
 LISA_CATEGORIES: tuple[str, ...] = ("high_high", "low_low", "high_low", "low_high", "not_significant")
 IslandDistance = Literal["boundary", "centroid"]
 
-# Albers equal-area conic for China: distances in metres that are not distorted by latitude as
-# degrees would be (a degree of longitude is 111 km at the equator, 78 km at 45°N).
-_CHINA_ALBERS = "+proj=aea +lat_1=25 +lat_2=47 +lat_0=0 +lon_0=105 +datum=WGS84 +units=m +no_defs"
 # esda.Moran draws its permutations from numpy's global RNG and Moran_Local reseeds it. Streamlit
 # runs sessions in threads, so seeding and drawing happen under one lock and the global state is
 # restored afterwards: a fixed seed gives the same p-values and other code's random stream is untouched.
 _RNG_LOCK = threading.Lock()
 # esda.Moran_Local quadrant codes (PySAL scheme, geoda_quads=False).
 _QUADRANTS = {1: "high_high", 2: "low_high", 3: "low_low", 4: "high_low"}
-
-
-@cache
-def _province_frame() -> gpd.GeoDataFrame:
-    """Province polygons indexed by adcode, projected to the Albers equal-area CRS. Cached: do not mutate."""
-    features = load_layer("province")["features"]
-    frame = gpd.GeoDataFrame.from_features(features, crs="EPSG:4326")
-    frame.index = [str(f["id"]) for f in features]
-    return frame.to_crs(_CHINA_ALBERS)
 
 
 @dataclass(frozen=True)
@@ -85,21 +72,17 @@ class SpatialWeights:
 def _neighbours(
     ids: tuple[str, ...], k: int, island_distance: IslandDistance
 ) -> tuple[tuple[tuple[str, tuple[str, ...]], ...], tuple[IslandLink, ...]]:
-    """Queen neighbours plus island links for a sorted tuple of adcodes (cached: geometry work is slow)."""
-    layer = _province_frame().loc[list(ids)]
-    queen = libpysal.weights.Queen.from_dataframe(layer, use_index=True, silence_warnings=True)
-    neighbours = {i: set(map(str, queen.neighbors[i])) for i in ids}
+    """Queen neighbours plus island links for a sorted tuple of adcodes, from the committed adjacency table."""
+    table = province_adjacency()
+    members = set(ids)
+    neighbours = {i: set(table.queen[i] & members) for i in ids}
     links = []
     islands = [i for i in ids if not neighbours[i]]
     for island in islands:
-        others = layer.drop(index=island)
-        if island_distance == "boundary":
-            distance = others.geometry.distance(layer.geometry[island])
-        else:
-            distance = others.geometry.centroid.distance(layer.geometry[island].centroid)
+        distance = table.distances(island, island_distance)
         # Ties are broken by adcode so the rule is deterministic.
-        nearest = sorted(zip(distance.tolist(), distance.index.tolist(), strict=True))[:k]
-        targets = tuple(str(code) for _, code in nearest)
+        nearest = sorted((distance[code], code) for code in ids if code != island)[:k]
+        targets = tuple(code for _, code in nearest)
         for target in targets:
             neighbours[island].add(target)
             neighbours[target].add(island)
@@ -129,7 +112,7 @@ def queen_weights(adcodes: Iterable[str], k: int = 1, island_distance: IslandDis
         raise ValueError(f"k must be between 1 and {len(codes) - 1}")
     if island_distance not in ("boundary", "centroid"):
         raise ValueError("island_distance must be 'boundary' or 'centroid'")
-    unknown = sorted(set(codes) - set(_province_frame().index))
+    unknown = sorted(set(codes) - set(province_adjacency().ids))
     if unknown:
         raise ValueError(f"no province boundary for adcode(s) {unknown}")
     ids = tuple(sorted(codes))
@@ -150,7 +133,7 @@ def _unit_values(frame: pl.DataFrame, value: str, id: str) -> tuple[list[str], n
     if data[id].is_duplicated().any():
         raise ValueError(f"several rows per {id}: filter the frame to one year first")
     # Units without a polygon (新疆生产建设兵团 660000) cannot have neighbours: they are left out.
-    data = data.filter(pl.col(id).is_in(list(_province_frame().index))).sort(id)
+    data = data.filter(pl.col(id).is_in(list(province_adjacency().ids))).sort(id)
     if data.height < 4:
         raise ValueError(f"need at least 4 units with data and a boundary, got {data.height}")
     values = data[value].to_numpy()
