@@ -15,6 +15,7 @@ from digigov.i18n import t
 from digigov.indicators import Indicator
 from digigov.presenters.regional import city_ranking_table
 from digigov.regions import load_gazetteer
+from digigov.text import escape_markdown
 
 
 def map_key(page: str) -> str:
@@ -83,13 +84,19 @@ def province_drilldown(
     year: int,
     indicator: Indicator,
     lang: str,
+    *,
+    city_indicator: Indicator | None = None,
+    city_year: int | None = None,
 ) -> None:
+    """The selected province's header (its value and rank of indicator in provinces for year), then its
+    prefecture map and peer table of city_indicator in city_year (indicator and year unless given: the analyst's
+    own provincial indicator has no city values, so its drill-down shows the index's cities, said so)."""
     gazetteer = load_gazetteer()
     # clicked is the map's selection, which stays put across reruns; new_click reads the same selection but only
     # when it is new, so a province chosen in the picker after a click is not overridden by the old click.
     fresh = new_click(page, map_key(page))
     selected = province_picker(page, fresh, province_options(), lang)
-    if selected not in gazetteer or gazetteer[selected].level != "province":
+    if selected is None or selected not in gazetteer or gazetteer[selected].level != "province":
         st.query_params.pop("province", None)
         return
     st.query_params["province"] = selected
@@ -97,16 +104,23 @@ def province_drilldown(
     ranks = ranking(provinces, year, indicator.column).filter(pl.col("adcode") == selected)
     st.divider()
     if ranks.height:
-        title = t(
-            "overview.selected_header",
-            lang,
-            region=region.name(lang),
-            value=indicator.format(ranks["value"][0], lang),
-            rank=ranks["rank"][0],
-        )
+        facts = {"region": region.name(lang), "value": indicator.format(ranks["value"][0], lang)}
+        if city_indicator is None:
+            title = t("overview.selected_header", lang, **facts, rank=ranks["rank"][0])
+        else:  # the analyst's name and unit: shown literally
+            name = indicator.name(lang)
+            title = escape_markdown(t("overview.selected_header_user", lang, **facts, name=name, rank=ranks["rank"][0]))
     else:
         title = t("map.selected", lang, region=region.name(lang))
     drill_header(page, title, lang)
+    if city_indicator is not None:
+        st.caption(escape_markdown(t("overview.user_drill_note", lang, name=indicator.name(lang))))
+    _city_part(page, selected, cities, city_year or year, city_indicator or indicator, lang)
+
+
+def _city_part(page: str, selected: str, cities: pl.DataFrame, year: int, indicator: Indicator, lang: str) -> None:
+    """The province's prefecture map and peer table, or a note that there are no city data."""
+    region = load_gazetteer()[selected]
     own = cities.filter(pl.col("parent") == selected) if "parent" in cities.columns else cities.clear()
     if own.height:
         st.caption(t("overview.city_map_caption", lang, region=region.name(lang), year=year))

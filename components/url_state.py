@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TypeVar
 
 import streamlit as st
@@ -16,7 +16,7 @@ def url_choice(
     options: Sequence[T],
     default: T,
     label: str,
-    cast: Callable[[str], T] = str,
+    cast: Callable[[str], T] = str,  # type: ignore[assignment]  # str is the cast when T is str
     format_func: Callable[[T], str] = str,
 ) -> T:
     """A selectbox initialised from ?param=..., writing its value back to the URL.
@@ -32,6 +32,8 @@ def url_choice(
         except (TypeError, ValueError):
             value = default
         st.session_state[key] = value if value in options else default
+    elif st.session_state[key] not in options:  # an option gone since (a dataset deleted or no longer shared)
+        st.session_state[key] = default
     choice = st.selectbox(label, options, key=key, format_func=format_func)
     st.query_params[param] = str(choice)
     return choice
@@ -79,11 +81,20 @@ def url_multi(
 
 
 def year_and_indicator(
-    page: str, years: Sequence[int], indicators: Sequence[str], year_label: str, indicator_label: str, lang: str
+    page: str,
+    years: Sequence[int],
+    indicators: Sequence[str],
+    year_label: str,
+    indicator_label: str,
+    lang: str,
+    extra: Mapping[str, str] | None = None,
 ) -> tuple[int, str]:
     """The year (latest by default) and indicator (the index by default) selectors in one row, both in the URL
-    as ?year= and ?ind=."""
+    as ?year= and ?ind=. extra: {id: label} of further choices after the catalog's (the analyst's own
+    indicators), labelled as given."""
     from digigov.indicators import get_indicator
+
+    extra = extra or {}
 
     controls = st.columns([1, 2, 3])
     with controls[0]:
@@ -92,9 +103,9 @@ def year_and_indicator(
         indicator_id = url_choice(
             page,
             "ind",
-            indicators,
+            [*indicators, *extra],
             default="dgi_index",
             label=indicator_label,
-            format_func=lambda i: get_indicator(i).name(lang),
+            format_func=lambda i: extra[i] if i in extra else get_indicator(i).name(lang),
         )
     return year, indicator_id

@@ -7,6 +7,7 @@ from components.china_map import chart, china_map
 from components.data_source import data_source
 from components.downloads import table
 from components.language import language_switch
+from components.notices import reference_note
 from components.tabs import chart_with_table, tabbed
 from components.url_state import url_choice, url_multi
 from digigov.i18n import t
@@ -106,6 +107,9 @@ def preference_section() -> None:
         st.markdown(escape_markdown(sentence))
     if view.map is not None:
         chart(view.map, key=f"{PAGE}_preference_map", page=PAGE, name="preference_map", lang=lang)
+    if view.year is not None:
+        for measure in view.measures:  # the file's own 全国/平均 row, when it has one
+            reference_note(chosen, measure, view.year, lang)
     table(view.table, key=f"{PAGE}_preference", page=PAGE, name="city_preference", lang=lang, sample=False)
     st.divider()
 

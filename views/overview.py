@@ -15,16 +15,28 @@ from digigov.datasets import load_builtin
 from digigov.i18n import t
 from digigov.indicators import get_indicator
 from digigov.presenters.overview import OverviewView, overview_view
-from digigov.sources import load_source, sample_watermark
+from digigov.presenters.overview_findings import HEADLINE_INDICATOR
+from digigov.presenters.overview_user import UserChoice, UserMap, user_choices
+from digigov.sources import load_source, sample_watermark, store
+from digigov.storage import StorageError
+from digigov.text import escape_markdown
+from digigov.user_indicators import KIND
 
 PAGE = "overview"
 MAP_INDICATORS = ["dgi_index", "dgi_organisation", "dgi_institutions", "dgi_capacity", "dgi_effect"]
 
 
-# Cached as an object (cache_resource: no pickling, plotly's validation is the slow part); keys are plain inputs.
+# Cached as an object (cache_resource: no pickling, plotly's validation is the slow part); keys are plain inputs,
+# an analyst's own indicator by its id ("user:<dataset>") and stored version (immutable), _user left out of the key.
 @st.cache_resource(max_entries=64, show_spinner=False)
-def cached_view(source_id: str, is_sample: bool, year: int, indicator_id: str, lang: str) -> OverviewView:
+def cached_view(
+    source_id: str, is_sample: bool, year: int, indicator_id: str, lang: str, version: int, _user: UserChoice | None
+) -> OverviewView:
     # The other analyses' headline sentences come from the samples only while the samples are shown.
+    user = None
+    if _user is not None:
+        values = load_source(KIND, _user.dataset_id).select("adcode", "year", "value")
+        user = UserMap(_user.dataset_id, _user.item.spec, values)
     return overview_view(
         load_source("province_index", source_id),
         year,
@@ -33,7 +45,17 @@ def cached_view(source_id: str, is_sample: bool, year: int, indicator_id: str, l
         channels=load_builtin("city_channels") if is_sample else None,
         open_data=load_builtin("open_data") if is_sample else None,
         watermark=sample_watermark(source_id, lang),
+        user=user,
     )
+
+
+def own_indicators() -> dict[str, UserChoice]:
+    """The analyst's provincial indicators this user may see, offered after the catalog's (none on a store error:
+    the index's choices still work)."""
+    try:
+        return user_choices(store())
+    except StorageError:
+        return {}
 
 
 lang = language_switch()
@@ -43,11 +65,16 @@ index = load_source("province_index", source.id)
 city_index = load_builtin("city_index") if source.is_sample else index.clear()
 
 years = sorted(index["year"].unique().to_list())
+users = own_indicators()
+labels = {i: choice.label(lang) for i, choice in users.items()}
 year, indicator_id = year_and_indicator(
-    PAGE, years, MAP_INDICATORS, t("overview.year", lang), t("overview.indicator", lang), lang
+    PAGE, years, MAP_INDICATORS, t("overview.year", lang), t("overview.indicator", lang), lang, extra=labels
 )
-remember(PAGE, year=year, indicator_id=indicator_id)
-view = cached_view(source.id, source.is_sample, year, indicator_id, lang)
+chosen = users.get(indicator_id)
+# The briefing redraws the overview's charts from the index: it follows the year, and the indicator when it is one.
+remember(PAGE, year=year, **({} if chosen else {"indicator_id": indicator_id}))
+view = cached_view(source.id, source.is_sample, year, indicator_id, lang, chosen.version if chosen else 0, chosen)
+measure = view.measure
 
 if view.kpis:
     for column, kpi in zip(st.columns(len(view.kpis)), view.kpis, strict=True):
@@ -57,12 +84,15 @@ else:
 
 left, right = st.columns([3, 2])
 with left:
-    st.header(t("overview.map_header", lang, year=year))
+    st.header(escape_markdown(view.map_header))
+    if measure.notes:  # the analyst's own indicator: uploaded, its provenance, the year shown
+        st.caption(escape_markdown(" ".join(measure.notes)))
 
     def draw_map() -> str | None:
         region = china_map(view.map, key=map_key(PAGE), page=PAGE, chart="map", lang=lang)
         st.caption(t("map.click_hint", lang) + " " + t("map.corps_note", lang))
-        reference_note(source.id, get_indicator(indicator_id), year, lang)
+        if not measure.user:  # the file's own 全国 row is stored for the catalog's indicators only
+            reference_note(source.id, measure.indicator, year, lang)
         return region
 
     clicked = tabbed(
@@ -89,7 +119,18 @@ with right:
         lang=lang,
     )
 
-province_drilldown(PAGE, clicked, index, city_index, year, get_indicator(indicator_id), lang)
+# An analyst's provincial indicator has no city values: its drill-down heads with it, then shows the index's cities.
+province_drilldown(
+    PAGE,
+    clicked,
+    measure.frame,
+    city_index,
+    measure.year,
+    measure.indicator,
+    lang,
+    city_indicator=get_indicator(HEADLINE_INDICATOR) if measure.user else None,
+    city_year=year,
+)
 
 st.divider()
 st.header(t("overview.cited_header", lang))

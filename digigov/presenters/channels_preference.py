@@ -14,9 +14,10 @@ from digigov.analysis.proportions import MIN_N, SUPPRESS_K, differences_within_c
 from digigov.figures.china_map import build_china_map, region_label
 from digigov.figures.config import BOUNDARY_URL
 from digigov.i18n import t
-from digigov.indicators import get_indicator
+from digigov.indicators import Indicator, get_indicator
 
 INDICATOR = "offline_pref_share"
+RATES = ("awareness_rate", "actual_usage_rate")  # read as the file states them, shown in the table
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,9 @@ class PreferenceView:
     table: pl.DataFrame  # localised columns, one row per city of the year
     findings: tuple[str, ...]
     caption: str
+    # The measures shown (the preference, then the rates the table has): a file's own 全国/平均 row of each is shown
+    # beside the map (digigov.reference_values), never computed from the cities.
+    measures: tuple[Indicator, ...] = ()
 
 
 def _pct(value: float | None) -> str:
@@ -63,8 +67,10 @@ def preference_view(frame: pl.DataFrame, lang: str) -> PreferenceView:
         suppressed=rows.filter(pl.col("suppressed"))["adcode"].to_list(),
         suppressed_label=t("channels.preference.suppressed_legend", lang, k=SUPPRESS_K),
     )
+    rates = [r for r in RATES if r in frame.columns and frame[r].is_not_null().any()]
+    measures = (indicator, *(get_indicator(r) for r in rates))
     return PreferenceView(
-        year, fig, _table(rows, lang), _findings(rows, year, lang), t("channels.preference.caption", lang)
+        year, fig, _table(rows, lang), _findings(rows, year, lang), t("channels.preference.caption", lang), measures
     )
 
 

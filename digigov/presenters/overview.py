@@ -19,6 +19,7 @@ from digigov.findings import Finding, signed, texts
 from digigov.i18n import t
 from digigov.indicators import get_indicator
 from digigov.presenters.overview_findings import HEADLINE_INDICATOR, overview_findings
+from digigov.presenters.overview_user import MapMeasure, UserMap, catalog_measure, map_header, user_measure
 from digigov.regions import load_gazetteer, region_name
 
 
@@ -46,6 +47,10 @@ class OverviewView:
     macro: go.Figure
     findings: tuple[str, ...]
     tables: OverviewTables
+    # What the map, ranking and macro-region means draw (the KPIs and findings are always the index's): its
+    # indicator, frame and year (an analyst's own indicator: its nearest year) and the captions (user text).
+    measure: MapMeasure
+    map_header: str
     facts: tuple[Finding, ...] = ()  # the findings with the facts they were chosen by
 
 
@@ -62,9 +67,14 @@ def draft_findings(
 
 def ranking_table(frame: pl.DataFrame, year: int, indicator_id: str, lang: str) -> pl.DataFrame:
     """The map's table alternative: rank, region, adcode, macro-region, formatted value, rank change."""
-    indicator = get_indicator(indicator_id)
+    return measure_ranking_table(catalog_measure(frame, indicator_id, year), lang)
+
+
+def measure_ranking_table(measure: MapMeasure, lang: str) -> pl.DataFrame:
+    """ranking_table of what the map draws (an index column or the analyst's own indicator)."""
+    indicator = measure.indicator
     gazetteer = load_gazetteer()
-    ranks = overview.ranking(frame, year, indicator.column)
+    ranks = overview.ranking(measure.frame, measure.year, measure.column)
     return pl.DataFrame(
         {
             t("column.rank", lang): ranks["rank"],
@@ -79,8 +89,13 @@ def ranking_table(frame: pl.DataFrame, year: int, indicator_id: str, lang: str) 
 
 def macro_region_table(frame: pl.DataFrame, year: int, indicator_id: str, lang: str) -> pl.DataFrame:
     """The macro-region chart's table alternative: macro-region, formatted mean, provinces counted."""
-    indicator = get_indicator(indicator_id)
-    means = overview.macro_region_means(frame, year, indicator.column)
+    return measure_macro_table(catalog_measure(frame, indicator_id, year), lang)
+
+
+def measure_macro_table(measure: MapMeasure, lang: str) -> pl.DataFrame:
+    """macro_region_table of what the map draws."""
+    indicator = measure.indicator
+    means = overview.macro_region_means(measure.frame, measure.year, measure.column)
     return pl.DataFrame(
         {
             t("column.macro_region", lang): [t(f"macro.{m}", lang) for m in means["macro_region"]],
@@ -136,24 +151,32 @@ def overview_view(
     channels: pl.DataFrame | None = None,
     open_data: pl.DataFrame | None = None,
     watermark: str | None = None,
+    user: UserMap | None = None,
 ) -> OverviewView:
-    """The page for one year and map indicator; channels and open_data add their headline sentences."""
-    indicator = get_indicator(indicator_id)
+    """The page for one year and map indicator; channels and open_data add their headline sentences. With user
+    (the analyst's own provincial indicator) the map, ranking and macro-region means draw it instead of
+    indicator_id, unmarked (the analyst's numbers are no sample); the cards and findings stay the index's."""
+    measure = user_measure(user, year, lang) if user is not None else catalog_measure(index, indicator_id, year)
     found = overview_findings(index, year, lang, channels=channels, open_data=open_data)
+    values = overview.values_for_year(measure.frame, measure.year, measure.column)
     return OverviewView(
         kpis=headline_cards(index, year, lang),
         map=build_china_map(
-            overview.values_for_year(index, year, indicator.column),
-            indicator,
+            values,
+            measure.indicator,
             lang,
-            watermark=watermark,
+            watermark=None if measure.user else watermark,
             geojson_base_url=BOUNDARY_URL,
         ),
-        macro=macro_region_bar(overview.macro_region_means(index, year, indicator.column), indicator, lang),
+        macro=macro_region_bar(
+            overview.macro_region_means(measure.frame, measure.year, measure.column), measure.indicator, lang
+        ),
         findings=texts(found),
         facts=tuple(found),
         tables=OverviewTables(
-            ranking=ranking_table(index, year, indicator_id, lang),
-            macro_regions=macro_region_table(index, year, indicator_id, lang),
+            ranking=measure_ranking_table(measure, lang),
+            macro_regions=measure_macro_table(measure, lang),
         ),
+        measure=measure,
+        map_header=map_header(measure, lang),
     )
