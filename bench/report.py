@@ -234,11 +234,11 @@ def ingest_section(results: dict) -> list[str]:
         "regions joined to the gazetteer's alias table, years by `TRY_CAST`, labels joined, every text column "
         "tested with `regexp_matches` for identifier candidates, in one pass. "
         "validated import: the upload page's import-folder path (`import_csv_file`): the first 8 MB block read "
-        "by `read_upload`, the rest in 64 MB groups read by polars and checked by the same pipeline as columns "
-        "(digigov.ingest.fast_blocks; a group with a malformed line or a problem is read again block by block "
-        "by the exact path), checked records spilled to Parquet parts and aggregated once. The issue's target: "
-        "≤ 1.5× DuckDB validated at 10 M rows, peak RSS ≤ 1× the file. The CSV is in the OS page cache for "
-        "every run.",
+        "by `read_upload`, the rest in 16 MB groups, two at a time, read by polars and checked by the same "
+        "pipeline as columns (digigov.ingest.fast_blocks; a group with a malformed line or a problem is read "
+        "again block by block by the exact path), checked records spilled to Parquet parts and aggregated once. "
+        "The issue's target: ≤ 1.5× DuckDB validated at 10 M rows, peak RSS ≤ 1× the file. "
+        "The CSV is in the OS page cache for every run.",
         "",
     ]
     for size in data["sizes"]:

@@ -17,7 +17,9 @@ from __future__ import annotations
 import codecs
 import tempfile
 import time
+from collections import deque
 from collections.abc import Callable, Generator, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -48,6 +50,8 @@ from digigov.ingest.sniff import sniff
 ENV_BLOCK_MB = "DIGIGOV_IMPORT_BLOCK_MB"
 BLOCK_BYTES = int(settings.setting(ENV_BLOCK_MB).default * MIB)
 SAMPLE_BYTES = 1 * MIB  # read to detect the encoding before streaming
+# Groups read at once by the columnar reader (bench/bench_ingest.py: 2 on this 2-core machine, see RESULTS.md).
+READ_THREADS = 2
 PREVIEW_BYTES = 2 * MIB  # records read for the page's preview before the import
 PREVIEW_ROWS = 1000  # rows of the first block kept on the result for the page's preview
 RAW_SHAPES = ("raw_channels", "raw_demand", "raw_transactions")
@@ -525,7 +529,8 @@ def _read_all(
 ) -> IngestResult | None:
     """Read every block into reading; the first block's result when the file is not raw records."""
     layout: Layout | None = None
-    for item in _blocks(path, reading, block_bytes):
+    items = _blocks(path, reading, block_bytes)
+    for item in items:
         if isinstance(item, TextBlock) and reading.result is None:
             first = reading.first(item)
             if reading.result is None:
@@ -536,15 +541,50 @@ def _read_all(
             reading.exact(item)
             progress("reading", item.bytes_done, reading.rows)
         else:
-            _read_group(reading, layout, item, progress)
+            _read_groups(reading, layout, _with_first(item, items), progress)
     return None
 
 
-def _read_group(
-    reading: _Reading, layout: Layout | None, group: list[ByteBlock], progress: Callable[[Stage, int, int], None]
+def _with_first(first: list[ByteBlock], rest: Iterator[TextBlock | list[ByteBlock]]) -> Iterator[list[ByteBlock]]:
+    yield first
+    for item in rest:
+        if isinstance(item, TextBlock):  # _blocks yields groups only after the first block of a byte-safe codec
+            raise TypeError("a text block among the groups")
+        yield item
+
+
+def _read_groups(
+    reading: _Reading,
+    layout: Layout | None,
+    groups: Iterator[list[ByteBlock]],
+    progress: Callable[[Stage, int, int], None],
 ) -> None:
-    """A group by the columnar reader; declined, block by block by the exact path (decoded strictly)."""
-    chunk = read_group(layout, group) if layout is not None else None
+    """The groups by the columnar reader, READ_THREADS at once (polars lets go of the GIL, so a second group's
+    checks run while the first's wait on one core), taken in the file's order: the report, the parts and the
+    progress are those of reading them one after the other. A declined group is read block by block by the
+    exact path, in its turn."""
+    with ThreadPoolExecutor(max_workers=READ_THREADS, thread_name_prefix="digigov-import") as pool:
+        pending: deque[tuple[list[ByteBlock], Future[IngestResult | None] | None]] = deque()
+        try:
+            for group in groups:
+                pending.append((group, pool.submit(read_group, layout, group) if layout is not None else None))
+                if len(pending) >= READ_THREADS:
+                    _take_group(reading, *pending.popleft(), progress)
+            while pending:
+                _take_group(reading, *pending.popleft(), progress)
+        finally:
+            for _, future in pending:  # a cancelled import: the groups not started are not read
+                if future is not None:
+                    future.cancel()
+
+
+def _take_group(
+    reading: _Reading,
+    group: list[ByteBlock],
+    future: Future[IngestResult | None] | None,
+    progress: Callable[[Stage, int, int], None],
+) -> None:
+    chunk = future.result() if future is not None else None
     if chunk is not None:
         reading.merge(chunk, group[0].first_line)
         for block in group:

@@ -37,10 +37,11 @@ from digigov.ingest.shapes import ShapeResult
 # Codecs in which a delimiter, a quote, CR and LF are single bytes that never occur inside another character:
 # a group can be cut, counted and checked as bytes (GB18030's trailing bytes are 0x30-0x39 and 0x40-0xFE).
 BYTE_SAFE_CODECS = frozenset({"utf-8", "gb18030"})
-# A group holds up to GROUP_BLOCKS blocks and GROUP_MAX_BYTES: memory stays a few blocks' worth (the default
-# 8 MB blocks make 64 MB groups; bench/bench_ingest.py measures it).
+# A group holds up to GROUP_BLOCKS blocks and GROUP_MAX_BYTES: memory stays a few blocks' worth. chunked reads
+# READ_THREADS groups at once; at 10 M rows (966 MB) on 2 cores, 16 MB groups two at a time took 21.8-22.1 s with a
+# 593-604 MB peak, 32 MB groups 21.7-23.3 s and 741-780 MB, 64 MB groups one at a time 24.2-26.8 s and 895-921 MB.
 GROUP_BLOCKS = 8
-GROUP_MAX_BYTES = 64 * MIB
+GROUP_MAX_BYTES = 16 * MIB
 
 
 @dataclass(frozen=True)

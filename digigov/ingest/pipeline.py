@@ -550,11 +550,14 @@ def _redact_headers(frame: pl.DataFrame, report: ValidationReport, header_row: i
 
 def _note_formula_text(work: pl.DataFrame, report: ValidationReport) -> None:
     """Cells that a spreadsheet would run as a formula are plain text here; say so once per column."""
-    for column in work.columns:
-        if column == ROW or work.schema[column] != pl.String:
-            continue
-        hits = work.filter(pl.col(column).str.contains(r"^\s*(?:=|@|\+[^\d.\s])").fill_null(False))
-        if hits.height:
+    columns = [c for c in work.columns if c != ROW and work.schema[c] == pl.String]
+    if not columns:
+        return
+    # one select over every column (polars runs them in parallel); only a column with a hit is filtered
+    found = work.select(_formula_like(c).any() for c in columns).row(0, named=True)
+    for column in columns:
+        if found[column]:
+            hits = work.filter(_formula_like(column))
             report.add(
                 "formula_like_text",
                 "info",
@@ -563,6 +566,10 @@ def _note_formula_text(work: pl.DataFrame, report: ValidationReport) -> None:
                 value=hits.item(0, column),
                 count=hits.height,
             )
+
+
+def _formula_like(column: str) -> pl.Expr:
+    return pl.col(column).str.contains(r"^\s*(?:=|@|\+[^\d.\s])").fill_null(False)
 
 
 def _check_code_like(work: pl.DataFrame, mapping: ColumnMapping, report: ValidationReport) -> None:
@@ -605,10 +612,12 @@ def _attach_dimensions(work: pl.DataFrame, mapping: ColumnMapping) -> pl.DataFra
         column = mapping.first(name)
         if column is None:
             continue
-        text = work.get_column(column).str.strip_chars()
+        # stripped and mapped on the distinct values only, then one replace over the column as written
+        distinct = work.get_column(column).drop_nulls().unique()
+        stripped = dict(zip(distinct.to_list(), distinct.str.strip_chars().to_list(), strict=True))
         mapper = _dimension_codes(name)
-        codes = {v: (mapper(v) if mapper else None) or v for v in text.drop_nulls().unique().to_list()}
-        labels = text.replace_strict(codes, default=None, return_dtype=pl.String)
+        codes = {raw: (mapper(text) if mapper else None) or text for raw, text in stripped.items()}
+        labels = work.get_column(column).replace_strict(codes, default=None, return_dtype=pl.String)
         work = work.with_columns(labels.alias(dim_column(name)))
     return work
 

@@ -451,19 +451,40 @@ class _Tally:
             self._flag(value)
 
 
-def _scan_column(frame: pl.DataFrame, column: str, by_name: str | None) -> ColumnFinding | None:
+@dataclass(frozen=True)
+class _ColumnStats:
+    """What one select over every column gives for one (so polars runs the columns in parallel)."""
+
+    non_empty: int
+    emails: int
+    candidates: pl.Series  # the cells that might hold an ID number, a bank card or a mobile number
+
+
+def _column_stats(frame: pl.DataFrame, columns: list[str]) -> dict[str, _ColumnStats]:
     # An e-mail address needs an "@": a literal search (memchr) spares the pattern on columns without one.
-    at = frame.select(pl.col(column).str.contains("@", literal=True).any()).item()
-    counts = frame.select(
-        non_empty=pl.col(column).is_not_null().sum(),
-        emails=_emails(column).sum() if at else pl.lit(0),
+    first = frame.select(
+        *(pl.col(c).str.contains("@", literal=True).any().alias(f"at_{i}") for i, c in enumerate(columns)),
+        *(pl.col(c).is_not_null().sum().alias(f"n_{i}") for i, c in enumerate(columns)),
+        *(pl.col(c).filter(_candidates(c)).implode().alias(f"c_{i}") for i, c in enumerate(columns)),
     ).row(0, named=True)
+    with_at = [i for i in range(len(columns)) if first[f"at_{i}"]]
+    emails = (
+        frame.select(_emails(columns[i]).sum().alias(f"e_{i}") for i in with_at).row(0, named=True) if with_at else {}
+    )
+    return {
+        c: _ColumnStats(
+            int(first[f"n_{i}"]), int(emails.get(f"e_{i}", 0)), pl.Series(c, first[f"c_{i}"], dtype=pl.String)
+        )
+        for i, c in enumerate(columns)
+    }
+
+
+def _scan_column(frame: pl.DataFrame, column: str, by_name: str | None, stats: _ColumnStats) -> ColumnFinding | None:
     tally = _Tally()
-    candidates = frame.filter(_candidates(column)).get_column(column)
-    for value, count in candidates.value_counts().iter_rows():
+    for value, count in stats.candidates.value_counts().iter_rows():
         tally.add(value, count)
     tally.settle_cards()
-    emails = int(counts["emails"])
+    emails = stats.emails
     if not (by_name or tally.flagged_values or emails):
         return None
     flagged = int(frame.select((pl.col(column).is_in(tally.flagged_values) | _emails(column)).sum()).item())
@@ -476,7 +497,7 @@ def _scan_column(frame: pl.DataFrame, column: str, by_name: str | None) -> Colum
         by_name,
         tally.ids,
         tally.phones,
-        int(counts["non_empty"]),
+        stats.non_empty,
         example,
         email_cells=emails,
         card_cells=tally.cards,
@@ -495,11 +516,11 @@ def scan_identifiers(
         if by_name is not None
         else {c: k for c in frame.columns if (k := pii_column_name(c))}
     )
+    columns = [c for c in frame.columns if c not in skip_set and frame.schema[c] == pl.String]
+    stats = _column_stats(frame, columns) if columns else {}
     findings: list[ColumnFinding] = []
-    for column in frame.columns:
-        if column in skip_set or frame.schema[column] != pl.String:
-            continue
-        finding = _scan_column(frame, column, named.get(column))
+    for column in columns:
+        finding = _scan_column(frame, column, named.get(column), stats[column])
         if finding is not None:
             findings.append(finding)
     return PrivacyFindings(findings)

@@ -301,11 +301,24 @@ def _mostly_prefectures(work: pl.DataFrame, column: str, overrides: Mapping[str,
     return len(levels) >= COUNTRY_FILE_MIN and levels.count("prefecture") * 2 > len(levels)
 
 
-def _many_values(series: pl.Series) -> bool:
-    """More than COUNTRY_FILE_MAX_VALUES distinct values (record ids, times): told by the first rows when they
-    already have that many, as a large block's id column does, without counting a million distinct values."""
-    head = series.head(20 * COUNTRY_FILE_MAX_VALUES)
-    return head.n_unique() > COUNTRY_FILE_MAX_VALUES or series.n_unique() > COUNTRY_FILE_MAX_VALUES
+def _few_values(work: pl.DataFrame, columns: list[str]) -> dict[str, list[str]]:
+    """{column: its distinct non-blank values in order of appearance} of the String columns with at most
+    COUNTRY_FILE_MAX_VALUES distinct values; a column with more (record ids, times) is told by its first rows
+    when they already have that many, as a large block's id column does, without listing a million values.
+    One select per step over all the columns, which polars runs in parallel."""
+    text = [c for c in dict.fromkeys(columns) if work.schema[c] == pl.String]
+    if not text:
+        return {}
+    head = work.head(20 * COUNTRY_FILE_MAX_VALUES).select(pl.col(c).n_unique() for c in text).row(0, named=True)
+    few = [c for c in text if head[c] <= COUNTRY_FILE_MAX_VALUES]
+    if not few:
+        return {}
+    distinct = work.select(pl.col(c).unique(maintain_order=True).implode() for c in few).row(0, named=True)
+    return {
+        c: [v for v in distinct[c] if v is not None and v.strip()]
+        for c in few
+        if len(distinct[c]) <= COUNTRY_FILE_MAX_VALUES
+    }
 
 
 def holds_countries(work: pl.DataFrame, mapping: ColumnMapping, report: ValidationReport) -> bool:
@@ -314,10 +327,12 @@ def holds_countries(work: pl.DataFrame, mapping: ColumnMapping, report: Validati
     other text column (a "Country Name" header is not a region role). Returns True when the file holds countries."""
     mapped = [c for c in (mapping.first("region"), mapping.first("city"), mapping.first("region_code")) if c]
     others = [c for c in work.columns if c != ROW and not c.startswith("__") and c not in mapped]
-    for column in [*mapped, *others]:  # a "Region" column may hold continents beside the "Country Name" column
-        if work.schema[column] != pl.String or _many_values(work.get_column(column)):
+    ordered = [*mapped, *others]  # a "Region" column may hold continents beside the "Country Name" column
+    distinct = _few_values(work, ordered)
+    for column in ordered:
+        if column not in distinct:
             continue
-        values = [v for v in work.get_column(column).drop_nulls().unique(maintain_order=True).to_list() if v.strip()]
+        values = distinct[column]
         if len(values) < COUNTRY_FILE_MIN:
             continue
         # the per-value Python work is a dict lookup on the distinct values, outside polars

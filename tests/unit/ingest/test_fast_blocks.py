@@ -98,3 +98,41 @@ def test_problems_in_later_blocks_are_reported_as_by_the_exact_path(tmp_path, mo
     codes = {i[0] for i in issues(fast)}
     assert {"unknown_region", "ragged_row", "pii_cells_redacted"} <= codes, codes
     assert next(i for i in issues(fast) if i[0] == "ragged_row")[2] == 7001
+
+
+def test_groups_read_at_once_are_taken_in_the_files_order(tmp_path, monkeypatch):
+    """READ_THREADS groups are checked at once; a group that finishes last is still merged in its turn, so the
+    report, the records and the progress equal reading the groups one after the other."""
+    import threading
+    import time
+
+    rows = _rows(20000, seed=3)
+    rows[15000][-1] = "联系 13812345678"  # a warning in a late group: that group goes to the exact path in its turn
+    path = tmp_path / "many.csv"
+    path.write_text(csv_text(rows, delimiter=";"), encoding="utf-8")
+    real = fast_blocks.read_group
+    first = threading.Event()
+
+    def slow_first(layout, group):
+        if not first.is_set():  # the first group submitted finishes after the next one
+            first.set()
+            time.sleep(0.3)
+        return real(layout, group)
+
+    def run(threads: int):
+        monkeypatch.setattr(chunked, "READ_THREADS", threads)
+        monkeypatch.setattr(chunked, "read_group", slow_first if threads > 1 else real)
+        first.clear()
+        seen: list[tuple[str, int, int]] = []
+        result = import_csv_file(
+            path, block_bytes=BLOCK, on_progress=lambda p: seen.append((p.stage, p.bytes_done, p.rows))
+        )
+        return result, seen
+
+    together, progress_together = run(2)
+    alone, progress_alone = run(1)
+    assert len(progress_alone) > 8 and together.ok and "pii_cells_redacted" in {i[0] for i in issues(together)}
+    assert issues(together) == issues(alone)
+    assert [s for s in progress_together if s[0] == "reading"] == [s for s in progress_alone if s[0] == "reading"]
+    assert_frame_equal(together.aggregated, alone.aggregated, check_exact=False, rel_tol=1e-12)
+    assert_frame_equal(together.frame, alone.frame, check_exact=False, rel_tol=1e-12)
