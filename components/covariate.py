@@ -7,6 +7,7 @@ import streamlit as st
 
 from components.china_map import chart
 from components.downloads import table
+from components.notices import reference_note
 from components.tabs import chart_with_table
 from components.url_state import url_choice
 from digigov.i18n import t
@@ -60,6 +61,8 @@ def covariate_section(page: str, source_id: str, year: int, lang: str) -> None:
     with left:
         if view.map is not None:
             chart(view.map, key=f"{page}_cov_map", page=page, name="covariate_map", lang=lang)
+        if view.year is not None:  # the file's own 全国/平均 row of the indicator, when it had one
+            reference_note(chosen, view.indicator, view.year, lang, own=True)
     with right:
         if view.ranking is not None:
             chart(view.ranking, key=f"{page}_cov_ranking", page=page, name="covariate_ranking", lang=lang)

@@ -23,7 +23,7 @@ from digigov.presenters.upload import (
     region_option_label,
     report_table,
 )
-from digigov.reference_values import META_KEY, reference_values
+from digigov.reference_values import META_KEY, own_reference_values, reference_values
 from digigov.regions import load_gazetteer
 from digigov.sources import store
 from digigov.storage import StorageError
@@ -268,8 +268,11 @@ def _save(
                 frame, name=name, source_file=source_file, shape=shape, column_mapping=mapping, meta=meta
             )
             audit(user, "save", dataset=saved.id, name=saved.name, page="upload")
-    for spec, frame in own_indicators.values():
+    handed = {h.label: h for h in result.uncatalogued}
+    for label, (spec, frame) in own_indicators.items():
         title = name if len(own_indicators) == 1 else f"{name} · {spec.name_zh}"
         meta = {"kinds": [user_indicators.KIND], "indicator": spec.to_meta(), **read_meta}
+        if label in handed and (own := own_reference_values(result, handed[label])):
+            meta[META_KEY] = own  # the file's own 全国/平均 row of this indicator, beside its map
         saved = store().save(frame, name=title, source_file=source_file, shape=shape, column_mapping=mapping, meta=meta)
         audit(user, "save", dataset=saved.id, name=saved.name, page="upload")

@@ -10,11 +10,14 @@ import polars as pl
 
 from digigov.i18n import t
 from digigov.indicators import Indicator
-from digigov.ingest.pipeline import IngestResult
+from digigov.ingest.pipeline import IngestResult, UncataloguedIndicator
 from digigov.ingest.values import parse_number_column
 
 META_KEY = "reference"
 SHOWN_KINDS = ("national", "average")  # a total (合计) of scores or shares is no reference value for a region
+# The indicator key of an analyst's own indicator's reference values: its id ("user:<dataset id>") is known only
+# once the dataset is saved, and a user-indicator dataset holds that one indicator.
+OWN = "own"
 
 
 def reference_values(result: IngestResult) -> list[dict[str, Any]]:
@@ -48,6 +51,40 @@ def reference_values(result: IngestResult) -> list[dict[str, Any]]:
                 }
             )
     return out
+
+
+def own_reference_values(result: IngestResult, handed: UncataloguedIndicator) -> list[dict[str, Any]]:
+    """The national and average rows of an indicator that is not in the catalog (an NBS export's 全国 row of
+    宽带接入用户), its values as stored for the regions (scale words applied, no percentage scaling), keyed OWN."""
+    rows, mapping = result.aggregates, result.mapping
+    if rows is None or mapping is None or not rows.height or handed.column not in rows.columns:
+        return []
+    name_col = mapping.first("indicator")
+    if handed.label != handed.column and name_col in rows.columns:  # a long table: the rows of this indicator
+        rows = rows.filter(pl.col(name_col).str.strip_chars() == handed.label.strip())
+    year_col = mapping.first("year")
+    years = rows.get_column(year_col).str.extract(r"(\d{4})").cast(pl.Int32, strict=False) if year_col else None
+    numbers = parse_number_column(rows.get_column(handed.column)).values
+    out = []
+    for i, row in enumerate(rows.iter_rows(named=True)):
+        if row["aggregate"] in SHOWN_KINDS and numbers[i] is not None:
+            year = years[i] if years is not None else None
+            out.append(
+                {
+                    "indicator": OWN,
+                    "year": year,
+                    "kind": row["aggregate"],
+                    "label": str(row["label"]),
+                    "row": int(row["row"]),
+                    "value": float(numbers[i]),
+                }
+            )
+    return out
+
+
+def own_references(references: list[dict[str, Any]], indicator: Indicator) -> list[dict[str, Any]]:
+    """A user-indicator dataset's stored OWN entries under the indicator's id, for reference_caption."""
+    return [{**r, "indicator": indicator.id} for r in references if r.get("indicator") == OWN]
 
 
 def reference_caption(references: list[dict[str, Any]], indicator: Indicator, year: int, lang: str) -> str | None:

@@ -5,3 +5,4 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 TESTS = ROOT / "tests"
 UPLOADS = TESTS / "data" / "uploads"
+REAL_DATA = TESTS / "data" / "real"

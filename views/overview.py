@@ -91,7 +91,9 @@ with left:
     def draw_map() -> str | None:
         region = china_map(view.map, key=map_key(PAGE), page=PAGE, chart="map", lang=lang)
         st.caption(t("map.click_hint", lang) + " " + t("map.corps_note", lang))
-        if not measure.user:  # the file's own 全国 row is stored for the catalog's indicators only
+        if chosen:  # the analyst's file's own 全国/平均 row of its indicator, in the year the map shows
+            reference_note(chosen.dataset_id, measure.indicator, measure.year, lang, own=True)
+        else:
             reference_note(source.id, measure.indicator, year, lang)
         return region
 

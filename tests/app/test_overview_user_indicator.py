@@ -137,3 +137,20 @@ def test_someone_elses_private_indicator_is_neither_listed_nor_opened_by_its_id(
     at = session(VIEWER, query={"ind": f"user:{dataset}"})
     assert at.selectbox(key="overview_ind").value == "dgi_index"
     assert not any(o.startswith("宽带接入用户") for o in at.selectbox(key="overview_ind").options)
+
+
+def test_the_files_own_national_row_of_the_indicator_is_shown_beside_its_map(data_dir):
+    """An NBS export's 全国 row is kept apart by ingest and stored with the indicator (reference_values.OWN): the
+    overview says it as the file's figure for the year the map shows, never computed from the provinces."""
+    own = [
+        {"indicator": "own", "year": 2022, "kind": "national", "label": "全国", "row": 5, "value": 45000.0},
+        {"indicator": "own", "year": 2021, "kind": "national", "label": "全国", "row": 5, "value": 43000.0},
+        {"indicator": "dgi_index", "year": 2022, "kind": "national", "label": "全国", "row": 9, "value": 1.0},
+    ]
+    dataset = save_indicator(data_dir, meta={"reference": own})
+    at = new_session().run()
+    at.selectbox(key="overview_ind").set_value(f"user:{dataset}").run()
+    assert not at.exception, at.exception
+    (note,) = [c for c in captions(at) if c.startswith("文件中的全国值")]
+    assert "第 5 行" in note and "45,000.0 万户" in note and "2022" in note
+    assert "43,000" not in note

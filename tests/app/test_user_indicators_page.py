@@ -95,3 +95,21 @@ def test_the_regional_page_says_how_to_get_an_indicator_when_none_is_saved(app, 
     at = app.run()
     at.switch_page("views/regional.py").run()
     assert any(i.value.startswith("还没有保存的自定义指标") for i in at.info)
+
+
+def test_the_exports_national_row_is_saved_with_the_indicator_and_shown_beside_its_map(uploaded):
+    lines = (REAL / "layout_nbs_broadband_provinces.csv").read_bytes().decode("gbk").split("\n")
+    header = next(i for i, line in enumerate(lines) if line.startswith("地区,"))
+    lines.insert(header + 1, "全国,45000.0,43000.0,41000.0,39000.0,37000.0,35000.0,33000.0,31000.0,29000.0,27000.0")
+    at = uploaded("nbs_national.csv", "\n".join(lines).encode("gbk"))
+    at.checkbox(key=form_key(at, "_confirm")).check().run()
+    accept_button(at).click().run()
+    assert not at.exception, at.exception
+    (item,) = stored_indicators(uploaded.store)
+    stored = uploaded.store.get(item.dataset_id).meta["reference"]
+    assert {(r["indicator"], r["year"], r["value"]) for r in stored} >= {("own", 2022, 45000.0)}
+    assert uploaded.store.load(item.dataset_id)["adcode"].n_unique() == 31  # the 全国 row is not a region
+    at.switch_page("views/regional.py").run()
+    assert not at.exception, at.exception
+    notes = [c.value.replace("\\", "") for c in at.caption if c.value.startswith("文件中的全国值")]
+    assert notes and "45,000" in notes[0] and "第 5 行" in notes[0]
