@@ -18,6 +18,7 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
+from components import first_map
 from components.auth import audit
 from digigov.access import current_user
 from digigov.export.images import chromium_available, figure_to_png
@@ -28,6 +29,8 @@ from digigov.figures.config import export_filename
 from digigov.i18n import t
 from digigov.sources import BUILTIN
 
+TABLE_ROW_PX = 35  # st.dataframe's row height: a placeholder keeps the table's place
+DOWNLOAD_ROW_PX = 48
 MIME = {
     "png": "image/png",
     "pdf": "application/pdf",
@@ -94,7 +97,12 @@ def png_button(fig: go.Figure, key: str, page: str, name: str, lang: str, *, sam
 
 def table(frame: pl.DataFrame, key: str, page: str, name: str, lang: str, *, sample: bool | None = None) -> None:
     """A table with CSV (UTF-8 with BOM) and Excel downloads; cells that Excel would run are neutralised.
-    sample (default: shows_sample(page)) adds the sample label column (and the .xlsx notes sheet)."""
+    sample (default: shows_sample(page)) adds the sample label column (and the .xlsx notes sheet).
+    Until the session's first map is drawn, a placeholder stands in (components.first_map): the data grid's code
+    (about 1.3 MB of script to parse) would hold the map up."""
+    if first_map.charts_wait():
+        first_map.placeholder(TABLE_ROW_PX * (min(frame.height, 10) + 1) + DOWNLOAD_ROW_PX, lang)
+        return
     st.dataframe(frame, hide_index=True)
     stem = export_filename(page, name)
     label = sample_label(lang) if (shows_sample(page) if sample is None else sample) else None

@@ -35,3 +35,14 @@ def test_a_page_with_many_charts_waits_for_all_of_them_and_keeps_its_text():
     assert not at.exception
     assert len(chart_specs(at)) == 1 and waiting(at) >= 4  # the ranking, trends, LISA map ... follow the map
     assert at.header and at.markdown  # the headings and findings are there at once
+
+
+def test_tables_outside_tabs_wait_for_the_map_too():
+    """A table's grid code (about 1.3 MB of script) would hold the map up: it follows the map like the charts."""
+    at = open_view(new_session(map_drawn=False), "regional")
+    assert not at.exception
+    assert not at.dataframe  # the rank check, Dagum and re-weighting tables are placeholders
+    at.session_state[DRAWN] = True
+    at.run()
+    assert not at.exception
+    assert at.dataframe and waiting(at) == 0
