@@ -242,52 +242,67 @@ def ingest_section(results: dict) -> list[str]:
         "",
     ]
     for size in data["sizes"]:
+        out += ingest_size(size, data["tolerance"])
+    large = ok(results, "ingest_large")
+    if large:
         out += [
-            f"### {size['rows']:,} rows — {size['csv_bytes'] / 1e6:,.0f} MB CSV (generated in "
-            f"{size['generate_s']:.0f} s)",
+            "### The large run (`run_all.py --only ingest_large`, one run per engine)",
             "",
+            *status_line(results, "ingest_large"),
         ]
-        rows = []
-        for engine, e in size["engines"].items():
-            rows.append(
-                [
-                    engine,
-                    spread(e["seconds"]),
-                    spread(e["wall_s"]),
-                    spread(e["peak_rss"], mb),
-                    fs(e["import_s"]["median"]),
-                    mb(e["rss_after_import"]["median"]),
-                    e["seconds"]["n"],
-                ]
-            )
-        out += table(
+        for size in large["sizes"]:
+            out += ingest_size(size, large["tolerance"])
+    return out
+
+
+def ingest_size(size: dict, tolerance: float) -> list[str]:
+    """One size of the ingest benchmark: its engines, their ratios, memory per CSV byte and the agreement."""
+    out: list[str] = []
+    out += [
+        f"### {size['rows']:,} rows — {size['csv_bytes'] / 1e6:,.0f} MB CSV (generated in {size['generate_s']:.0f} s)",
+        "",
+    ]
+    rows = []
+    for engine, e in size["engines"].items():
+        rows.append(
             [
-                "Engine",
-                "Read + aggregate, s: median (min–max)",
-                "Process wall, s",
-                "Peak RSS, MB",
-                "Imports, s",
-                "RSS after imports, MB",
-                "Runs",
-            ],
-            rows,
-        )
-        rows = [[name, rx(r["seconds"]), rx(r["wall_s"]), rx(r["peak_rss"])] for name, r in size["ratios"].items()]
-        out += table(["Ratio (medians)", "Read + aggregate", "Process wall", "Peak RSS"], rows)
-        per_byte = size.get("peak_rss_per_csv_byte")
-        if per_byte:
-            out += [
-                "Peak RSS ÷ CSV size: " + " · ".join(f"{ENGINE_NAMES.get(k, k)} {v:.2f}×" for k, v in per_byte.items()),
-                "",
+                engine,
+                spread(e["seconds"]),
+                spread(e["wall_s"]),
+                spread(e["peak_rss"], mb),
+                fs(e["import_s"]["median"]),
+                mb(e["rss_after_import"]["median"]),
+                e["seconds"]["n"],
             ]
-        diffs = ", ".join(f"{k} {v:.1e}" for k, v in size["max_difference"].items())
+        )
+    out += table(
+        [
+            "Engine",
+            "Read + aggregate, s: median (min–max)",
+            "Process wall, s",
+            "Peak RSS, MB",
+            "Imports, s",
+            "RSS after imports, MB",
+            "Runs",
+        ],
+        rows,
+    )
+    rows = [[name, rx(r["seconds"]), rx(r["wall_s"]), rx(r["peak_rss"])] for name, r in size["ratios"].items()]
+    out += table(["Ratio (medians)", "Read + aggregate", "Process wall", "Peak RSS"], rows)
+    per_byte = size.get("peak_rss_per_csv_byte")
+    if per_byte:
         out += [
-            f"Results agree: {'yes' if size['agree'] else '**no**'} — largest |difference| from the generator's "
-            f"own counts over {size['groups']} province × channel shares, 34 offline shares and the counts: "
-            f"{diffs} (tolerance {data['tolerance']:g}).",
+            "Peak RSS ÷ CSV size: " + " · ".join(f"{ENGINE_NAMES.get(k, k)} {v:.2f}×" for k, v in per_byte.items()),
             "",
         ]
-        out += [f"- {note}" for note in size["notes"]] + ([""] if size["notes"] else [])
+    diffs = ", ".join(f"{k} {v:.1e}" for k, v in size["max_difference"].items())
+    out += [
+        f"Results agree: {'yes' if size['agree'] else '**no**'} — largest |difference| from the generator's "
+        f"own counts over {size['groups']} province × channel shares, 34 offline shares and the counts: "
+        f"{diffs} (tolerance {tolerance:g}).",
+        "",
+    ]
+    out += [f"- {note}" for note in size["notes"]] + ([""] if size["notes"] else [])
     return out
 
 

@@ -249,6 +249,24 @@ def plain_columns(data: bytes, delimiter: str, names: list[str]) -> pl.DataFrame
         return None
 
 
+def quoted_columns(data: bytes, delimiter: str, names: list[str]) -> pl.DataFrame | None:
+    """plain_columns for lines with quoted fields, each quoted as a whole and closed on its line (the caller
+    checks that): polars with the quote character, an empty field null whether quoted ("") or not."""
+    try:
+        body = pl.read_csv(
+            data,
+            has_header=False,
+            separator=delimiter,
+            quote_char='"',
+            schema=dict.fromkeys(names, pl.String),
+            truncate_ragged_lines=False,
+            raise_if_empty=False,
+        )
+    except pl.exceptions.PolarsError:
+        return None
+    return body.with_columns(pl.col(n).replace("", None) for n in names)
+
+
 def _plain_start(text: str, header_end: int) -> int | None:
     """Where the body (the text after the first header_end lines) starts when it can be read columnar (see the
     module's doc); None when it cannot. Every line break counts here: a carriage return outside a CRLF (a line

@@ -5,10 +5,12 @@ detects the encoding, delimiter, header, mapping and shape). After it, consecuti
 one group of bytes, straight into polars String columns (the CSV parser checks UTF-8 itself), when the group's
 structure is plain enough that polars' reading is provably the strict reader's:
 
-* no quote character at all (a quoted field may hold a delimiter or a line break; polars and the csv module
-  then need not agree on where a record ends), no NUL byte, and every carriage return part of a CRLF;
+* every quote part of a field quoted as a whole and closed on its own line ("a,b", or with a doubled quote
+  inside; a quoted field over a line break, a quote inside an unquoted field or text after a closing quote go
+  to the exact path), so that each line is one record and polars and the csv module read the same fields; no
+  NUL byte, and every carriage return part of a CRLF;
 * every line as wide as the header: polars refuses a line with too many fields, and the group holds exactly
-  (width - 1) delimiters per line, so no line has too few either (no blank lines either);
+  (width - 1) delimiters outside quotes per line, so no line has too few either (no blank lines either);
 * as many rows as lines, and no row that is blank or one filled cell only (a blank or a note row, which the
   strict reader takes apart).
 
@@ -28,7 +30,7 @@ from pathlib import Path
 
 import polars as pl
 
-from digigov.ingest.csv_reader import plain_columns
+from digigov.ingest.csv_reader import plain_columns, quoted_columns
 from digigov.ingest.layout import ROW, RawTable, clean_headers
 from digigov.ingest.limits import MIB
 from digigov.ingest.pipeline import IngestResult, read_upload_table
@@ -153,25 +155,51 @@ def _utf8(data: bytes, codec: str) -> bytes | None:
         return None
 
 
+# A field as the strict reader takes it without a doubt: quoted as a whole ("" inside for a quote) or unquoted
+# without any quote. Written for each delimiter, as it sits in a character class.
+_CLASS_DELIMITER = {",": ",", ";": ";", "\t": r"\t", "|": r"\|"}
+_QUOTED_FIELD = r'"(?:[^"]|"")*"'
+
+
+def _delimiters_inside_quotes(text: bytes, delimiter: str) -> int | None:
+    """How many delimiters of the lines with quotes sit inside quoted fields, or None when a line is not made
+    of whole fields only (a quote inside an unquoted field, text after a closing quote, a quote never closed on
+    its line). When every line is, every line's quotes pair up, so no quoted field runs over a line break and
+    each line is one record, as in a plain group; the delimiters outside quotes then count its fields."""
+    try:
+        lines = pl.Series([text], dtype=pl.Binary).cast(pl.String).str.split("\n").explode()
+    except pl.exceptions.PolarsError:  # not UTF-8: the exact path says where
+        return None
+    lines = lines.filter(lines.str.contains('"', literal=True)).str.strip_suffix("\r")
+    d = _CLASS_DELIMITER[delimiter]
+    field = f'(?:{_QUOTED_FIELD}|[^"{d}]*)'
+    if not lines.str.contains(f"^{field}(?:{d}{field})*$").all():
+        return None
+    outside = lines.str.replace_all(_QUOTED_FIELD, "").str.count_matches(delimiter, literal=True)
+    return int(lines.str.count_matches(delimiter, literal=True).sum() - outside.sum())
+
+
 def plain_frame(data: bytes, layout: Layout) -> pl.DataFrame | None:
     """The group's rows as String columns plus ROW (the lines of the group's text with its header on line 1),
     or None when the bytes are not plain (see the module's doc) or polars does not read them."""
     names, changes = layout.names()
     if any(kind == "empty" for _, kind, _ in changes):  # unnamed columns are dropped per block when empty
         return None
-    if b'"' in data or b"\x00" in data or not data.endswith(b"\n"):
+    if b"\x00" in data or not data.endswith(b"\n"):
         return None
     lines = data.count(b"\n")
     if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
         return None
     width = len(names)
-    if data.count(layout.delimiter.encode("ascii")) != (width - 1) * lines:
-        return None
     text = _utf8(data, layout.codec)
     if text is None:
         return None
+    quoted = b'"' in text
+    inside = _delimiters_inside_quotes(text, layout.delimiter) if quoted else 0
+    if inside is None or text.count(layout.delimiter.encode("ascii")) - inside != (width - 1) * lines:
+        return None
     placeholders = [f"c{i}" for i in range(width)]
-    body = plain_columns(text, layout.delimiter, placeholders)
+    body = (quoted_columns if quoted else plain_columns)(text, layout.delimiter, placeholders)
     if body is None or body.height != lines:  # not UTF-8, or a line polars reads otherwise: the exact path says why
         return None
     filled = pl.sum_horizontal(pl.col(c).is_not_null() for c in placeholders)

@@ -61,6 +61,10 @@ def test_ingest_engines_agree_and_clean_up(tmp_path, monkeypatch):
     assert set(size["ratios"]) == {f"{ours}/{peer}" for ours in ("polars", "import") for peer in peers}
     text = report.render(wrap("ingest", out))
     assert "10,000 rows" in text and "Results agree: yes" in text
+    both = wrap("ingest", out)
+    both["benchmarks"]["ingest_large"] = {**both["benchmarks"]["ingest"], "result": {**out, "sizes": [size]}}
+    large = report.render(both)
+    assert large.count("### 10,000 rows") == 2 and "The large run" in large  # the opt-in run under the same heading
 
 
 def test_generated_records_hold_every_label_kind(tmp_path):

@@ -7,12 +7,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 from digigov.ingest import chunked, fast_blocks
 from digigov.ingest.chunked import import_csv_file, text_blocks
 from digigov.ingest.fast_blocks import Layout, byte_blocks, plain_frame
-from tests.factories import csv_text, raw_channel_rows
+from tests.factories import HEADER, csv_text, raw_channel_rows
 
 BLOCK = 64 * 1024
 
@@ -59,8 +61,14 @@ def test_only_plain_bytes_are_read_by_polars():
     layout = Layout("f.csv", "a,b,c", ",", "utf-8", None, {})
     frame = plain_frame(b"1,x,y\r\n2,,z\n", layout)
     assert frame is not None and frame.rows() == [(2, "1", "x", "y"), (3, "2", None, "z")]
+    quoted = plain_frame(b'1,"x,y",z\n2,"","w"\r\n"3","a""b",c\n', layout)
+    assert quoted is not None and quoted.rows() == [(2, "1", "x,y", "z"), (3, "2", None, "w"), (4, "3", 'a"b', "c")]
     for declined in (
-        b'1,"x",y\n',  # quotes: the strict reader decides where a record ends
+        b'1,"x\ny",z\n',  # a quoted field over a line break: the strict reader decides where the record ends
+        b'1,"x,y\n',  # a quote never closed
+        b'1,x"y,z\n',  # a quote inside an unquoted field
+        b'1,"x"y,z\n',  # text after a closing quote
+        b'1, "x",z\n',  # a space before the opening quote
         b"1,x\n2,y,z\n",  # too few fields
         b"1,x,y,z\n",  # too many
         b"1,x,y\n\n",  # a blank line
@@ -136,3 +144,41 @@ def test_groups_read_at_once_are_taken_in_the_files_order(tmp_path, monkeypatch)
     assert [s for s in progress_together if s[0] == "reading"] == [s for s in progress_alone if s[0] == "reading"]
     assert_frame_equal(together.aggregated, alone.aggregated, check_exact=False, rel_tol=1e-12)
     assert_frame_equal(together.frame, alone.frame, check_exact=False, rel_tol=1e-12)
+
+
+NOTES = ["", "ok", "好,的", 'say "hi"', '"', ",", '""', "a,b,c", " spaced ", "x\ny"]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    seed=st.integers(0, 10_000),
+    notes=st.lists(st.sampled_from(NOTES), min_size=1, max_size=4),
+    quote_all=st.booleans(),
+    broken=st.sampled_from([None, 'x"y', '"x"y', '"never closed']),
+)
+def test_quoted_files_read_by_polars_give_the_exact_readers_report_and_records(
+    tmp_path, monkeypatch, seed, notes, quote_all, broken
+):
+    """Fields quoted as a whole (commas, doubled quotes, empty quoted cells, every field quoted) are read by the
+    columnar reader; a group with a multi-line field or a stray quote goes to the exact path. Either way the
+    import's report and records are the exact path's."""
+    import random
+
+    rng = random.Random(seed)
+    rows = [[*row[:-1], rng.choice(notes)] for row in raw_channel_rows(1500, seed=seed)]
+    lines = [",".join(HEADER)]
+    for row in rows:
+        cells = ['"' + v.replace('"', '""') + '"' if quote_all or any(c in v for c in ',"\n') else v for v in row]
+        lines.append(",".join(cells))
+    if broken is not None:  # a malformed cell far into the file: its line number must be the exact path's
+        at = 1 + rng.randrange(900, 1500)
+        lines[at] = ",".join([*lines[at].split(",")[:-1], broken]) if not quote_all else lines[at] + broken
+    path = tmp_path / f"q{seed}.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    fast, exact, calls = both(path, monkeypatch)
+    assert issues(fast) == issues(exact)
+    assert fast.ok == exact.ok
+    if exact.ok:
+        assert_frame_equal(fast.aggregated, exact.aggregated, check_exact=False, rel_tol=1e-12)
+    if broken is None and "x\ny" not in notes:
+        assert calls and all(calls)  # every group was read by polars
