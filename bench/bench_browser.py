@@ -86,6 +86,23 @@ WATCH_JS = """(() => {
     note('map', n > 0 && document.querySelectorAll('.js-plotly-plot .choroplethlocation').length >= n);
   };
   new MutationObserver(check).observe(document, {subtree: true, childList: true, characterData: true});
+  // The server's messages as they reach the page: the first one, and the one carrying the map's figure (its
+  // choropleth), to tell the server's and the network's share from the browser's own work.
+  const Native = window.WebSocket;
+  if (Native) {
+    const decoder = new TextDecoder();
+    window.WebSocket = class extends Native {
+      constructor(...args) {
+        super(...args);
+        this.addEventListener('message', (event) => {
+          note('ws_first', true);
+          if (!('ws_map' in marks) && event.data instanceof ArrayBuffer) {
+            note('ws_map', decoder.decode(event.data).includes('choropleth'));
+          }
+        });
+      }
+    };
+  }
 })();"""
 
 MILESTONES_JS = """() => {
@@ -97,7 +114,8 @@ MILESTONES_JS = """() => {
   const geo = /boundaries[/][^/]*[.]geojson/;
   const m = window.__digigovMarks || {};
   return {dom_ready: nav ? nav.domContentLoadedEventEnd : null, heading: m.heading ?? null,
-          notice: m.notice ?? null, placeholder: m.placeholder ?? null, plotly_js: end(/PlotlyChart[^/]*[.]js/),
+          notice: m.notice ?? null, placeholder: m.placeholder ?? null, ws_first: m.ws_first ?? null,
+          ws_map: m.ws_map ?? null, plotly_js: end(/PlotlyChart[^/]*[.]js/),
           boundaries_requested: begin(geo), boundaries: end(geo), map: m.map ?? null, drawn: performance.now()};
 }"""
 

@@ -420,7 +420,7 @@ def browser_section(results: dict) -> list[str]:
         rows,
     )
     out += ["Where the time goes: medians on the browser's clock (seconds since navigation start), page / floor.", ""]
-    keys = ("dom_ready", "heading", "plotly_js", "boundaries_requested", "boundaries", "map")
+    keys = ("dom_ready", "ws_first", "heading", "ws_map", "plotly_js", "boundaries_requested", "boundaries", "map")
     rows = []
     for name, r in data.items():
         m, fm = r.get("milestones") or {}, (r.get("floor") or {}).get("milestones") or {}
@@ -429,7 +429,9 @@ def browser_section(results: dict) -> list[str]:
         [
             "Page",
             "Document ready",
+            "First message",
             "Title shown",
+            "Map's figure in",
             "Plotly code loaded",
             "Boundaries requested",
             "Boundaries loaded",
