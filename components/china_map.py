@@ -32,7 +32,7 @@ def china_map(fig: go.Figure, key: str, page: str, chart: str, lang: str | None 
         config=chart_config(page, chart, lang=lang),
         alt=chart_name(page, chart, lang) if lang else None,
     )
-    first_map.after_map()
+    first_map.after_map(lang)
     if lang:
         png_button(fig, key, page, chart, lang)
         method_caption(page, chart, lang)

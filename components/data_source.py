@@ -42,8 +42,8 @@ def data_source(page: str, kind: str, lang: str, param: str = "src") -> Source:
         wanted = st.query_params.get(param) or st.query_params.get("src", BUILTIN)
         if wanted not in ids:
             wanted = st.query_params.get("src", BUILTIN)
-        if wanted not in ids and hidden_from_user(wanted):
-            st.warning(t("access.link_not_allowed", lang), icon=":material/lock:")
+        # kept for the session's later runs too: the first page of a session reruns once its map is drawn
+        st.session_state[f"{key}_refused"] = wanted not in ids and hidden_from_user(wanted)
         st.session_state[key] = wanted if wanted in ids else ids[0]
     if st.session_state[key] not in ids:
         st.session_state[key] = ids[0]
@@ -54,6 +54,10 @@ def data_source(page: str, kind: str, lang: str, param: str = "src") -> Source:
         key=key,
         format_func=lambda i: t("source.builtin", lang) if i == BUILTIN else by_id[i].name,
     )
+    if st.session_state.get(f"{key}_refused") and chosen == ids[0]:  # until the user picks a source
+        st.warning(t("access.link_not_allowed", lang), icon=":material/lock:")
+    else:
+        st.session_state[f"{key}_refused"] = False
     if chosen == BUILTIN:
         # A src naming another kind's dataset is left for the pages that use that kind.
         for name in dict.fromkeys((param, "src")):

@@ -1,12 +1,14 @@
-"""The map first: on a session's first page, the charts after its map wait until the browser has drawn it.
+"""The map first: on a session's first page, what comes after its map waits until the browser has drawn it.
 
 Measured (bench/RESULTS.md, issue 16): the browser draws every chart of a page in one go once plotly's code has
 loaded, and the map, whose boundaries are fetched, comes last: on the regional, channels and demand pages the
 other charts kept it waiting about a second after its boundaries had arrived (without them the channels map was
-drawn in 4.25 s instead of 5.91 s). So a page's first run sends the map, the text and the controls, and in place
-of each later chart a placeholder; a small component in the browser says when the map is drawn (or after
-PATIENCE_MS), which reruns the page with every chart. Later pages of the session draw at once: plotly's code and
-the boundaries are in the browser by then.
+drawn in 4.25 s instead of 5.91 s), and then the text and placeholders after the map still kept it waiting: the
+browser renders every element of the run before plotly draws (held back, the regional map came 0.9 s sooner). So
+a page's first run sends what comes before the map (title, sample notice, controls, headline figures), the map
+and a line saying the rest follows, and stops; a small component in the browser says when the map is drawn (or
+after PATIENCE_MS), which reruns the page with everything. Later pages of the session draw at once: plotly's
+code and the boundaries are in the browser by then.
 """
 
 from __future__ import annotations
@@ -50,9 +52,10 @@ def new_run() -> None:
     st.session_state[PENDING] = False
 
 
-def after_map() -> None:
-    """Called right after a page draws its map. Until the session's first map is drawn in the browser, the
-    charts after it wait (charts_wait)."""
+def after_map(lang: str | None = None) -> None:
+    """Called right after a page draws its map. Until the session's first map is drawn in the browser, the run
+    ends here, with a line saying the rest follows: everything after the map comes in the rerun the browser asks
+    for once the map is drawn (st.stop; charts_wait covers a chart drawn before it)."""
     if st.session_state.get(DRAWN):
         return
     with st.sidebar:
@@ -61,8 +64,12 @@ def after_map() -> None:
     # lose it (the charts would wait for ever); the state stays until the session has noted it.
     if result.drawn:  # the rerun the browser asked for: draw everything
         st.session_state[DRAWN] = True
-    else:
-        st.session_state[PENDING] = True
+        return
+    st.session_state[PENDING] = True
+    # Measured (bench/RESULTS.md §3): the browser renders every element of the run before plotly draws the map;
+    # with the rest of the page held back, the regional map came 0.9 s sooner (4.3 s -> 3.4 s, median of 3).
+    st.caption(t("map.rest_follows", lang or "zh"))
+    st.stop()
 
 
 def charts_wait() -> bool:

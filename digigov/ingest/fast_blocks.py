@@ -175,8 +175,9 @@ def _delimiters_inside_quotes(text: bytes, delimiter: str) -> int | None:
     field = f'(?:{_QUOTED_FIELD}|[^"{d}]*)'
     if not lines.str.contains(f"^{field}(?:{d}{field})*$").all():
         return None
-    outside = lines.str.replace_all(_QUOTED_FIELD, "").str.count_matches(delimiter, literal=True)
-    return int(lines.str.count_matches(delimiter, literal=True).sum() - outside.sum())
+    unquoted = lines.str.replace_all(_QUOTED_FIELD, "")
+    inside = lines.str.count_matches(delimiter, literal=True) - unquoted.str.count_matches(delimiter, literal=True)
+    return int(inside.sum())
 
 
 def plain_frame(data: bytes, layout: Layout) -> pl.DataFrame | None:

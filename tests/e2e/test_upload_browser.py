@@ -88,9 +88,10 @@ def test_a_large_file_from_the_import_folder_shows_progress_and_reaches_the_map(
     folder = data_dir / "import"
     folder.mkdir(exist_ok=True)
     path = folder / "渠道原始记录_大文件.csv"
-    path.write_bytes(csv_text(raw_channel_rows(200_000)).encode("gb18030"))
+    # large enough that reading it takes several of the page's half-second redraws at import speed (1 MB blocks here)
+    path.write_bytes(csv_text(raw_channel_rows(1_000_000)).encode("gb18030"))
     size_mb = path.stat().st_size / 2**20
-    assert size_mb > 10
+    assert size_mb > 40
     before = {r.id for r in DatasetStore(data_dir).list()}
 
     open_page(page, app_url, "/upload")
