@@ -9,11 +9,12 @@ from __future__ import annotations
 import streamlit as st
 
 from components.auth import audit
-from digigov import user_indicators
+from digigov import platform_records, user_indicators
 from digigov.access import can_upload, current_user
 from digigov.i18n import t
 from digigov.indicators import load_catalog
 from digigov.ingest import ALL_ROLES, ENCODING_CHOICES, SCALES, IngestResult
+from digigov.ingest.raw_records import platform_arguments
 from digigov.presenters.upload import (
     NOT_MAPPED,
     detected_format,
@@ -243,6 +244,15 @@ def _why_blocked(result: IngestResult, lang: str) -> None:
         st.error(t("upload.blocked", lang))
 
 
+def _template(result: IngestResult, kind: str) -> dict:
+    """A raw-record upload's mapping as the aggregator's arguments: the same log kept as a platform table can then
+    be aggregated in place with it (digigov.platform_records)."""
+    raw = result.raw
+    if raw is None or result.mapping is None or platform_records.PAGE_KINDS.get(raw.kind) != kind:
+        return {}
+    return platform_records.template_meta(raw.kind, platform_arguments(raw, result.mapping))
+
+
 def _save(
     result: IngestResult,
     kinds: dict,
@@ -263,7 +273,7 @@ def _save(
         read_meta[META_KEY] = references
     for kind, frame in kinds.items():
         if kind != user_indicators.KIND:
-            meta = {"kinds": [kind], **read_meta}
+            meta = {"kinds": [kind], **read_meta, **_template(result, kind)}
             saved = store().save(
                 frame, name=name, source_file=source_file, shape=shape, column_mapping=mapping, meta=meta
             )

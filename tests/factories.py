@@ -4,17 +4,23 @@
   tests/app/test_upload_import_folder.py, the browser test of the import folder);
 - rows of the demand funnel and the province totals over them (tests/unit/analysis/test_demand.py,
   tests/unit/presenters/test_demand_page.py);
-- the built-in province index and its latest year (the overview, regional and briefing presenter tests).
+- the built-in province index and its latest year (the overview, regional and briefing presenter tests);
+- a raw-record upload saved as a platform template, and a log's columns as a platform keeps them
+  (tests/engines/test_platform_records.py, tests/app/test_platform_records_page.py).
 """
 
 from __future__ import annotations
 
+import io
 import random
 from functools import cache
 
 import polars as pl
 
 from digigov.datasets import load_builtin
+from digigov.ingest import read_upload
+from digigov.ingest.raw_records import platform_arguments
+from digigov.platform_records import template_meta
 
 # -- raw channel-survey records, as a user's CSV export has them ----------------------------------------------------
 CITIES = ("杭州", "宁波", "温州", "成都", "贵阳", "广州", "深圳", "330100", "Chengdu", "遵义")
@@ -120,3 +126,19 @@ def province_index() -> pl.DataFrame:
 def latest_year(frame: pl.DataFrame | None = None) -> int:
     """The latest year in ``frame`` (the built-in province index by default)."""
     return int((province_index() if frame is None else frame)["year"].max())
+
+
+# -- platform logs (digigov.platform_records) ------------------------------------------------------------------
+def saved_template(store, data: bytes, name: str = "log.csv"):
+    """The upload of a log (its first rows, say) saved as the upload page saves it; its result."""
+    result = read_upload(name, data)
+    assert result.ok and result.raw is not None, result.report.errors
+    kind = {"channels": "city_channels", "transactions": "city_transactions"}[result.raw.kind]
+    meta = {"kinds": [kind], **template_meta(result.raw.kind, platform_arguments(result.raw, result.mapping))}
+    record = store.save(result.aggregated, name=name, source_file=name, shape="raw", column_mapping={}, meta=meta)
+    return record, result
+
+
+def as_written(data: bytes) -> pl.DataFrame:
+    """The log's columns as the platform keeps them: text, as written."""
+    return pl.read_csv(io.BytesIO(data), infer_schema=False, encoding="utf8-lossy")

@@ -5,6 +5,7 @@ import hashlib
 
 import streamlit as st
 
+from components import platform_records
 from components import upload_review as review
 from components.auth import audit, audit_log
 from components.downloads import table
@@ -318,11 +319,17 @@ def audit_section(lang: str) -> None:
 lang = language_switch()
 st.title(t("upload.title", lang))
 st.caption(t("upload.intro", lang))
-upload_tab, folder_tab = st.tabs([t("upload.tab_upload", lang), t("upload.tab_import", lang)])
+tab_names = [t("upload.tab_upload", lang), t("upload.tab_import", lang)]
+if platform_records.configured():  # the platform's own logs, aggregated in place (DIGIGOV_RECORDS_TABLE)
+    tab_names.append(t("upload.tab_platform", lang))
+upload_tab, folder_tab, *platform = st.tabs(tab_names)
 with upload_tab:
     uploaded_file_tab(lang)
 with folder_tab:
     import_folder_tab(lang)
+for platform_tab in platform:
+    with platform_tab:
+        platform_records.platform_tab(lang)
 st.divider()
 stored_datasets(lang)
 if can_audit(current_user()):

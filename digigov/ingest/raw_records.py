@@ -224,3 +224,21 @@ def _shares_from_counts(counts: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
         .alias(DRAWN),
     )
     return frame, [*values, "__sample_size"]
+
+
+def platform_arguments(raw: RawRecords, mapping: ColumnMapping) -> dict[str, Any] | None:
+    """The aggregator's arguments for the same records as the file's columns name them (not the checked frame's
+    adcode, year and dimension columns), so that the same log kept as a platform table can be aggregated in place
+    with the mapping the analyst confirmed on its upload (digigov.platform_records). Regions are then resolved by
+    the aggregator from the file's own region column (a code column first, else a city column read at prefecture
+    level, else the region column). None when the mapping has no region or year column."""
+    region = mapping.first("region_code") or mapping.first("city") or mapping.first("region")
+    year = mapping.first("year")
+    if region is None or year is None:
+        return None
+    renamed = {ADCODE: region, YEAR: year, **{dim_column(n): mapping.first(n) for n in DIMENSIONS}}
+    out = {k: renamed.get(v, v) if isinstance(v, str) else v for k, v in raw.arguments.items()}
+    out["resolve_regions"] = True
+    if region == mapping.first("city") and not mapping.first("region_code"):
+        out["level"] = "prefecture"
+    return out
