@@ -121,7 +121,8 @@ def summary_section(results: dict) -> list[str]:
     pages = ok(results, "pages")
     if pages:
         warm = max(pages, key=lambda p: pages[p]["p50_s"])
-        cold = max(pages, key=lambda p: pages[p]["cold_s"])
+        slower = {p: max(r["cold_s"], r.get("after_map_s") or 0) for p, r in pages.items()}  # either cold run
+        cold = max(pages, key=lambda p: slower[p])
         w, c = pages[warm], pages[cold]
         rows.append(
             [
@@ -135,10 +136,10 @@ def summary_section(results: dict) -> list[str]:
         rows.append(
             [
                 "Page script (AppTest)",
-                "cold, slowest page, s",
-                f"{fs(c['cold_s'])} ({cold})",
+                "cold, slowest run of the slowest page, s",
+                f"{fs(slower[cold])} ({cold})",
                 "budget 1 s",
-                rx(c["cold_s"] / c["budget_s"]),
+                rx(slower[cold] / c["budget_s"]),
             ]
         )
     browser = ok(results, "browser")
@@ -316,7 +317,10 @@ def pages_section(results: dict) -> list[str]:
         f"AppTest in fresh interpreters; the libraries the pages use are imported first (*imports*, timed "
         f"apart). One process visits every page in turn, the default page (overview) first: *cold* is a page's "
         f"first script run, with its own caches empty and the shared ones (gazetteer, boundaries, samples) warm, "
-        f"as on a server; median (min–max) over {first['cold']['n']} fresh processes. *Warm*: "
+        f"as on a server; median (min–max) over {first['cold']['n']} fresh processes. A session's first run "
+        f"stops after its map (components/first_map.py) and the browser asks for the rest once the map is drawn: "
+        f"*cold* is that first run, *after the map* the rerun that sends the rest (its caches still empty), two "
+        f"script runs each held to the budget. *Warm*: "
         f"{first['reruns']} reruns of the page right after its cold run; p50 and p95 are nearest-rank. Budget "
         f"(DESIGN.md §5): well under 1 s per script run. No peer: the ratio is against the budget. Streamlit's "
         f"own first run in a process (a component scan of every installed package, which a server does once at "
@@ -330,26 +334,28 @@ def pages_section(results: dict) -> list[str]:
             [
                 name,
                 spread(r["cold"]),
+                spread(r["after_map"]) if r.get("after_map") else "–",
                 fs(r["imports"]["median"]),
                 fs(r["p50_s"]),
                 fs(r["p95_s"]),
                 fs(r["min_s"]),
                 fs(r["max_s"]),
                 rx(r["p50_s"] / r["budget_s"]),
-                rx(r["cold_s"] / r["budget_s"]),
+                rx(max(r["cold_s"], r.get("after_map_s") or 0) / r["budget_s"]),
             ]
         )
     return out + table(
         [
             "Page",
             "Cold, s",
+            "After the map, s",
             "Imports, s",
             "Warm p50, s",
             "Warm p95, s",
             "Warm min, s",
             "Warm max, s",
             "p50 / budget",
-            "cold / budget",
+            "slower cold run / budget",
         ],
         rows,
     )
