@@ -445,7 +445,29 @@ def browser_section(results: dict) -> list[str]:
         ],
         rows,
     )
-    return out
+    return out + _gap_notes(data)
+
+
+def _gap_notes(data: dict) -> list[str]:
+    """Each map page's gap to its floor split at the moment the map's figure reached the page: before it, the
+    browser was rendering what the page sends ahead of the map (sidebar, controls, headline figures); after it,
+    plotly's code, the boundaries and the drawing."""
+    notes = []
+    for name, r in data.items():
+        m, fm = r.get("milestones") or {}, (r.get("floor") or {}).get("milestones") or {}
+        if None in (m.get("ws_map"), fm.get("ws_map"), m.get("map"), fm.get("map")):
+            continue
+        before = m["ws_map"] - fm["ws_map"]
+        after = (m["map"] - m["ws_map"]) - (fm["map"] - fm["ws_map"])
+        notes.append(f"{name} {fs(before)} s before the map's figure was in, {fs(after)} s after it")
+    if not notes:
+        return []
+    return [
+        "The gap to the floor (page − floor, medians), split where the map's figure reached the page: "
+        + "; ".join(notes)
+        + ".",
+        "",
+    ]
 
 
 def payload_section(results: dict) -> list[str]:
@@ -752,7 +774,13 @@ def render(results: dict) -> str:
     lines += sessions_section(results)
     lines += load_section(results)
     lines += notes_section(results)
-    return "\n".join(lines).rstrip() + "\n"
+    text = "\n".join(lines).rstrip() + "\n"
+    entry = results["benchmarks"].get("engines")
+    if entry and entry.get("status") == "ok":  # bench_engines renders its own section
+        import bench_engines
+
+        text = text.rstrip("\n") + "\n\n" + bench_engines.section(entry["result"], when=entry.get("date", ""))
+    return text
 
 
 if __name__ == "__main__":  # re-render from a results file: python bench/report.py [bench/results.json]

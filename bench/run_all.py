@@ -81,14 +81,8 @@ def plan(quick: bool) -> dict[str, Callable[[], dict]]:
 
 
 def render(results: dict) -> str:
-    """RESULTS.md: report.py's sections, then the engines section (bench_engines renders its own)."""
-    import bench_engines
-
-    text = report.render(results)
-    entry = results["benchmarks"].get("engines")
-    if entry and entry.get("status") == "ok":
-        text = text.rstrip("\n") + "\n\n" + bench_engines.section(entry["result"], when=entry.get("date", ""))
-    return text
+    """RESULTS.md (report.py's sections, the engines section included)."""
+    return report.render(results)
 
 
 def main(argv: list[str] | None = None) -> int:
