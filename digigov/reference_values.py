@@ -33,23 +33,28 @@ def reference_values(result: IngestResult) -> list[dict[str, Any]]:
         if column not in rows.columns or inference is None or inference.scale == "count_of":
             continue
         divisor = 100.0 if inference.scale == "percent" else 1.0
-        numbers = parse_number_column(rows.get_column(column)).values / divisor
-        years = rows.get_column(year_col).str.extract(r"(\d{4})").cast(pl.Int32, strict=False) if year_col else None
-        for i, row in enumerate(rows.iter_rows(named=True)):
-            value = numbers[i]
-            if row["aggregate"] not in SHOWN_KINDS or value is None:
-                continue
-            year = years[i] if years is not None else None
-            out.append(
-                {
-                    "indicator": indicator_id,
-                    "year": year,
-                    "kind": row["aggregate"],
-                    "label": str(row["label"]),
-                    "row": int(row["row"]),
-                    "value": float(value),
-                }
-            )
+        out += _entries(rows, parse_number_column(rows.get_column(column)).values / divisor, year_col, indicator_id)
+    return out
+
+
+def _entries(rows: pl.DataFrame, numbers: pl.Series, year_col: str | None, indicator: str) -> list[dict[str, Any]]:
+    """The stored entries of the national and average rows among rows, their values in numbers."""
+    years = rows.get_column(year_col).str.extract(r"(\d{4})").cast(pl.Int32, strict=False) if year_col else None
+    out = []
+    for i, row in enumerate(rows.iter_rows(named=True)):
+        value = numbers[i]
+        if row["aggregate"] not in SHOWN_KINDS or value is None:
+            continue
+        out.append(
+            {
+                "indicator": indicator,
+                "year": years[i] if years is not None else None,
+                "kind": row["aggregate"],
+                "label": str(row["label"]),
+                "row": int(row["row"]),
+                "value": float(value),
+            }
+        )
     return out
 
 
@@ -62,24 +67,8 @@ def own_reference_values(result: IngestResult, handed: UncataloguedIndicator) ->
     name_col = mapping.first("indicator")
     if handed.label != handed.column and name_col in rows.columns:  # a long table: the rows of this indicator
         rows = rows.filter(pl.col(name_col).str.strip_chars() == handed.label.strip())
-    year_col = mapping.first("year")
-    years = rows.get_column(year_col).str.extract(r"(\d{4})").cast(pl.Int32, strict=False) if year_col else None
     numbers = parse_number_column(rows.get_column(handed.column)).values
-    out = []
-    for i, row in enumerate(rows.iter_rows(named=True)):
-        if row["aggregate"] in SHOWN_KINDS and numbers[i] is not None:
-            year = years[i] if years is not None else None
-            out.append(
-                {
-                    "indicator": OWN,
-                    "year": year,
-                    "kind": row["aggregate"],
-                    "label": str(row["label"]),
-                    "row": int(row["row"]),
-                    "value": float(numbers[i]),
-                }
-            )
-    return out
+    return _entries(rows, numbers, mapping.first("year"), OWN)
 
 
 def own_references(references: list[dict[str, Any]], indicator: Indicator) -> list[dict[str, Any]]:

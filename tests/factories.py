@@ -142,3 +142,20 @@ def saved_template(store, data: bytes, name: str = "log.csv"):
 def as_written(data: bytes) -> pl.DataFrame:
     """The log's columns as the platform keeps them: text, as written."""
     return pl.read_csv(io.BytesIO(data), infer_schema=False, encoding="utf8-lossy")
+
+
+# -- an analyst's own indicator (digigov.user_indicators) -----------------------------------------------------------
+def broadband_spec():
+    """The NBS export's 宽带接入用户 as an analyst confirms it (tests of the overview's map of user indicators)."""
+    from digigov.user_indicators import Provenance, UserIndicatorSpec
+
+    return UserIndicatorSpec(
+        label="宽带接入用户(万户)",
+        name_zh="宽带接入用户",
+        name_en="Broadband subscribers",
+        unit_zh="万户",
+        unit_en="10,000 households",
+        polarity="higher_better",
+        decimals=1,
+        provenance=Provenance(source="国家统计局", year=2023, reference="分省年度数据 · 宽带接入用户"),
+    )

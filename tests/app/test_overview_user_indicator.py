@@ -10,22 +10,14 @@ import pytest
 from digigov.i18n import t
 from digigov.regions import load_gazetteer
 from digigov.storage import DatasetStore
-from digigov.user_indicators import KIND, Provenance, UserIndicatorSpec
+from digigov.user_indicators import KIND
 from tests.app.helpers import chart_texts, open_tables
 from tests.app.test_access_pages import ANALYST, VIEWER, session
 from tests.apptest import new_session
+from tests.factories import broadband_spec
 
 PROVINCES = [r.adcode for r in load_gazetteer().provinces(counted_in_31_only=True)]
-SPEC = UserIndicatorSpec(
-    label="宽带接入用户(万户)",
-    name_zh="宽带接入用户",
-    name_en="Broadband subscribers",
-    unit_zh="万户",
-    unit_en="10,000 households",
-    polarity="higher_better",
-    decimals=1,
-    provenance=Provenance(source="国家统计局", year=2023, reference="分省年度数据 · 宽带接入用户"),
-)
+SPEC = broadband_spec()
 
 
 def save_indicator(data_dir, years=(2021, 2022), meta: dict | None = None, name: str = "NBS 分省年度数据") -> str:

@@ -13,22 +13,13 @@ from digigov.presenters.overview import overview_view
 from digigov.presenters.overview_user import UserMap, catalog_measure, user_choices, user_measure
 from digigov.regions import load_gazetteer
 from digigov.storage import DatasetStore
-from digigov.user_indicators import KIND, Provenance, UserIndicatorSpec
-from tests.factories import latest_year, province_index
+from digigov.user_indicators import KIND, UserIndicatorSpec
+from tests.factories import broadband_spec, latest_year, province_index
 
 INDEX = province_index()
 LATEST = latest_year(INDEX)
 PROVINCES = [r.adcode for r in load_gazetteer().provinces(counted_in_31_only=True)]
-SPEC = UserIndicatorSpec(
-    label="宽带接入用户(万户)",
-    name_zh="宽带接入用户",
-    name_en="Broadband subscribers",
-    unit_zh="万户",
-    unit_en="10,000 households",
-    polarity="higher_better",
-    decimals=1,
-    provenance=Provenance(source="国家统计局", year=2023, reference="分省年度数据"),
-)
+SPEC = broadband_spec()
 
 
 def values(years: list[int]) -> pl.DataFrame:
