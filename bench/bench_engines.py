@@ -267,6 +267,7 @@ def section(result: dict, when: str = "") -> str:
                 f"{'yes' if m['agree'] else '**no**'} |"
             )
         lines.append("")
+        lines += [f"- {note}" for note in size.get("notes", [])] + ([""] if size.get("notes") else [])
     lines += [
         *_findings(result),
         "What this 2-core machine can show: equal results on every engine, bounded memory and each engine's fixed "
