@@ -195,7 +195,7 @@ def beta_finding(facts: BetaFacts, lang: str) -> Finding:
         lang,
         beta=f"{facts.beta:.4f}",
         p=p_text(facts.p_value),
-        half_life=f"{facts.half_life:.0f}" if facts.half_life else t("value.missing", lang),
+        half_life=_years(facts.half_life) if facts.half_life else t("value.missing", lang),
     )
     if listed:  # nobody grew and nobody fell: there is no leader to name
         text += t(leaders_key, lang, listed=listed)
@@ -279,3 +279,9 @@ def lisa_finding(facts: LisaFacts, lang: str) -> Finding:
         level=f"{SIGNIFICANCE * 100:.0f}",
     )
     return Finding(key, text, facts)
+
+
+def _years(years: float) -> str:
+    """A half-life as a reader takes it: whole years from 10 on, two significant digits below (a fast convergence
+    has a half-life of 0.31 years, never "about 0 years")."""
+    return f"{years:.0f}" if years >= 10 else f"{years:.2g}"

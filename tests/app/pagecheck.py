@@ -249,9 +249,11 @@ def year_values(frame: pl.DataFrame, year: int, column: str = "index") -> pl.Dat
     return frame.filter(pl.col("year") == year).select("adcode", pl.col(column).alias("value")).drop_nulls("value")
 
 
-def _pvalue(text: str) -> float:
-    text = text.strip().lstrip("=<＜ ")
-    return num(text)
+def _significant(text: str) -> bool:
+    """p below 5 %: "= 0.012", or "< 0.050" (findings.p_text writes a p just under 5 % so, never "= 0.050")."""
+    text = text.strip()
+    value = num(text.lstrip("=<＜ "))
+    return value <= 0.05 if text[:1] in "<＜" else value < 0.05
 
 
 _P = rf"p ?[=<＜] ?{_NUM}"
@@ -268,7 +270,7 @@ def significance_problems(sentences: list[str]) -> list[str]:
             if len(ps) != 1:
                 continue
             op, value = ps[0][0], num(ps[0][1])
-            small = (op in "<＜" and value <= 0.05) or (op == "=" and value < 0.05)
+            small = _significant(f"{op} {ps[0][1]}")
             negated = re.search(r"(不|没有|未|无|并非)[^，,（(]*?显著", clause)
             if _CLAIM.search(clause) and not negated and not small:
                 flag(problems, f"'significant' with p {op} {value}: {clause}")
@@ -451,10 +453,10 @@ def regional_problems(at: AppTest, frame: pl.DataFrame) -> list[str]:  # noqa: C
                     f"every year the CV went {cvs[0]} -> {cvs[1]}: {s}",
                 )
         m = re.search(rf"β = ({_NUM})（p ?([=<＜] ?{_NUM})）：起点低的省份增长更快", s)
-        if m and (num(m.group(1)) >= 0 or _pvalue(m.group(2)) >= 0.05):
+        if m and (num(m.group(1)) >= 0 or not _significant(m.group(2))):
             flag(problems, f"regional: 'β-convergence' with β = {m.group(1)}, p = {m.group(2)}: {s}")
         m = re.search(rf"I = ({_NUM})（置换检验 p ?([=<＜] ?{_NUM})", s)
-        if m and "显著集聚" in s and "没有" not in s and (num(m.group(1)) <= 0 or _pvalue(m.group(2)) >= 0.05):
+        if m and "显著集聚" in s and "没有" not in s and (num(m.group(1)) <= 0 or not _significant(m.group(2))):
             flag(problems, f"regional: 'significant clustering' with I = {m.group(1)}, p = {m.group(2)}: {s}")
         m = re.search(r"(\d+) 个省份名次发生变化", s)
         if m and int(m.group(1)) > max(mv.height, 0):

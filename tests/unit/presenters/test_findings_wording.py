@@ -35,3 +35,11 @@ def test_the_beta_sentence_follows_sign_and_significance(beta, p, key, words):
     assert found.key == key and words in found.text
     english = beta_finding(facts(beta, p), "en").text
     assert not any("\u4e00" <= ch <= "\u9fff" for ch in english)
+
+
+@pytest.mark.parametrize(("half_life", "shown"), [(0.31, "约 0.31 年"), (4.8, "约 4.8 年"), (12.4, "约 12 年")])
+def test_a_fast_convergence_never_has_a_half_life_of_about_0_years(half_life, shown):
+    """Hypothesis found "半衰期约 0 年" for β = -0.14 (the gap halves within months)."""
+    fast = BetaFacts(2018, 2024, 31, -0.1429, 0.0496, half_life, True, (("370000", 0.048),), False)
+    text = beta_finding(fast, "zh").text
+    assert shown in text and "约 0 年" not in text
