@@ -47,6 +47,7 @@ FINDING_KEYS = {
     "regional.beta_converging",
     "regional.beta_not",
     "regional.beta_overtaking",
+    "regional.beta_diverging",
     "regional.west_catching_up",
     "regional.moran_clustered",
     "regional.moran_dispersed",
@@ -133,6 +134,18 @@ def catching_up() -> pl.DataFrame:
     return frame_of({y: {a: v * (1 + rate[a]) ** (y - 2020) for a, v in base.items()} for y in (2020, 2024)})
 
 
+def pulling_ahead() -> pl.DataFrame:
+    """The higher a province starts, the faster it grows: the gap widens (beta divergence)."""
+    rng = np.random.default_rng(6)
+    base = {a: 40 + 40 * rng.random() for a in ADCODES}
+    return frame_of(
+        {
+            y: {a: v * (1 + (v - 40) / 800 + rng.normal(0, 0.001)) ** (y - 2020) for a, v in base.items()}
+            for y in (2020, 2024)
+        }
+    )
+
+
 def noise() -> pl.DataFrame:
     rng = np.random.default_rng(5)
     return frame_of({2024: {a: 60 + rng.normal(0, 10) for a in ADCODES}})
@@ -146,6 +159,7 @@ def two_regions_alike() -> pl.DataFrame:
 
 SCENARIOS = {
     "catching_up": catching_up,
+    "pulling_ahead": pulling_ahead,
     "noise": noise,
     "two_regions_alike": two_regions_alike,
     "east_high": east_high,
@@ -225,7 +239,7 @@ def check_finding(finding: Finding, frame: pl.DataFrame, year: int, lang: str = 
         check_theil(finding, now)
     elif key.startswith("regional.sigma_"):
         check_sigma(finding, frame)
-    elif key in ("regional.beta_converging", "regional.beta_not", "regional.beta_overtaking"):
+    elif key.startswith("regional.beta_"):
         check_beta(finding, frame)
     elif key == "regional.west_catching_up":
         assert facts.west_growth > facts.east_growth and facts.west_start < facts.east_start
@@ -278,7 +292,9 @@ def check_beta(finding: Finding, frame: pl.DataFrame) -> None:
     g = [math.log(last[a] / first[a]) / (facts.end - facts.start) for a in both]
     fit = stats.linregress(x, g)
     assert facts.beta == pytest.approx(fit.slope, abs=1e-9)
-    assert (finding.key != "regional.beta_not") == (fit.slope < 0 and fit.pvalue < 0.05)
+    significant = fit.pvalue < 0.05
+    assert (finding.key == "regional.beta_diverging") == (fit.slope > 0 and significant)  # the gap widens
+    assert (finding.key == "regional.beta_not") == (not significant or fit.slope == 0)
     overshoot = 1 + fit.slope * (facts.end - facts.start) <= 0
     assert (finding.key == "regional.beta_overtaking") == (fit.slope < 0 and fit.pvalue < 0.05 and overshoot)
 
