@@ -68,7 +68,7 @@ def _result(held: PlatformAggregate, lang: str) -> None:
     for issue in held.report.issues:
         if issue.severity != "error":
             st.caption(escape_markdown(issue.message(lang)))
-    table(held.counts.head(200), key=f"{KEY}_counts", page=PAGE, name="platform_counts", lang=lang, sample=False)
+    table(held.counts, key=f"{KEY}_counts", page=PAGE, name="platform_counts", lang=lang, sample=False)
     name = st.text_input(
         t("platform.name", lang),
         value=t("platform.default_name", lang, source=held.source),
