@@ -231,7 +231,7 @@ def _funnel_cells(data: pl.DataFrame, year: int) -> pl.DataFrame:
     keep = ["records", "need", "used", *REASON_COLUMNS, *demand.REASON_RECORDS]
 
     def cells(by: tuple[str, ...], level: str | None) -> pl.DataFrame:
-        out = demand.funnel(data, by=by, year=year, level=level, min_n=0)
+        out = demand.funnel(data, by=by, year=year, level=level, min_n=0, rates=False)
         out = out.with_columns(
             *([] if "adcode" in by else [pl.lit(NATIONAL).alias("adcode")]),
             *([] if "service_category" in by else [pl.lit(ALL).alias("service_category")]),
@@ -257,12 +257,21 @@ def _protect(cells: pl.DataFrame, members: pl.DataFrame, k: int) -> pl.DataFrame
     records (then the total, if no part is left) is hidden too.
     """
     out = cells.with_columns(pl.when(pl.col("suppressed")).then(pl.col("suppression")).alias("suppression"))
+    # What does not change between rounds is joined and sorted once (records, locked, the order a victim is chosen
+    # in); each round only looks up the cells' current decisions by position (46,716 memberships on the demand
+    # sample: 81 ms with a join and a sort per round).
+    position = out.select("__cell").with_row_index("__position")
+    status = (
+        members.join(out.select("__cell", "records", "locked"), on="__cell", how="left")
+        .join(position, on="__cell", how="left")
+        .sort(["__group", "__total", "records", "__cell"], nulls_last=False)
+    )
+    positions = status["__position"]
     for _ in range(_MAX_ROUNDS):
-        status = members.join(out.select("__cell", "records", "suppressed", "locked"), on="__cell", how="left")
-        exposed = status.filter(pl.col("suppressed").cast(pl.Int32).sum().over("__group") == 1)
+        current = status.with_columns(out["suppressed"].gather(positions).alias("suppressed"))
+        exposed = current.filter(pl.col("suppressed").cast(pl.Int32).sum().over("__group") == 1)
         victims = (
             exposed.filter(~pl.col("suppressed") & ~pl.col("locked"))
-            .sort(["__group", "__total", "records", "__cell"], nulls_last=False)
             .group_by("__group", maintain_order=True)
             .first()
             .select("__cell")
