@@ -120,13 +120,19 @@ MILESTONES_JS = """() => {
 }"""
 
 
-def time_visit(browser, url: str, regions: int | None, notice: str | None = None) -> tuple[float, dict]:
-    """Seconds from page.goto to the map drawn (or the page rendered), and the browser's milestones (seconds)."""
+def _watched_context(browser, regions: int | None, notice: str | None):
+    """A fresh browser context (no cache, new session) whose pages note the milestones (WATCH_JS)."""
     context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
     context.add_init_script(
         f"window.__digigovRegions = {regions or 0}; window.__digigovNotice = {json.dumps(notice or chr(0))};"
     )
     context.add_init_script(WATCH_JS)
+    return context
+
+
+def time_visit(browser, url: str, regions: int | None, notice: str | None = None) -> tuple[float, dict]:
+    """Seconds from page.goto to the map drawn (or the page rendered), and the browser's milestones (seconds)."""
+    context = _watched_context(browser, regions, notice)
     try:
         page = context.new_page()
         start = time.perf_counter()
@@ -135,6 +141,62 @@ def time_visit(browser, url: str, regions: int | None, notice: str | None = None
         seconds = time.perf_counter() - start
         marks = {k: (v / 1000 if v is not None else None) for k, v in page.evaluate(MILESTONES_JS).items()}
         return seconds, marks
+    finally:
+        context.close()
+
+
+# Where the browser's main thread spends a visit (V8's sampling profiler, navigation to map drawn): each sample's
+# innermost frame, by the script it runs in. "(program)" is the renderer's own work outside JavaScript (style,
+# layout, paint, HTML parsing); "(idle)" the thread waiting (for the server, the network or the compositor).
+PROFILE_BUCKETS = (
+    ("plotly", "plotly (the chart module: its code, the figure, drawing)"),
+    ("react", "React and styling (react-dom, emotion, styled-components)"),
+    ("streamlit", "Streamlit's own modules (messages, elements)"),
+    ("other", "other scripts (components, the bench's watcher)"),
+    ("program", "renderer outside JavaScript (style, layout, paint)"),
+    ("gc", "garbage collection"),
+    ("idle", "idle (waiting for server, network, compositor)"),
+)
+
+
+def profile_bucket(url: str, function: str) -> str:
+    if function in ("(idle)", "(program)", "(garbage collector)"):
+        return {"(idle)": "idle", "(program)": "program", "(garbage collector)": "gc"}[function]
+    if "PlotlyChart" in url:
+        return "plotly"
+    if "/static/js/" in url:
+        name = url.rsplit("/", 1)[-1]
+        return "react" if name.startswith(("react", "emotion", "styled-components", "scheduler")) else "streamlit"
+    return "other"
+
+
+def profile_seconds(profile: dict) -> dict[str, float]:
+    """Seconds of samples per bucket from a CDP Profiler.stop profile (timeDeltas are microseconds; a sample's
+    delta is the time since the previous one, counted for the sample's own node)."""
+    nodes = {
+        n["id"]: profile_bucket(n["callFrame"].get("url", ""), n["callFrame"]["functionName"]) for n in profile["nodes"]
+    }
+    out = dict.fromkeys((key for key, _ in PROFILE_BUCKETS), 0.0)
+    for node, delta in zip(profile.get("samples", []), profile.get("timeDeltas", []), strict=False):
+        out[nodes[node]] += delta / 1e6
+    return out
+
+
+def profile_visit(browser, url: str, regions: int | None, notice: str | None = None) -> dict[str, float]:
+    """A visit like time_visit under V8's sampling profiler; seconds per PROFILE_BUCKETS key. The page first
+    opens the server's health check, so that the visit stays in the renderer the profiler is attached to."""
+    context = _watched_context(browser, regions, notice)
+    try:
+        page = context.new_page()
+        origin = url.split("/", 3)
+        page.goto("/".join(origin[:3]) + "/_stcore/health")
+        cdp = context.new_cdp_session(page)
+        cdp.send("Profiler.enable")
+        cdp.send("Profiler.setSamplingInterval", {"interval": 1000})
+        cdp.send("Profiler.start")
+        page.goto(url, wait_until="commit")
+        wait_for_map(page, regions)
+        return profile_seconds(cdp.send("Profiler.stop")["profile"])
     finally:
         context.close()
 
@@ -167,6 +229,18 @@ def _visits(browser, url: str, floor: str, pages: list[str], repeats: int, notic
             ours[name].append(time_visit(browser, f"{url}/{url_path(name)}", regions, notice))
             floors[name].append(time_visit(browser, floor_url(floor, regions), regions or PROVINCE_REGIONS))
     return ours, floors
+
+
+def _profiles(browser, url: str, floor: str, pages: list[str], rounds: int, notice: str) -> dict:
+    """After the timed rounds (the profiler slows a visit): `rounds` profiled visits of each page and its floor,
+    alternating; {page: ([ours per visit], [floor per visit])}."""
+    out: dict[str, tuple[list, list]] = {name: ([], []) for name in pages}
+    for _ in range(rounds):
+        for name in pages:
+            regions = regions_for(name)
+            out[name][0].append(profile_visit(browser, f"{url}/{url_path(name)}", regions, notice))
+            out[name][1].append(profile_visit(browser, floor_url(floor, regions), regions or PROVINCE_REGIONS))
+    return out
 
 
 def _page_result(name: str, ours: list, floors: list) -> dict:
@@ -213,7 +287,13 @@ def floor_script() -> Iterator[str]:
         yield str(Path(folder) / "floor_app.py")
 
 
-def run(pages: list[str] | None = None, repeats: int = 5, log=print, server_log: Path | None = None) -> dict:
+def run(
+    pages: list[str] | None = None,
+    repeats: int = 5,
+    log=print,
+    server_log: Path | None = None,
+    profiles: int = 2,
+) -> dict:
     from playwright.sync_api import sync_playwright
 
     pages = pages or list(PAGES)
@@ -229,11 +309,15 @@ def run(pages: list[str] | None = None, repeats: int = 5, log=print, server_log:
             for warm in (url, floor):  # the servers' imports and first script run are not what a visit measures
                 time_visit(browser, f"{warm}/", PROVINCE_REGIONS)
             ours, floors = _visits(browser, url, floor, pages, repeats, notice)
+            profiled = _profiles(browser, url, floor, pages, profiles, notice)
         finally:
             browser.close()
     results = {}
     for name in pages:
         results[name] = r = _page_result(name, ours[name], floors[name])
+        if profiled[name][0]:
+            r["profile"] = {key: _median([p[key] for p in profiled[name][0]]) for key, _ in PROFILE_BUCKETS}
+            r["floor"]["profile"] = {key: _median([p[key] for p in profiled[name][1]]) for key, _ in PROFILE_BUCKETS}
         log(
             f"  {name:16s} map {r['median']:5.2f} s (floor {r['floor']['median']:5.2f} s, "
             f"{_x(r['map_ratio'])})   heading {_x(r['heading_ratio'])}   title+notice+placeholder "
@@ -280,6 +364,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--pages", nargs="+", choices=sorted(PAGES))
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--profiles", type=int, default=2, help="profiled visits per page after the timed ones")
     parser.add_argument("--anatomy", action="store_true", help="time the floor with each piece a page adds")
     parser.add_argument("--variants", nargs="+", help="with --anatomy: ?extras= values ('' is the floor)")
     parser.add_argument("--prefecture", action="store_true", help="with --anatomy: the prefecture layer")
@@ -287,7 +372,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.anatomy:
         results = anatomy(args.variants or ANATOMY, args.repeats, args.prefecture)
     else:
-        results = run(args.pages, args.repeats)
+        results = run(args.pages, args.repeats, profiles=args.profiles)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
     return 0

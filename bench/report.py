@@ -445,7 +445,34 @@ def browser_section(results: dict) -> list[str]:
         ],
         rows,
     )
-    return out + _gap_notes(data)
+    return out + _gap_notes(data) + _profile_table(data)
+
+
+def _profile_table(data: dict) -> list[str]:
+    """The main thread's time by what it ran, page / floor, from the profiled visits (bench_browser.PROFILE_BUCKETS):
+    where the gap to the floor is spent in the browser."""
+    from bench_browser import PROFILE_BUCKETS
+
+    profiled = {name: r for name, r in data.items() if r.get("profile") and (r.get("floor") or {}).get("profile")}
+    if not profiled:
+        return []
+    rows = []
+    for name, r in profiled.items():
+        ours, floor = r["profile"], r["floor"]["profile"]
+        busy = [sum(v for k, v in p.items() if k != "idle") for p in (ours, floor)]
+        rows.append(
+            [
+                name,
+                *(f"{fs(ours.get(k))} / {fs(floor.get(k))}" for k, _ in PROFILE_BUCKETS),
+                f"{fs(busy[0])} / {fs(busy[1])}",
+            ]
+        )
+    return [
+        "The browser's main thread from navigation to the map drawn, by what it ran (V8's sampling profiler, 1 ms; "
+        "median of the profiled visits made after the timed ones, page / floor, seconds):",
+        "",
+        *table(["Page", *(label for _, label in PROFILE_BUCKETS), "Busy (all but idle)"], rows),
+    ]
 
 
 def _gap_notes(data: dict) -> list[str]:

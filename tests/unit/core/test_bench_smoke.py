@@ -127,7 +127,7 @@ def in_fresh_process(module: str, call: str) -> dict:
 @pytest.mark.e2e
 def test_browser_timing_once():
     assert benchlib.chromium_available(), f"{benchlib.CHROMIUM} is missing: scripts/ensure_system_deps.sh installs it"
-    out = in_fresh_process("bench_browser", "run(pages=['overview'], repeats=1, log=lambda *_: None)")
+    out = in_fresh_process("bench_browser", "run(pages=['overview'], repeats=1, log=lambda *_: None, profiles=1)")
     assert out["overview"]["regions"] == benchlib.PROVINCE_REGIONS
     assert out["overview"]["url"] == "/"  # not /overview: Streamlit answers that with "Page not found"
     assert out["overview"]["n"] == 1 and out["overview"]["median"] > 0
@@ -135,7 +135,34 @@ def test_browser_timing_once():
     assert floor["layer"] == "province" and floor["n"] == 1 and floor["median"] > 0
     assert out["overview"]["map_ratio"] == pytest.approx(out["overview"]["median"] / floor["median"])
     assert out["overview"]["milestones"]["heading"] is not None and floor["milestones"]["map"] is not None
-    assert "overview" in report.render(wrap("browser", out))  # renders from its JSON form, as run_all reads it
+    # the profiled visit: both ran plotly and React; ours ran more of Streamlit's modules than the floor's one chart
+    profile, floor_profile = out["overview"]["profile"], floor["profile"]
+    assert profile["plotly"] > 0 and floor_profile["plotly"] > 0 and profile["react"] > 0
+    assert profile["streamlit"] > floor_profile["streamlit"]
+    assert sum(profile.values()) > 0.5  # about the visit's length: the profiler was attached to the page's renderer
+    text = report.render(wrap("browser", out))  # renders from its JSON form, as run_all reads it
+    assert "overview" in text and "The browser's main thread from navigation" in text
+
+
+def test_profile_seconds_are_bucketed_by_script():
+    import bench_browser
+
+    frame = {"url": "", "functionName": ""}
+    profile = {
+        "nodes": [
+            {"id": 1, "callFrame": {**frame, "functionName": "(root)"}},
+            {"id": 2, "callFrame": {**frame, "functionName": "(idle)"}},
+            {"id": 3, "callFrame": {"url": "http://h/static/js/PlotlyChart.X1.js", "functionName": "draw"}},
+            {"id": 4, "callFrame": {"url": "http://h/static/js/index.Ab.js", "functionName": "render"}},
+            {"id": 5, "callFrame": {"url": "http://h/static/js/react-dom.Q1.js", "functionName": "m"}},
+            {"id": 6, "callFrame": {**frame, "functionName": "(program)"}},
+        ],
+        "samples": [2, 3, 3, 4, 5, 6, 1],
+        "timeDeltas": [1000, 2000, 2000, 500, 250, 125, 125],
+    }
+    out = bench_browser.profile_seconds(profile)
+    assert out["idle"] == 0.001 and out["plotly"] == 0.004 and out["streamlit"] == 0.0005
+    assert out["react"] == 0.00025 and out["program"] == 0.000125 and out["other"] == 0.000125
 
 
 @pytest.mark.e2e
