@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from digigov.analysis import sharing
 from digigov.ingest import sharing_tables
@@ -169,3 +171,59 @@ def test_other_files_are_no_sharing_tables(name):
     result = read_upload(name, (REAL / name).read_bytes())
     assert sharing_report(result) is None
     assert not {"sharing_calls", "platform_operations"} & set(kind_frames(result))
+
+
+def _matrix_parts_in_python(text_frame: pl.DataFrame):
+    """The matrix test as it was written first, over Python strings: the reference for the polars one."""
+    key, total = sharing_tables.header_key, sharing_tables._is_total
+    if text_frame.width < 3:
+        return None
+    corner = text_frame.columns[0]
+    consumers = [c for c in text_frame.columns[1:] if not total(c)]
+    names = text_frame[corner].cast(pl.String).str.strip_chars().drop_nulls().to_list()
+    providers = [n for n in names if n and not total(n)]
+    overlap = len({key(c) for c in consumers} & {key(p) for p in providers})
+    cornered = any(w in key(corner) for w in sharing_tables.CORNER_WORDS)
+    if len(consumers) < 2 or not providers:
+        return None
+    if overlap >= 2 and overlap * 2 >= min(len(consumers), len(providers)):
+        return corner, consumers, providers
+    return (corner, consumers, providers) if cornered and overlap >= 1 else None
+
+
+_LABELS = [
+    "公安局",
+    "公安 局",
+    "人社局",
+    "民政局",
+    "Tax",
+    "tax（省）",
+    "合计",
+    "Total",
+    "",
+    " ",
+    None,
+    "卫健委",
+    "提供部门",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    corner=st.sampled_from(["提供部门\\使用部门", "部门", "名称", "region"]),
+    headers=st.lists(st.sampled_from([x for x in _LABELS if x]), min_size=2, max_size=6, unique=True),
+    names=st.lists(st.sampled_from(_LABELS), min_size=0, max_size=12),
+)
+def test_the_matrix_test_in_polars_says_what_the_python_one_said(corner, headers, names):
+    columns = [corner, *(h for h in headers if h != corner)]
+    frame = pl.DataFrame(
+        {c: names if i == 0 else ["1"] * len(names) for i, c in enumerate(columns)},
+        schema={c: pl.String for c in columns},
+    )
+    assert sharing_tables._matrix_parts(frame) == _matrix_parts_in_python(frame)
+
+
+def test_a_large_file_of_records_is_not_a_matrix():
+    names = [f"记录{i}" for i in range(200_000)]
+    frame = pl.DataFrame({"姓名": names, "渠道": ["网上"] * len(names), "是否线下": ["是"] * len(names)})
+    assert sharing_tables._matrix_parts(frame) is None and sharing_tables.detect(frame) is None
