@@ -119,3 +119,22 @@ def test_a_large_file_from_the_import_folder_shows_progress_and_reaches_the_map(
     open_page(page, app_url, f"/channels?src={new[0].id}&level=province")
     wait_for_map(page, "channels_map_chart", 5, timeout=60_000)
     screenshot(page, "channels_on_imported_file.png")
+
+
+def test_a_large_upload_shows_how_far_reading_has_got(page, app_url):
+    data = csv_text(raw_channel_rows(350_000)).encode("utf-8")
+    size_mb = len(data) / 2**20
+    assert size_mb > 20  # well above the 2 MB from which the page shows progress (components/upload_progress.py)
+    open_page(page, app_url, "/upload")
+    page.evaluate(PROGRESS_OBSERVER)
+    keyed(page, "upload_file").locator("input[type=file]").set_input_files(
+        files=[{"name": "渠道原始记录.csv", "mimeType": "text/csv", "buffer": data}]
+    )
+    page.get_by_text("检查通过，没有发现问题。").wait_for(timeout=120_000)
+    seen = page.evaluate("() => window.__progress")
+    reading = [s for s in seen if s.startswith("正在读取")]
+    done_mb = [float(s.split("：")[1].split()[0].replace(",", "")) for s in reading]
+    # The bar said how far reading had got while the script read the file, and was gone once it was read.
+    assert reading and done_mb == sorted(done_mb) and done_mb[-1] <= size_mb + 0.1, seen
+    assert all(f"/ {size_mb:,.1f} MB" in s for s in reading), seen
+    assert page.locator('[data-testid="stProgress"]').count() == 0
