@@ -1,5 +1,6 @@
 """Regional gaps: index map and ranking, macro-regions, inequality, convergence, clustering, re-weighting."""
 
+import plotly.graph_objects as go
 import streamlit as st
 
 from components.briefing_filters import remember
@@ -27,9 +28,23 @@ PAGE = "regional"
 # st.plotly_chart only serialises them; keys are the page's plain inputs. The profile and the re-weighting follow
 # their own widgets, so they are cached apart and a slider move does not rebuild the maps.
 @st.cache_resource(max_entries=64, show_spinner=False)
+def cached_map(source_id: str, year: int, indicator_id: str, lang: str) -> go.Figure:
+    return presenter.regional_map(
+        load_source("province_index", source_id), year, indicator_id, lang, watermark=sample_watermark(source_id, lang)
+    )
+
+
+# The map is cached apart: a session's first run draws it and stops (components/first_map.py) before the rest of
+# the view is built.
+@st.cache_resource(max_entries=64, show_spinner=False)
 def cached_view(source_id: str, year: int, indicator_id: str, lang: str) -> presenter.RegionalView:
     return presenter.regional_view(
-        load_source("province_index", source_id), year, indicator_id, lang, watermark=sample_watermark(source_id, lang)
+        load_source("province_index", source_id),
+        year,
+        indicator_id,
+        lang,
+        watermark=sample_watermark(source_id, lang),
+        map_figure=cached_map(source_id, year, indicator_id, lang),
     )
 
 
@@ -144,14 +159,16 @@ year, indicator_id = year_and_indicator(
 )
 indicator = get_indicator(indicator_id)
 remember(PAGE, year=year, indicator_id=indicator_id)
-view = cached_view(source.id, year, indicator_id, lang)
-sentences, tables = view.sentences, view.tables
 
 # --- map and ranking -------------------------------------------------------------------------------
 left, right = st.columns([3, 2])
 with left:
     st.header(t("regional.map_header", lang, indicator=indicator.name(lang), year=year))
-    clicked = china_map(view.map, key=map_key(PAGE), page=PAGE, chart="map", lang=lang)
+    clicked = china_map(
+        cached_map(source.id, year, indicator_id, lang), key=map_key(PAGE), page=PAGE, chart="map", lang=lang
+    )
+    view = cached_view(source.id, year, indicator_id, lang)
+    sentences, tables = view.sentences, view.tables
     st.caption(t("map.click_hint", lang) + " " + t("map.corps_note", lang))
     reference_note(source.id, indicator, year, lang)
 with right:

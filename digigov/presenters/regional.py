@@ -336,10 +336,27 @@ class RegionalView:
     rank_check: RankCheck | None = None  # an uploaded ranking whose order contradicts its scores
 
 
-def regional_view(
+def regional_map(
     index: pl.DataFrame, year: int, indicator_id: str, lang: str, *, watermark: str | None = None
+) -> go.Figure:
+    """The page's map alone: a session's first run sends it before anything else is computed
+    (components/first_map.py)."""
+    indicator = get_indicator(indicator_id)
+    values = overview.values_for_year(index, year, indicator.column)
+    return build_china_map(values, indicator, lang, watermark=watermark, geojson_base_url=BOUNDARY_URL)
+
+
+def regional_view(
+    index: pl.DataFrame,
+    year: int,
+    indicator_id: str,
+    lang: str,
+    *,
+    watermark: str | None = None,
+    map_figure: go.Figure | None = None,
 ) -> RegionalView:
-    """Every section of the page but the profile and the re-weighting, for one year and indicator."""
+    """Every section of the page but the profile and the re-weighting, for one year and indicator (``map_figure``:
+    the page's map from :func:`regional_map`, built here when not given)."""
     indicator = get_indicator(indicator_id)
     column = indicator.column
     values = overview.values_for_year(index, year, column)
@@ -351,7 +368,9 @@ def regional_view(
     components, pairs = dagum_tables(summary, lang) if summary else (None, None)
     found = section_findings(index, year, column, lang, summary=summary, beta=beta, clusters=clusters)
     return RegionalView(
-        map=build_china_map(values, indicator, lang, watermark=watermark, geojson_base_url=BOUNDARY_URL),
+        map=map_figure
+        if map_figure is not None
+        else regional_map(index, year, indicator_id, lang, watermark=watermark),
         ranking=figures.ranking_chart(overview.ranking(index, year, column), indicator, lang),
         macro=figures.macro_strip(values, indicator, lang),
         inequality=inequality_cards(summary, lang) if summary else (),

@@ -44,3 +44,19 @@ def test_a_page_with_many_charts_and_tables_sends_them_after_the_map():
     at.run()
     assert not at.exception
     assert len(chart_specs(at)) >= 5 and at.dataframe and not rest_follows(at)  # ranking, trends, LISA map ...
+
+
+def test_the_first_run_builds_the_regional_map_and_leaves_the_rest_of_the_view_for_the_rerun(monkeypatch):
+    import streamlit as st
+
+    from digigov.presenters import regional
+
+    built = []
+    whole_view = regional.regional_view
+    monkeypatch.setattr(regional, "regional_view", lambda *a, **k: built.append(1) or whole_view(*a, **k))
+    st.cache_resource.clear()  # another test's cached view would hide the call
+    at = open_view(new_session(map_drawn=False), "regional")
+    assert len(chart_specs(at)) == 1 and rest_follows(at) and built == []
+    at.session_state[DRAWN] = True
+    at.run()
+    assert not at.exception and built == [1] and len(chart_specs(at)) >= 5
