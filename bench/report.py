@@ -58,6 +58,8 @@ def status_line(results: dict, name: str) -> list[str]:
         pressure = after.get("cpu_pressure") or {}
         extra = f"; CPU pressure (PSI some, avg60) at the end {pressure['avg60']:.0f} %" if "avg60" in pressure else ""
         took += f" Load average (1 min) {before['loadavg'][0]:.1f} before, {after['loadavg'][0]:.1f} after{extra}."
+        if before.get("yardstick_s"):
+            took += f" CPU yardstick (10 M additions in a Python loop) before: {before['yardstick_s']:.2f} s."
     if entry.get("date") and entry["date"] != results.get("date"):  # a section rerun and merged later
         return [f"Run {entry['date']}; {took}", ""]
     return [took[0].upper() + took[1:], ""]
@@ -453,13 +455,17 @@ def _profile_table(data: dict) -> list[str]:
     where the gap to the floor is spent in the browser."""
     from bench_browser import PROFILE_BUCKETS
 
-    profiled = {name: r for name, r in data.items() if r.get("profile") and (r.get("floor") or {}).get("profile")}
+    profiled = {
+        name: r
+        for name, r in data.items()
+        if r.get("regions") and r.get("profile") and (r.get("floor") or {}).get("profile")
+    }
     if not profiled:
         return []
     rows = []
     for name, r in profiled.items():
         ours, floor = r["profile"], r["floor"]["profile"]
-        busy = [sum(v for k, v in p.items() if k != "idle") for p in (ours, floor)]
+        busy = [_busy(p) for p in (ours, floor)]
         rows.append(
             [
                 name,
@@ -467,12 +473,26 @@ def _profile_table(data: dict) -> list[str]:
                 f"{fs(busy[0])} / {fs(busy[1])}",
             ]
         )
+    extra = {name: _busy(r["profile"]) - _busy(r["floor"]["profile"]) for name, r in profiled.items()}
     return [
         "The browser's main thread from navigation to the map drawn, by what it ran (V8's sampling profiler, 1 ms; "
         "median of the profiled visits made after the timed ones, page / floor, seconds):",
         "",
         *table(["Page", *(label for _, label in PROFILE_BUCKETS), "Busy (all but idle)"], rows),
+        "The main thread's extra work over the floor's before the map is drawn, against the gap in the map's time: "
+        + ", ".join(
+            f"{name} {fs(v)} s of work, {fs(profiled[name]['median'] - profiled[name]['floor']['median'])} s later"
+            for name, v in extra.items()
+        )
+        + ". Part of that work fills time in which the floor's thread waits (the idle column); the rest is the "
+        "gap: more elements to render and style (React, Streamlit's modules, the renderer) and plotly drawing a "
+        "map with an inset and more traces, on two cores that the server's script run shares.",
+        "",
     ]
+
+
+def _busy(profile: dict) -> float:
+    return sum(v for k, v in profile.items() if k != "idle" and v is not None)
 
 
 def _gap_notes(data: dict) -> list[str]:
@@ -773,6 +793,19 @@ def notes_section(results: dict) -> list[str]:
             f"partly the tail of the previous benchmark's own processes (Chromium, the server), partly "
             f"other work on this shared machine. Absolute times may be inflated; the ingest ratios come "
             f"from runs interleaved engine by engine, so they are less affected."
+        )
+    timed = {
+        name: e["load_before"]["yardstick_s"]
+        for name, e in results["benchmarks"].items()
+        if (e.get("load_before") or {}).get("yardstick_s")
+    }
+    if timed and len(timed) < len(results["benchmarks"]):
+        notes.append(
+            "This machine's speed varies between days; the sections run on different days compare by their "
+            "ratios to the peers run beside them, not by absolute times. CPU yardstick (10 M additions in a Python "
+            "loop) where a section recorded one: "
+            + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in timed.items())
+            + "; the other sections ran before it was recorded."
         )
     for name, e in results["benchmarks"].items():
         if e["status"] == "failed":

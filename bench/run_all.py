@@ -41,8 +41,20 @@ def cpu_pressure() -> dict | None:
     return {k: float(v) for k, v in (part.split("=") for part in line.split()[1:]) if k.startswith("avg")}
 
 
+def cpu_yardstick() -> float:
+    """Seconds for 10 million additions in a Python loop, in this process: how fast the machine's CPU was when a
+    section ran (this virtual machine's speed varies between sessions: the same commit's page runs took about twice
+    as long one day as the day before), so that absolute figures of sections run on different days can be told apart
+    from changes in our code. Ratios against a peer in the same run do not need it."""
+    start = time.perf_counter()
+    total = 0
+    for i in range(10_000_000):
+        total += i
+    return time.perf_counter() - start
+
+
 def load() -> dict:
-    return {"loadavg": list(os.getloadavg()), "cpu_pressure": cpu_pressure()}
+    return {"loadavg": list(os.getloadavg()), "cpu_pressure": cpu_pressure(), "yardstick_s": cpu_yardstick()}
 
 
 def plan(quick: bool) -> dict[str, Callable[[], dict]]:

@@ -197,3 +197,12 @@ def test_load_both_ways_of_serving_with_two_officials():
     assert out["multi"]["series"][0]["runs"][0]["rss_peak"] > out["single"]["series"][0]["runs"][0]["rss_peak"]
     text = report.render(wrap("load", out))
     assert "## 6. Concurrent officials" in text and "`make serve`" in text
+
+
+def test_a_section_says_how_fast_the_cpu_was_when_it_ran():
+    doc = wrap("pages", {})
+    doc["benchmarks"]["pages"]["load_before"] = {"loadavg": [0.5, 0, 0], "cpu_pressure": None, "yardstick_s": 1.234}
+    assert "CPU yardstick (10 M additions in a Python loop) before: 1.23 s." in "\n".join(
+        report.status_line(doc, "pages")
+    )
+    assert "yardstick" not in "\n".join(report.status_line(wrap("pages", {}), "pages"))  # older sections: none
