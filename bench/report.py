@@ -462,18 +462,18 @@ def _profile_table(data: dict) -> list[str]:
     }
     if not profiled:
         return []
+    busy = {name: (_busy(r["profile"]), _busy(r["floor"]["profile"])) for name, r in profiled.items()}
     rows = []
     for name, r in profiled.items():
         ours, floor = r["profile"], r["floor"]["profile"]
-        busy = [_busy(p) for p in (ours, floor)]
         rows.append(
             [
                 name,
                 *(f"{fs(ours.get(k))} / {fs(floor.get(k))}" for k, _ in PROFILE_BUCKETS),
-                f"{fs(busy[0])} / {fs(busy[1])}",
+                f"{fs(busy[name][0])} / {fs(busy[name][1])}",
             ]
         )
-    extra = {name: _busy(r["profile"]) - _busy(r["floor"]["profile"]) for name, r in profiled.items()}
+    extra = {name: page - floor for name, (page, floor) in busy.items()}
     return [
         "The browser's main thread from navigation to the map drawn, by what it ran (V8's sampling profiler, 1 ms; "
         "median of the profiled visits made after the timed ones, page / floor, seconds):",

@@ -27,6 +27,8 @@ PAGE = "regional"
 # Views are cached as objects (cache_resource: no pickling, plotly's validation is the slow part) and
 # st.plotly_chart only serialises them; keys are the page's plain inputs. The profile and the re-weighting follow
 # their own widgets, so they are cached apart and a slider move does not rebuild the maps.
+# The map is cached apart: a session's first run draws it and stops (components/first_map.py) before the rest of
+# the view is built.
 @st.cache_resource(max_entries=64, show_spinner=False)
 def cached_map(source_id: str, year: int, indicator_id: str, lang: str) -> go.Figure:
     return presenter.regional_map(
@@ -34,8 +36,6 @@ def cached_map(source_id: str, year: int, indicator_id: str, lang: str) -> go.Fi
     )
 
 
-# The map is cached apart: a session's first run draws it and stops (components/first_map.py) before the rest of
-# the view is built.
 @st.cache_resource(max_entries=64, show_spinner=False)
 def cached_view(source_id: str, year: int, indicator_id: str, lang: str) -> presenter.RegionalView:
     return presenter.regional_view(

@@ -199,11 +199,10 @@ def funnel(
     grouped = lf.group_by(keys).agg(sums).sort(keys, nulls_last=True) if keys else lf.select(sums)
     n_col = RECORDS if RECORDS in names else "respondents"
     if rates:
-        sizes = _sample_sizes(names, _rate_dens(names))
-        with_rates = grouped.with_columns(sizes).with_columns(_rate_exprs(names, confidence))
-        grouped = flag_small_samples(with_rates.drop([_size_column(d) for d in _rate_dens(names)]), n_col, min_n)
-    out = grouped
-    return out if isinstance(frame, pl.LazyFrame) else out.collect()
+        dens = list(dict.fromkeys(_rate_dens(names)))
+        with_rates = grouped.with_columns(_sample_sizes(names, dens)).with_columns(_rate_exprs(names, confidence))
+        grouped = flag_small_samples(with_rates.drop([_size_column(d) for d in dens]), n_col, min_n)
+    return grouped if isinstance(frame, pl.LazyFrame) else grouped.collect()
 
 
 def shortfall(funnel_frame: Frame, *, confidence: float = 0.95) -> Frame:
